@@ -1,0 +1,52 @@
+"""sync_logs: one row per task run and resource, opened when the sync starts and closed with its counts."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from front_sync.sql_files import load_sql
+
+COUNT_COLUMNS = ("fetched", "created", "updated", "unchanged", "stale", "conflicts", "dead_lettered", "deleted")
+API_COLUMNS = ("api_calls", "retries", "rate_limit_waits", "rate_limit_wait_seconds", "bytes_received")
+
+
+@dataclass(frozen=True)
+class RunIdentity:
+    """Which Airflow task try a sync_logs row belongs to."""
+
+    run_id: str
+    dag_id: str
+    task_id: str
+    try_number: int
+
+
+def open_row(conn, who: RunIdentity, resource: str, sync_type: str, window_start: Decimal | None,
+             window_end: Decimal | None, watermark_before: Decimal | None) -> int:
+    """Insert the 'running' row and commit it, so a crash still leaves a trace; returns its id."""
+    with conn.cursor() as cur:
+        cur.execute(load_sql("audit_start"), {
+            "run_id": who.run_id, "dag_id": who.dag_id, "task_id": who.task_id, "try_number": who.try_number,
+            "resource": resource, "sync_type": sync_type, "window_start": window_start, "window_end": window_end,
+            "watermark_before": watermark_before,
+        })
+        row_id = cur.fetchone()[0]
+    conn.commit()
+    return row_id
+
+
+def close_row(conn, row_id: int, status: str, counts: Counter, api: dict[str, Any],
+              watermark_after: Decimal | None, error_message: str | None, metadata: dict[str, Any]) -> None:
+    """Finish the row with the outcome; counts must satisfy the accounting identity on success."""
+    params: dict[str, Any] = {c: int(counts.get(c, 0)) for c in COUNT_COLUMNS}
+    params.update({c: api.get(c, 0) for c in API_COLUMNS})
+    params.update(id=row_id, status=status, watermark_after=watermark_after,
+                  error_message=error_message[:4000] if error_message else None,
+                  metadata=json.dumps(metadata, default=str))
+    conn.rollback()  # a failed batch may have left the transaction aborted
+    with conn.cursor() as cur:
+        cur.execute(load_sql("audit_finish"), params)
+    conn.commit()

@@ -1,0 +1,1 @@
+SELECT _outcome, count(*) FROM {stage} GROUP BY _outcome

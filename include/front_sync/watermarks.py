@@ -1,0 +1,48 @@
+"""Incremental cursors in Airflow Variables: read as exact Decimals, advanced only forward, only after commit."""
+
+from __future__ import annotations
+
+import json
+import logging
+from decimal import Decimal, InvalidOperation
+
+from front_sync.config import ConfigError, watermark_key
+
+log = logging.getLogger(__name__)
+
+
+def parse(text: str | None, resource: str) -> Decimal | None:
+    """The cursor in a watermark Variable's JSON ({"value": "<epoch seconds>", ...}); None when unset."""
+    if text in (None, ""):
+        return None
+    try:
+        data = json.loads(text)
+        value = data["value"] if isinstance(data, dict) else data
+        return None if value is None else Decimal(str(value))
+    except (ValueError, KeyError, TypeError, InvalidOperation) as exc:
+        raise ConfigError(
+            f"Variable {watermark_key(resource)} must be JSON like {{\"value\": \"1700000000.123\"}}; got {text!r}"
+        ) from exc
+
+
+def render(value: Decimal, run_id: str, advanced_at: str) -> str:
+    """The Variable's JSON for a cursor value."""
+    return json.dumps({"value": f"{value:.3f}", "run_id": run_id, "advanced_at": advanced_at})
+
+
+def read(variables, resource: str) -> Decimal | None:
+    """Current cursor of a resource, from an object with Airflow's Variable.get signature."""
+    return parse(variables.get(watermark_key(resource), default=None), resource)
+
+
+def advance(variables, resource: str, candidate: Decimal | None, run_id: str, advanced_at: str) -> Decimal | None:
+    """Move the cursor to `candidate` if it is larger than the stored one; returns the cursor now stored.
+
+    The stored value is re-read just before writing, so a slower run never moves it backwards.
+    """
+    current = read(variables, resource)
+    if candidate is None or (current is not None and candidate <= current):
+        return current
+    variables.set(watermark_key(resource), render(candidate, run_id, advanced_at))
+    log.info("Watermark %s advanced from %s to %s", watermark_key(resource), current, f"{candidate:.3f}")
+    return candidate

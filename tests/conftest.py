@@ -1,0 +1,119 @@
+"""Shared test set-up: a private Airflow home, a real PostgreSQL server, the Front simulator, connections."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+import uuid
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DAGS = ROOT / "dags"
+
+# Airflow reads its configuration at import: set it before anything imports airflow.
+_AIRFLOW_HOME = tempfile.mkdtemp(prefix="front-sync-airflow-")
+os.environ["AIRFLOW_HOME"] = _AIRFLOW_HOME
+os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(DAGS)
+os.environ["AIRFLOW__CORE__PLUGINS_FOLDER"] = str(ROOT / "plugins")
+os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
+os.environ["AIRFLOW__CORE__UNIT_TEST_MODE"] = "False"
+for _name in [n for n in os.environ if n.startswith(("AIRFLOW_CONN_", "AIRFLOW_VAR_"))]:
+    del os.environ[_name]
+
+TOKEN = "test-token"
+
+
+@pytest.fixture(scope="session")
+def airflow_db():
+    """Airflow's metadata DB (SQLite in the temp home), created once."""
+    from airflow.utils import db
+
+    db.resetdb()
+    return True
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A throwaway PostgreSQL server for the session (scripts/pg_start.sh); yields the admin URL."""
+    datadir = tempfile.mkdtemp(prefix="front-sync-pg.")
+    result = subprocess.run([str(ROOT / "scripts" / "pg_start.sh"), datadir], capture_output=True, text=True)
+    if result.returncode != 0:
+        pytest.fail(f"could not start PostgreSQL for the tests:\n{result.stderr}")
+    url = result.stdout.strip().splitlines()[-1]
+    yield url
+    subprocess.run([str(ROOT / "scripts" / "pg_stop.sh"), datadir], capture_output=True, text=True)
+
+
+@pytest.fixture
+def warehouse_url(postgres_server, monkeypatch):
+    """A fresh, empty database per test, exposed as the front_warehouse connection."""
+    import psycopg2
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = psycopg2.connect(postgres_server)
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(f'CREATE DATABASE "{name}"')
+    admin.close()
+    url = postgres_server.rsplit("/", 1)[0] + f"/{name}"
+    monkeypatch.setenv("AIRFLOW_CONN_FRONT_WAREHOUSE", url)
+    return url
+
+
+@pytest.fixture
+def warehouse(warehouse_url):
+    """An open psycopg2 connection to the test's fresh database."""
+    import psycopg2
+
+    conn = psycopg2.connect(warehouse_url)
+    yield conn
+    conn.close()
+
+
+@pytest.fixture(scope="session")
+def simulator_server():
+    """The Front simulator over real HTTP on a free port, for the whole session (reset per test)."""
+    from front_simulator.server import SimulatorServer
+
+    sim = SimulatorServer(seed=1, sizes={"contacts": 0}, token=TOKEN, host="127.0.0.1", port=0)
+    sim.start()
+    yield sim
+    sim.stop()
+
+
+@pytest.fixture
+def simulator(simulator_server, monkeypatch):
+    """A control client for the simulator, reset to an empty account; front_default points at it."""
+    from front_simulator.control import SimulatorControl
+
+    control = SimulatorControl(simulator_server.base_url)
+    control.clear_faults()
+    control.reset(seed=1, sizes={"contacts": 0})
+    monkeypatch.setenv("AIRFLOW_CONN_FRONT_DEFAULT", front_connection_json(simulator_server.base_url))
+    return control
+
+
+def front_connection_json(base_url: str, token: str = TOKEN, **extra) -> str:
+    """The front_default connection, in Airflow's JSON form, for a simulator at base_url."""
+    import json
+
+    return json.dumps({"conn_type": "front", "host": base_url, "password": token,
+                       "extra": {"allowed_hosts": ["localhost"], **extra}})
+
+
+@pytest.fixture
+def clean_variables(airflow_db):
+    """Remove front_sync Variables before and after a test (watermarks live in the metadata DB)."""
+    from airflow.models import Variable
+    from airflow.utils.session import create_session
+
+    def _clear():
+        with create_session() as session:
+            session.query(Variable).filter(Variable.key.like("front_sync.%")).delete(synchronize_session=False)
+
+    _clear()
+    yield Variable
+    _clear()

@@ -1,0 +1,77 @@
+"""Window math, the config Variable and watermark rules, without Airflow or a database."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+
+from front_sync import watermarks
+from front_sync.config import ConfigError, SyncConfig
+from front_sync.window import epoch, sync_window
+
+T0 = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+T1 = datetime(2026, 11, 25, 11, 0, tzinfo=UTC)
+NOW = datetime(2026, 11, 25, 11, 7, 30, 250000, tzinfo=UTC)
+
+
+def test_first_run_is_a_full_listing_up_to_the_trigger_time():
+    w = sync_window("manual", None, None, NOW, None, 300)
+    assert (w.lower, w.upper, w.sync_type) == (None, epoch(NOW), "full")
+    assert w.upper == Decimal("1795604850.250")
+
+
+def test_scheduled_run_reads_from_watermark_minus_overlap_to_interval_end():
+    w = sync_window("scheduled", T0, T1, NOW, Decimal("1764060000.500"), 300)
+    assert (w.lower, w.upper, w.sync_type) == (Decimal("1764059700.500"), epoch(T1), "incremental")
+
+
+def test_backfill_run_reads_its_own_interval():
+    w = sync_window("backfill", T0, T1, NOW, Decimal("1764068000"), 60)
+    assert (w.lower, w.upper, w.sync_type) == (epoch(T0) - 60, epoch(T1), "backfill")
+
+
+class FakeVariables:
+    """Airflow's Variable.get/set signature over a dict."""
+
+    def __init__(self):
+        self.store = {}
+
+    def get(self, key, default=None):
+        return self.store.get(key, default)
+
+    def set(self, key, value):
+        self.store[key] = value
+
+
+def test_watermark_only_moves_forward():
+    v = FakeVariables()
+    assert watermarks.advance(v, "contacts", Decimal("10.5"), "r1", "t") == Decimal("10.5")
+    assert watermarks.advance(v, "contacts", Decimal("9"), "r2", "t") == Decimal("10.5")
+    assert watermarks.advance(v, "contacts", None, "r3", "t") == Decimal("10.5")
+    assert watermarks.read(v, "contacts") == Decimal("10.500")
+    assert '"value": "10.500"' in v.store["front_sync.watermark.contacts"]
+
+
+def test_bad_watermark_names_the_variable():
+    v = FakeVariables()
+    v.set("front_sync.watermark.contacts", "yesterday")
+    with pytest.raises(ConfigError, match="front_sync.watermark.contacts"):
+        watermarks.read(v, "contacts")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [('{"overlap": 5}', "unknown setting"), ('{"overlap_seconds": "5"}', "overlap_seconds"), ("[1]", "JSON object"),
+     ("{", "not valid JSON"), ('{"batch_pages": 0}', "batch_pages")],
+    ids=["unknown-key", "wrong-type", "not-object", "not-json", "zero-batch"],
+)
+def test_bad_config_fails_fast_naming_the_setting(text, message):
+    with pytest.raises(ConfigError, match=message):
+        SyncConfig.from_json(text)
+
+
+def test_config_defaults_and_overrides():
+    assert SyncConfig.from_json(None).overlap_seconds == 300
+    assert SyncConfig.from_json('{"overlap_seconds": 60}').overlap_seconds == 60
