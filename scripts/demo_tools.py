@@ -10,6 +10,7 @@ import sys
 def reset_watermarks() -> None:
     """Delete front_sync watermark Variables: the demo's warehouse is new, so every cursor starts empty."""
     from airflow.models import Variable
+
     from front_sync.config import watermark_key
     from front_sync.resources import RESOURCES
 
@@ -27,6 +28,7 @@ def mutate(url: str, count: int) -> None:
 def report(runs: int) -> None:
     """Print the last `runs` DAG runs' sync_logs rows as a table."""
     import psycopg2
+
     from front_sync.sql_files import load_sql
 
     with psycopg2.connect(os.environ["AIRFLOW_CONN_FRONT_WAREHOUSE"]) as conn, conn.cursor() as cur:
@@ -36,7 +38,8 @@ def report(runs: int) -> None:
     table = [header, *[tuple("" if v is None else str(v) for v in row) for row in rows]]
     widths = [max(len(r[i]) for r in table) for i in range(len(header))]
     for n, row in enumerate(table):
-        print("  " + "  ".join(v.rjust(w) if n and i >= 4 else v.ljust(w) for i, (v, w) in enumerate(zip(row, widths))))
+        cells = enumerate(zip(row, widths, strict=True))
+        print("  " + "  ".join(v.rjust(w) if n and i >= 4 else v.ljust(w) for i, (v, w) in cells))
         if n == 0:
             print("  " + "  ".join("-" * w for w in widths))
     if not rows:

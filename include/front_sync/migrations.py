@@ -8,12 +8,15 @@ import re
 from dataclasses import dataclass
 from importlib import resources
 
+from psycopg2 import sql
+
 from front_sync.config import WAREHOUSE_SCHEMA
 
 log = logging.getLogger(__name__)
 
 # Any constant works; it only has to be the same for every runner of this project.
 ADVISORY_LOCK_KEY = 0x46524F4E54  # "FRONT"
+_MIGRATIONS_TABLE = sql.Identifier(WAREHOUSE_SCHEMA, "schema_migrations")
 _FILE_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 
 
@@ -58,13 +61,12 @@ def migrate(conn) -> list[str]:
     try:
         conn.autocommit = False
         with conn.cursor() as cur:
-            cur.execute(f"CREATE SCHEMA IF NOT EXISTS {WAREHOUSE_SCHEMA}")
-            cur.execute(
-                f"CREATE TABLE IF NOT EXISTS {WAREHOUSE_SCHEMA}.schema_migrations ("
-                " version integer PRIMARY KEY, name text NOT NULL, checksum text NOT NULL,"
-                " applied_at timestamptz NOT NULL DEFAULT now())"
-            )
-            cur.execute(f"SELECT version, name, checksum FROM {WAREHOUSE_SCHEMA}.schema_migrations")
+            cur.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(WAREHOUSE_SCHEMA)))
+            cur.execute(sql.SQL(
+                "CREATE TABLE IF NOT EXISTS {} (version integer PRIMARY KEY, name text NOT NULL,"
+                " checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())"
+            ).format(_MIGRATIONS_TABLE))
+            cur.execute(sql.SQL("SELECT version, name, checksum FROM {}").format(_MIGRATIONS_TABLE))
             done = {version: (name, checksum) for version, name, checksum in cur.fetchall()}
         conn.commit()
         for migration in available_migrations():
@@ -77,7 +79,7 @@ def migrate(conn) -> list[str]:
             with conn.cursor() as cur:
                 cur.execute(migration.sql)
                 cur.execute(
-                    f"INSERT INTO {WAREHOUSE_SCHEMA}.schema_migrations (version, name, checksum) VALUES (%s, %s, %s)",
+                    sql.SQL("INSERT INTO {} (version, name, checksum) VALUES (%s, %s, %s)").format(_MIGRATIONS_TABLE),
                     (migration.version, migration.name, migration.checksum),
                 )
             conn.commit()

@@ -110,7 +110,9 @@ class FrontHook(BaseHook):
         if isinstance(allowed, str):
             allowed = [h.strip() for h in allowed.split(",") if h.strip()]
         if not isinstance(allowed, list) or not all(isinstance(h, str) for h in allowed):
-            raise FrontConfigError(f"Connection {self.front_conn_id!r}: extra 'allowed_hosts' must be a list of host names")
+            raise FrontConfigError(
+                f"Connection {self.front_conn_id!r}: extra 'allowed_hosts' must be a list of host names"
+            )
         self.allowed_hosts = (*DEFAULT_ALLOWED_HOSTS, *(h.lower() for h in allowed))
         self._settings_loaded = True
 
