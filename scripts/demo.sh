@@ -68,7 +68,7 @@ run_dag() {
     echo "run $n failed; full log in $LOGS/run$n.log"
     exit 1
   fi
-  grep -oE "(Synced|Watermark) .*" "$LOGS/run$n.log" | sed 's/^/  /' || true
+  grep -oE "(Synced|Watermark) .*" "$LOGS/run$n.log" | sed -E "s/ \[front_sync[^]]*\].*$//; s/^/  /" || true
 }
 
 run_dag 1

@@ -19,9 +19,21 @@ def reset_watermarks() -> None:
 
 
 def mutate(url: str, count: int) -> None:
+    """Change `count` contacts, then wait until the wall clock has passed their new updated_at.
+
+    The simulator stamps changes strictly increasing, so a burst can run a few ms ahead of the clock; a run's
+    window ends when it is triggered, and a change stamped after that belongs to the next run.
+    """
+    import time
+    from decimal import Decimal
+
     from front_simulator.control import SimulatorControl
 
-    ids = SimulatorControl(url).mutate("update_contacts", count=count)["ids"]
+    control = SimulatorControl(url)
+    ids = set(control.mutate("update_contacts", count=count)["ids"])
+    newest = max(Decimal(str(c["updated_at"])) for c in control.truth("contacts")["_results"] if c["id"] in ids)
+    while Decimal(time.time()) <= newest:
+        time.sleep(0.01)
     print(f"  changed {len(ids)} contacts")
 
 

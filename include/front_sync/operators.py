@@ -7,7 +7,6 @@ import time
 from collections import Counter
 from typing import Any
 
-from airflow.providers.postgres.hooks.postgres import PostgresHook
 from airflow.sdk import BaseOperator, Variable
 
 from front_sync import audit, migrations, watermarks
@@ -15,6 +14,7 @@ from front_sync.config import CONFIG_VARIABLE, FRONT_CONN_ID, WAREHOUSE_CONN_ID,
 from front_sync.hooks.front import FrontHook
 from front_sync.load import OUTCOMES, BatchResult, load_batch
 from front_sync.resources import get_resource
+from front_sync.warehouse import warehouse_connection
 from front_sync.window import sync_window
 
 log = logging.getLogger(__name__)
@@ -28,7 +28,7 @@ class MigrateWarehouseOperator(BaseOperator):
         self.warehouse_conn_id = warehouse_conn_id
 
     def execute(self, context) -> list[str]:
-        conn = PostgresHook(postgres_conn_id=self.warehouse_conn_id).get_conn()
+        conn = warehouse_connection(self.warehouse_conn_id)
         try:
             applied = migrations.migrate(conn)
         finally:
@@ -83,8 +83,7 @@ class FrontSyncOperator(BaseOperator):
                  window.lower, window.upper, watermark)
 
         front = FrontHook(front_conn_id=self.front_conn_id)
-        conn = PostgresHook(postgres_conn_id=self.warehouse_conn_id).get_conn()
-        conn.autocommit = False
+        conn = warehouse_connection(self.warehouse_conn_id)
         row_id = audit.open_row(conn, who, resource.name, window.sync_type, window.lower, window.upper, watermark)
         total = BatchResult()
         fetched = 0
