@@ -23,6 +23,7 @@ warehouse="${AIRFLOW_CONN_FRONT_WAREHOUSE:-}"
 if [ -z "$warehouse" ]; then
   PGDIR=$(mktemp -d /tmp/front-sync-pg.XXXXXX)
   warehouse=$(scripts/pg_start.sh "$PGDIR")
+  python scripts/demo_tools.py reset-watermarks   # a fresh warehouse must not inherit old cursors
 fi
 front="${AIRFLOW_CONN_FRONT_DEFAULT:-}"
 if [ -z "$front" ] && [ -n "${FRONT_API_TOKEN:-}" ]; then
