@@ -84,7 +84,8 @@ def test_conflict_rules_in_order(migrated):
         "stale": 1, "unchanged": 1, "conflicts": 1, "updated": 1, "created": 1}
     names = dict(fetch(migrated, "SELECT id, name FROM front.contacts"))
     assert names == {"crd_1": "Ann", "crd_2": "Ann", "crd_3": "Local", "crd_4": "Bea", "crd_5": "Ann"}
-    conflicts = fetch(migrated, "SELECT record_id, stored_row->>'name', incoming_row->>'name' FROM front.sync_conflicts")
+    conflicts = fetch(migrated,
+                      "SELECT record_id, stored_row->>'name', incoming_row->>'name' FROM front.sync_conflicts")
     assert conflicts == [("crd_3", "Local", "Front edit")]
     load_batch(migrated, CONTACTS, [contact("crd_3", "200.000", name="Front edit")], "run3")
     assert len(fetch(migrated, "SELECT 1 FROM front.sync_conflicts")) == 1  # same version: not recorded twice
