@@ -1,9 +1,13 @@
-"""Names of the configuration surface (Connections, Variables, pool) and the optional front_sync.config Variable."""
+"""Names of the configuration surface (Connections, Variables, pool, schedules) and the front_sync.config Variable."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, fields
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from types import MappingProxyType
+from typing import Any
 
 FRONT_CONN_ID = "front_default"
 WAREHOUSE_CONN_ID = "front_warehouse"
@@ -11,6 +15,11 @@ SLACK_CONN_ID = "slack_alerts"
 API_POOL = "front_api"
 CONFIG_VARIABLE = "front_sync.config"
 WAREHOUSE_SCHEMA = "front"
+
+# Cron expressions read when the DAG files are parsed (environment, not Variables: no DB access at parse time).
+SCHEDULE_ENV = {"incremental": "FRONT_SYNC_INCREMENTAL_SCHEDULE", "full": "FRONT_SYNC_FULL_SCHEDULE"}
+DEFAULT_SCHEDULES = {"incremental": "0 * * * *", "full": "0 2 * * *"}
+CONVERSATION_STRATEGIES = ("events", "list")
 
 
 def watermark_key(resource: str) -> str:
@@ -22,12 +31,65 @@ class ConfigError(ValueError):
     """A setting is wrong; the message names the setting and what is expected."""
 
 
+def schedule(kind: str) -> str:
+    """The cron schedule of a DAG kind, from its environment setting or the default; a bad one fails parsing."""
+    from croniter import croniter
+
+    name = SCHEDULE_ENV[kind]
+    value = os.environ.get(name, "").strip() or DEFAULT_SCHEDULES[kind]
+    if not croniter.is_valid(value):
+        raise ConfigError(f"Environment setting {name}={value!r} is not a valid cron expression (e.g. '0 * * * *')")
+    return value
+
+
+def _non_negative_int(name: str, value: Any) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ConfigError(f"Variable {CONFIG_VARIABLE}: setting {name!r} must be a non-negative integer")
+    return value
+
+
+def _positive_int(name: str, value: Any) -> int:
+    if _non_negative_int(name, value) == 0:
+        raise ConfigError(f"Variable {CONFIG_VARIABLE}: setting {name!r} must be at least 1")
+    return value
+
+
+def _strategy(name: str, value: Any) -> str:
+    if value not in CONVERSATION_STRATEGIES:
+        raise ConfigError(f"Variable {CONFIG_VARIABLE}: setting {name!r} must be one of {list(CONVERSATION_STRATEGIES)}")
+    return value
+
+
+def _caps(name: str, value: Any) -> Mapping[str, int]:
+    if not isinstance(value, dict):
+        raise ConfigError(f"Variable {CONFIG_VARIABLE}: setting {name!r} must be an object of resource -> integer")
+    return MappingProxyType({str(k): _positive_int(f"{name}.{k}", v) for k, v in value.items()})
+
+
+_VALIDATORS = {
+    "overlap_seconds": _non_negative_int,
+    "batch_pages": _positive_int,
+    "message_workers": _positive_int,
+    "conversation_strategy": _strategy,
+    "max_results": _caps,
+}
+
+
 @dataclass(frozen=True)
 class SyncConfig:
-    """Tunables read from the optional JSON Variable front_sync.config; every key is optional."""
+    """Tunables read from the optional JSON Variable front_sync.config; every key is optional.
+
+    overlap_seconds: how far before the watermark a run reads again; batch_pages: pages per load transaction;
+    message_workers: threads fetching per-conversation messages and comments; conversation_strategy: "events"
+    (the Events API) or "list" (GET /conversations newest first, stop at the watermark); max_results: a cap of
+    records per resource per run ({"contacts": 5000}); a capped run says so and the next one continues.
+    """
 
     overlap_seconds: int = 300
     batch_pages: int = 5
+    message_workers: int = 4
+    conversation_strategy: str = "events"
+    max_results: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
 
     @classmethod
     def from_json(cls, text: str | None) -> SyncConfig:
@@ -40,13 +102,12 @@ class SyncConfig:
             raise ConfigError(f"Variable {CONFIG_VARIABLE} is not valid JSON: {exc}") from exc
         if not isinstance(data, dict):
             raise ConfigError(f"Variable {CONFIG_VARIABLE} must be a JSON object, got {type(data).__name__}")
-        known = {f.name: f for f in fields(cls)}
-        unknown = sorted(set(data) - set(known))
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
         if unknown:
             raise ConfigError(f"Variable {CONFIG_VARIABLE}: unknown setting(s) {unknown}; known: {sorted(known)}")
-        for name, value in data.items():
-            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-                raise ConfigError(f"Variable {CONFIG_VARIABLE}: setting {name!r} must be a non-negative integer")
-        if data.get("batch_pages") == 0:
-            raise ConfigError(f"Variable {CONFIG_VARIABLE}: setting 'batch_pages' must be at least 1")
-        return cls(**data)
+        return cls(**{name: _VALIDATORS[name](name, value) for name, value in data.items()})
+
+    def cap(self, resource: str) -> int | None:
+        """The max_results cap of a resource, if any."""
+        return self.max_results.get(resource)
