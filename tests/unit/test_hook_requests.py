@@ -1,0 +1,315 @@
+"""FrontHook over a fake transport (no network, fake clock): retries, 429s, loops, hosts, fan-out, figures.
+
+The simulator tests (tests/integration/test_hook_faults.py) cover the same policy over real HTTP; these
+cover what the simulator cannot produce (a repeated page token, a company host, an https downgrade).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+
+import pytest
+import requests
+from airflow.sdk.exceptions import AirflowFailException
+from requests.adapters import BaseAdapter
+from requests.structures import CaseInsensitiveDict
+
+from front_sync.hooks.front import (
+    FrontAPIError,
+    FrontAuthError,
+    FrontBadRequestError,
+    FrontHook,
+    FrontNotFound,
+    FrontRetryableError,
+    FrontUnsafeURLError,
+)
+
+BASE = "https://api2.frontapp.com"
+COMPANY = "https://acme.api.frontapp.com"
+TOKEN = "tok-unit-5ecret"
+WALL = 1_764_000_000.0
+
+
+class FakeTime:
+    """A monotonic clock that only moves when someone sleeps on it."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+        self.sleeps: list[float] = []
+        self._lock = threading.Lock()
+
+    def monotonic(self) -> float:
+        with self._lock:
+            return self.now
+
+    def sleep(self, seconds: float) -> None:
+        with self._lock:
+            self.sleeps.append(seconds)
+            self.now += seconds
+
+    def wall(self) -> float:
+        return WALL + self.now
+
+    def waits(self, at_least: float = 0.5) -> list[float]:
+        """Sleeps long enough to be backoffs or 429 waits, not pacing."""
+        return [s for s in self.sleeps if s >= at_least]
+
+
+Answer = tuple[int, dict[str, str], object]
+
+
+class FakeFront(BaseAdapter):
+    """A transport that answers from a handler and records every request sent (URL and headers)."""
+
+    def __init__(self, handler: Callable[[requests.PreparedRequest], Answer]) -> None:
+        super().__init__()
+        self.handler = handler
+        self.sent: list[requests.PreparedRequest] = []
+        self._lock = threading.Lock()
+
+    def send(self, request, **kwargs):
+        with self._lock:
+            self.sent.append(request)
+        status, headers, body = self.handler(request)
+        response = requests.Response()
+        response.status_code = status
+        response.headers = CaseInsensitiveDict({"x-ratelimit-limit": "100", "x-ratelimit-remaining": "90",
+                                                "x-ratelimit-reset": str(int(WALL) + 30), **headers})
+        response._content = body if isinstance(body, bytes) else json.dumps(body).encode()
+        response.url = request.url
+        response.request = request
+        return response
+
+    def close(self) -> None:
+        pass
+
+
+def sequence(*answers: Answer | BaseException) -> Callable[[requests.PreparedRequest], Answer]:
+    """Answer each request with the next item (raising exceptions); the last one repeats."""
+    items = list(answers)
+
+    def handler(request):
+        item = items.pop(0) if len(items) > 1 else items[0]
+        if isinstance(item, BaseException):
+            raise item
+        return item
+
+    return handler
+
+
+OK: Answer = (200, {}, {"_results": [{"id": "x", "n": 1.5}]})
+
+
+@pytest.fixture
+def make_hook(monkeypatch):
+    """Build (hook, fake transport, fake time) for a handler and connection extras."""
+
+    def build(handler, **extra):
+        extra = {"rpm": 60_000, "share": 1, "burst_per_second": 0, **extra}
+        monkeypatch.setenv("AIRFLOW_CONN_FRONT_DEFAULT", json.dumps(
+            {"conn_type": "front", "host": BASE, "password": TOKEN, "extra": extra}))
+        front = FakeFront(handler)
+        clock = FakeTime()
+
+        def session():
+            s = requests.Session()
+            s.mount("https://", front)
+            s.mount("http://", front)
+            return s
+
+        hook = FrontHook(clock=clock.monotonic, sleep=clock.sleep, wall_clock=clock.wall, session_factory=session)
+        return hook, front, clock
+
+    return build
+
+
+def test_numbers_are_decimal_and_the_token_goes_as_a_bearer_header(make_hook):
+    hook, front, _ = make_hook(sequence(OK))
+    body = hook.request_json("/contacts", {"limit": 5})
+    assert str(body["_results"][0]["n"]) == "1.5" and type(body["_results"][0]["n"]).__name__ == "Decimal"
+    assert front.sent[0].headers["Authorization"] == f"Bearer {TOKEN}"
+    assert front.sent[0].url == f"{BASE}/contacts?limit=5"
+
+
+def test_retries_back_off_1_2_4_8_16_s_with_jitter_then_raise_a_retryable_error(make_hook):
+    hook, front, clock = make_hook(sequence((503, {}, {"_error": {"title": "Service unavailable"}})))
+    with pytest.raises(FrontRetryableError, match="after 6 attempts") as caught:
+        hook.request_json("/contacts")
+    assert not isinstance(caught.value, AirflowFailException)  # Airflow's task retry applies
+    assert len(front.sent) == 6
+    waits = clock.waits()
+    assert len(waits) == 5
+    for wait, base in zip(waits, [1, 2, 4, 8, 16], strict=True):
+        assert base <= wait <= base + 1
+    assert hook.sync_log_figures()["retries"] == 5
+    assert hook.sync_log_metadata()["retries_by_cause"] == {"http_503": 5}
+    assert hook.sync_log_metadata()["failed_requests"] == 1
+
+
+def test_max_attempts_zero_sends_once(make_hook):
+    hook, front, _ = make_hook(sequence((500, {}, b"")), max_attempts=0)
+    with pytest.raises(FrontRetryableError):
+        hook.request_json("/contacts")
+    assert len(front.sent) == 1
+
+
+def test_a_status_outside_the_table_retries_by_its_class(make_hook):
+    hook, front, _ = make_hook(sequence((520, {}, b""), OK))
+    assert hook.request_json("/contacts")["_results"]
+    assert hook.sync_log_metadata()["retries_by_cause"] == {"http_520": 1}
+
+
+def test_429s_never_use_up_retry_attempts(make_hook):
+    hook, front, clock = make_hook(sequence(*[(429, {"retry-after": "1"}, {})] * 10, OK))
+    assert hook.request_json("/contacts")["_results"]
+    assert len(front.sent) == 11 and hook.sync_log_figures()["retries"] == 0
+    figures = hook.sync_log_figures()
+    assert figures["rate_limit_waits"] == 10 and figures["rate_limit_wait_seconds"] == pytest.approx(10, abs=0.1)
+    assert hook.sync_log_metadata()["http_429"] == 10
+
+
+def test_429_waits_stop_at_the_cap_with_a_retryable_error(make_hook):
+    hook, front, clock = make_hook(sequence((429, {"retry-after": "10", "x-ratelimit-remaining": "0"}, {})),
+                                   max_rate_limit_wait_seconds=25)
+    with pytest.raises(FrontRetryableError, match="max_rate_limit_wait_seconds=25"):
+        hook.request_json("/contacts")
+    assert len(front.sent) == 3 and clock.waits() == pytest.approx([10, 10], abs=0.01)
+
+
+def test_a_retry_after_beyond_the_cap_fails_without_waiting(make_hook):
+    hook, front, clock = make_hook(sequence((429, {"retry-after": "3600"}, {})))
+    with pytest.raises(FrontRetryableError, match="rate limited"):
+        hook.request_json("/contacts")
+    assert clock.waits() == []
+
+
+def test_a_repeated_page_token_is_a_loop(make_hook):
+    page = {"_results": [{"id": "a"}], "_pagination": {"next": f"{COMPANY}/contacts?limit=1&page_token=T1"}}
+    hook, front, _ = make_hook(sequence((200, {}, page)))
+    pages = hook.iter_pages("/contacts")
+    assert next(pages)
+    with pytest.raises(FrontAPIError, match="Pagination loop"):
+        next(pages)  # the page whose next link repeats is not handed out
+    assert len(front.sent) == 2
+
+
+def test_next_links_on_the_company_host_are_followed_with_the_token(make_hook):
+    hook, front, _ = make_hook(sequence(
+        (200, {}, {"_results": [1], "_pagination": {"next": f"{COMPANY}/contacts?page_token=T1"}}),
+        (200, {}, {"_results": [2], "_pagination": {"next": None}}),
+    ))
+    assert list(hook.iter_pages("/contacts")) == [[1], [2]]
+    assert [r.url.split("?")[0] for r in front.sent] == [f"{BASE}/contacts", f"{COMPANY}/contacts"]
+    assert all(r.headers["Authorization"] == f"Bearer {TOKEN}" for r in front.sent)
+
+
+@pytest.mark.parametrize(
+    "next_url",
+    ["https://evil.example/contacts?page_token=T1", "http://acme.api.frontapp.com/contacts?page_token=T1",
+     "https://api2.frontapp.com@evil.example/contacts?page_token=T1"],
+    ids=["foreign-host", "https-downgrade", "user-info-trick"],
+)
+def test_a_next_link_outside_the_allow_list_is_refused_before_anything_is_sent(make_hook, next_url):
+    hook, front, _ = make_hook(sequence((200, {}, {"_results": [1], "_pagination": {"next": next_url}})))
+    pages = hook.iter_pages("/contacts")
+    next(pages)
+    with pytest.raises(FrontUnsafeURLError) as caught:
+        next(pages)
+    assert len(front.sent) == 1 and TOKEN not in str(caught.value) and "T1" not in str(caught.value)
+
+
+def test_unpaginated_lists_yield_their_one_page(make_hook):
+    hook, _, _ = make_hook(sequence((200, {}, {"_results": [{"id": "inb_1"}]})))
+    assert list(hook.iter_pages("/inboxes")) == [[{"id": "inb_1"}]]
+
+
+@pytest.mark.parametrize(
+    ("status", "error", "expected"),
+    [
+        (400, FrontBadRequestError, "limit must be an integer"),
+        (401, FrontAuthError, "did not accept the API token"),
+        (403, FrontAuthError, "messages:read"),
+        (302, FrontAPIError, "unexpected 302"),
+    ],
+    ids=["bad-request-quotes-front", "unauthenticated", "forbidden-names-scope", "redirect-not-followed"],
+)
+def test_final_answers_raise_at_once(make_hook, status, error, expected):
+    body = {"_error": {"status": status, "title": "Nope", "message": "limit must be an integer"}}
+    hook, front, _ = make_hook(sequence((status, {"location": "https://elsewhere.example/x"}, body)))
+    with pytest.raises(error, match=expected) as caught:
+        hook.request_json("/conversations/cnv_1/messages")
+    assert len(front.sent) == 1  # no retry, and the 302 was not followed
+    assert TOKEN not in str(caught.value)
+    if error is not FrontAPIError:
+        assert "front_default" in str(caught.value)
+
+
+def test_404_is_reported_as_missing(make_hook):
+    hook, _, _ = make_hook(sequence((404, {}, {"_error": {"status": 404, "title": "Not found"}})))
+    with pytest.raises(FrontNotFound) as caught:
+        hook.request_json("/conversations/cnv_9/messages")
+    assert caught.value.path == "/conversations/cnv_9/messages"
+    assert hook.sync_log_metadata()["not_found"] == 1 and hook.sync_log_metadata()["failed_requests"] == 0
+
+
+def test_an_exhausted_quota_on_a_200_holds_the_next_request_until_the_reset(make_hook):
+    hook, front, clock = make_hook(sequence(
+        (200, {"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(int(WALL + 100) + 12)}, {"_results": []}),
+        OK,
+    ))
+    hook.request_json("/contacts")
+    hook.request_json("/contacts")
+    assert [r.url for r in front.sent] == [f"{BASE}/contacts"] * 2
+    assert 11 <= clock.waits()[0] <= 12
+    assert hook.sync_log_figures()["rate_limit_waits"] == 1 and hook.sync_log_metadata()["http_429"] == 0
+
+
+def test_sync_log_figures_have_exactly_the_sync_logs_keys(make_hook):
+    hook, _, _ = make_hook(sequence(OK))
+    hook.request_json("/contacts")
+    figures = hook.sync_log_figures()
+    assert set(figures) == {"api_calls", "retries", "rate_limit_waits", "rate_limit_wait_seconds", "bytes_received"}
+    assert figures["api_calls"] == 1 and figures["bytes_received"] > 0
+    meta = hook.sync_log_metadata()
+    assert meta["quota_limit"] == 100 and meta["quota_remaining"] == 90 and meta["by_status"] == {"200": 1}
+
+
+def test_map_concurrent_yields_in_order_with_one_session_per_thread(make_hook):
+    hook, front, _ = make_hook(lambda r: (200, {}, {"id": r.url.rsplit("/", 1)[1]}))
+    sessions = set()
+
+    def fetch(cid):
+        sessions.add(id(hook.get_conn()))
+        time.sleep(0.001 * (hash(cid) % 3))  # finish out of order
+        return hook.request_json(f"/conversations/{cid}")["id"]
+
+    ids = [f"cnv_{i}" for i in range(40)]
+    assert list(hook.map_concurrent(fetch, ids, max_workers=4)) == ids
+    assert len(sessions) == 4 and len(front.sent) == 40
+    assert hook._sessions == []  # the workers' sessions were closed with the pool
+
+
+def test_map_concurrent_keeps_at_most_two_items_per_worker_ahead():
+    hook = FrontHook()
+    started = []
+    results = hook.map_concurrent(lambda i: started.append(i) or i, range(1000), max_workers=3)
+    assert next(results) == 0
+    time.sleep(0.05)
+    assert len(started) <= 7
+    results.close()
+
+
+def test_map_concurrent_raises_the_first_failure_and_stops(make_hook):
+    hook, front, _ = make_hook(sequence(OK))
+
+    def fetch(i):
+        if i == 3:
+            raise FrontNotFound(f"/conversations/cnv_{i}/messages")
+        return hook.request_json(f"/conversations/cnv_{i}")
+
+    with pytest.raises(FrontNotFound):
+        list(hook.map_concurrent(fetch, range(500), max_workers=2))
+    assert len(front.sent) < 20  # the rest were never submitted
