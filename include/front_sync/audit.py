@@ -10,7 +10,8 @@ from typing import Any
 
 from front_sync.sql_files import load_sql
 
-COUNT_COLUMNS = ("fetched", "created", "updated", "unchanged", "stale", "conflicts", "dead_lettered", "deleted")
+OUTCOME_COLUMNS = ("created", "updated", "unchanged", "stale", "conflicts", "dead_lettered")
+COUNT_COLUMNS = ("fetched", *OUTCOME_COLUMNS, "deleted", "restored")
 API_COLUMNS = ("api_calls", "retries", "rate_limit_waits", "rate_limit_wait_seconds", "bytes_received")
 
 
@@ -38,10 +39,26 @@ def open_row(conn, who: RunIdentity, resource: str, sync_type: str, window_start
     return row_id
 
 
+def accounting(counts: Counter) -> dict[str, int]:
+    """Count columns of a sync_logs row, with fetched split into what was accounted for and what rolled back.
+
+    Every record fetched is either in one outcome (created ... dead_lettered) or in a batch that rolled back
+    with a failure (fetched_not_loaded), so fetched = sum of the outcomes holds on every row. More outcomes than
+    records fetched means the caller miscounted, which is an error.
+    """
+    row = {c: int(counts.get(c, 0)) for c in COUNT_COLUMNS}
+    accounted = sum(row[c] for c in OUTCOME_COLUMNS)
+    if accounted > row["fetched"]:
+        raise ValueError(f"{accounted} records accounted for but only {row['fetched']} fetched")
+    row["fetched_not_loaded"] = row["fetched"] - accounted
+    row["fetched"] = accounted
+    return row
+
+
 def close_row(conn, row_id: int, status: str, counts: Counter, api: dict[str, Any],
               watermark_after: Decimal | None, error_message: str | None, metadata: dict[str, Any]) -> None:
-    """Finish the row with the outcome; counts must satisfy the accounting identity on success."""
-    params: dict[str, Any] = {c: int(counts.get(c, 0)) for c in COUNT_COLUMNS}
+    """Finish the row with the outcome; on success every record fetched must be in an outcome (the table checks)."""
+    params: dict[str, Any] = accounting(counts)
     params.update({c: api.get(c, 0) for c in API_COLUMNS})
     params.update(id=row_id, status=status, watermark_after=watermark_after,
                   error_message=error_message[:4000] if error_message else None,

@@ -112,7 +112,8 @@ def test_bad_record_is_dead_lettered_and_the_rest_loads(migrated):
              {"id": "crd_bad", "updated_at": "tomorrow"}]
     result = load_batch(migrated, CONTACTS, batch, "r1")
     assert result.counts["created"] == 2 and result.counts["dead_lettered"] == 2
-    dead = fetch(migrated, "SELECT record_id, payload->>'name', error FROM front.dead_letters ORDER BY id")
+    dead = fetch(migrated, "SELECT record_id, payload->>'name', error FROM front.dead_letters "
+                          "ORDER BY record_id NULLS FIRST")
     assert dead[0][:2] == (None, "no id  here") and "missing id" in dead[0][2]
     assert dead[1][0] == "crd_bad" and "updated_at" in dead[1][2]
 

@@ -1,4 +1,4 @@
-"""Pure transforms: exact timestamps, NUL stripping, canonical JSON and typed contact rows."""
+"""Pure transforms: exact timestamps, NUL stripping, canonical JSON, Front links and the typed rows of each table."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from decimal import Decimal
 import pytest
 
 from front_sync import transform
-from front_sync.load import _copy_text, prepare
-from front_sync.resources import CONTACTS
+from front_sync.copy_format import copy_line, copy_value
+from front_sync.load import prepare
+from front_sync.resources import CONTACTS, MESSAGES
 
 
 @pytest.mark.parametrize(
@@ -65,8 +66,8 @@ def test_repeated_id_in_a_batch_keeps_the_newest():
     old = {"id": "crd_1", "name": "old", "updated_at": 2}
     new = {"id": "crd_1", "name": "new", "updated_at": 3}
     prepared, dead, counts = prepare(CONTACTS, [new, old], "run")
-    assert prepared["crd_1"].values[1] == "new"
-    assert counts["unchanged"] == 1 and not dead
+    assert prepared["crd_1"].line.split(b"\t")[1] == b"new"
+    assert counts == {"stale": 1} and not dead
 
 
 @pytest.mark.parametrize(
@@ -76,4 +77,114 @@ def test_repeated_id_in_a_batch_keeps_the_newest():
     ids=["null", "true", "false", "escapes", "nul", "decimal"],
 )
 def test_copy_text_format(value, expected):
-    assert _copy_text(value) == expected
+    assert copy_value(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [("https://acme.api.frontapp.com/tags/tag_3h07ym", "tag_3h07ym"),
+     ("https://acme.api.frontapp.com/messages/msg_1q15qmtq?referer=conversation", "msg_1q15qmtq"),
+     ("https://acme.api.frontapp.com/teams/tim_k30/", "tim_k30")],
+    ids=["tag", "query-string", "trailing-slash"],
+)
+def test_ids_come_from_the_end_of_front_links(url, expected):
+    assert transform.id_from_url(url) == expected
+    assert transform.linked_id({"_links": {"related": {"x": url}}}, "x") == expected
+
+
+def test_missing_or_null_links_give_none():
+    assert transform.linked_id({}, "parent_tag") is None
+    assert transform.linked_id({"_links": {"related": {"parent_tag": None}}}, "parent_tag") is None
+    with pytest.raises(transform.BadRecord):
+        transform.linked_id({"_links": {"related": {"parent_tag": 3}}}, "parent_tag")
+
+
+@pytest.mark.parametrize(
+    ("fields", "is_draft"),
+    [({"is_draft": True, "draft_mode": None}, True), ({"draft_mode": "shared"}, True),
+     ({"draft_mode": None}, False), ({"is_draft": False, "draft_mode": "private"}, False)],
+    ids=["documented-flag", "draft-mode-only", "sent", "flag-wins"],
+)
+def test_message_draft_state(fields, is_draft):
+    row = transform.message_row({"id": "msg_1", **fields})
+    assert row[MESSAGES.columns.index("is_draft")] is is_draft
+
+
+def test_inbound_message_has_no_author_and_outbound_has_one():
+    inbound = transform.message_row({"id": "msg_1", "is_inbound": True, "author": None, "text": None})
+    outbound = transform.message_row({"id": "msg_2", "is_inbound": False, "author": {"id": "tea_1"}})
+    author = MESSAGES.columns.index("author_id")
+    assert inbound[author] is None and outbound[author] == "tea_1"
+
+
+def test_recipients_attachments_and_reminders():
+    record = {"recipients": [{"handle": "Ann@X.io", "role": "from", "name": None,
+                              "_links": {"related": {"contact": "https://a.api.frontapp.com/contacts/crd_1"}}}],
+              "attachments": [{"id": "fil_1", "filename": "a.png", "size": 10,
+                               "metadata": {"is_inline": True, "cid": "c1"}}],
+              "scheduled_reminders": [{"_links": {"related": {"owner": "https://a.api.frontapp.com/teammates/t"}},
+                                       "scheduled_at": 1701392639}]}
+    assert transform.message_recipient_rows(record) == [("from", "Ann@X.io", None, "crd_1", "ann@x.io")]
+    assert transform.message_attachment_rows(record) == [("fil_1", "a.png", None, None, 10, True, "c1")]
+    assert transform.conversation_reminder_rows(record) == [(0, "t", None, Decimal("1701392639.000"), None)]
+
+
+def test_channel_reads_the_old_types_field_and_custom_fields_carry_their_scope():
+    channel = transform.channel_row({"id": "cha_1", "types": "smtp", "settings": {"undo_send_time": 5}})
+    assert channel[3] == "smtp" and channel[9] == 5
+    assert transform.custom_field_row({"id": "fld_1", "name": "Plan"}, scope="contact")[:3] == (
+        "fld_1", "contact", "Plan")
+
+
+def test_email_handles_are_case_folded_and_other_sources_ignored():
+    record = {"handles": [{"source": "phone", "handle": "+1"}, {"source": "email", "handle": "ÀNN@X.io"},
+                          {"source": "email", "handle": "  "}]}
+    assert transform.email_handles(record) == ["ànn@x.io"]
+
+
+def test_lone_surrogates_and_odd_types_cannot_become_stored_json():
+    with pytest.raises(transform.BadRecord, match="not JSON serialisable"):
+        transform.canonical_json({"x": object()})
+    with pytest.raises(transform.BadRecord, match="lone surrogate"):
+        transform.raw_and_hash({"name": "\ud800"})
+
+
+def test_an_id_from_front_beats_an_id_matched_by_email_in_the_same_batch():
+    real = {"id": "crd_1", "name": "real", "updated_at": 1}
+    matched = {"name": "matched", "updated_at": 9, "handles": [{"source": "email", "handle": "a@x.io"}]}
+    prepared, dead, counts = prepare(CONTACTS, [real, matched], "run", {1: "crd_1"})
+    assert prepared["crd_1"].line.split(b"\t")[1] == b"real" and counts == {"unchanged": 1} and not dead
+
+
+def test_dead_letter_payload_survives_what_jsonb_cannot_hold():
+    from front_sync import dead_letters
+
+    deep: object = "x"
+    for _ in range(3000):
+        deep = [deep]
+    as_json, as_text = dead_letters.payload({"id": "a", "deep": deep})
+    assert as_text is None and "cut: nested deeper than 100 levels" in as_json
+    as_json, as_text = dead_letters.payload({"id": "b", "name": "\ud800", "tag": object()})
+    assert as_json is None and "b" in as_text
+    assert dead_letters.record_id({"id": 42}) == "42" and dead_letters.record_id("junk") is None
+
+
+def test_accounting_splits_fetched_into_outcomes_and_rolled_back():
+    from collections import Counter
+
+    from front_sync.audit import accounting
+
+    row = accounting(Counter(fetched=10, created=3, dead_lettered=1, stale=2))
+    assert row["fetched"] == 6 and row["fetched_not_loaded"] == 4 and row["deleted"] == 0
+
+
+@pytest.mark.parametrize(
+    "values",
+    [("a", None, True, False, Decimal("1.500"), 7), ("\\N", None), ("x\ty", "z"), ("a\\b", None, "c\nd"),
+     ("nul\x00", "\r"), ("plain", "text", "only"), (None, None)],
+    ids=["mixed", "literal-backslash-n", "tab", "backslash-and-newline", "nul-and-cr", "plain", "nulls"],
+)
+def test_copy_line_fast_path_matches_value_by_value_escaping(values):
+    expected = ("\t".join(copy_value(v) for v in values) + "\n").encode()
+    assert copy_line(values) == expected
+    assert copy_line(values, b'{"a":"b\\\\c"}') == expected[:-1] + b'\t{"a":"b\\\\\\\\c"}\n'

@@ -1,3 +1,3 @@
--- Children of created or updated parents are replaced wholesale: a removed handle or recipient disappears.
-DELETE FROM {table} AS c USING {parent_stage} AS s
-WHERE c.{parent_column} = s.id AND s._outcome IN ('created', 'updated')
+-- Children of rows just written are replaced wholesale: a removed handle or recipient disappears.
+DELETE FROM {table} AS c USING {keys} AS k
+WHERE c.{parent_column} = k.id AND k._outcome = ANY(%(outcomes)s)

@@ -1,0 +1,312 @@
+"""Benchmark: the warehouse loader (transform + COPY + conflict rules + children) from in-memory Front records.
+
+Starts a throwaway PostgreSQL with scripts/pg_start.sh (stopped at the end), then runs each scenario in its own
+Python process so that its peak RSS is its own:
+
+- contacts: N Front-shaped contacts (1-2 handles each) built in memory first, then loaded in batches with
+  ``load.load_batches`` (the next batch is transformed while the current one is written) and, for comparison,
+  with ``load.load_batch`` one batch after the other; then the same records again (all unchanged) and a newer
+  version of each (all updated, handles replaced). Rate = contact rows + handle rows per second.
+- messages: M messages (2-4 recipients, attachments on one in two, a 1-2 kB HTML body and its text, emoji or
+  another script in one in ten) generated batch by batch and loaded with ``load.load_batches``; peak RSS of the
+  process (getrusage) and rows per second.
+
+Writes bench/results/bench_loader.json (name, parameters, figures, machine) and prints a table.
+
+    .venv/bin/python bench/bench_loader.py [--contacts 200000] [--messages 1000000] [--batch-size 5000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import platform
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "include"))
+
+from front_sync import load, migrations  # noqa: E402
+from front_sync.resources import CONTACTS, MESSAGES  # noqa: E402
+
+RESULTS = ROOT / "bench" / "results" / "bench_loader.json"
+HOST = "https://acme.api.frontapp.com"
+WORDS = ("order", "refund", "shipping", "invoice", "delayed", "thanks", "account", "password", "upgrade",
+         "plan", "Zoë", "naïve", "café", "support", "question", "urgent", "follow-up", "the", "and", "your")
+OTHER_SCRIPTS = ("😀", "שלום", "مرحبا", "こんにちは")
+
+
+# -- record generators ---------------------------------------------------------------------------------------
+
+
+def contact(i: int, version: int = 0) -> dict[str, Any]:
+    """A Front-shaped contact (ContactResponse + updated_at); odd ids have a phone handle too."""
+    cid = f"crd_{i:x}"
+    handles = [{"handle": f"person.{i}@example{i % 97}.com", "source": "email"}]
+    if i % 2:
+        handles.append({"handle": f"+1555{i:07d}", "source": "phone"})
+    return {
+        "_links": {"self": f"{HOST}/contacts/{cid}",
+                   "related": {"notes": f"{HOST}/contacts/{cid}/notes",
+                               "conversations": f"{HOST}/contacts/{cid}/conversations", "owner": None}},
+        "id": cid, "name": f"{WORDS[i % len(WORDS)].title()} Person {i}" + (f" v{version}" if version else ""),
+        "description": "", "avatar_url": f"{HOST}/contacts/{cid}/avatar", "links": [],
+        "handles": handles, "groups": [], "lists": [],
+        "custom_fields": {"Plan": ("Free", "Starter", "Growth", "Scale")[i % 4], "Seats": i % 50},
+        "is_private": False, "updated_at": Decimal(f"{1_700_000_000 + i + version * 10_000_000}.{i % 1000:03d}"),
+    }
+
+
+def message(i: int, rng: random.Random) -> dict[str, Any]:
+    """A Front-shaped email message (MessageResponse) with recipients, sometimes attachments."""
+    mid, cid = f"msg_{i:x}", f"cnv_{i // 5:x}"
+    inbound = rng.random() < 0.5
+    n_recipients = rng.randint(2, 4)
+    recipients = [{"_links": {"related": {"contact": f"{HOST}/contacts/crd_{(i + k) % 100_000:x}"}},
+                   "name": f"Person {k}", "handle": f"person.{(i + k) % 100_000}@example.com",
+                   "role": ("from", "to", "cc", "bcc")[k]} for k in range(n_recipients)]
+    attachments = [{"id": f"fil_{i:x}{k}", "filename": f"scan-{k}.pdf", "url": f"{HOST}/download/fil_{i:x}{k}",
+                    "content_type": "application/pdf", "size": rng.randint(1_000, 5_000_000),
+                    "metadata": {"is_inline": False, "cid": None}}
+                   for k in range(rng.choice((0, 0, 1, 2)))]
+    words = [WORDS[int(rng.random() * len(WORDS))] for _ in range(rng.randint(120, 250))]
+    if rng.random() < 0.1:  # one message in ten has emoji or another script
+        words.append(rng.choice(OTHER_SCRIPTS))
+    sentence = " ".join(words)
+    return {
+        "_links": {"self": f"{HOST}/messages/{mid}",
+                   "related": {"conversation": f"{HOST}/conversations/{cid}", "message_replied_to": None,
+                               "message_seen": f"{HOST}/messages/{mid}/seen"}},
+        "id": mid, "message_uid": f"{i:032x}", "type": "email", "is_inbound": inbound, "draft_mode": None,
+        "error_type": None, "version": None, "created_at": Decimal(f"{1_700_000_000 + i}.{i % 1000:03d}"),
+        "subject": f"Re: {rng.choice(WORDS)} #{i}", "blurb": sentence[:80], "body": f"<p>{sentence}</p>",
+        "text": sentence, "author": None if inbound else {"id": "tea_1", "email": "leela@acme.com"},
+        "recipients": recipients, "attachments": attachments, "signature": None,
+        "metadata": {"headers": {"in_reply_to": f"<{i - 1}@acme.com>"}},
+    }
+
+
+def message_batches(total: int, batch_size: int) -> Iterator[tuple[list[dict[str, Any]], None]]:
+    rng = random.Random(7)
+    for start in range(0, total, batch_size):
+        yield [message(i, rng) for i in range(start, min(total, start + batch_size))], None
+
+
+# -- scenarios (each runs in its own process) --------------------------------------------------------------
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
+
+
+def connect(url: str):
+    import psycopg2
+
+    conn = psycopg2.connect(url)
+    conn.autocommit = False
+    return conn
+
+
+def backend_cpu_seconds(conn) -> float:
+    """CPU time used so far by the connection's PostgreSQL backend (the server is local: /proc)."""
+    with conn.cursor() as cur:
+        cur.execute("SELECT pg_backend_pid()")
+        pid = cur.fetchone()[0]
+    conn.commit()
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def own_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_contacts(url: str, n: int, batch_size: int, repeat: int) -> dict[str, Any]:
+    conn = connect(url)
+    first = [contact(i) for i in range(n)]
+    newer = [contact(i, version=1) for i in range(n)]
+    # The input is built up front (the scenario measures the loader, not a record source); keep the garbage
+    # collector from rescanning these hundreds of thousands of static dicts, as it never would for records
+    # streamed from Front and dropped after their batch.
+    gc.freeze()
+    rows = sum(1 + len(c["handles"]) for c in first)
+    batches = [first[s:s + batch_size] for s in range(0, n, batch_size)]
+
+    started = time.perf_counter()
+    for batch in batches:
+        load.prepare_batch(CONTACTS, batch, "bench")
+    transform_seconds = time.perf_counter() - started
+
+    def timed(name: str, records: list[dict[str, Any]], pipelined: bool, table_empty: bool) -> dict[str, Any]:
+        if table_empty:
+            with conn.cursor() as cur:
+                cur.execute("TRUNCATE front.contacts, front.contact_handles, front.contact_list_members")
+            conn.commit()
+        chunks = [records[s:s + batch_size] for s in range(0, n, batch_size)]
+        counts: Counter = Counter()
+        cpu_before, pg_before = own_cpu_seconds(), backend_cpu_seconds(conn)
+        started = time.perf_counter()
+        if pipelined:
+            for result in load.load_batches(conn, CONTACTS, ((c, None) for c in chunks), f"bench-{name}"):
+                counts.update(result.counts)
+        else:
+            for chunk in chunks:
+                counts.update(load.load_batch(conn, CONTACTS, chunk, f"bench-{name}").counts)
+        seconds = time.perf_counter() - started
+        python_cpu, postgres_cpu = own_cpu_seconds() - cpu_before, backend_cpu_seconds(conn) - pg_before
+        return {"scenario": name, "seconds": round(seconds, 3), "rows": rows,
+                "rows_per_second": round(rows / seconds), "contacts_per_second": round(n / seconds),
+                "python_cpu_us_per_contact": round(python_cpu / n * 1e6, 1),
+                "postgres_cpu_us_per_contact": round(postgres_cpu / n * 1e6, 1),
+                "counts": {k: v for k, v in counts.items() if v}}
+
+    initial = [timed("initial load, load_batches (pipelined)", first, pipelined=True, table_empty=True)
+               for _ in range(repeat)]
+    headline = sorted(initial, key=lambda row: row["rows_per_second"])[len(initial) // 2]
+    figures = [
+        timed("initial load, load_batch one after the other", first, pipelined=False, table_empty=True),
+        {**headline, "scenario": f"{headline['scenario']}, median of {repeat}"},
+        timed("same records again (all unchanged)", first, pipelined=True, table_empty=False),
+        timed("newer version of each (all updated)", newer, pipelined=True, table_empty=False),
+    ]
+    conn.close()
+    return {"contacts": n, "rows": rows, "transform_only_rows_per_second": round(rows / transform_seconds),
+            "initial_load_rows_per_second_each_run": [row["rows_per_second"] for row in initial],
+            "initial_load_rows_per_second": headline["rows_per_second"],
+            "scenarios": figures, "peak_rss_mb": round(peak_rss_mb(), 1)}
+
+
+def run_messages(url: str, n: int, batch_size: int, repeat: int) -> dict[str, Any]:
+    conn = connect(url)
+    counts: Counter = Counter()
+    started = time.perf_counter()
+    for result in load.load_batches(conn, MESSAGES, message_batches(n, batch_size), "bench-messages"):
+        counts.update(result.counts)
+    seconds = time.perf_counter() - started
+    with conn.cursor() as cur:
+        cur.execute("SELECT (SELECT count(*) FROM front.messages), (SELECT count(*) FROM front.message_recipients),"
+                    " (SELECT count(*) FROM front.message_attachments), pg_total_relation_size('front.messages')")
+        messages, recipients, attachments, size = cur.fetchone()
+    conn.close()
+    rows = messages + recipients + attachments
+    return {"messages": messages, "recipients": recipients, "attachments": attachments, "seconds": round(seconds, 1),
+            "rows_per_second": round(rows / seconds), "messages_per_second": round(messages / seconds),
+            "messages_table_mb": round(size / 2**20), "counts": {k: v for k, v in counts.items() if v},
+            "peak_rss_mb": round(peak_rss_mb(), 1)}
+
+
+# -- orchestration -------------------------------------------------------------------------------------------
+
+
+def start_postgres() -> tuple[str, str]:
+    datadir = tempfile.mkdtemp(prefix="front-sync-pg.")
+    out = subprocess.run([str(ROOT / "scripts" / "pg_start.sh"), datadir], capture_output=True, text=True,
+                         check=True)
+    return datadir, out.stdout.strip().splitlines()[-1]
+
+
+def scenario_in_subprocess(name: str, url: str, size: int, batch_size: int, repeat: int) -> dict[str, Any]:
+    out = subprocess.run([sys.executable, __file__, "--run", name, "--url", url, "--size", str(size),
+                          "--batch-size", str(batch_size), "--repeat", str(repeat)],
+                         capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def machine(url: str) -> dict[str, Any]:
+    import psutil
+
+    conn = connect(url)
+    with conn.cursor() as cur:
+        cur.execute("SHOW server_version")
+        server = cur.fetchone()[0]
+    conn.close()
+    model = "unknown"
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        model = next((line.split(":", 1)[1].strip() for line in cpuinfo.read_text().splitlines()
+                      if line.startswith("model name")), model)
+    return {"cpu": model, "cpus": os.cpu_count(), "ram_gb": round(psutil.virtual_memory().total / 2**30, 1),
+            "load_average_at_start": [round(x, 2) for x in os.getloadavg()], "python": platform.python_version(),
+            "postgresql": server, "platform": platform.platform(),
+            "postgresql_settings": "fsync=off, synchronous_commit=off, full_page_writes=off (scripts/pg_start.sh)"}
+
+
+def print_table(report: dict[str, Any]) -> None:
+    contacts, messages = report["figures"]["contacts"], report["figures"]["messages"]
+    print(f"\nLoader benchmark ({report['machine']['cpus']} CPUs, PostgreSQL {report['machine']['postgresql']}, "
+          f"batches of {report['parameters']['batch_size']})")
+    print(f"  {'scenario':60} {'seconds':>8} {'rows/s':>9} {'contacts/s':>11} {'CPU us/contact: python':>23} "
+          f"{'postgres':>9}")
+    for row in contacts["scenarios"]:
+        print(f"  {row['scenario']:60} {row['seconds']:8.2f} {row['rows_per_second']:9,} "
+              f"{row['contacts_per_second']:11,} {row['python_cpu_us_per_contact']:23} "
+              f"{row['postgres_cpu_us_per_contact']:9}")
+    print(f"  {'transform only (no database)':60} {'':8} {contacts['transform_only_rows_per_second']:9,}")
+    print(f"  contacts: {contacts['contacts']:,} contacts + handles = {contacts['rows']:,} rows; pipelined initial "
+          f"loads: {', '.join(f'{x:,}' for x in contacts['initial_load_rows_per_second_each_run'])} rows/s")
+    print(f"\n  messages (batches of {report['parameters']['message_batch_size']}): {messages['messages']:,} messages, "
+          f"{messages['recipients']:,} recipients, {messages['attachments']:,} attachments in "
+          f"{messages['seconds']:,} s ({messages['rows_per_second']:,} rows/s, "
+          f"{messages['messages_per_second']:,} messages/s)")
+    print(f"  peak RSS of the loading process: {messages['peak_rss_mb']} MB (target < 400 MB)")
+    print(f"\n  results: {RESULTS.relative_to(ROOT)}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--contacts", type=int, default=200_000)
+    parser.add_argument("--messages", type=int, default=1_000_000)
+    parser.add_argument("--batch-size", type=int, default=5_000, help="contacts per batch")
+    parser.add_argument("--message-batch-size", type=int, default=2_000, help="messages per batch")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of the pipelined initial contacts load")
+    parser.add_argument("--run", choices=("contacts", "messages"), help=argparse.SUPPRESS)
+    parser.add_argument("--url", help=argparse.SUPPRESS)
+    parser.add_argument("--size", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.run:
+        runner = run_contacts if args.run == "contacts" else run_messages
+        print(json.dumps(runner(args.url, args.size, args.batch_size, args.repeat)))
+        return
+
+    datadir, url = start_postgres()
+    try:
+        conn = connect(url)
+        migrations.migrate(conn)
+        conn.close()
+        about = machine(url)
+        figures = {"contacts": scenario_in_subprocess("contacts", url, args.contacts, args.batch_size, args.repeat),
+                   "messages": scenario_in_subprocess("messages", url, args.messages, args.message_batch_size,
+                                                      args.repeat)}
+    finally:
+        subprocess.run([str(ROOT / "scripts" / "pg_stop.sh"), datadir], capture_output=True, text=True)
+    report = {
+        "name": "bench_loader",
+        "parameters": {"contacts": args.contacts, "messages": args.messages, "batch_size": args.batch_size,
+                       "message_batch_size": args.message_batch_size, "repeat": args.repeat,
+                       "command": f".venv/bin/python bench/bench_loader.py --contacts {args.contacts} "
+                                  f"--messages {args.messages} --batch-size {args.batch_size} "
+                                  f"--message-batch-size {args.message_batch_size} --repeat {args.repeat}"},
+        "figures": figures,
+        "targets": {"contact_rows_per_second": 50_000, "messages_peak_rss_mb": 400},
+        "machine": about,
+    }
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(report, indent=2) + "\n")
+    print_table(report)
+
+
+if __name__ == "__main__":
+    main()

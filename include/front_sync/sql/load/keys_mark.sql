@@ -1,0 +1,1 @@
+UPDATE {keys} SET _outcome = %(outcome)s WHERE id = ANY(%(ids)s)

@@ -1,1 +1,0 @@
-SELECT _outcome, count(*) FROM {stage} GROUP BY _outcome

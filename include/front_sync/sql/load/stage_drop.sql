@@ -1,0 +1,2 @@
+-- Staging tables live for one attempt: a bisected batch stages each half again under the same names.
+DROP TABLE IF EXISTS {tables}

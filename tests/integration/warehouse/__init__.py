@@ -1,0 +1,1 @@
+"""Warehouse and loader tests on a real PostgreSQL (one fresh database per test)."""

@@ -1,0 +1,197 @@
+"""A catalogue of bad records: each is dead-lettered or loaded as documented, and its batch-mates always load."""
+
+from __future__ import annotations
+
+import random
+import string
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from psycopg2 import sql
+
+from front_sync import resources
+from front_sync.load import OUTCOMES, load_batch
+from front_sync.resources import CONTACTS, CONVERSATIONS, MESSAGES
+
+from . import records as r
+from .records import fetch
+
+
+@dataclass(frozen=True)
+class Dead:
+    """The record goes to dead_letters with this text in its error."""
+
+    error: str
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """The record loads; the query returns the expected rows."""
+
+    query: str
+    expected: list[tuple]
+
+
+def nested(depth: int) -> Any:
+    value: Any = "bottom"
+    for _ in range(depth):
+        value = {"level": value}
+    return value
+
+
+def with_(base: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    return {**base, **changes}
+
+
+def without(base: dict[str, Any], key: str) -> dict[str, Any]:
+    return {k: v for k, v in base.items() if k != key}
+
+
+BIG_BODY = "<p>" + "x" * (5 * 1024 * 1024) + "</p>"
+RANDOM_HANDLE = "".join(random.Random(5).choices(string.ascii_letters + string.digits, k=10_000)) + "@x.io"
+RTL_EMOJI = "שלום עולם 👋🏽 مرحبا بالعالم 🇫🇷 Zoë"
+
+CATALOGUE = [
+    ("missing-id", MESSAGES, lambda: without(r.message("msg_bad"), "id"), Dead("missing id")),
+    ("id-wrong-type", MESSAGES, lambda: with_(r.message("x"), id=12345), Dead("id is not a non-empty string")),
+    ("id-empty", MESSAGES, lambda: with_(r.message("x"), id="  "), Dead("id is not a non-empty string")),
+    ("id-with-nul", MESSAGES, lambda: r.message("msg_\x00bad"), Dead("contains NUL")),
+    ("id-too-long", MESSAGES, lambda: r.message("msg_" + "9" * 300), Dead("longer than 255")),
+    ("not-an-object", MESSAGES, lambda: "msg_bad", Dead("record is not an object")),
+    ("null-record", MESSAGES, lambda: None, Dead("record is not an object")),
+    ("contact-without-id-or-email", CONTACTS, lambda: r.contact(None, handles=(("phone", "+1555"),)),
+     Dead("missing id")),
+    ("nul-characters", CONTACTS, lambda: with_(r.contact("crd_bad", name="A\x00nn"),
+                                               custom_fields={"No\x00te": "x\x00y"}),
+     Loaded("SELECT name, custom_fields::text, position('\\u0000' in raw::text) FROM front.contacts "
+            "WHERE id = 'crd_bad'", [("Ann", '{"Note": "xy"}', 0)])),
+    ("timestamp-not-a-number", MESSAGES, lambda: with_(r.message("msg_bad"), created_at="yesterday"),
+     Dead("created_at is not a number")),
+    ("timestamp-in-milliseconds", MESSAGES, lambda: with_(r.message("msg_bad"), created_at=1701292639000),
+     Dead("out of range")),
+    ("timestamp-negative", CONVERSATIONS, lambda: with_(r.conversation("cnv_bad"), updated_at=-1),
+     Dead("out of range")),
+    ("timestamp-boolean", CONVERSATIONS, lambda: with_(r.conversation("cnv_bad"), created_at=True),
+     Dead("not a timestamp")),
+    ("timestamp-nan", MESSAGES, lambda: with_(r.message("msg_bad"), created_at=float("nan")), Dead("out of range")),
+    ("timestamp-six-decimals", MESSAGES,
+     lambda: with_(r.message("msg_bad"), created_at=Decimal("1701292639.123456")),
+     Loaded("SELECT created_at FROM front.messages WHERE id = 'msg_bad'", [(Decimal("1701292639.123"),)])),
+    ("timestamp-as-string", CONVERSATIONS, lambda: with_(r.conversation("cnv_bad"), updated_at="1701292639.5"),
+     Loaded("SELECT updated_at FROM front.conversations WHERE id = 'cnv_bad'", [(Decimal("1701292639.500"),)])),
+    ("five-megabyte-body", MESSAGES, lambda: r.message("msg_bad", body=BIG_BODY),
+     Loaded("SELECT length(body), length(raw->>'body') FROM front.messages WHERE id = 'msg_bad'",
+            [(len(BIG_BODY), len(BIG_BODY))])),
+    ("custom-fields-100-levels-deep", CONTACTS, lambda: with_(r.contact("crd_bad"), custom_fields=nested(100)),
+     Loaded("SELECT jsonb_path_query_first(custom_fields, ('$' || repeat('.level', 100))::jsonpath) #>> '{}' "
+            "FROM front.contacts WHERE id = 'crd_bad'", [("bottom",)])),
+    ("custom-fields-deeper-than-the-encoder", CONTACTS,
+     lambda: with_(r.contact("crd_bad"), custom_fields=nested(5000)), Dead("RecursionError")),
+    ("unknown-fields", MESSAGES, lambda: with_(r.message("msg_bad"), sentiment={"score": 0.9}, is_spammer=None),
+     Loaded("SELECT raw->'sentiment'->>'score', raw ? 'is_spammer' FROM front.messages WHERE id = 'msg_bad'",
+            [("0.9", True)])),
+    ("wrong-enum-values", MESSAGES,
+     lambda: with_(r.message("msg_bad", recipients=(("ann@example.com", "sender"),)), type="carrier_pigeon"),
+     Loaded("SELECT m.type, r.role FROM front.messages AS m JOIN front.message_recipients AS r "
+            "ON r.message_id = m.id WHERE m.id = 'msg_bad'", [("carrier_pigeon", "sender")])),
+    ("wrong-conversation-status", CONVERSATIONS, lambda: r.conversation("cnv_bad", status="snoozed"),
+     Loaded("SELECT status, is_trashed FROM front.conversations WHERE id = 'cnv_bad'", [("snoozed", False)])),
+    ("emoji-and-right-to-left", CONTACTS, lambda: r.contact("crd_bad", name=RTL_EMOJI),
+     Loaded("SELECT name, raw->>'name' FROM front.contacts WHERE id = 'crd_bad'", [(RTL_EMOJI, RTL_EMOJI)])),
+    ("copy-control-characters", MESSAGES, lambda: r.message("msg_bad", body="a\tb\nc\\N\r\\d"),
+     Loaded("SELECT body FROM front.messages WHERE id = 'msg_bad'", [("a\tb\nc\\N\r\\d",)])),
+    ("lone-surrogate", CONTACTS, lambda: r.contact("crd_bad", name="broken \ud800 text"), Dead("lone surrogate")),
+    ("boolean-as-string", MESSAGES, lambda: with_(r.message("msg_bad"), is_inbound="yes"),
+     Dead("is_inbound is not a boolean")),
+    ("handles-not-a-list", CONTACTS, lambda: with_(r.contact("crd_bad"), handles="ann@example.com"),
+     Dead("handles is not a list")),
+    ("recipient-without-handle", MESSAGES,
+     lambda: with_(r.message("msg_bad"), recipients=[{"_links": {"related": {}}, "name": "x", "role": "to"}]),
+     Dead("missing handle")),
+    ("attachment-size-as-string", MESSAGES,
+     lambda: with_(r.message("msg_bad"), attachments=[r.attachment("fil_1", size="1 kB")]),
+     Dead("size is not an integer")),
+    ("attachment-size-beyond-bigint", MESSAGES,
+     lambda: with_(r.message("msg_bad"), attachments=[r.attachment("fil_1", size=2**70)]), Dead("out of range")),
+    ("links-not-an-object", MESSAGES, lambda: with_(r.message("msg_bad"), _links=["conversation"]),
+     Dead("_links is not an object")),
+    ("link-url-not-a-string", resources.TAGS,
+     lambda: with_(r.tag("tag_bad"), _links={"related": {"parent_tag": 42}}), Dead("parent_tag is not a URL")),
+    ("custom-fields-not-an-object", CONTACTS, lambda: with_(r.contact("crd_bad"), custom_fields=["Plan", "VIP"]),
+     Loaded("SELECT jsonb_typeof(custom_fields) FROM front.contacts WHERE id = 'crd_bad'", [("array",)])),
+    ("id-with-tab-and-backslash", CONTACTS, lambda: r.contact("crd_\tb\\ad"),
+     Loaded("SELECT id FROM front.contacts WHERE position(chr(9) in id) > 0", [("crd_\tb\\ad",)])),
+    ("handle-too-long-for-the-index", CONTACTS,
+     lambda: r.contact("crd_bad", handles=(("email", RANDOM_HANDLE),)), Dead("ProgramLimitExceeded")),
+]
+
+
+def good_pair(resource) -> list[Any]:
+    factories = {
+        "contacts": lambda n: r.contact(f"crd_good{n}", handles=(("email", f"good{n}@example.com"),)),
+        "messages": lambda n: r.message(f"msg_good{n}"),
+        "conversations": lambda n: r.conversation(f"cnv_good{n}"),
+        "tags": lambda n: r.tag(f"tag_good{n}"),
+    }
+    return [factories[resource.name](n) for n in (1, 2)]
+
+
+def test_the_catalogue_has_at_least_twenty_kinds_of_bad_record():
+    assert len(CATALOGUE) >= 20
+
+
+@pytest.mark.parametrize(("resource", "make", "expected"), [c[1:] for c in CATALOGUE], ids=[c[0] for c in CATALOGUE])
+def test_bad_record_is_handled_and_its_batch_loads(migrated, resource, make, expected):
+    first, second = good_pair(resource)
+    result = load_batch(migrated, resource, [first, make(), second], "run")
+    assert sum(result.counts[k] for k in OUTCOMES) == 3
+    good_ids = {first["id"], second["id"]}
+    stored = {i for (i,) in fetch(migrated, sql.SQL("SELECT id FROM {}").format(sql.Identifier(*resource.table)))}
+    assert good_ids <= stored
+    dead = fetch(migrated, "SELECT resource, error, payload IS NOT NULL OR payload_text IS NOT NULL "
+                           "FROM front.dead_letters")
+    if isinstance(expected, Dead):
+        assert result.counts["dead_lettered"] == 1 and result.counts["created"] == 2
+        assert len(dead) == 1 and dead[0][0] == resource.name and dead[0][2], dead
+        assert expected.error in dead[0][1]
+        assert stored == good_ids
+    else:
+        assert result.counts["created"] == 3 and dead == []
+        assert fetch(migrated, expected.query) == expected.expected
+
+
+def test_duplicate_ids_in_a_batch_keep_the_newest_copy(migrated):
+    batch = [r.conversation("cnv_1", "300", status="archived"), r.conversation("cnv_1", "200"),
+             r.conversation("cnv_1", "300", status="archived")]
+    result = load_batch(migrated, CONVERSATIONS, batch, "run")
+    assert {k: v for k, v in result.counts.items() if v} == {"created": 1, "stale": 1, "unchanged": 1}
+    assert fetch(migrated, "SELECT status, updated_at FROM front.conversations") == [("archived", Decimal("300"))]
+
+
+def test_dead_letter_payloads_keep_what_jsonb_cannot(migrated):
+    load_batch(migrated, CONTACTS, [r.contact("crd_1", name="bad \ud800"),
+                                    with_(r.contact("crd_2"), custom_fields=nested(5000))], "run")
+    rows = fetch(migrated, "SELECT record_id, payload IS NULL, payload_text, payload::text FROM front.dead_letters "
+                           "ORDER BY record_id")
+    assert rows[0][:2] == ("crd_1", True) and "\\ud800" in rows[0][2]
+    assert rows[1][:2] == ("crd_2", False) and "cut: nested deeper than 100 levels" in rows[1][3]
+
+
+def test_database_rejections_are_isolated_by_bisection(warehouse):
+    from front_sync import migrations
+
+    migrations.migrate(warehouse)
+    warehouse.autocommit = False
+    with warehouse.cursor() as cur:  # a rule only the database knows about
+        cur.execute("ALTER TABLE front.contacts ADD CONSTRAINT test_no_rejects CHECK (name <> 'reject me')")
+    warehouse.commit()
+    batch = [r.contact(f"crd_{i}", name="reject me" if i in (3, 4, 77) else f"n{i}",
+                       handles=(("email", f"c{i}@x.io"),)) for i in range(100)]
+    result = load_batch(warehouse, CONTACTS, batch, "run")
+    assert result.counts["created"] == 97 and result.counts["dead_lettered"] == 3
+    dead = fetch(warehouse, "SELECT record_id, error FROM front.dead_letters ORDER BY record_id")
+    assert [d[0] for d in dead] == ["crd_3", "crd_4", "crd_77"]
+    assert all("CheckViolation" in e and "test_no_rejects" in e and "reject me" not in e for _, e in dead)
+    assert fetch(warehouse, "SELECT count(*) FROM front.contact_handles") == [(97,)]
