@@ -1,9 +1,14 @@
 """
 ### front_sync_incremental
 
-Hourly: brings the warehouse up to date with what changed in Front since each resource's watermark
-(Variable `front_sync.watermark.<resource>`, minus an overlap). Migrations run first; each sync task writes one
-`front.sync_logs` row and advances its watermark only after its data is committed.
+Brings the warehouse up to date with what changed in Front (default hourly; `FRONT_SYNC_INCREMENTAL_SCHEDULE`).
+
+- small resources (teammates, inboxes, channels, contact lists, tags, custom fields): listed in full, deletions
+  reconciled; contacts: `q[updated_after]` from their watermark minus the overlap;
+- conversations: from the Events API (or the listing strategy, `front_sync.config`), then their messages and
+  comments, fetched for the conversations whose events can change them.
+
+Each task writes one `front.sync_logs` row and advances its watermark only after its data is committed.
 """
 
 from __future__ import annotations
@@ -13,33 +18,38 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import DAG, Asset, CronDataIntervalTimetable
 
-from front_sync.config import API_POOL
-from front_sync.notifications import SlackFailureAlert
-from front_sync.operators import FrontSyncOperator, MigrateWarehouseOperator
-from front_sync.resources import RESOURCES
+from front_sync.config import API_POOL, schedule
+from front_sync.operators import (
+    ConversationChangesOperator,
+    ConversationChildrenOperator,
+    FrontSyncOperator,
+    MigrateWarehouseOperator,
+)
+from front_sync.plan import CHILD_RESOURCES, LIST_RESOURCES, TAGS_COMMON, default_args, priority
 
 with DAG(
     dag_id="front_sync_incremental",
-    schedule=CronDataIntervalTimetable("0 * * * *", timezone="UTC"),
+    schedule=CronDataIntervalTimetable(schedule("incremental"), timezone="UTC"),
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
     max_active_runs=1,
     doc_md=__doc__,
-    tags=["source:front", "front-sync", "incremental"],
-    default_args={
-        "owner": "data-platform",
-        "retries": 3,
-        "retry_delay": timedelta(minutes=1),
-        "retry_exponential_backoff": True,
-        "execution_timeout": timedelta(minutes=50),
-        "on_failure_callback": [SlackFailureAlert()],
-    },
+    tags=[*TAGS_COMMON, "incremental"],
+    default_args=default_args(timedelta(minutes=50)),
 ) as dag:
-    migrate = MigrateWarehouseOperator(task_id="migrate_warehouse")
-    for resource in RESOURCES:
+    migrate = MigrateWarehouseOperator(task_id="migrate_warehouse", priority_weight=40)
+    for resource in LIST_RESOURCES:
         migrate >> FrontSyncOperator(
-            task_id=f"sync_{resource.name}",
-            resource=resource.name,
-            pool=API_POOL,
-            outlets=[Asset(f"front_sync.{resource.name}")],
+            task_id=f"sync_{resource.name}", resource=resource.name, pool=API_POOL,
+            priority_weight=priority(resource.name), outlets=[Asset(f"front_sync.{resource.name}")],
+        )
+    conversations = ConversationChangesOperator(
+        task_id="sync_conversations", resource="conversations", pool=API_POOL,
+        priority_weight=priority("conversations"), outlets=[Asset("front_sync.conversations")],
+    )
+    migrate >> conversations
+    for child in CHILD_RESOURCES:
+        conversations >> ConversationChildrenOperator(
+            task_id=f"sync_{child.name}", resource=child.name, pool=API_POOL,
+            priority_weight=priority(child.name), outlets=[Asset(f"front_sync.{child.name}")],
         )

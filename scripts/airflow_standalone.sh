@@ -36,7 +36,7 @@ if [ -z "$front" ]; then
     >"$LOGS/simulator.log" 2>&1 &
   SIM_PID=$!
   front="{\"conn_type\": \"front\", \"host\": \"http://127.0.0.1:$port\", \"password\": \"test-token\",
-    \"extra\": {\"allowed_hosts\": [\"localhost\"]}}"
+    \"extra\": {\"allowed_hosts\": [\"localhost\"], \"rpm\": 100000, \"share\": 1.0, \"burst_per_second\": 0}}"
   echo "Front simulator on http://127.0.0.1:$port (control API under /_simulator)"
 fi
 # Store the connections in the metadata DB so they show in the UI (environment connections do not).

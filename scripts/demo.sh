@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# make demo: sync Front contacts into a throwaway PostgreSQL through Airflow, twice, and print sync_logs.
-# With no Front credentials it runs against the simulator (10,000 contacts) and changes 50 between the runs.
+# make demo: the whole flow through Airflow into a throwaway PostgreSQL, then the sync_logs summary:
+# backfill (conversations, messages, comments), incremental (contacts, small resources, events), changes of every
+# kind, incremental again, contact deletions, the nightly full run with deletion reconciliation.
+# With no Front credentials it runs against the simulator (10,000 contacts) and makes the changes there.
 # With AIRFLOW_CONN_FRONT_DEFAULT or FRONT_API_TOKEN set it syncs that Front account instead (read only).
 # With AIRFLOW_CONN_FRONT_WAREHOUSE set it loads that database instead of a throwaway one.
 set -euo pipefail
@@ -8,6 +10,7 @@ source "$(dirname "$0")/airflow_env.sh"
 cd "$ROOT"
 DEMO_CONTACTS="${DEMO_CONTACTS:-10000}"
 DEMO_CHANGES="${DEMO_CHANGES:-50}"
+DEMO_CONVERSATIONS="${DEMO_CONVERSATIONS:-1000}"
 LOGS="$AIRFLOW_HOME/demo-logs"
 mkdir -p "$LOGS"
 PGDIR="" SIM_PID=""
@@ -37,10 +40,10 @@ if [ -z "${AIRFLOW_CONN_FRONT_DEFAULT:-}" ] && [ -n "${FRONT_API_TOKEN:-}" ]; th
     "host": "https://api2.frontapp.com", "password": os.environ["FRONT_API_TOKEN"]}))')
 fi
 if [ -z "${AIRFLOW_CONN_FRONT_DEFAULT:-}" ]; then
-  step "Starting the Front simulator with $DEMO_CONTACTS contacts"
+  step "Starting the Front simulator with $DEMO_CONTACTS contacts and $DEMO_CONVERSATIONS conversations"
   SIM_PORT=$(free_port)
   python -m front_simulator --host 127.0.0.1 --port "$SIM_PORT" --seed 1 --contacts "$DEMO_CONTACTS" \
-    >"$LOGS/simulator.log" 2>&1 &
+    --conversations "$DEMO_CONVERSATIONS" >"$LOGS/simulator.log" 2>&1 &
   SIM_PID=$!
   for _ in $(seq 1 300); do
     grep -q "listening on" "$LOGS/simulator.log" 2>/dev/null && break
@@ -49,7 +52,7 @@ if [ -z "${AIRFLOW_CONN_FRONT_DEFAULT:-}" ]; then
   done
   export SIM_URL="http://127.0.0.1:$SIM_PORT"
   export AIRFLOW_CONN_FRONT_DEFAULT="{\"conn_type\": \"front\", \"host\": \"$SIM_URL\", \"password\": \"test-token\",
-    \"extra\": {\"allowed_hosts\": [\"localhost\"]}}"
+    \"extra\": {\"allowed_hosts\": [\"localhost\"], \"rpm\": 100000, \"share\": 1.0, \"burst_per_second\": 0}}"
   SIMULATED=1
 fi
 
@@ -61,22 +64,28 @@ if [ "$FRESH_WAREHOUSE" = 1 ]; then
 fi
 
 run_dag() {
-  local n=$1
-  step "Run $n: airflow dags test front_sync_incremental (log: $LOGS/run$n.log)"
-  if ! airflow dags test front_sync_incremental >"$LOGS/run$n.log" 2>&1; then
+  local n=$1 dag=$2
+  step "Run $n: airflow dags test $dag (log: $LOGS/run$n.log)"
+  if ! airflow dags test "$dag" >"$LOGS/run$n.log" 2>&1; then
     grep -E "ERROR|Error|Exception" "$LOGS/run$n.log" | tail -20
     echo "run $n failed; full log in $LOGS/run$n.log"
     exit 1
   fi
-  grep -oE "(Synced|Watermark) .*" "$LOGS/run$n.log" | sed -E "s/ \[front_sync[^]]*\].*$//; s/^/  /" || true
+  grep -oE "Synced [a-z_]+: .*" "$LOGS/run$n.log" | sed -E "s/ \[front_sync[^]]*\].*$//; s/^/  /" || true
 }
 
-run_dag 1
+run_dag 1 front_sync_backfill
+run_dag 2 front_sync_incremental
 if [ "$SIMULATED" = 1 ]; then
-  step "Changing $DEMO_CHANGES contacts in the simulator"
-  python scripts/demo_tools.py mutate --url "$SIM_URL" --count "$DEMO_CHANGES"
+  step "Changing the account: $DEMO_CHANGES contacts, and every kind of conversation change"
+  python scripts/demo_tools.py mutate --url "$SIM_URL" --contacts "$DEMO_CHANGES" --conversations 5
 fi
-run_dag 2
+run_dag 3 front_sync_incremental
+if [ "$SIMULATED" = 1 ]; then
+  step "Deleting 10 contacts (Front sends no event: the nightly full run finds them)"
+  python scripts/demo_tools.py mutate --url "$SIM_URL" --delete-contacts 10
+fi
+run_dag 4 front_sync_full
 
 step "front.sync_logs"
-python scripts/demo_tools.py report --runs 2
+python scripts/demo_tools.py report --runs 4

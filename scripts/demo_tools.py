@@ -18,8 +18,13 @@ def reset_watermarks() -> None:
         Variable.delete(watermark_key(resource.name))
 
 
-def mutate(url: str, count: int) -> None:
-    """Change `count` contacts, then wait until the wall clock has passed their new updated_at.
+CONVERSATION_CHANGES = ("new_inbound", "new_outbound", "new_out_reply", "add_comments", "tag", "untag", "assign",
+                        "unassign", "archive", "reopen", "trash", "restore", "merge_conversations",
+                        "update_conversation_custom_fields", "move", "new_conversations")
+
+
+def mutate(url: str, contacts: int, conversations: int, deleted_contacts: int) -> None:
+    """Change the simulator's account, then wait until the wall clock has passed the newest change.
 
     The simulator stamps changes strictly increasing, so a burst can run a few ms ahead of the clock; a run's
     window ends when it is triggered, and a change stamped after that belongs to the next run.
@@ -30,11 +35,20 @@ def mutate(url: str, count: int) -> None:
     from front_simulator.control import SimulatorControl
 
     control = SimulatorControl(url)
-    ids = set(control.mutate("update_contacts", count=count)["ids"])
-    newest = max(Decimal(str(c["updated_at"])) for c in control.truth("contacts")["_results"] if c["id"] in ids)
+    if contacts:
+        print(f"  changed {len(control.mutate('update_contacts', count=contacts)['ids'])} contacts")
+    if deleted_contacts:
+        print(f"  deleted {len(control.mutate('delete_contacts', count=deleted_contacts)['ids'])} contacts")
+    if conversations:
+        for action in CONVERSATION_CHANGES:
+            control.mutate(action, count=conversations)
+        print(f"  {len(CONVERSATION_CHANGES)} kinds of conversation change x {conversations}: "
+              f"{', '.join(CONVERSATION_CHANGES)}")
+    stamps = [Decimal(str(c["updated_at"])) for c in control.truth("contacts")["_results"]]
+    stamps += [Decimal(str(e["emitted_at"])) for e in control.truth("events")["_results"][-1:]]
+    newest = max(stamps, default=Decimal(0))
     while Decimal(time.time()) <= newest:
         time.sleep(0.01)
-    print(f"  changed {len(ids)} contacts")
 
 
 def report(runs: int) -> None:
@@ -46,7 +60,8 @@ def report(runs: int) -> None:
     with psycopg2.connect(os.environ["AIRFLOW_CONN_FRONT_WAREHOUSE"]) as conn, conn.cursor() as cur:
         cur.execute(load_sql("report_recent_runs"), {"runs": runs})
         rows = cur.fetchall()
-    header = ("run", "resource", "type", "status", "fetched", "created", "updated", "unchanged", "api calls", "seconds")
+    header = ("run", "resource", "type", "status", "fetched", "created", "updated", "unchanged", "deleted",
+              "api calls", "seconds")
     table = [header, *[tuple("" if v is None else str(v) for v in row) for row in rows]]
     widths = [max(len(r[i]) for r in table) for i in range(len(header))]
     for n, row in enumerate(table):
@@ -66,14 +81,16 @@ def main() -> None:
     sub.add_parser("reset-watermarks")
     m = sub.add_parser("mutate")
     m.add_argument("--url", required=True)
-    m.add_argument("--count", type=int, required=True)
+    m.add_argument("--contacts", type=int, default=0, help="contacts to edit")
+    m.add_argument("--conversations", type=int, default=0, help="conversations per kind of change")
+    m.add_argument("--delete-contacts", type=int, default=0, help="contacts to delete")
     r = sub.add_parser("report")
     r.add_argument("--runs", type=int, default=2)
     args = parser.parse_args()
     if args.command == "reset-watermarks":
         reset_watermarks()
     elif args.command == "mutate":
-        mutate(args.url, args.count)
+        mutate(args.url, args.contacts, args.conversations, args.delete_contacts)
     else:
         report(args.runs)
 

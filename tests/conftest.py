@@ -91,6 +91,7 @@ def simulator(simulator_server, monkeypatch):
 
     control = SimulatorControl(simulator_server.base_url)
     control.clear_faults()
+    control.set_rate_limit(rpm=None, burst_per_second=None)  # rate-limit settings survive a reset
     control.reset(seed=1, sizes={"contacts": 0})
     monkeypatch.setenv("AIRFLOW_CONN_FRONT_DEFAULT", front_connection_json(simulator_server.base_url))
     return control
@@ -100,8 +101,10 @@ def front_connection_json(base_url: str, token: str = TOKEN, **extra) -> str:
     """The front_default connection, in Airflow's JSON form, for a simulator at base_url."""
     import json
 
+    # The simulator is not rate limited unless a test asks for it, so the budget must not throttle either.
     return json.dumps({"conn_type": "front", "host": base_url, "password": token,
-                       "extra": {"allowed_hosts": ["localhost"], **extra}})
+                       "extra": {"allowed_hosts": ["localhost"], "rpm": 100_000, "share": 1.0,
+                                 "burst_per_second": 0, **extra}})
 
 
 @pytest.fixture

@@ -56,7 +56,8 @@ def _positive_int(name: str, value: Any) -> int:
 
 def _strategy(name: str, value: Any) -> str:
     if value not in CONVERSATION_STRATEGIES:
-        raise ConfigError(f"Variable {CONFIG_VARIABLE}: setting {name!r} must be one of {list(CONVERSATION_STRATEGIES)}")
+        raise ConfigError(
+            f"Variable {CONFIG_VARIABLE}: setting {name!r} must be one of {list(CONVERSATION_STRATEGIES)}")
     return value
 
 

@@ -55,6 +55,7 @@ def migrate(conn) -> list[str]:
     runs in its own transaction with its schema_migrations row. An applied file that changed since is an error.
     """
     applied_now: list[str] = []
+    autocommit = conn.autocommit
     conn.autocommit = True
     with conn.cursor() as cur:
         cur.execute("SELECT pg_advisory_lock(%s)", (ADVISORY_LOCK_KEY,))
@@ -92,4 +93,5 @@ def migrate(conn) -> list[str]:
         conn.autocommit = True
         with conn.cursor() as cur:
             cur.execute("SELECT pg_advisory_unlock(%s)", (ADVISORY_LOCK_KEY,))
+        conn.autocommit = autocommit  # leave the connection as it came
     return applied_now

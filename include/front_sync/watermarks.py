@@ -46,3 +46,12 @@ def advance(variables, resource: str, candidate: Decimal | None, run_id: str, ad
     variables.set(watermark_key(resource), render(candidate, run_id, advanced_at))
     log.info("Watermark %s advanced from %s to %s", watermark_key(resource), current, f"{candidate:.3f}")
     return candidate
+
+
+def initialise(variables, resource: str, value: Decimal, run_id: str, advanced_at: str) -> bool:
+    """Set the cursor only when there is none yet (a backfill marks where the change feed must take over)."""
+    if read(variables, resource) is not None:
+        return False
+    variables.set(watermark_key(resource), render(value, run_id, advanced_at))
+    log.info("Watermark %s initialised to %s", watermark_key(resource), f"{value:.3f}")
+    return True

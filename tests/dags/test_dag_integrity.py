@@ -20,7 +20,8 @@ def dagbag():
 
 def test_no_import_errors(dagbag):
     assert dagbag.import_errors == {}
-    assert "front_sync_incremental" in dagbag.dags
+    assert set(dagbag.dags) == {"front_sync_incremental", "front_sync_full", "front_sync_messages",
+                                "front_sync_backfill"}
 
 
 def test_parsing_all_dags_is_fast():
@@ -50,18 +51,53 @@ def test_every_pool_exists_in_pools_json(dagbag):
             assert task.pool in pools, f"{dag.dag_id}.{task.task_id} uses unknown pool {task.pool!r}"
 
 
-def test_incremental_tasks_follow_the_resource_table(dagbag):
-    from front_sync.resources import RESOURCES
+def test_incremental_tasks_follow_the_plan(dagbag):
+    from front_sync.plan import CHILD_RESOURCES, LIST_RESOURCES
 
     dag = dagbag.dags["front_sync_incremental"]
-    assert {t.task_id for t in dag.tasks} == {"migrate_warehouse"} | {f"sync_{r.name}" for r in RESOURCES}
-    for resource in RESOURCES:
+    expected = {"migrate_warehouse", "sync_conversations"} | {f"sync_{r.name}" for r in (*LIST_RESOURCES,
+                                                                                        *CHILD_RESOURCES)}
+    assert {t.task_id for t in dag.tasks} == expected
+    for resource in LIST_RESOURCES:
         task = dag.get_task(f"sync_{resource.name}")
-        assert task.pool == "front_api"
         assert "migrate_warehouse" in task.upstream_task_ids
-        assert [a.name for a in task.outlets] == [f"front_sync.{resource.name}"]
+    for child in CHILD_RESOURCES:
+        assert dag.get_task(f"sync_{child.name}").upstream_task_ids == {"sync_conversations"}
     assert dag.max_active_runs == 1
     assert dag.catchup is False
+
+
+@pytest.mark.parametrize("dag_id", ["front_sync_incremental", "front_sync_full", "front_sync_messages",
+                                    "front_sync_backfill"])
+def test_every_dag_migrates_first_and_declares_outlets_docs_and_timeouts(dagbag, dag_id):
+    dag = dagbag.dags[dag_id]
+    assert dag.doc_md and len(dag.doc_md) > 100
+    migrate = dag.get_task("migrate_warehouse")
+    assert not migrate.upstream_task_ids
+    for task in dag.tasks:
+        assert task.execution_timeout is not None and task.retry_exponential_backoff
+        if task.task_id != "migrate_warehouse":
+            assert task.pool == "front_api"
+            assert [a.name for a in task.outlets] == [f"front_sync.{task.resource}"]
+            assert "migrate_warehouse" in task.get_flat_relative_ids(upstream=True)
+
+
+def test_priorities_favour_foundation_then_conversations_then_messages(dagbag):
+    dag = dagbag.dags["front_sync_incremental"]
+    weight = {t.task_id: t.priority_weight for t in dag.tasks}
+    assert weight["sync_tags"] > weight["sync_conversations"] > weight["sync_messages"]
+    assert weight["sync_inboxes"] > weight["sync_conversations"] > weight["sync_comments"]
+
+
+def test_schedules_come_from_the_environment(monkeypatch):
+    from front_sync.config import ConfigError, schedule
+
+    assert schedule("incremental") == "0 * * * *" and schedule("full") == "0 2 * * *"
+    monkeypatch.setenv("FRONT_SYNC_FULL_SCHEDULE", "0 3 * * 0")
+    assert schedule("full") == "0 3 * * 0"
+    monkeypatch.setenv("FRONT_SYNC_INCREMENTAL_SCHEDULE", "every hour")
+    with pytest.raises(ConfigError, match="FRONT_SYNC_INCREMENTAL_SCHEDULE"):
+        schedule("incremental")
 
 
 def test_front_connection_type_is_registered():

@@ -60,7 +60,7 @@ def wait_past_changes(simulator, ids):
 
 
 def last_log(url):
-    return query(url, "SELECT * FROM front.sync_logs ORDER BY id DESC LIMIT 1")[0]
+    return query(url, "SELECT * FROM front.sync_logs WHERE resource = 'contacts' ORDER BY id DESC LIMIT 1")[0]
 
 
 def assert_equals_truth(simulator, url):

@@ -1,0 +1,52 @@
+"""
+### front_sync_backfill
+
+Initial load or re-load: every conversation (all statuses, trash included) and then its messages and comments.
+Checkpointed after every committed batch: a retried or killed task resumes where it stopped. Params narrow it to
+a time range of last activity (`after`, `before`, ISO dates) and/or `inbox_ids` (these use Front's search, which
+costs 40 % of the rate budget). An unfinished backfill of the same scope is resumed by the next run too, unless
+`restart` is set. It never moves a watermark back; it sets the conversations watermark to its start when there is
+none, so the incremental DAG's events take over from there.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pendulum
+from airflow.sdk import DAG, Asset, Param
+
+from front_sync.config import API_POOL
+from front_sync.operators import BackfillConversationsOperator, ConversationChildrenOperator, MigrateWarehouseOperator
+from front_sync.plan import CHILD_RESOURCES, TAGS_COMMON, default_args, priority
+
+with DAG(
+    dag_id="front_sync_backfill",
+    schedule=None,
+    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    catchup=False,
+    max_active_runs=1,
+    doc_md=__doc__,
+    tags=[*TAGS_COMMON, "backfill"],
+    render_template_as_native_obj=True,  # params reach the operators as lists and dicts, not their text
+    default_args=default_args(timedelta(hours=12)),
+    params={
+        "after": Param(None, type=["null", "string"], format="date-time", title="Active after",
+                       description="Only conversations with activity after this moment (ISO, with time zone)."),
+        "before": Param(None, type=["null", "string"], format="date-time", title="Active before"),
+        "inbox_ids": Param([], type="array", items={"type": "string", "pattern": "^inb_[0-9a-z]+$"},
+                           title="Inbox ids", description="Only these inboxes (inb_...); empty for all."),
+        "restart": Param(False, type="boolean", title="Start over",
+                         description="Ignore the checkpoint of an unfinished backfill of the same scope."),
+    },
+) as dag:
+    conversations = BackfillConversationsOperator(
+        task_id="backfill_conversations", pool=API_POOL, priority_weight=priority("conversations"),
+        scope_params="{{ params }}", outlets=[Asset("front_sync.conversations")],
+    )
+    MigrateWarehouseOperator(task_id="migrate_warehouse", priority_weight=40) >> conversations
+    for child in CHILD_RESOURCES:
+        conversations >> ConversationChildrenOperator(
+            task_id=f"sync_{child.name}", resource=child.name, mode="backfill", pool=API_POOL,
+            priority_weight=priority(child.name), outlets=[Asset(f"front_sync.{child.name}")],
+        )

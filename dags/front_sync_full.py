@@ -1,0 +1,36 @@
+"""
+### front_sync_full
+
+Nightly (default 02:00 UTC; `FRONT_SYNC_FULL_SCHEDULE`): lists contacts and the small resources in full, then
+reconciles deletions: rows a completed listing no longer returns get `deleted_at` (never a hard delete), rows that
+come back lose it. It may raise a watermark, never lower it. Conversations are not listed here: the incremental
+DAG follows them through events, and `front_sync_backfill` re-loads them.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pendulum
+from airflow.sdk import DAG, Asset, CronDataIntervalTimetable
+
+from front_sync.config import API_POOL, schedule
+from front_sync.operators import FrontSyncOperator, MigrateWarehouseOperator
+from front_sync.plan import LIST_RESOURCES, TAGS_COMMON, default_args, priority
+
+with DAG(
+    dag_id="front_sync_full",
+    schedule=CronDataIntervalTimetable(schedule("full"), timezone="UTC"),
+    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    catchup=False,
+    max_active_runs=1,
+    doc_md=__doc__,
+    tags=[*TAGS_COMMON, "full"],
+    default_args=default_args(timedelta(hours=3)),
+) as dag:
+    migrate = MigrateWarehouseOperator(task_id="migrate_warehouse", priority_weight=40)
+    for resource in LIST_RESOURCES:
+        migrate >> FrontSyncOperator(
+            task_id=f"sync_{resource.name}", resource=resource.name, mode="full", pool=API_POOL,
+            priority_weight=priority(resource.name), outlets=[Asset(f"front_sync.{resource.name}")],
+        )

@@ -1,0 +1,41 @@
+"""Progress lines for long task logs: pages, records, rate, API calls, quota, and percent done where known."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Progress:
+    """Counts a task's work and logs a line at most every `every_seconds` (and always on `final`)."""
+
+    name: str
+    front: object
+    total: int | None = None
+    every_seconds: float = 10.0
+    pages: int = 0
+    records: int = 0
+    started: float = field(default_factory=time.monotonic)
+    _last: float = 0.0
+
+    def add(self, pages: int = 0, records: int = 0) -> None:
+        self.pages += pages
+        self.records += records
+        now = time.monotonic()
+        if now - self._last >= self.every_seconds:
+            self._last = now
+            self.report()
+
+    def report(self, final: bool = False) -> None:
+        elapsed = max(time.monotonic() - self.started, 1e-6)
+        metrics = getattr(self.front, "metrics", None)
+        calls = getattr(metrics, "calls", 0)
+        quota = getattr(metrics, "quota_remaining", None)
+        done = f", {100 * self.records / self.total:.0f}% of {self.total}" if self.total else ""
+        log.info("%s%s: %d pages, %d records (%.0f/s), %d API calls%s%s", self.name, " done" if final else "",
+                 self.pages, self.records, self.records / elapsed, calls,
+                 f", quota remaining {quota}" if quota is not None else "", done)

@@ -1,0 +1,1 @@
+SELECT count(*) FROM front.sync_pending WHERE resource = %(resource)s

@@ -1,0 +1,195 @@
+"""All four DAGs end to end with dag.test(): backfill, every kind of change, incremental, full, on demand.
+
+The warehouse is compared with the simulator's ground truth table by table (the raw record of every live row).
+"""
+
+from __future__ import annotations
+
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import psycopg2
+import psycopg2.extras
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SIZES = {"contacts": 300, "conversations": 120, "teammates": 6, "inboxes": 4, "channels": 4, "tags": 10,
+         "contact_lists": 3, "messages_per_conversation": 3, "comments_per_conversation": 1}
+# warehouse table -> (simulator truth resource, extra filter)
+TABLES = {
+    "contacts": "contacts", "contact_lists": "contact_lists", "tags": "tags", "inboxes": "inboxes",
+    "teammates": "teammates", "channels": "channels", "custom_fields": "custom_fields",
+    "conversations": "conversations", "messages": "messages", "comments": "comments",
+}
+
+
+@pytest.fixture(scope="module")
+def dags(airflow_db):
+    from airflow.dag_processing.dagbag import DagBag
+
+    return DagBag(dag_folder=str(ROOT / "dags")).dags
+
+
+def query(url, sql, params=()):
+    with psycopg2.connect(url) as conn, conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
+        cur.execute(sql, params)
+        return cur.fetchall()
+
+
+def live_rows(url, table):
+    from psycopg2 import sql
+
+    statement = sql.SQL("SELECT id, raw FROM {} WHERE deleted_at IS NULL").format(sql.Identifier("front", table))
+    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+        cur.execute(statement)
+        return dict(cur.fetchall())
+
+
+def assert_matches_truth(simulator, url, tables=TABLES):
+    for table, truth_name in tables.items():
+        truth = {r["id"]: r for r in simulator.truth(truth_name)["_results"]}
+        stored = live_rows(url, table)
+        missing, extra = truth.keys() - stored.keys(), stored.keys() - truth.keys()
+        assert not missing and not extra, f"{table}: {len(missing)} missing, {len(extra)} extra"
+        differing = [i for i in truth if truth[i] != stored[i]]
+        if differing:
+            one = differing[0]
+            keys = sorted(k for k in truth[one].keys() | stored[one].keys() if truth[one].get(k) != stored[one].get(k))
+            detail = {k: (truth[one].get(k), stored[one].get(k)) for k in keys}
+            raise AssertionError(f"{table}: {len(differing)} rows differ; {one}: truth vs stored {detail}")
+
+
+def wait_past(simulator):
+    """Changes are stamped a few ms ahead of the clock at most; a run's window ends at its trigger time."""
+    newest = max(Decimal(str(e["emitted_at"])) for e in simulator.truth("events")["_results"])
+    contacts = [Decimal(str(c.get("updated_at") or 0)) for c in simulator.truth("contacts")["_results"]]
+    newest = max([newest, *contacts])
+    while Decimal(time.time()) <= newest:
+        time.sleep(0.01)
+
+
+def run(dag, **conf):
+    return dag.test(run_conf=conf or None)
+
+
+def test_backfill_then_every_kind_of_change_then_incremental_and_full(dags, simulator, warehouse_url,
+                                                                      clean_variables):
+    simulator.reset(seed=5, sizes=SIZES)
+    assert run(dags["front_sync_backfill"]).state == "success"
+    assert run(dags["front_sync_full"]).state == "success"
+    assert_matches_truth(simulator, warehouse_url)
+    wait_past(simulator)
+    assert run(dags["front_sync_incremental"]).state == "success"   # sets the conversation cursor
+    marks = {k: clean_variables.get(f"front_sync.watermark.{k}") for k in ("contacts", "conversations")}
+    assert all(marks.values())
+
+    for action in ("new_inbound", "new_outbound", "new_out_reply", "add_comments", "tag", "untag", "assign",
+                   "unassign", "archive", "reopen", "trash", "restore", "merge_conversations",
+                   "update_conversation_custom_fields", "move", "new_conversations", "update_contacts",
+                   "create_contacts"):
+        simulator.mutate(action, count=3)
+    wait_past(simulator)
+    assert run(dags["front_sync_incremental"]).state == "success"
+    assert_matches_truth(simulator, warehouse_url)
+    merged = simulator.truth("merges")["conversations"]
+    assert merged and all(r["deleted_at"] for r in query(
+        warehouse_url, "SELECT deleted_at FROM front.conversations WHERE id = ANY(%s)", (list(merged),)))
+
+    # A tag rename emits no event (as in Front): the tags table follows, conversations keep the tag id.
+    renamed = simulator.mutate("rename_tags", count=2)["ids"]
+    wait_past(simulator)
+    assert run(dags["front_sync_incremental"]).state == "success"
+    assert_matches_truth(simulator, warehouse_url, {"tags": "tags"})
+    names = {r["id"]: r["name"] for r in query(warehouse_url, "SELECT id, name FROM front.tags WHERE id = ANY(%s)",
+                                                (renamed,))}
+    assert names == {t["id"]: t["name"] for t in simulator.truth("tags")["_results"] if t["id"] in renamed}
+
+    gone = simulator.mutate("delete_contacts", count=4)["ids"]
+    assert run(dags["front_sync_full"]).state == "success"
+    deleted = {r["id"] for r in query(warehouse_url, "SELECT id FROM front.contacts WHERE deleted_at IS NOT NULL")}
+    assert deleted == set(gone)
+    assert_matches_truth(simulator, warehouse_url, {"contacts": "contacts"})
+    for key, before in marks.items():  # a full run never moves a watermark back
+        after = clean_variables.get(f"front_sync.watermark.{key}")
+        assert Decimal(_value(after)) >= Decimal(_value(before))
+
+
+def _value(text):
+    import json
+
+    return json.loads(text)["value"]
+
+
+def test_messages_dag_validates_params_before_any_call(dags, simulator, warehouse_url, clean_variables):
+    simulator.reset(seed=6, sizes={**SIZES, "conversations": 10})
+    from airflow.sdk.definitions.param import ParamValidationError
+
+    simulator.reset_stats()
+    before = simulator.stats()["totals"]["calls"]
+    for bad in ({"conversation_ids": ["msg_1"]}, {"conversation_ids": []}, {"conversation_ids": "cnv_1"}):
+        with pytest.raises((ParamValidationError, ValueError)):
+            run(dags["front_sync_messages"], **bad)
+    assert simulator.stats()["totals"]["calls"] == before
+
+    ids = [c["id"] for c in simulator.truth("conversations")["_results"]][:4]
+    assert run(dags["front_sync_messages"], conversation_ids=ids).state == "success"
+    stored = {r["id"] for r in query(warehouse_url, "SELECT id FROM front.messages")}
+    expected = {m["id"] for m in simulator.truth("messages")["_results"]
+                if m["_links"]["related"]["conversation"].rsplit("/", 1)[-1] in ids}
+    assert stored == expected and expected
+
+
+def conversation_calls(simulator):
+    return simulator.stats()["endpoints"].get("/conversations", {}).get("calls", 0)
+
+
+def test_failed_backfill_resumes_from_its_checkpoint(dags, simulator, simulator_server, warehouse_url,
+                                                     clean_variables, monkeypatch):
+    import json
+
+    import pendulum
+
+    simulator.reset(seed=8, sizes={**SIZES, "conversations": 100})
+    clean_variables.set("front_sync.config", json.dumps({"batch_pages": 1}))
+    monkeypatch.setenv("AIRFLOW_CONN_FRONT_DEFAULT", json.dumps({
+        "conn_type": "front", "host": simulator_server.base_url, "password": "test-token",
+        "extra": {"allowed_hosts": ["localhost"], "rpm": 100000, "share": 1.0, "burst_per_second": 0,
+                  "page_limit": 20, "max_attempts": 0}}))
+    dag = dags["front_sync_backfill"]
+    task = dag.get_task("backfill_conversations")
+    logical_date = pendulum.now("UTC")
+    simulator.set_faults([{"endpoint": "/conversations", "kind": "status", "status": 503, "after_calls": 3}])
+    simulator.reset_stats()
+    retries, task.retries = task.retries, 0
+    try:
+        assert dag.test(logical_date=logical_date).state == "failed"
+    finally:
+        task.retries = retries
+    assert conversation_calls(simulator) == 4            # three batches committed, the fourth call failed
+    assert len(live_rows(warehouse_url, "conversations")) == 60
+    simulator.clear_faults()
+    simulator.reset_stats()
+
+    assert dag.test(logical_date=logical_date).state == "success"   # the same run again: Airflow's retry
+    assert conversation_calls(simulator) == 2            # pages 4 and 5 only: finished batches not fetched again
+    assert_matches_truth(simulator, warehouse_url, {"conversations": "conversations", "messages": "messages",
+                                                    "comments": "comments"})
+    log = query(warehouse_url, "SELECT metadata FROM front.sync_logs WHERE resource = 'conversations' "
+                               "AND status = 'success' ORDER BY id DESC LIMIT 1")[0]
+    assert log["metadata"]["resumed"] is True
+
+
+def test_max_results_caps_a_run_and_the_next_one_continues(dags, simulator, warehouse_url, clean_variables):
+    import json
+
+    simulator.reset(seed=9, sizes={"contacts": 250, "conversations": 0})
+    clean_variables.set("front_sync.config", json.dumps({"max_results": {"contacts": 100}}))
+    dag = dags["front_sync_incremental"]
+    assert run(dag).state == "success"
+    first = query(warehouse_url, "SELECT fetched, metadata FROM front.sync_logs WHERE resource = 'contacts' "
+                                 "ORDER BY id DESC LIMIT 1")[0]
+    assert first["fetched"] == 100 and first["metadata"]["capped"] is True
+    for _ in range(3):
+        assert run(dag).state == "success"
+    assert_matches_truth(simulator, warehouse_url, {"contacts": "contacts"})
