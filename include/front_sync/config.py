@@ -70,7 +70,6 @@ def _caps(name: str, value: Any) -> Mapping[str, int]:
 _VALIDATORS = {
     "overlap_seconds": _non_negative_int,
     "batch_pages": _positive_int,
-    "message_workers": _positive_int,
     "conversation_strategy": _strategy,
     "max_results": _caps,
 }
@@ -81,14 +80,13 @@ class SyncConfig:
     """Tunables read from the optional JSON Variable front_sync.config; every key is optional.
 
     overlap_seconds: how far before the watermark a run reads again; batch_pages: pages per load transaction;
-    message_workers: threads fetching per-conversation messages and comments; conversation_strategy: "events"
-    (the Events API) or "list" (GET /conversations newest first, stop at the watermark); max_results: a cap of
-    records per resource per run ({"contacts": 5000}); a capped run says so and the next one continues.
+    conversation_strategy: "events" (the Events API) or "list" (GET /conversations newest first, stop at the
+    watermark); max_results: a cap of records per resource per run ({"contacts": 5000}); a capped run says so
+    and the next one continues. (Parallel fetches are the Front connection's `max_workers` extra.)
     """
 
     overlap_seconds: int = 300
     batch_pages: int = 5
-    message_workers: int = 4
     conversation_strategy: str = "events"
     max_results: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
 

@@ -251,7 +251,7 @@ class ConversationChildrenOperator(SyncTask):
                 pending.enqueue(cur, resource.name, list(self.conversation_ids), context["run_id"])
             conn.commit()
         result = conversation_children.drain(front, conn, resource, context["run_id"],
-                                             workers=config.message_workers, cap=config.cap(resource.name))
+                                             workers=front.settings.max_workers, cap=config.cap(resource.name))
         outcome.absorb(result.loaded, result.fetched)
         outcome.capped = result.capped
         outcome.metadata.update(conversations=result.conversations, merged=result.merged, missing=result.missing,
