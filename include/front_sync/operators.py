@@ -107,6 +107,10 @@ class SyncTask(BaseOperator):
                            run_after=getattr(dag_run, "run_after", None), watermark=watermark,
                            overlap_seconds=config.overlap_seconds)
 
+    def tracks_watermark(self) -> bool:
+        """Whether this task reads and advances front_sync.watermark.<resource>."""
+        return self.uses_watermark
+
     def sync_type(self, window: Window) -> str:
         """sync_logs.sync_type of this run: the mode, except that an incremental run may be a full listing."""
         return window.sync_type if self.mode == "incremental" and self.uses_watermark else self.mode
@@ -118,7 +122,7 @@ class SyncTask(BaseOperator):
     def execute(self, context) -> dict[str, Any]:
         resource = get_resource(self.resource)
         config = SyncConfig.from_json(Variable.get(CONFIG_VARIABLE, default=None))
-        watermark = watermarks.read(Variable, resource.name) if self.uses_watermark else None
+        watermark = watermarks.read(Variable, resource.name) if self.tracks_watermark() else None
         window = self.window(context, watermark, config)
         sync_type = self.sync_type(window)
         ti = context["ti"]
@@ -132,7 +136,7 @@ class SyncTask(BaseOperator):
         new_mark = watermark
         try:
             self.sync(context, conn, front, config, window, outcome)
-            if self.uses_watermark and self.mode != "on_demand":
+            if self.tracks_watermark() and self.mode != "on_demand":
                 new_mark = watermarks.advance(Variable, resource.name, outcome.cursor, context["run_id"],
                                               str(getattr(context["dag_run"], "run_after", "")))
         except BaseException as exc:
@@ -154,6 +158,9 @@ class SyncTask(BaseOperator):
 class FrontSyncOperator(SyncTask):
     """Syncs a list resource (contacts, tags, inboxes, ...): by its watermark when Front can filter on it,
     otherwise (and in full mode) by a complete listing followed by deletion reconciliation."""
+
+    def tracks_watermark(self) -> bool:
+        return get_resource(self.resource).incremental  # small resources are listed in full: no cursor to keep
 
     def _complete_listing(self, window: Window) -> bool:
         return self.mode == "full" or not get_resource(self.resource).incremental or window.lower is None
