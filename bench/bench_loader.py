@@ -3,17 +3,19 @@
 Starts a throwaway PostgreSQL with scripts/pg_start.sh (stopped at the end), then runs each scenario in its own
 Python process so that its peak RSS is its own:
 
-- contacts: N Front-shaped contacts (1-2 handles each) built in memory first, then loaded in batches with
-  ``load.load_batches`` (the next batch is transformed while the current one is written) and, for comparison,
-  with ``load.load_batch`` one batch after the other; then the same records again (all unchanged) and a newer
-  version of each (all updated, handles replaced). Rate = contact rows + handle rows per second.
+- contacts: N Front-shaped contacts (1-2 handles each) built in memory first, then loaded into an empty table in
+  batches with ``load.load_batches`` (the next batch is transformed while the current one is written; run
+  `repeat` times, the median is the headline) and, for comparison, with ``load.load_batch`` one batch after the
+  other; then the same records again (all unchanged) and a newer version of each (all updated, handles
+  replaced). Rate = contact rows + handle rows per second; CPU per contact of this process and of PostgreSQL.
 - messages: M messages (2-4 recipients, attachments on one in two, a 1-2 kB HTML body and its text, emoji or
   another script in one in ten) generated batch by batch and loaded with ``load.load_batches``; peak RSS of the
   process (getrusage) and rows per second.
 
 Writes bench/results/bench_loader.json (name, parameters, figures, machine) and prints a table.
 
-    .venv/bin/python bench/bench_loader.py [--contacts 200000] [--messages 1000000] [--batch-size 5000]
+    .venv/bin/python bench/bench_loader.py [--contacts 200000] [--messages 1000000] [--batch-size 10000]
+                                           [--message-batch-size 2000] [--repeat 3]
 """
 
 from __future__ import annotations
@@ -269,7 +271,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--contacts", type=int, default=200_000)
     parser.add_argument("--messages", type=int, default=1_000_000)
-    parser.add_argument("--batch-size", type=int, default=5_000, help="contacts per batch")
+    parser.add_argument("--batch-size", type=int, default=10_000, help="contacts per batch")
     parser.add_argument("--message-batch-size", type=int, default=2_000, help="messages per batch")
     parser.add_argument("--repeat", type=int, default=3, help="runs of the pipelined initial contacts load")
     parser.add_argument("--run", choices=("contacts", "messages"), help=argparse.SUPPRESS)

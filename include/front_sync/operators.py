@@ -71,6 +71,9 @@ class Outcome:
         """Add a committed batch: its records fetched, their outcomes, and its largest cursor."""
         self.counts["fetched"] += fetched
         self.counts.update({k: v for k, v in batch.counts.items() if k in OUTCOMES})
+        for key, value in batch.counts.items():  # e.g. provisional contacts merged into real ones
+            if key not in OUTCOMES and value:
+                self.metadata[key] = self.metadata.get(key, 0) + value
         if batch.max_cursor is not None and (self.cursor is None or batch.max_cursor > self.cursor):
             self.cursor = batch.max_cursor
 

@@ -12,5 +12,8 @@ CREATE TABLE IF NOT EXISTS front.sync_pending (
 );
 COMMENT ON TABLE front.sync_pending IS 'Conversations whose messages or comments still have to be fetched; a row '
     'disappears in the transaction that loads them.';
+COMMENT ON COLUMN front.sync_pending.resource IS 'What to fetch for the conversation: messages or comments.';
+COMMENT ON COLUMN front.sync_pending.conversation_id IS 'The Front conversation (cnv_...) whose children to fetch.';
+COMMENT ON COLUMN front.sync_pending.enqueued_at IS 'When the fetch was last asked for; the queue is worked oldest first.';
 COMMENT ON COLUMN front.sync_pending.enqueued_by IS 'The Airflow run that asked for the fetch.';
 COMMENT ON COLUMN front.sync_pending.attempts IS 'Fetches tried for this row; a stuck row shows here.';
