@@ -114,6 +114,23 @@ def test_backfill_then_every_kind_of_change_then_incremental_and_full(dags, simu
         after = clean_variables.get(f"front_sync.watermark.{key}")
         assert Decimal(_value(after)) >= Decimal(_value(before))
 
+    # A row an earlier listing missed (soft-deleted here by hand) comes back with the next full listing.
+    back = next(iter(live_rows(warehouse_url, "contacts")))
+    with psycopg2.connect(warehouse_url) as conn, conn.cursor() as cur:
+        cur.execute("UPDATE front.contacts SET deleted_at = now() WHERE id = %s", (back,))
+    assert run(dags["front_sync_full"]).state == "success"
+    assert query(warehouse_url, "SELECT deleted_at FROM front.contacts WHERE id = %s", (back,))[0]["deleted_at"] is None
+    # Any sighting restores a soft-deleted row: the loader rewrites it (counted as updated) and clears deleted_at.
+    log = query(warehouse_url, "SELECT updated, deleted FROM front.sync_logs WHERE resource = 'contacts' "
+                               "ORDER BY id DESC LIMIT 1")[0]
+    assert (log["updated"], log["deleted"]) == (1, 0)
+
+    # A later backfill re-loads conversations but leaves the conversations watermark where it is.
+    mark = clean_variables.get("front_sync.watermark.conversations")
+    assert run(dags["front_sync_backfill"], restart=True).state == "success"
+    assert clean_variables.get("front_sync.watermark.conversations") == mark
+    assert_matches_truth(simulator, warehouse_url, {"conversations": "conversations", "messages": "messages"})
+
 
 def _value(text):
     import json
