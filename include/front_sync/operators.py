@@ -169,7 +169,9 @@ class FrontSyncOperator(SyncTask):
         return self.mode == "full" or not get_resource(self.resource).incremental or window.lower is None
 
     def sync_type(self, window: Window) -> str:
-        return "full" if self._complete_listing(window) else "incremental"
+        if self._complete_listing(window):
+            return "full"
+        return "backfill" if window.sync_type == "backfill" else "incremental"
 
     def sync(self, context, conn, front, config, window, outcome) -> None:
         resource = get_resource(self.resource)
