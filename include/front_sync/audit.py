@@ -11,7 +11,8 @@ from typing import Any
 from front_sync.sql_files import load_sql
 
 OUTCOME_COLUMNS = ("created", "updated", "unchanged", "stale", "conflicts", "dead_lettered")
-COUNT_COLUMNS = ("fetched", *OUTCOME_COLUMNS, "deleted", "restored")
+# "untyped" (rows written with a field that could not be typed) overlaps the outcomes: it is not one of them.
+COUNT_COLUMNS = ("fetched", *OUTCOME_COLUMNS, "deleted", "restored", "untyped")
 API_COLUMNS = ("api_calls", "retries", "rate_limit_waits", "rate_limit_wait_seconds", "bytes_received")
 
 

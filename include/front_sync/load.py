@@ -15,10 +15,12 @@ batch is then rolled back to its savepoint and goes through the steps above. Unc
 send more than their key. INSERT ... ON CONFLICT is used only when a concurrent load inserted the same new id
 meanwhile: its speculative insertion triples the cost of a bulk insert.
 
-Records that cannot be transformed are dead-lettered before anything is sent. What only the database can reject
-(a constraint, an index limit) is isolated by bisection: the batch is written under a savepoint; when a data
-error rolls it back, each half is written again the same way, down to the single bad record, which is
-dead-lettered. There is no row-by-row fallback.
+A record one of whose values cannot be typed still loads: that column is null, raw keeps the value, and the
+row's untyped_fields lists the field (transform.typed_leniently); "untyped" counts such rows written. Records
+that cannot be keyed (no usable id, not an object) are dead-lettered before anything is sent. What only the
+database can reject (a constraint, an index limit) is isolated by bisection: the batch is written under a
+savepoint; when a data error rolls it back, each half is written again the same way, down to the single bad
+record, which is dead-lettered. There is no row-by-row fallback.
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ from front_sync.sql_files import columns, load_sql
 log = logging.getLogger(__name__)
 
 OUTCOMES = ("created", "updated", "unchanged", "stale", "conflicts", "dead_lettered")
-_BOOKKEEPING = ("row_hash", "sync_run_id", "raw")
+_BOOKKEEPING = ("untyped_fields", "row_hash", "sync_run_id", "raw")
 _SQL_OUTCOME = {"conflict": "conflicts"}
 _KEYS = sql.Identifier("_stage_keys")
 _NULL = "\\N"
@@ -59,7 +61,10 @@ _TRANSFORM_ERRORS = (transform.BadRecord, TypeError, ValueError, AttributeError,
 
 @dataclass
 class BatchResult:
-    """What happened to each record of a batch, and the largest cursor among the records loaded."""
+    """What happened to each record of a batch, and the largest cursor among the records loaded.
+
+    Besides OUTCOMES, counts may hold "untyped" (rows written with untyped fields) and "provisional_merged".
+    """
 
     counts: Counter = field(default_factory=Counter)
     max_cursor: Decimal | None = None
@@ -82,10 +87,11 @@ class Prepared:
     cursor: Decimal | None
     record: Any                   # as received, for a dead letter if the database rejects it
     has_front_id: bool = True     # False when the id was assigned by email matching
+    untyped: bool = False         # some field could not be typed (listed in the row's untyped_fields)
 
 
 def copy_columns(resource: Resource) -> tuple[str, ...]:
-    """The columns of a resource's COPY lines: typed columns, bookkeeping, raw last (kept as bytes)."""
+    """The columns of a resource's COPY lines: typed columns, bookkeeping (untyped_fields first), raw last."""
     return (*resource.columns, *_BOOKKEEPING)
 
 
@@ -134,10 +140,13 @@ def prepare(resource: Resource, records: list[Any], run_id: str,
 
     A repeated id within one batch keeps one copy (see _supersedes); each other copy counts as stale when its
     Front timestamp is older than the kept one's, else unchanged. `assigned_ids` gives ids to id-less records.
+    A record is typed strictly first (no cost for clean records); only when that raises BadRecord is it typed
+    again leniently, which nulls and lists what cannot be typed and still raises for a record without an id.
     """
     cursor_index = resource.columns.index(resource.cursor_column) if resource.cursor_column else None
     row_of, raw_and_hash, line_of = resource.row, transform.raw_and_hash, copy_line  # locals: a hot loop
     children_of = [(child.rows, child.key_positions) for child in resource.children]
+    child_rows_of = [child.rows for child in resource.children]
     prepared: dict[str, Prepared] = {}
     dead: list[tuple[Any, str]] = []
     counts: Counter = Counter()
@@ -147,13 +156,21 @@ def prepare(resource: Resource, records: list[Any], run_id: str,
             if record.__class__ is not dict:
                 raise transform.BadRecord(f"record is not an object: {type(record).__name__}")
             keyed = {**record, "id": assigned} if assigned else record
-            values = row_of(keyed)
+            try:
+                values = row_of(keyed)
+                children = [_child_lines(values[0], rows(keyed), key) for rows, key in children_of]
+                untyped = None
+            except transform.BadRecord:
+                values, child_rows, notes = transform.typed_leniently(row_of, child_rows_of, keyed)
+                children = [_child_lines(values[0], rows, key)
+                            for rows, (_, key) in zip(child_rows, children_of, strict=True)]
+                untyped = transform.canonical_json(notes) if notes else None
             raw, digest = raw_and_hash(record)
             record_id = values[0]
             cursor = values[cursor_index] if cursor_index is not None else None
-            item = Prepared(record_id, _key_line(record_id, cursor, digest), line_of((*values, digest, run_id), raw),
-                            [_child_lines(record_id, rows(keyed), key) for rows, key in children_of],
-                            cursor, record, assigned is None)
+            item = Prepared(record_id, _key_line(record_id, cursor, digest),
+                            line_of((*values, untyped, digest, run_id), raw), children, cursor, record,
+                            assigned is None, untyped is not None)
         except _TRANSFORM_ERRORS as exc:
             dead.append((record, f"{type(exc).__name__}: {exc}"))
             continue
@@ -268,11 +285,15 @@ class _Failed:
 
 def write_batch(conn, resource: Resource, batch: PreparedBatch, run_id: str, *,
                 checkpoint: tuple[checkpoints.CheckpointKey, Any] | None = None) -> BatchResult:
-    """The database half of load_batch: ids for id-less contacts, conflict rules, dead letters, one commit."""
+    """The database half of load_batch: ids for id-less contacts, conflict rules, dead letters, one commit.
+
+    The transaction is marked as the sync's own (load/sync_writer.sql), so the local-edit triggers leave it alone.
+    """
     if conn.autocommit:
         raise ValueError("the loader needs a connection with autocommit off: each batch is one transaction")
     try:
         with conn.cursor() as cur:
+            cur.execute(load_sql("load/sync_writer"))
             dead, counts = list(batch.dead), Counter(batch.counts)
             prepared = dict(batch.prepared)
             if batch.id_less:
@@ -396,6 +417,7 @@ def _write_all_new(cur, st: _Statements, items: list[Prepared]) -> Counter | Non
         return None
     cur.execute("RELEASE SAVEPOINT front_sync_all_new")
     outcome = Counter(created=len(items))
+    _count_untyped(outcome, items)
     if st.resource.match_missing_ids_by_email and contacts_provisional.any_provisional(cur):
         copy_lines(cur, _KEYS, ("id", "cursor", "row_hash"), (item.key_line for item in items))
         outcome["provisional_merged"] = contacts_provisional.merge_into_real(cur, _KEYS)
@@ -437,6 +459,7 @@ def _classify_and_write(cur, st: _Statements, items: list[Prepared]) -> Counter:
     outcome.update(created=len(inserted), updated=len(upserted) - len(classified_updated - updated),
                    stale=len(lost))
     written = [by_id[i] for i in (*inserted, *updated, *upserted)]
+    _count_untyped(outcome, written)
     for index, child in enumerate(resource.children):
         _replace_children(cur, child.table, (child.parent_column, *child.columns), written, index,
                           replaces=bool(updated or upserted))
@@ -445,6 +468,13 @@ def _classify_and_write(cur, st: _Statements, items: list[Prepared]) -> Counter:
     if tables:
         cur.execute(load_sql("load/stage_drop", tables=sql.SQL(", ").join(tables)))
     return outcome
+
+
+def _count_untyped(outcome: Counter, written: list[Prepared]) -> None:
+    """Count the rows written with untyped fields (only when there are some: clean batches keep their counts)."""
+    untyped = sum(1 for item in written if item.untyped)
+    if untyped:
+        outcome["untyped"] = untyped
 
 
 def _mark(cur, ids: set[str], outcome: str) -> None:

@@ -109,13 +109,16 @@ def test_children_are_replaced_with_their_parent(migrated):
 
 def test_bad_record_is_dead_lettered_and_the_rest_loads(migrated):
     batch = [contact("crd_1", "1"), {"name": "no id \x00 here"}, contact("crd_2", "1"),
-             {"id": "crd_bad", "updated_at": "tomorrow"}]
+             {"id": "crd_odd", "updated_at": "tomorrow"}, ["not", "an", "object"]]
     result = load_batch(migrated, CONTACTS, batch, "r1")
-    assert result.counts["created"] == 2 and result.counts["dead_lettered"] == 2
+    assert result.counts["created"] == 3 and result.counts["dead_lettered"] == 2 and result.counts["untyped"] == 1
     dead = fetch(migrated, "SELECT record_id, payload->>'name', error FROM front.dead_letters "
-                          "ORDER BY record_id NULLS FIRST")
+                          "ORDER BY record_id NULLS FIRST, error")
     assert dead[0][:2] == (None, "no id  here") and "missing id" in dead[0][2]
-    assert dead[1][0] == "crd_bad" and "updated_at" in dead[1][2]
+    assert dead[1][0] is None and "record is not an object" in dead[1][2]
+    assert fetch(migrated, "SELECT updated_at, raw->>'updated_at', untyped_fields FROM front.contacts "
+                           "WHERE id = 'crd_odd'") == [(None, "tomorrow", [{"field": "updated_at",
+                                                                            "reason": "not a number"}])]
 
 
 def test_failed_batch_leaves_nothing_behind(migrated):

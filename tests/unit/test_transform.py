@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 import pytest
@@ -9,7 +10,7 @@ import pytest
 from front_sync import transform
 from front_sync.copy_format import copy_line, copy_value
 from front_sync.load import prepare
-from front_sync.resources import CONTACTS, MESSAGES
+from front_sync.resources import CHANNELS, CONTACTS, CONVERSATIONS, MESSAGES, TEAMMATES
 
 
 @pytest.mark.parametrize(
@@ -51,15 +52,103 @@ def test_contact_row_and_handles():
 
 @pytest.mark.parametrize(
     "record",
-    [{"name": "no id"}, {"id": 42}, {"id": "crd_1", "updated_at": "later"}, {"id": "crd_1", "name": 5},
-     {"id": "crd_1", "handles": [{"source": "email"}]}, "not an object"],
-    ids=["missing-id", "id-wrong-type", "bad-timestamp", "name-wrong-type", "handle-without-value", "not-object"],
+    [{"name": "no id"}, {"id": 42}, {"id": "crd_\x00"}, {"id": "crd_1" * 100}, "not an object", None],
+    ids=["missing-id", "id-wrong-type", "id-with-nul", "id-too-long", "not-object", "null"],
 )
-def test_bad_records_are_dead_lettered_and_others_kept(record):
+def test_records_without_a_usable_id_are_dead_lettered_and_others_kept(record):
     good = {"id": "crd_ok", "updated_at": 1}
     prepared, dead, _ = prepare(CONTACTS, [record, good], "run")
     assert list(prepared) == ["crd_ok"]
     assert len(dead) == 1 and dead[0][0] is record
+
+
+def untyped_column(resource, item) -> list[dict[str, str]] | None:
+    """The untyped_fields value of a prepared item's COPY line (the column after the typed ones)."""
+    value = item.line.split(b"\t")[len(resource.columns)]
+    return None if value == b"\\N" else json.loads(value)
+
+
+@pytest.mark.parametrize(
+    ("resource", "record", "column", "untyped"),
+    [
+        (CONTACTS, {"id": "crd_1", "updated_at": -5}, "updated_at",
+         [{"field": "updated_at", "reason": "out of range for epoch seconds"}]),
+        (CONTACTS, {"id": "crd_1", "updated_at": Decimal("1e12")}, "updated_at",
+         [{"field": "updated_at", "reason": "out of range for epoch seconds"}]),
+        (CONTACTS, {"id": "crd_1", "updated_at": "later"}, "updated_at",
+         [{"field": "updated_at", "reason": "not a number"}]),
+        (CONTACTS, {"id": "crd_1", "name": 5}, "name", [{"field": "name", "reason": "not a string: int"}]),
+        (TEAMMATES, {"id": "tea_1", "license_type": 5}, "license_type",
+         [{"field": "license_type", "reason": "not a string: int"}]),
+        (MESSAGES, {"id": "msg_1", "is_inbound": "yes", "_links": ["x"]}, "is_inbound",
+         [{"field": "_links", "reason": "not an object"}, {"field": "is_inbound", "reason": "not a boolean: str"}]),
+        (CHANNELS, {"id": "cha_1", "settings": {"undo_send_time": "15"}}, "undo_send_time",
+         [{"field": "settings.undo_send_time", "reason": "not an integer: str"}]),
+        (CONVERSATIONS, {"id": "cnv_1", "assignee": {"email": "x"}, "recipient": {"handle": 7}}, "assignee_id",
+         [{"field": "assignee.id", "reason": "missing"}, {"field": "recipient.handle", "reason": "not a string: int"}]),
+    ],
+    ids=["negative-timestamp", "millisecond-timestamp", "timestamp-text", "name-number", "license-type-number",
+         "boolean-text-and-links-list", "nested-setting", "nested-objects"],
+)
+def test_a_record_with_a_field_that_cannot_be_typed_is_kept_with_that_column_null(resource, record, column, untyped):
+    prepared, dead, _ = prepare(resource, [record], "run")
+    assert not dead
+    item = prepared[record["id"]]
+    values, _, notes = transform.typed_leniently(resource.row, [c.rows for c in resource.children], record)
+    assert values[resource.columns.index(column)] is None
+    assert notes == untyped == untyped_column(resource, item) and item.untyped
+
+
+@pytest.mark.parametrize(
+    ("resource", "record", "rows", "untyped"),
+    [
+        (CONTACTS, {"id": "crd_1", "handles": [{"source": "email"}, {"source": "phone", "handle": "+1"}]},
+         [[("phone", "+1", "+1")], []], [{"field": "handles[0].handle", "reason": "missing"}]),
+        (CONTACTS, {"id": "crd_1", "handles": "a@x.io", "lists": [{"id": "grp_1"}, 3]},
+         [[], [("grp_1",)]], [{"field": "handles", "reason": "not a list"},
+                              {"field": "lists[1]", "reason": "not an object"}]),
+        (MESSAGES, {"id": "msg_1", "attachments": [{"id": "fil_1", "size": -1, "metadata": {"is_inline": 1}},
+                                                   {"size": 3}],
+                    "recipients": ["junk", {"handle": "a@x.io", "role": "to", "_links": {"related": {"contact": 3}}}]},
+         [[("to", "a@x.io", None, None, "a@x.io")], [("fil_1", None, None, None, None, None, None)]],
+         [{"field": "recipients[0]", "reason": "not an object"},
+          {"field": "recipients[1]._links.related.contact", "reason": "not a URL"},
+          {"field": "attachments[0].size", "reason": "negative"},
+          {"field": "attachments[0].metadata.is_inline", "reason": "not a boolean: int"},
+          {"field": "attachments[1].id", "reason": "missing"}]),
+        (CONVERSATIONS, {"id": "cnv_1", "tags": [{"name": "no id"}, {"id": "tag_2", "name": "ok"}],
+                         "scheduled_reminders": [{"scheduled_at": "soon"}]},
+         [[("tag_2", "ok")], [], [(0, None, None, None, None)]],
+         [{"field": "tags[0].id", "reason": "missing"},
+          {"field": "scheduled_reminders[0].scheduled_at", "reason": "not a number"}]),
+    ],
+    ids=["handle-without-value", "handles-not-a-list-and-list-item-not-object", "message-children",
+         "tag-without-id-and-reminder"],
+)
+def test_a_child_item_that_cannot_be_keyed_is_left_out_and_listed(resource, record, rows, untyped):
+    prepared, dead, _ = prepare(resource, [record], "run")
+    assert not dead and untyped_column(resource, prepared[record["id"]]) == untyped
+    _, child_rows, notes = transform.typed_leniently(resource.row, [c.rows for c in resource.children], record)
+    assert child_rows == rows and notes == untyped
+
+
+def test_untyped_fields_are_listed_once_and_capped():
+    record = {"id": "msg_1", "recipients": [{"role": "to"}] * 150 + [3]}
+    _, _, notes = transform.typed_leniently(transform.message_row, [transform.message_recipient_rows], record)
+    assert len(notes) == transform.MAX_UNTYPED + 1
+    assert notes[0] == {"field": "recipients[0].handle", "reason": "missing"}
+    assert notes[-1] == {"field": "*", "reason": "51 more fields"}
+    _, _, notes = transform.typed_leniently(transform.message_row, [], {"id": "msg_1", "_links": 1})
+    assert notes == [{"field": "_links", "reason": "not an object"}]  # read for three columns, listed once
+
+
+def test_clean_records_have_no_untyped_fields_and_readers_still_raise_outside_the_loader():
+    prepared, _, _ = prepare(CONTACTS, [{"id": "crd_1", "updated_at": 1}], "run")
+    assert untyped_column(CONTACTS, prepared["crd_1"]) is None and not prepared["crd_1"].untyped
+    with pytest.raises(transform.BadRecord, match="size is not an integer"):
+        transform.message_attachment_rows({"attachments": [{"id": "fil_1", "size": "big"}]})
+    with pytest.raises(transform.BadRecord, match="missing id"):  # even leniently, a record needs its own id
+        transform.typed_leniently(transform.tag_row, [], {"name": "no id"})
 
 
 def test_repeated_id_in_a_batch_keeps_the_newest():

@@ -12,6 +12,7 @@ import psycopg2
 import pytest
 
 from front_sync import load, migrations
+from front_sync.warehouse import SYNC_WRITER_OPTION
 
 
 @pytest.fixture(scope="session")
@@ -48,8 +49,12 @@ def migrated_url(shared_warehouse_url, monkeypatch):
 
 @pytest.fixture
 def migrated(migrated_url):
-    """An open connection to the emptied migrated database; transactions are explicit."""
-    conn = psycopg2.connect(migrated_url)
+    """An open connection to the emptied migrated database; transactions are explicit.
+
+    Marked as the sync's session like the operators' (warehouse.SYNC_WRITER_OPTION): what the tests write through
+    it stands for the sync's own writes, not local edits (test_local_edits.py makes those on plain connections).
+    """
+    conn = psycopg2.connect(migrated_url, options=SYNC_WRITER_OPTION)
     yield conn
     conn.rollback()
     conn.close()

@@ -1,4 +1,8 @@
-"""A catalogue of bad records: each is dead-lettered or loaded as documented, and its batch-mates always load."""
+"""A catalogue of bad records: each is dead-lettered or loaded as documented, and its batch-mates always load.
+
+Only a record that cannot be keyed (no usable id, not an object) or stored at all is dead-lettered; one with a
+value that cannot be typed loads with that column null, raw whole and the field listed in untyped_fields.
+"""
 
 from __future__ import annotations
 
@@ -32,6 +36,15 @@ class Loaded:
 
     query: str
     expected: list[tuple]
+
+
+def untyped(table: str, rid: str, column: str, raw: str, sent: str, fields: list[tuple[str, str]]) -> Loaded:
+    """The record loads with `column` null, raw at path `raw` still `sent`, and untyped_fields listing `fields`."""
+    query = (f"SELECT {column} IS NULL, raw #>> '{{{raw}}}', untyped_fields "  # noqa: S608 - constants of this file
+             f"FROM front.{table} WHERE id = '{rid}'")
+    return Loaded(query, [(True, sent, [{"field": f, "reason": why} for f, why in fields])])
+
+
 
 
 def nested(depth: int) -> Any:
@@ -68,14 +81,19 @@ CATALOGUE = [
      Loaded("SELECT name, custom_fields::text, position('\\u0000' in raw::text) FROM front.contacts "
             "WHERE id = 'crd_bad'", [("Ann", '{"Note": "xy"}', 0)])),
     ("timestamp-not-a-number", MESSAGES, lambda: with_(r.message("msg_bad"), created_at="yesterday"),
-     Dead("created_at is not a number")),
-    ("timestamp-in-milliseconds", MESSAGES, lambda: with_(r.message("msg_bad"), created_at=1701292639000),
-     Dead("out of range")),
+     untyped("messages", "msg_bad", "created_at", "created_at", "yesterday", [("created_at", "not a number")])),
+    ("timestamp-in-milliseconds", CONTACTS, lambda: with_(r.contact("crd_bad"), updated_at=1700000000000),
+     untyped("contacts", "crd_bad", "updated_at", "updated_at", "1700000000000",
+             [("updated_at", "out of range for epoch seconds")])),
     ("timestamp-negative", CONVERSATIONS, lambda: with_(r.conversation("cnv_bad"), updated_at=-1),
-     Dead("out of range")),
+     untyped("conversations", "cnv_bad", "updated_at", "updated_at", "-1",
+             [("updated_at", "out of range for epoch seconds")])),
     ("timestamp-boolean", CONVERSATIONS, lambda: with_(r.conversation("cnv_bad"), created_at=True),
-     Dead("not a timestamp")),
-    ("timestamp-nan", MESSAGES, lambda: with_(r.message("msg_bad"), created_at=float("nan")), Dead("out of range")),
+     untyped("conversations", "cnv_bad", "created_at", "created_at", "true",
+             [("created_at", "not a timestamp: bool")])),
+    ("timestamp-nan", MESSAGES, lambda: with_(r.message("msg_bad"), created_at=float("nan")),
+     Loaded("SELECT created_at, raw->'created_at', untyped_fields FROM front.messages WHERE id = 'msg_bad'",
+            [(None, None, [{"field": "created_at", "reason": "out of range for epoch seconds"}])])),
     ("timestamp-six-decimals", MESSAGES,
      lambda: with_(r.message("msg_bad"), created_at=Decimal("1701292639.123456")),
      Loaded("SELECT created_at FROM front.messages WHERE id = 'msg_bad'", [(Decimal("1701292639.123"),)])),
@@ -104,21 +122,51 @@ CATALOGUE = [
      Loaded("SELECT body FROM front.messages WHERE id = 'msg_bad'", [("a\tb\nc\\N\r\\d",)])),
     ("lone-surrogate", CONTACTS, lambda: r.contact("crd_bad", name="broken \ud800 text"), Dead("lone surrogate")),
     ("boolean-as-string", MESSAGES, lambda: with_(r.message("msg_bad"), is_inbound="yes"),
-     Dead("is_inbound is not a boolean")),
+     untyped("messages", "msg_bad", "is_inbound", "is_inbound", "yes", [("is_inbound", "not a boolean: str")])),
     ("handles-not-a-list", CONTACTS, lambda: with_(r.contact("crd_bad"), handles="ann@example.com"),
-     Dead("handles is not a list")),
+     Loaded("SELECT raw->>'handles', untyped_fields, (SELECT count(*) FROM front.contact_handles "
+            "WHERE contact_id = 'crd_bad') FROM front.contacts WHERE id = 'crd_bad'",
+            [("ann@example.com", [{"field": "handles", "reason": "not a list"}], 0)])),
     ("recipient-without-handle", MESSAGES,
-     lambda: with_(r.message("msg_bad"), recipients=[{"_links": {"related": {}}, "name": "x", "role": "to"}]),
-     Dead("missing handle")),
+     lambda: with_(r.message("msg_bad"), recipients=[{"_links": {"related": {}}, "name": "x", "role": "to"},
+                                                     r.recipient("ann@example.com", "from")]),
+     Loaded("SELECT raw #>> '{recipients,0,role}', untyped_fields, (SELECT array_agg(handle) FROM "
+            "front.message_recipients WHERE message_id = 'msg_bad') FROM front.messages WHERE id = 'msg_bad'",
+            [("to", [{"field": "recipients[0].handle", "reason": "missing"}], ["ann@example.com"])])),
     ("attachment-size-as-string", MESSAGES,
      lambda: with_(r.message("msg_bad"), attachments=[r.attachment("fil_1", size="1 kB")]),
-     Dead("size is not an integer")),
+     Loaded("SELECT a.size, m.raw #>> '{attachments,0,size}', m.untyped_fields FROM front.messages AS m "
+            "JOIN front.message_attachments AS a ON a.message_id = m.id WHERE m.id = 'msg_bad'",
+            [(None, "1 kB", [{"field": "attachments[0].size", "reason": "not an integer: str"}])])),
+    ("attachment-size-negative", MESSAGES,
+     lambda: with_(r.message("msg_bad"), attachments=[r.attachment("fil_1", size=-1)]),
+     Loaded("SELECT a.attachment_id, a.size, m.raw #>> '{attachments,0,size}', m.untyped_fields "
+            "FROM front.messages AS m JOIN front.message_attachments AS a ON a.message_id = m.id "
+            "WHERE m.id = 'msg_bad'", [("fil_1", None, "-1", [{"field": "attachments[0].size",
+                                                               "reason": "negative"}])])),
     ("attachment-size-beyond-bigint", MESSAGES,
-     lambda: with_(r.message("msg_bad"), attachments=[r.attachment("fil_1", size=2**70)]), Dead("out of range")),
+     lambda: with_(r.message("msg_bad"), attachments=[r.attachment("fil_1", size=2**70)]),
+     Loaded("SELECT a.size, m.raw #>> '{attachments,0,size}', m.untyped_fields FROM front.messages AS m "
+            "JOIN front.message_attachments AS a ON a.message_id = m.id WHERE m.id = 'msg_bad'",
+            [(None, str(2**70), [{"field": "attachments[0].size", "reason": "out of range"}])])),
     ("links-not-an-object", MESSAGES, lambda: with_(r.message("msg_bad"), _links=["conversation"]),
-     Dead("_links is not an object")),
+     untyped("messages", "msg_bad", "conversation_id", "_links", '["conversation"]', [("_links", "not an object")])),
     ("link-url-not-a-string", resources.TAGS,
-     lambda: with_(r.tag("tag_bad"), _links={"related": {"parent_tag": 42}}), Dead("parent_tag is not a URL")),
+     lambda: with_(r.tag("tag_bad"), _links={"related": {"parent_tag": 42}}),
+     untyped("tags", "tag_bad", "parent_tag_id", "_links,related,parent_tag", "42",
+             [("_links.related.parent_tag", "not a URL")])),
+    ("license-type-not-a-string", resources.TEAMMATES, lambda: with_(r.teammate("tea_bad"), license_type=5),
+     untyped("teammates", "tea_bad", "license_type", "license_type", "5", [("license_type", "not a string: int")])),
+    ("custom-field-without-name", resources.CONTACT_CUSTOM_FIELDS,
+     lambda: without(r.custom_field("fld_bad"), "name"),
+     Loaded("SELECT name, scope, untyped_fields FROM front.custom_fields WHERE id = 'fld_bad'",
+            [(None, "contact", [{"field": "name", "reason": "missing"}])])),
+    ("tag-without-id-in-a-conversation", CONVERSATIONS,
+     lambda: with_(r.conversation("cnv_bad", tags=("tag_2",)),
+                   tags=[{"name": "no id", "_links": {}}, r.tag("tag_2")]),
+     Loaded("SELECT raw #>> '{tags,0,name}', untyped_fields, (SELECT array_agg(tag_id) FROM "
+            "front.conversation_tags WHERE conversation_id = 'cnv_bad') FROM front.conversations "
+            "WHERE id = 'cnv_bad'", [("no id", [{"field": "tags[0].id", "reason": "missing"}], ["tag_2"])])),
     ("custom-fields-not-an-object", CONTACTS, lambda: with_(r.contact("crd_bad"), custom_fields=["Plan", "VIP"]),
      Loaded("SELECT jsonb_typeof(custom_fields) FROM front.contacts WHERE id = 'crd_bad'", [("array",)])),
     ("id-with-tab-and-backslash", CONTACTS, lambda: r.contact("crd_\tb\\ad"),
@@ -134,6 +182,8 @@ def good_pair(resource) -> list[Any]:
         "messages": lambda n: r.message(f"msg_good{n}"),
         "conversations": lambda n: r.conversation(f"cnv_good{n}"),
         "tags": lambda n: r.tag(f"tag_good{n}"),
+        "teammates": lambda n: r.teammate(f"tea_good{n}", f"good{n}@example.com"),
+        "contact_custom_fields": lambda n: r.custom_field(f"fld_good{n}", f"Field {n}"),
     }
     return [factories[resource.name](n) for n in (1, 2)]
 
@@ -160,6 +210,9 @@ def test_bad_record_is_handled_and_its_batch_loads(migrated, resource, make, exp
     else:
         assert result.counts["created"] == 3 and dead == []
         assert fetch(migrated, expected.query) == expected.expected
+    with_untyped = fetch(migrated, sql.SQL("SELECT count(*) FROM {} WHERE untyped_fields IS NOT NULL").format(
+        sql.Identifier(*resource.table)))[0][0]
+    assert result.counts["untyped"] == with_untyped
 
 
 def test_duplicate_ids_in_a_batch_keep_the_newest_copy(migrated):
