@@ -23,6 +23,7 @@ from front_sync.hooks.front import (
     FrontBadRequestError,
     FrontHook,
     FrontNotFound,
+    FrontPaginationError,
     FrontRetryableError,
     FrontUnsafeURLError,
 )
@@ -219,6 +220,19 @@ def test_a_next_link_outside_the_allow_list_is_refused_before_anything_is_sent(m
     with pytest.raises(FrontUnsafeURLError) as caught:
         next(pages)
     assert len(front.sent) == 1 and TOKEN not in str(caught.value) and "T1" not in str(caught.value)
+
+
+@pytest.mark.parametrize("next_url", ["/contacts?page_token=T1", "contacts?page_token=T1", 42],
+                         ids=["absolute-path", "relative-path", "not-text"])
+def test_a_next_link_that_is_not_an_absolute_url_fails_naming_the_listing_and_the_link(make_hook, next_url):
+    hook, front, _ = make_hook(sequence((200, {}, {"_results": [1], "_pagination": {"next": next_url}})))
+    pages = hook.iter_pages("/contacts")
+    assert next(pages) == [1]  # the records of the page that carried the bad link are handed out
+    with pytest.raises(FrontPaginationError) as caught:
+        next(pages)
+    message = str(caught.value)
+    assert "GET /contacts" in message and "not an absolute URL" in message and len(front.sent) == 1
+    assert (str(next_url).split("?")[0] if isinstance(next_url, str) else "42") in message
 
 
 def test_unpaginated_lists_yield_their_one_page(make_hook):

@@ -30,6 +30,10 @@ class FrontLooksDownError(FrontRetryableError):
     """The circuit breaker is open: too many consecutive failed requests, so the hook stops calling Front."""
 
 
+class FrontPaginationError(FrontAPIError):
+    """Front's `_pagination.next` cannot be followed (not an absolute URL); the message names the listing and link."""
+
+
 class FrontNotFound(FrontAPIError):
     """404: the resource (typically a child of a record that has since gone) does not exist; record it missing."""
 

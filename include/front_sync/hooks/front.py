@@ -34,6 +34,7 @@ from front_sync.hooks.errors import (
     FrontConversationMerged,
     FrontLooksDownError,
     FrontNotFound,
+    FrontPaginationError,
     FrontRetryableError,
     FrontUnsafeURLError,
 )
@@ -60,6 +61,7 @@ __all__ = [
     "FrontHook",
     "FrontLooksDownError",
     "FrontNotFound",
+    "FrontPaginationError",
     "FrontRetryableError",
     "FrontUnsafeURLError",
     "RequestMetrics",
@@ -417,7 +419,7 @@ class FrontHook(BaseHook):
         while True:
             next_url = (body.get("_pagination") or {}).get("next") or None
             if next_url is not None:
-                token = urls.page_token(next_url)
+                token = urls.page_token(next_url) if isinstance(next_url, str) else repr(next_url)
                 if token in seen:
                     raise FrontAPIError(
                         f"Pagination loop on GET {urls.loggable_path(path)}: Front returned a page token it had "
@@ -427,7 +429,21 @@ class FrontHook(BaseHook):
             yield body.get("_results", []), next_url
             if next_url is None:
                 return
+            self._check_next_link(path, next_url)  # after its page is handed out: those records are good
             body = self.request_json(next_url)
+
+    def _check_next_link(self, path: str, next_url: Any) -> None:
+        """A next link must be an absolute http(s) URL of an allowed host; anything else fails, naming both."""
+        settings = self.settings
+        where = f"GET {urls.loggable_path(path)} (connection {settings.conn_id!r})"
+        shown = repr(next_url if not isinstance(next_url, str) else urls.loggable_link(next_url))
+        if not isinstance(next_url, str) or "://" not in next_url:
+            raise FrontPaginationError(f"{where}: Front's _pagination.next is not an absolute URL: {shown}; the "
+                                       f"listing cannot go on without guessing a path")
+        try:
+            urls.check_token_destination(next_url, settings.base_url, settings.allowed_hosts, settings.conn_id)
+        except FrontUnsafeURLError as exc:
+            raise FrontUnsafeURLError(f"{where}: Front's _pagination.next {shown} is refused. {exc}") from None
 
     def map_concurrent(self, fn: Callable[[T], R], items: Iterable[T], max_workers: int | None = None) -> Iterator[R]:
         """Run ``fn(item)`` for each item in a bounded thread pool; yield the results in input order.

@@ -50,6 +50,13 @@ def loggable_path(url: str) -> str:
     return _SEARCH_QUERY.sub(r"\1{query}", urlsplit(url).path) or "/"
 
 
+def loggable_link(url: str) -> str:
+    """A link as it may appear in an error: scheme, host and path; no user info, query string or search text."""
+    parts = urlsplit(url)
+    origin = f"{parts.scheme}://{parts.hostname or ''}{f':{parts.port}' if parts.port else ''}" if parts.scheme else ""
+    return f"{origin}{parts.path and loggable_path(url)}"[:300]
+
+
 def page_token(url: str) -> str:
     """The ``page_token`` a next link carries (the whole URL when it has none), for loop detection."""
     tokens = parse_qs(urlsplit(url).query).get("page_token")
