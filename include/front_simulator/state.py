@@ -861,6 +861,15 @@ class SimulatorState:
                 events.append(self._emit("mention", conv, "comment", comment.id, "teammate", author).id)
         return {"ids": [c.id for c in chosen], "events": events, "comments": comments}
 
+    def _mutate_delete_comments(self, count: int, ids: list[str] | None, params: dict[str, Any]) -> dict:
+        """Delete the newest comment of conversations that have one; old events still render it as it was."""
+        candidates = [c for c in self.data.conversations.values() if c.comment_ids and not c.merged_into]
+        chosen = self._choose(candidates, count, ids, "conversations with comments")
+        deleted = []
+        for conv in chosen:
+            deleted.append(conv.comment_ids.pop())
+        return {"ids": [c.id for c in chosen], "comments": deleted}
+
     def _actor(self) -> str | None:
         users = self._users()
         return self.rng.choice(users) if users else None
@@ -1149,6 +1158,7 @@ MUTATIONS = (
     "new_inbound",
     "new_out_reply",
     "add_comments",
+    "delete_comments",
     "tag",
     "untag",
     "assign",

@@ -119,8 +119,8 @@ def _commit_batch(conn, key, batch, cursor, run_id, result: BackfillResult) -> N
     """Queue the batch's children, then load it with its checkpoint in one transaction."""
     ids = {c["id"] for c in batch if isinstance(c, dict) and isinstance(c.get("id"), str)}
     with conn.cursor() as cur:
-        pending.enqueue(cur, "messages", ids, run_id)
-        pending.enqueue(cur, "comments", ids, run_id)
+        pending.enqueue(cur, "messages", ids, run_id, pending.Priority.BACKFILL)
+        pending.enqueue(cur, "comments", ids, run_id, pending.Priority.BACKFILL)
     result.fetched += len(batch)
     result.fetched_now += len(batch)
     result.batches += 1

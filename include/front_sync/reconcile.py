@@ -106,3 +106,11 @@ def soft_delete(conn, resource: Resource, ids: Iterable[str], run_id: str) -> in
         conn.rollback()
         raise
     return deleted
+
+
+def soft_delete_children_gone(cur, resource: Resource, conversation_id: str, kept_ids: Iterable[str],
+                              run_id: str) -> int:
+    """Soft-delete a conversation's rows of `resource` that a complete fetch no longer returned; caller commits."""
+    cur.execute(load_sql("reconcile/children_gone", table=sql.Identifier(*resource.table)),
+                {"conversation_id": conversation_id, "kept": sorted(set(kept_ids)), "run_id": run_id})
+    return cur.rowcount

@@ -1,3 +1,7 @@
-INSERT INTO front.sync_pending (resource, conversation_id, enqueued_by)
-SELECT %(resource)s, unnest(%(ids)s::text[]), %(run_id)s
-ON CONFLICT (resource, conversation_id) DO UPDATE SET enqueued_at = now(), enqueued_by = excluded.enqueued_by
+-- Ask for a fetch. Asking again raises the generation (a consumer that claimed the older request leaves the row)
+-- and keeps the most urgent priority.
+INSERT INTO front.sync_pending AS p (resource, conversation_id, enqueued_by, priority)
+SELECT %(resource)s, unnest(%(ids)s::text[]), %(run_id)s, %(priority)s
+ON CONFLICT (resource, conversation_id) DO UPDATE
+SET enqueued_at = now(), enqueued_by = excluded.enqueued_by, generation = p.generation + 1,
+    priority = LEAST(p.priority, excluded.priority)

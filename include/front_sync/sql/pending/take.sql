@@ -1,6 +1,17 @@
--- The next conversations to fetch, oldest request first; counting the attempt first shows stuck rows.
-UPDATE front.sync_pending AS p SET attempts = p.attempts + 1
-FROM (SELECT conversation_id FROM front.sync_pending WHERE resource = %(resource)s
-      ORDER BY enqueued_at, conversation_id LIMIT %(limit)s) AS next
-WHERE p.resource = %(resource)s AND p.conversation_id = next.conversation_id
-RETURNING p.conversation_id
+-- Claim the next free rows (most urgent, then oldest first) for one consumer, skipping rows other consumers hold;
+-- %(only)s limits the claim to given conversations (an on-demand run fetches only its own).
+WITH next AS (
+    SELECT resource, conversation_id FROM front.sync_pending
+    WHERE resource = %(resource)s
+      AND (claimed_until IS NULL OR claimed_until < now())
+      AND (%(only)s::text[] IS NULL OR conversation_id = ANY(%(only)s::text[]))
+    ORDER BY priority, enqueued_at, conversation_id
+    LIMIT %(limit)s
+    FOR UPDATE SKIP LOCKED
+)
+UPDATE front.sync_pending AS p
+SET attempts = p.attempts + 1, claimed_by = %(worker)s,
+    claimed_until = now() + make_interval(secs => %(lease_seconds)s)
+FROM next
+WHERE p.resource = next.resource AND p.conversation_id = next.conversation_id
+RETURNING p.conversation_id, p.generation, p.attempts
