@@ -120,3 +120,13 @@ def clean_variables(airflow_db):
     _clear()
     yield Variable
     _clear()
+
+
+@pytest.fixture
+def connect_front(simulator_server, monkeypatch):
+    """A function that points front_default at the simulator with the given connection extras."""
+
+    def connect(**extra) -> None:
+        monkeypatch.setenv("AIRFLOW_CONN_FRONT_DEFAULT", front_connection_json(simulator_server.base_url, **extra))
+
+    return connect

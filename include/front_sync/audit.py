@@ -68,3 +68,13 @@ def close_row(conn, row_id: int, status: str, counts: Counter, api: dict[str, An
     with conn.cursor() as cur:
         cur.execute(load_sql("audit_finish"), params)
     conn.commit()
+
+
+def record_watermark(conn, who: RunIdentity, resource: str, before: Decimal | None, after: Decimal,
+                     reason: str) -> None:
+    """Write one front.watermark_changes row and commit (the Variable was just written)."""
+    with conn.cursor() as cur:
+        cur.execute(load_sql("audit_watermark"), {
+            "resource": resource, "before": before, "after": after, "reason": reason, "run_id": who.run_id,
+            "dag_id": who.dag_id, "task_id": who.task_id, "try_number": who.try_number})
+    conn.commit()

@@ -7,12 +7,12 @@ tasks; neither holds more than one batch of records in memory.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from front_sync import dead_letters, pending
+from front_sync import checkpoints, dead_letters, pending
 from front_sync.events import ChangeSet
 from front_sync.load import BatchResult, load_batch
 from front_sync.progress import Progress
@@ -48,17 +48,27 @@ def _load_snapshots(conn, snapshots: list[dict[str, Any]], run_id: str, result: 
 
 def _queue(conn, result: ChangesResult, messages: set[str], comments: set[str], run_id: str) -> None:
     with conn.cursor() as cur:
-        result.queued_messages += pending.enqueue(cur, "messages", messages, run_id)
-        result.queued_comments += pending.enqueue(cur, "comments", comments, run_id)
+        result.queued_messages += pending.enqueue(cur, "messages", messages, run_id, pending.Priority.HOURLY)
+        result.queued_comments += pending.enqueue(cur, "comments", comments, run_id, pending.Priority.HOURLY)
     conn.commit()
 
 
+def _move_cursor(result: ChangesResult, candidate: Decimal | None,
+                 on_cursor: Callable[[Decimal], None] | None) -> None:
+    """Record the cursor reached by committed work and hand it on (the task advances the watermark with it)."""
+    if candidate is not None and (result.cursor is None or candidate > result.cursor):
+        result.cursor = candidate
+    if on_cursor is not None and result.cursor is not None:
+        on_cursor(result.cursor)
+
+
 def from_events(front, conn, run_id: str, lower: Decimal, upper: Decimal | None, *, batch_pages: int,
-                cap: int | None) -> ChangesResult:
+                cap: int | None, on_cursor: Callable[[Decimal], None] | None = None) -> ChangesResult:
     """Read /events oldest first from `lower`, load the newest conversation snapshot of each batch, queue work.
 
     Merges soft-delete the merged-away conversations and re-queue the survivor. The cursor is the largest
-    emitted_at read, so the next run starts where this one stopped even when `cap` cut it short.
+    emitted_at read; `on_cursor` gets it after every committed batch (events come oldest first), so a backlog
+    larger than one run drains across runs and a killed run resumes where its last batch committed.
     """
     params: dict[str, Any] = {"q[after]": f"{lower:.3f}", "sort_by": "created_at", "sort_order": "asc",
                               "limit": EVENTS_PAGE_LIMIT}
@@ -74,18 +84,19 @@ def from_events(front, conn, run_id: str, lower: Decimal, upper: Decimal | None,
         progress.add(pages=1, records=len(page))
         capped = cap is not None and result.events + batch.events >= cap
         if pages % batch_pages == 0 or capped:
-            _flush_events(conn, batch, run_id, result)
+            _flush_events(conn, batch, run_id, result, on_cursor)
             batch = ChangeSet(seen_events=batch.seen_events)
         if capped:
             result.capped = True
             log.warning("events: stopped at max_results=%d; the next run continues from %s", cap, result.cursor)
             break
-    _flush_events(conn, batch, run_id, result)
+    _flush_events(conn, batch, run_id, result, on_cursor)
     progress.report(final=True)
     return result
 
 
-def _flush_events(conn, batch: ChangeSet, run_id: str, result: ChangesResult) -> None:
+def _flush_events(conn, batch: ChangeSet, run_id: str, result: ChangesResult,
+                  on_cursor: Callable[[Decimal], None] | None) -> None:
     """Load one batch of events' conversations, apply merges, queue children, move the cursor; idempotent."""
     _load_snapshots(conn, [c for i, c in batch.conversations.items() if i not in batch.merged_into], run_id,
                     result)
@@ -95,67 +106,84 @@ def _flush_events(conn, batch: ChangeSet, run_id: str, result: ChangesResult) ->
         with conn.cursor() as cur:
             dead_letters.write(cur, "events", batch.bad_events, run_id)
         conn.commit()
+        # Counted on the conversations row: a bad event is a record fetched and not loaded.
+        result.fetched += len(batch.bad_events)
+        result.loaded.counts["dead_lettered"] += len(batch.bad_events)
     _queue(conn, result, batch.need_messages, batch.need_comments, run_id)
     result.events += batch.events
-    if batch.max_emitted_at is not None and (result.cursor is None or batch.max_emitted_at > result.cursor):
-        result.cursor = batch.max_emitted_at
-
-
-def _listing(front, lower: Decimal | None) -> Iterator[list[dict[str, Any]]]:
-    """Pages of GET /conversations (every status, most recently bumped first) until a page is all older."""
-    for page in front.iter_pages("/conversations", {"q[statuses]": list(ALL_STATUSES), "sort_by": "date",
-                                                    "sort_order": "desc"}):
-        yield page
-        if lower is not None and page and all(_older(c, lower) for c in page):
-            return
+    _move_cursor(result, batch.max_emitted_at, on_cursor)
 
 
 def _older(conversation: Any, lower: Decimal) -> bool:
+    stamp = _updated_at(conversation)
+    return stamp is not None and stamp <= lower  # a record we cannot date never ends the listing early
+
+
+def _updated_at(conversation: Any) -> Decimal | None:
     try:
-        stamp = front_timestamp(conversation.get("updated_at"), "updated_at")
+        return front_timestamp(conversation.get("updated_at"), "updated_at")
     except (BadRecord, AttributeError):
-        return False  # a record we cannot date never ends the listing early
-    return stamp is not None and stamp <= lower
+        return None
 
 
-def from_listing(front, conn, run_id: str, lower: Decimal | None, *, batch_pages: int,
-                 cap: int | None) -> ChangesResult:
+def from_listing(front, conn, run_id: str, lower: Decimal | None, *, batch_pages: int, cap: int | None,
+                 key: checkpoints.CheckpointKey,
+                 on_cursor: Callable[[Decimal], None] | None = None) -> ChangesResult:
     """List conversations newest first and stop at the first page entirely older than `lower`.
 
     Every conversation updated after `lower` is loaded and its messages and comments queued (the listing cannot
-    tell which changed). Bumps move conversations to the front, so nothing that bumps is missed.
+    tell which changed). Bumps move conversations to the front, so nothing that bumps is missed. The listing
+    runs newest first, so the cursor may move only once it has reached `lower`: a pass cut short by `cap` or a
+    failure saves its page link (under `key`, with each batch) and the next run goes on from there before the
+    cursor moves to the newest update the pass saw.
     """
+    saved = checkpoints.load(conn, key)
+    resume_url, high = None, None
+    if saved:
+        lower = None if saved.get("lower") is None else Decimal(saved["lower"])
+        high = None if saved.get("high") is None else Decimal(saved["high"])
+        resume_url = saved.get("next")
+        log.info("conversations: resuming an unfinished listing pass (down to %s)", lower)
     result = ChangesResult()
     progress = Progress("conversations", front)
     batch: list[dict[str, Any]] = []
     pages = 0
-    for page in _listing(front, lower):
+    for page, next_url in front.iter_pages_resumable("/conversations", {
+            "q[statuses]": list(ALL_STATUSES), "sort_by": "date", "sort_order": "desc"}, resume_url=resume_url):
         pages += 1
         fresh = [c for c in page if lower is None or not _older(c, lower)]
+        stamps = [s for s in map(_updated_at, fresh) if s is not None]
+        high = max([*stamps, *([high] if high is not None else [])], default=None)
         batch.extend(fresh)
         progress.add(pages=1, records=len(page))
         result.events += len(fresh)
-        capped = cap is not None and result.events >= cap
-        if pages % batch_pages == 0 or capped:
-            _flush_listing(conn, batch, run_id, result)
+        end = next_url is None or (lower is not None and bool(page) and len(fresh) == 0)
+        capped = cap is not None and result.events >= cap and not end
+        if pages % batch_pages == 0 or capped or end:
+            position = None if end else {"next": next_url, "high": None if high is None else str(high),
+                                         "lower": None if lower is None else str(lower)}
+            _flush_listing(conn, batch, run_id, result, key, position)
             batch = []
+        if end:
+            checkpoints.clear(conn, key)
+            _move_cursor(result, high, on_cursor)
+            break
         if capped:
             result.capped = True
-            log.warning("conversations: stopped at max_results=%d", cap)
+            log.warning("conversations: stopped at max_results=%d; the next run continues this listing pass, "
+                        "the watermark moves when it reaches %s", cap, lower)
             break
-    _flush_listing(conn, batch, run_id, result)
     progress.report(final=True)
     return result
 
 
-def _flush_listing(conn, batch: list[dict[str, Any]], run_id: str, result: ChangesResult) -> None:
-    _load_snapshots(conn, batch, run_id, result)
+def _flush_listing(conn, batch: list[dict[str, Any]], run_id: str, result: ChangesResult,
+                   key: checkpoints.CheckpointKey, position: dict[str, Any] | None) -> None:
+    """Queue the batch's children, then load it with the listing's position in one transaction."""
     ids = {c["id"] for c in batch if isinstance(c, dict) and isinstance(c.get("id"), str)}
-    _queue(conn, result, ids, ids, run_id)
-    for conversation in batch:
-        try:
-            stamp = front_timestamp(conversation.get("updated_at"), "updated_at")
-        except (BadRecord, AttributeError):
-            continue
-        if stamp is not None and (result.cursor is None or stamp > result.cursor):
-            result.cursor = stamp
+    with conn.cursor() as cur:
+        result.queued_messages += pending.enqueue(cur, "messages", ids, run_id, pending.Priority.HOURLY)
+        result.queued_comments += pending.enqueue(cur, "comments", ids, run_id, pending.Priority.HOURLY)
+    result.fetched += len(batch)
+    result.loaded.add(load_batch(conn, CONVERSATIONS, batch, run_id,
+                                 checkpoint=(key, position) if position is not None else None))

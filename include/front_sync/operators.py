@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
+import time
+import uuid
 from abc import abstractmethod
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -60,22 +64,42 @@ class MigrateWarehouseOperator(BaseOperator):
 
 @dataclass
 class Outcome:
-    """What a sync task did, filled in as it goes so a failure still reports the batches it committed."""
+    """What a sync task did, filled in as it goes so a failure still reports the batches it committed.
+
+    Pages may be counted by a reading thread while the task's thread absorbs batches: both go through a lock.
+    `on_cursor` (set by the task) advances the watermark after every committed batch.
+    """
 
     counts: Counter = field(default_factory=Counter)
     cursor: Decimal | None = None
     capped: bool = False
     metadata: dict[str, Any] = field(default_factory=dict)
+    on_cursor: Callable[[Decimal], Any] | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def absorb(self, batch: BatchResult, fetched: int) -> None:
-        """Add a committed batch: its records fetched, their outcomes, and its largest cursor."""
-        self.counts["fetched"] += fetched
-        self.counts.update({k: v for k, v in batch.counts.items() if k in OUTCOMES})
-        for key, value in batch.counts.items():  # e.g. provisional contacts merged into real ones
-            if key not in OUTCOMES and value:
-                self.metadata[key] = self.metadata.get(key, 0) + value
-        if batch.max_cursor is not None and (self.cursor is None or batch.max_cursor > self.cursor):
-            self.cursor = batch.max_cursor
+    def count_fetched(self, records: int) -> None:
+        """Count records read from Front (from any thread)."""
+        with self._lock:
+            self.counts["fetched"] += records
+
+    def absorb(self, batch: BatchResult, fetched: int, *, cursor: bool = True) -> None:
+        """Add a committed batch: its records fetched, their outcomes, and (unless `cursor` is False, for flows
+        whose cursor is not the records' own timestamp) its largest cursor."""
+        with self._lock:
+            self.counts["fetched"] += fetched
+            self.counts.update({k: v for k, v in batch.counts.items() if k in OUTCOMES or k == "untyped"})
+            for key, value in batch.counts.items():  # e.g. provisional contacts merged into real ones
+                if key not in OUTCOMES and key != "untyped" and value:
+                    self.metadata[key] = self.metadata.get(key, 0) + value
+        if cursor:
+            self.move_cursor(batch.max_cursor)
+
+    def move_cursor(self, candidate: Decimal | None) -> None:
+        """Committed work reached `candidate`: keep the largest, and let the task advance its watermark."""
+        if candidate is not None and (self.cursor is None or candidate > self.cursor):
+            self.cursor = candidate
+        if self.on_cursor is not None and self.cursor is not None:
+            self.on_cursor(self.cursor)
 
 
 class SyncTask(BaseOperator):
@@ -122,31 +146,50 @@ class SyncTask(BaseOperator):
     def sync(self, context, conn, front: FrontHook, config: SyncConfig, window: Window, outcome: Outcome) -> None:
         """Do the task's work, committing batch by batch and recording it in `outcome`."""
 
+    def identity(self, context) -> audit.RunIdentity:
+        """The task try, as sync_logs and watermark_changes name it."""
+        ti = context["ti"]
+        return audit.RunIdentity(context["run_id"], ti.dag_id, ti.task_id, ti.try_number)
+
+    def watermark_recorder(self, context, conn, resource: str, reason: str) -> Callable[[Any, Decimal], None]:
+        """A callback that writes one front.watermark_changes row per change of the resource's watermark."""
+        who = self.identity(context)
+        return lambda before, after: audit.record_watermark(conn, who, resource, before, after, reason)
+
     def execute(self, context) -> dict[str, Any]:
         resource = get_resource(self.resource)
         config = SyncConfig.from_json(Variable.get(CONFIG_VARIABLE, default=None))
         watermark = watermarks.read(Variable, resource.name) if self.tracks_watermark() else None
         window = self.window(context, watermark, config)
         sync_type = self.sync_type(window)
-        ti = context["ti"]
-        who = audit.RunIdentity(context["run_id"], ti.dag_id, ti.task_id, ti.try_number)
+        who = self.identity(context)
         front = FrontHook(front_conn_id=self.front_conn_id)
         conn = warehouse_connection(self.warehouse_conn_id)
         outcome = Outcome()
         log.info("Syncing %s (%s): window (%s, %s), watermark %s", resource.name, sync_type, window.lower,
                  window.upper, watermark)
         row_id = audit.open_row(conn, who, resource.name, sync_type, window.lower, window.upper, watermark)
-        new_mark = watermark
+        stored = {"mark": watermark}
+        if self.tracks_watermark() and self.mode != "on_demand":
+            record = self.watermark_recorder(context, conn, resource.name, "advanced")
+            advanced_at = str(getattr(context["dag_run"], "run_after", ""))
+
+            def advance(candidate: Decimal) -> None:
+                # Only forward, only over time this run read (window.lower), after every committed batch.
+                if stored["mark"] is None or candidate > stored["mark"]:
+                    stored["mark"] = watermarks.advance(Variable, resource.name, candidate, context["run_id"],
+                                                        advanced_at, read_from=window.lower, on_change=record)
+
+            outcome.on_cursor = advance
         try:
             self.sync(context, conn, front, config, window, outcome)
-            if self.tracks_watermark() and self.mode != "on_demand":
-                new_mark = watermarks.advance(Variable, resource.name, outcome.cursor, context["run_id"],
-                                              str(getattr(context["dag_run"], "run_after", "")))
+            outcome.move_cursor(None)
         except BaseException as exc:
-            audit.close_row(conn, row_id, "failed", outcome.counts, front.sync_log_figures(), watermark,
+            audit.close_row(conn, row_id, "failed", outcome.counts, front.sync_log_figures(), stored["mark"],
                             f"{type(exc).__name__}: {exc}", {**outcome.metadata, **front.sync_log_metadata()})
             conn.close()
             raise
+        new_mark = stored["mark"]
         if outcome.capped:
             outcome.metadata["capped"] = True
             log.warning("%s stopped at its max_results cap; the next run continues from %s", resource.name, new_mark)
@@ -156,6 +199,12 @@ class SyncTask(BaseOperator):
         result = {k: int(outcome.counts[k]) for k in ("fetched", *OUTCOMES, "deleted", "restored")}
         log.info("Synced %s: %s; watermark %s -> %s", resource.name, result, watermark, new_mark)
         return {**result, "capped": outcome.capped, "watermark": None if new_mark is None else f"{new_mark:.3f}"}
+
+    def deadline(self) -> float | None:
+        """time.monotonic() by which a long drain should stop on its own: 80 % of the task's execution_timeout."""
+        if self.execution_timeout is None:
+            return None
+        return time.monotonic() + 0.8 * self.execution_timeout.total_seconds()
 
 
 class FrontSyncOperator(SyncTask):
@@ -190,7 +239,7 @@ class FrontSyncOperator(SyncTask):
             pages = 0
             for page in front.iter_pages(resource.path, params):
                 pages += 1
-                outcome.counts["fetched"] += len(page)
+                outcome.count_fetched(len(page))
                 batch.extend(page)
                 seen.update(r["id"] for r in page if isinstance(r, dict) and isinstance(r.get("id"), str))
                 progress.add(pages=1, records=len(page))
@@ -215,34 +264,66 @@ class FrontSyncOperator(SyncTask):
 
 
 class ConversationChangesOperator(SyncTask):
-    """Finds changed conversations (Events API, or the listing strategy), loads them, queues their children."""
+    """Finds changed conversations (Events API, or the listing strategy), loads them, queues their children.
+
+    With no conversations watermark yet (a fresh install with only the hourly DAG on), the first run starts the
+    initial load: it marks where the change feed takes over (the watermark), then lists every conversation,
+    checkpointed per batch; a killed or timed-out run's successor goes on from the checkpoint before it reads
+    events. Messages and comments of the initial load wait in the queue behind the hourly changes.
+    """
 
     def sync(self, context, conn, front, config, window, outcome) -> None:
         cap = config.cap("conversations")
+        dag_id = context["ti"].dag_id
         lower = window.lower
         if config.conversation_strategy == "events":
-            if lower is None:
-                # No cursor yet: history is the backfill's job; read this run's own interval (or its last hour).
-                start = context.get("data_interval_start")
-                lower = epoch(start) if start is not None else (window.upper or Decimal(0)) - 3600
-                log.warning("No conversations watermark yet: reading events from %s only; run front_sync_backfill "
-                            "for older conversations", lower)
+            lower = self._initial_load(context, conn, front, config, window, outcome)
             result = conversation_changes.from_events(front, conn, context["run_id"], max(lower, Decimal(0)),
-                                                      window.upper, batch_pages=config.batch_pages, cap=cap)
+                                                      window.upper, batch_pages=config.batch_pages, cap=cap,
+                                                      on_cursor=outcome.move_cursor)
         else:
+            key = checkpoints.CheckpointKey(dag_id, CONVERSATIONS.name, "listing")
             result = conversation_changes.from_listing(front, conn, context["run_id"], lower,
-                                                       batch_pages=config.batch_pages, cap=cap)
-        outcome.absorb(result.loaded, result.fetched)
-        outcome.cursor = result.cursor
+                                                       batch_pages=config.batch_pages, cap=cap, key=key,
+                                                       on_cursor=outcome.move_cursor)
+        outcome.absorb(result.loaded, result.fetched, cursor=False)  # the cursor is the feed's, not updated_at
+        outcome.move_cursor(result.cursor)
         outcome.capped = result.capped
         outcome.counts["deleted"] += result.merged_away
         outcome.metadata.update(strategy=config.conversation_strategy, events=result.events,
                                 merged_away=result.merged_away, queued_messages=result.queued_messages,
                                 queued_comments=result.queued_comments)
 
+    def _initial_load(self, context, conn, front, config, window, outcome) -> Decimal:
+        """Start or go on with the initial load when one is due; returns where to read events from."""
+        key = checkpoints.CheckpointKey(context["ti"].dag_id, CONVERSATIONS.name, "initial_load")
+        lower = window.lower
+        if lower is None and window.sync_type != "backfill":
+            start = window.upper if window.upper is not None else epoch(context["dag_run"].run_after)
+            if checkpoints.load(conn, key) is None:
+                checkpoints.save(conn, key, {"segment": 0, "next": None}, context["run_id"])
+            watermarks.initialise(Variable, CONVERSATIONS.name, start, context["run_id"], f"{start:.3f}",
+                                  on_change=self.watermark_recorder(context, conn, CONVERSATIONS.name,
+                                                                    "initialised"))
+            log.warning("No conversations watermark yet: initial load of every conversation; the change feed "
+                        "takes over at %s", start)
+            lower = start - config.overlap_seconds
+        if checkpoints.load(conn, key) is not None:
+            loaded = backfill.run(front, conn, key, backfill.BackfillScope(), context["run_id"],
+                                  batch_pages=config.batch_pages)
+            outcome.absorb(loaded.loaded, loaded.fetched_now, cursor=False)
+            outcome.metadata.update(initial_load={"conversations": loaded.fetched, "batches": loaded.batches,
+                                                  "resumed": loaded.resumed})
+            checkpoints.clear(conn, key)
+        return lower
+
 
 class ConversationChildrenOperator(SyncTask):
-    """Drains the sync_pending queue of one child resource (messages or comments) with a few parallel fetches.
+    """Works the sync_pending queue of one child resource (messages or comments) with a few parallel fetches.
+
+    Several of these may run at once (hourly, backfill, on demand): each claims its conversations, most urgent
+    first; an on-demand run queues and fetches only its own ids. A long drain stops by itself at 80 % of the
+    task's execution_timeout; what is left waits for the next run.
 
     Args:
         conversation_ids: ids to queue first (the on-demand DAG); templated.
@@ -257,17 +338,30 @@ class ConversationChildrenOperator(SyncTask):
 
     def sync(self, context, conn, front, config, window, outcome) -> None:
         resource = get_resource(self.resource)
+        priority = pending.PRIORITY_OF_MODE[self.mode]
+        only = None
         if self.conversation_ids:
             _check_conversation_ids(self.conversation_ids)
+            only = sorted(set(self.conversation_ids))
             with conn.cursor() as cur:
-                pending.enqueue(cur, resource.name, list(self.conversation_ids), context["run_id"])
+                pending.enqueue(cur, resource.name, only, context["run_id"], priority)
             conn.commit()
-        result = conversation_children.drain(front, conn, resource, context["run_id"],
-                                             workers=front.settings.max_workers, cap=config.cap(resource.name))
+        if self.mode != "on_demand":
+            only = None
+        who = self.identity(context)
+        settings = conversation_children.DrainSettings(
+            worker=f"{who.dag_id}/{who.task_id}/{who.run_id}/{who.try_number}/{uuid.uuid4().hex[:8]}",
+            priority=priority, workers=front.settings.max_workers, lease_seconds=config.queue_lease_seconds,
+            max_attempts=config.queue_max_attempts, retry_after_seconds=config.queue_retry_seconds,
+            cap=config.cap(resource.name), deadline=self.deadline(), only=only)
+        result = conversation_children.drain(front, conn, resource, context["run_id"], settings)
         outcome.absorb(result.loaded, result.fetched)
         outcome.capped = result.capped
+        outcome.counts["deleted"] += result.children_deleted
         outcome.metadata.update(conversations=result.conversations, merged=result.merged, missing=result.missing,
-                                still_queued=pending.count(conn, resource.name))
+                                failed_conversations=result.failed, out_of_time=result.out_of_time,
+                                dead_lettered_conversations=result.dead_lettered_conversations,
+                                still_queued=pending.count(conn, resource.name, only))
 
 
 def _check_conversation_ids(ids: Any) -> None:
@@ -279,7 +373,7 @@ def _check_conversation_ids(ids: Any) -> None:
 class BackfillConversationsOperator(SyncTask):
     """Loads every conversation in scope (Params after/before/inbox_ids), checkpointed per batch, and queues
     their messages and comments; a retry, or any later run of the same scope, resumes from the checkpoint
-    (Param restart=true starts over)."""
+    (Param restart=true starts over, on the run's first try only: its retries still resume)."""
 
     template_fields = ("resource", "scope_params")
     uses_watermark = False
@@ -293,10 +387,12 @@ class BackfillConversationsOperator(SyncTask):
         started = getattr(context["dag_run"], "run_after", None)
         if started is not None:
             # Everything before this moment is the backfill's; the incremental DAG's events take over from here.
-            watermarks.initialise(Variable, CONVERSATIONS.name, epoch(started), context["run_id"], str(started))
+            watermarks.initialise(Variable, CONVERSATIONS.name, epoch(started), context["run_id"], str(started),
+                                  on_change=self.watermark_recorder(context, conn, CONVERSATIONS.name,
+                                                                    "initialised"))
         # Keyed by scope, not run: a retry, a cleared task or a new run of the same scope resumes unfinished work.
         key = checkpoints.CheckpointKey(context["ti"].dag_id, CONVERSATIONS.name, scope.fingerprint())
-        if (self.scope_params or {}).get("restart"):
+        if (self.scope_params or {}).get("restart") and context["ti"].try_number <= 1:
             checkpoints.clear(conn, key)
         result = backfill.run(front, conn, key, scope, context["run_id"], batch_pages=config.batch_pages)
         outcome.absorb(result.loaded, result.fetched_now)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 
 from front_sync.config import ConfigError, watermark_key
@@ -35,23 +36,37 @@ def read(variables, resource: str) -> Decimal | None:
     return parse(variables.get(watermark_key(resource), default=None), resource)
 
 
-def advance(variables, resource: str, candidate: Decimal | None, run_id: str, advanced_at: str) -> Decimal | None:
+def advance(variables, resource: str, candidate: Decimal | None, run_id: str, advanced_at: str, *,
+            read_from: Decimal | None = None, on_change: Callable[[Decimal | None, Decimal], None] | None = None,
+            ) -> Decimal | None:
     """Move the cursor to `candidate` if it is larger than the stored one; returns the cursor now stored.
 
-    The stored value is re-read just before writing, so a slower run never moves it backwards.
+    `read_from` is where the caller's reading started (None for a complete listing): the cursor moves only when
+    that is at or before the stored cursor, so a run over a later interval (an Airflow backfill of 09:00-10:00
+    while the cursor is at 00:00) never jumps it over time nobody read. The stored value is re-read just before
+    writing, so a slower run never moves it backwards. `on_change(before, after)` records a change.
     """
     current = read(variables, resource)
     if candidate is None or (current is not None and candidate <= current):
         return current
+    if read_from is not None and (current is None or read_from > current):
+        log.info("Watermark %s stays at %s: this run read from %s only, moving it to %s would skip the time "
+                 "between", watermark_key(resource), current, f"{read_from:.3f}", f"{candidate:.3f}")
+        return current
     variables.set(watermark_key(resource), render(candidate, run_id, advanced_at))
     log.info("Watermark %s advanced from %s to %s", watermark_key(resource), current, f"{candidate:.3f}")
+    if on_change is not None:
+        on_change(current, candidate)
     return candidate
 
 
-def initialise(variables, resource: str, value: Decimal, run_id: str, advanced_at: str) -> bool:
-    """Set the cursor only when there is none yet (a backfill marks where the change feed must take over)."""
+def initialise(variables, resource: str, value: Decimal, run_id: str, advanced_at: str, *,
+               on_change: Callable[[Decimal | None, Decimal], None] | None = None) -> bool:
+    """Set the cursor only when there is none yet (a first load marks where the change feed must take over)."""
     if read(variables, resource) is not None:
         return False
     variables.set(watermark_key(resource), render(value, run_id, advanced_at))
     log.info("Watermark %s initialised to %s", watermark_key(resource), f"{value:.3f}")
+    if on_change is not None:
+        on_change(None, value)
     return True

@@ -1,0 +1,62 @@
+"""Helpers of the end-to-end tests: the DAGs, warehouse queries, and the comparison with the simulator's truth."""
+
+from __future__ import annotations
+
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import psycopg2
+import psycopg2.extras
+
+ROOT = Path(__file__).resolve().parents[2]
+SIZES = {"contacts": 300, "conversations": 120, "teammates": 6, "inboxes": 4, "channels": 4, "tags": 10,
+         "contact_lists": 3, "messages_per_conversation": 3, "comments_per_conversation": 1}
+# warehouse table -> simulator truth resource
+TABLES = {
+    "contacts": "contacts", "contact_lists": "contact_lists", "tags": "tags", "inboxes": "inboxes",
+    "teammates": "teammates", "channels": "channels", "custom_fields": "custom_fields",
+    "conversations": "conversations", "messages": "messages", "comments": "comments",
+}
+
+
+def query(url, sql, params=()):
+    with psycopg2.connect(url) as conn, conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
+        cur.execute(sql, params)
+        return cur.fetchall()
+
+
+def live_rows(url, table):
+    from psycopg2 import sql
+
+    statement = sql.SQL("SELECT id, raw FROM {} WHERE deleted_at IS NULL").format(sql.Identifier("front", table))
+    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+        cur.execute(statement)
+        return dict(cur.fetchall())
+
+
+def assert_matches_truth(simulator, url, tables=TABLES):
+    for table, truth_name in tables.items():
+        truth = {r["id"]: r for r in simulator.truth(truth_name)["_results"]}
+        stored = live_rows(url, table)
+        missing, extra = truth.keys() - stored.keys(), stored.keys() - truth.keys()
+        assert not missing and not extra, f"{table}: {len(missing)} missing, {len(extra)} extra"
+        differing = [i for i in truth if truth[i] != stored[i]]
+        if differing:
+            one = differing[0]
+            keys = sorted(k for k in truth[one].keys() | stored[one].keys() if truth[one].get(k) != stored[one].get(k))
+            detail = {k: (truth[one].get(k), stored[one].get(k)) for k in keys}
+            raise AssertionError(f"{table}: {len(differing)} rows differ; {one}: truth vs stored {detail}")
+
+
+def wait_past(simulator):
+    """Changes are stamped a few ms ahead of the clock at most; a run's window ends at its trigger time."""
+    newest = max(Decimal(str(e["emitted_at"])) for e in simulator.truth("events")["_results"])
+    contacts = [Decimal(str(c.get("updated_at") or 0)) for c in simulator.truth("contacts")["_results"]]
+    newest = max([newest, *contacts])
+    while Decimal(time.time()) <= newest:
+        time.sleep(0.01)
+
+
+def run(dag, **conf):
+    return dag.test(run_conf=conf or None)
