@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint airflow bench clean venv
+.PHONY: demo test lint airflow bench clean venv soak soak-short
 
 # (Re)create the venv when it is missing or the pinned requirements / project metadata changed.
 $(STAMP): requirements.txt pyproject.toml
@@ -22,6 +22,14 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(VENV)/bin/python -m pytest tests
+
+# The soak test under Airflow's real scheduler (tests/soak): full variant, under 15 minutes; `make test` runs the
+# short one (tests/soak/test_soak.py). SOAK_ARGS="--keep-logs DIR --summary-json FILE --seed N" for more.
+soak: $(STAMP)
+	$(VENV)/bin/python scripts/soak.py --variant full $(SOAK_ARGS)
+
+soak-short: $(STAMP)
+	$(VENV)/bin/python scripts/soak.py --variant short $(SOAK_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
