@@ -40,8 +40,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "include"))
 
-from front_sync import load, migrations  # noqa: E402
 from front_sync.resources import CONTACTS, MESSAGES  # noqa: E402
+from front_sync.warehouse import load, migrations  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "bench_loader.json"
 HOST = "https://acme.api.frontapp.com"

@@ -55,7 +55,7 @@ def report(runs: int) -> None:
     """Print the last `runs` DAG runs' sync_logs rows as a table."""
     import psycopg2
 
-    from front_sync.sql_files import load_sql
+    from front_sync.warehouse.sql_files import load_sql
 
     with psycopg2.connect(os.environ["AIRFLOW_CONN_FRONT_WAREHOUSE"]) as conn, conn.cursor() as cur:
         cur.execute(load_sql("report_recent_runs"), {"runs": runs})

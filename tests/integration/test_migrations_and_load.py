@@ -8,9 +8,9 @@ from decimal import Decimal
 import psycopg2
 import pytest
 
-from front_sync import migrations
-from front_sync.load import load_batch
 from front_sync.resources import CONTACTS
+from front_sync.warehouse import migrations
+from front_sync.warehouse.load import load_batch
 
 
 @pytest.fixture

@@ -16,13 +16,14 @@ from types import SimpleNamespace
 import psycopg2
 import pytest
 
-from front_sync import migrations, operators, pending
 from front_sync.config import CONFIG_VARIABLE, watermark_key
-from front_sync.conversation_children import DrainSettings, drain
 from front_sync.hooks.front import FrontHook
-from front_sync.load import load_batch
 from front_sync.resources import COMMENTS, CONVERSATIONS, MESSAGES
-from front_sync.window import epoch
+from front_sync.sync import operators
+from front_sync.sync.conversation_children import DrainSettings, drain
+from front_sync.sync.window import epoch
+from front_sync.warehouse import migrations, pending
+from front_sync.warehouse.load import load_batch
 
 from .truth import query, wait_past
 

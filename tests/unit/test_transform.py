@@ -7,10 +7,9 @@ from decimal import Decimal
 
 import pytest
 
-from front_sync import transform
-from front_sync.copy_format import copy_line, copy_value
-from front_sync.load import prepare
-from front_sync.resources import CHANNELS, CONTACTS, CONVERSATIONS, MESSAGES, TEAMMATES
+from front_sync.resources import CHANNELS, CONTACTS, CONVERSATIONS, MESSAGES, TEAMMATES, transform
+from front_sync.warehouse.copy_format import copy_line, copy_value
+from front_sync.warehouse.load import prepare
 
 
 @pytest.mark.parametrize(
@@ -246,7 +245,7 @@ def test_an_id_from_front_beats_an_id_matched_by_email_in_the_same_batch():
 
 
 def test_dead_letter_payload_survives_what_jsonb_cannot_hold():
-    from front_sync import dead_letters
+    from front_sync.warehouse import dead_letters
 
     deep: object = "x"
     for _ in range(3000):
@@ -261,7 +260,7 @@ def test_dead_letter_payload_survives_what_jsonb_cannot_hold():
 def test_accounting_splits_fetched_into_outcomes_and_rolled_back():
     from collections import Counter
 
-    from front_sync.audit import accounting
+    from front_sync.ops.audit import accounting
 
     row = accounting(Counter(fetched=10, created=3, dead_lettered=1, stale=2))
     assert row["fetched"] == 6 and row["fetched_not_loaded"] == 4 and row["deleted"] == 0

@@ -11,8 +11,8 @@ import uuid
 import psycopg2
 import pytest
 
-from front_sync import load, migrations
-from front_sync.warehouse import SYNC_WRITER_OPTION
+from front_sync.warehouse import load, migrations
+from front_sync.warehouse.connection import SYNC_WRITER_OPTION
 
 
 @pytest.fixture(scope="session")

@@ -16,8 +16,8 @@ import pytest
 from psycopg2 import sql
 
 from front_sync import resources
-from front_sync.load import OUTCOMES, load_batch
 from front_sync.resources import CONTACTS, CONVERSATIONS, MESSAGES
+from front_sync.warehouse.load import OUTCOMES, load_batch
 
 from . import records as r
 from .records import fetch
@@ -233,7 +233,7 @@ def test_dead_letter_payloads_keep_what_jsonb_cannot(migrated):
 
 
 def test_database_rejections_are_isolated_by_bisection(warehouse):
-    from front_sync import migrations
+    from front_sync.warehouse import migrations
 
     migrations.migrate(warehouse)
     warehouse.autocommit = False

@@ -8,8 +8,8 @@ import time
 import psycopg2
 import pytest
 
-from front_sync.load import load_batch
 from front_sync.resources import CONTACTS
+from front_sync.warehouse.load import load_batch
 
 from . import records as r
 from .records import fetch

@@ -6,9 +6,9 @@ import sys
 
 import pytest
 
-from front_sync import checkpoints, load
-from front_sync.load import load_batch, load_batches
 from front_sync.resources import CONTACTS
+from front_sync.warehouse import checkpoints, load
+from front_sync.warehouse.load import load_batch, load_batches
 
 from . import records as r
 from .records import fetch

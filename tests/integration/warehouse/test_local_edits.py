@@ -11,10 +11,10 @@ from decimal import Decimal
 import psycopg2
 import pytest
 
-from front_sync import reconcile
-from front_sync.load import load_batch
 from front_sync.resources import CONTACTS, INBOXES
-from front_sync.warehouse import warehouse_connection
+from front_sync.warehouse import reconcile
+from front_sync.warehouse.connection import warehouse_connection
+from front_sync.warehouse.load import load_batch
 
 from . import records as r
 from .records import fetch

@@ -7,9 +7,9 @@ from decimal import Decimal
 import psycopg2.errors
 import pytest
 
-from front_sync import checkpoints, reconcile
-from front_sync.load import load_batch
 from front_sync.resources import CONTACT_CUSTOM_FIELDS, CONTACTS, CONVERSATION_CUSTOM_FIELDS, CONVERSATIONS
+from front_sync.warehouse import checkpoints, reconcile
+from front_sync.warehouse.load import load_batch
 
 from . import records as r
 from .records import fetch

@@ -8,7 +8,7 @@ import pytest
 from psycopg2 import sql
 
 from front_sync import resources
-from front_sync.load import load_batch
+from front_sync.warehouse.load import load_batch
 
 from . import records as r
 from .records import fetch

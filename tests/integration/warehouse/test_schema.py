@@ -83,7 +83,7 @@ def test_join_and_dashboard_columns_are_indexed(migrated_shared, table, column):
 
 
 def test_migrating_again_applies_nothing_and_leaves_the_connection_as_it_was(migrated_shared):
-    from front_sync import migrations
+    from front_sync.warehouse import migrations
 
     migrated_shared.autocommit = False
     assert migrations.migrate(migrated_shared) == []

@@ -8,9 +8,10 @@ from decimal import Decimal
 import psycopg2.errors
 import pytest
 
-from front_sync import audit, reconcile
-from front_sync.load import OUTCOMES, BatchResult, load_batch
+from front_sync.ops import audit
 from front_sync.resources import CONTACTS
+from front_sync.warehouse import reconcile
+from front_sync.warehouse.load import OUTCOMES, BatchResult, load_batch
 
 from . import records as r
 from .records import fetch

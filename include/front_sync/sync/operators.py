@@ -22,24 +22,17 @@ from typing import Any
 from airflow.sdk import BaseOperator, Variable
 from airflow.sdk.exceptions import AirflowFailException
 
-from front_sync import (
-    audit,
-    backfill,
-    checkpoints,
-    conversation_changes,
-    conversation_children,
-    migrations,
-    pending,
-    watermarks,
-)
 from front_sync.config import CONFIG_VARIABLE, FRONT_CONN_ID, WAREHOUSE_CONN_ID, SyncConfig
 from front_sync.hooks.front import FrontHook
-from front_sync.load import OUTCOMES, BatchResult, load_batches
-from front_sync.progress import Progress
-from front_sync.reconcile import reconcile_deletions
+from front_sync.ops import audit
 from front_sync.resources import CONVERSATIONS, get_resource
-from front_sync.warehouse import warehouse_connection
-from front_sync.window import Window, epoch, sync_window
+from front_sync.sync import backfill, conversation_changes, conversation_children, watermarks
+from front_sync.sync.progress import Progress
+from front_sync.sync.window import Window, epoch, sync_window
+from front_sync.warehouse import checkpoints, migrations, pending
+from front_sync.warehouse.connection import warehouse_connection
+from front_sync.warehouse.load import OUTCOMES, BatchResult, load_batches
+from front_sync.warehouse.reconcile import reconcile_deletions
 
 log = logging.getLogger(__name__)
 CONVERSATION_ID = re.compile(r"^cnv_[0-9a-z]+$")

@@ -7,8 +7,8 @@ from typing import Any
 
 from psycopg2.extras import execute_values
 
-from front_sync import transform
-from front_sync.sql_files import load_sql
+from front_sync.resources import transform
+from front_sync.warehouse.sql_files import load_sql
 
 MAX_ERROR_LENGTH = 2000
 _MAX_PAYLOAD_DEPTH = 100

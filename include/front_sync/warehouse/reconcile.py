@@ -13,10 +13,10 @@ from dataclasses import dataclass
 
 from psycopg2 import sql
 
-from front_sync.contacts_provisional import PROVISIONAL_PREFIX
-from front_sync.copy_format import copy_rows
 from front_sync.resources import Resource
-from front_sync.sql_files import load_sql
+from front_sync.warehouse.contacts_provisional import PROVISIONAL_PREFIX
+from front_sync.warehouse.copy_format import copy_rows
+from front_sync.warehouse.sql_files import load_sql
 
 log = logging.getLogger(__name__)
 

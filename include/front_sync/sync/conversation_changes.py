@@ -12,13 +12,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from front_sync import checkpoints, dead_letters, pending
-from front_sync.events import ChangeSet
-from front_sync.load import BatchResult, load_batch
-from front_sync.progress import Progress
-from front_sync.reconcile import soft_delete
 from front_sync.resources import CONVERSATIONS
-from front_sync.transform import BadRecord, front_timestamp
+from front_sync.resources.transform import BadRecord, front_timestamp
+from front_sync.sync.events import ChangeSet
+from front_sync.sync.progress import Progress
+from front_sync.warehouse import checkpoints, dead_letters, pending
+from front_sync.warehouse.load import BatchResult, load_batch
+from front_sync.warehouse.reconcile import soft_delete
 
 log = logging.getLogger(__name__)
 

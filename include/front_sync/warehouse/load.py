@@ -39,11 +39,11 @@ import psycopg2
 import psycopg2.errors
 from psycopg2 import sql
 
-from front_sync import checkpoints, contacts_provisional, dead_letters, transform
 from front_sync.config import WAREHOUSE_SCHEMA
-from front_sync.copy_format import copy_line, copy_lines
-from front_sync.resources import Resource
-from front_sync.sql_files import columns, load_sql
+from front_sync.resources import Resource, transform
+from front_sync.warehouse import checkpoints, contacts_provisional, dead_letters
+from front_sync.warehouse.copy_format import copy_line, copy_lines
+from front_sync.warehouse.sql_files import columns, load_sql
 
 log = logging.getLogger(__name__)
 

@@ -14,12 +14,12 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
-from front_sync import checkpoints, pending
-from front_sync.conversation_changes import ALL_STATUSES
-from front_sync.load import BatchResult, load_batch
-from front_sync.progress import Progress
 from front_sync.resources import CONVERSATIONS
-from front_sync.window import epoch
+from front_sync.sync.conversation_changes import ALL_STATUSES
+from front_sync.sync.progress import Progress
+from front_sync.sync.window import epoch
+from front_sync.warehouse import checkpoints, pending
+from front_sync.warehouse.load import BatchResult, load_batch
 
 log = logging.getLogger(__name__)
 

@@ -17,13 +17,13 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from front_sync import pending
 from front_sync.hooks.errors import FrontBadRequestError, FrontLooksDownError, FrontUnsafeURLError
 from front_sync.hooks.front import FrontAPIError, FrontConversationMerged, FrontNotFound
-from front_sync.load import BatchResult, load_batch
-from front_sync.progress import Progress
-from front_sync.reconcile import soft_delete, soft_delete_children_gone
 from front_sync.resources import CONVERSATIONS, Resource
+from front_sync.sync.progress import Progress
+from front_sync.warehouse import pending
+from front_sync.warehouse.load import BatchResult, load_batch
+from front_sync.warehouse.reconcile import soft_delete, soft_delete_children_gone
 
 log = logging.getLogger(__name__)
 

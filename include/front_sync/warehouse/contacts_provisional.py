@@ -10,8 +10,8 @@ from typing import Any
 
 from psycopg2 import sql
 
-from front_sync import transform
-from front_sync.sql_files import load_sql
+from front_sync.resources import transform
+from front_sync.warehouse.sql_files import load_sql
 
 PROVISIONAL_PREFIX = "provisional:"
 

@@ -13,8 +13,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import IntEnum
 
-from front_sync import dead_letters
-from front_sync.sql_files import load_sql
+from front_sync.warehouse import dead_letters
+from front_sync.warehouse.sql_files import load_sql
 
 
 class Priority(IntEnum):

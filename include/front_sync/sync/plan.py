@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from front_sync.notifications import SlackFailureAlert
+from front_sync.ops.notifications import SlackFailureAlert
 from front_sync.resources import (
     CHANNELS,
     COMMENTS,

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from front_sync.transform import BadRecord, front_timestamp
+from front_sync.resources.transform import BadRecord, front_timestamp
 
 # Events whose conversation may have new or changed messages (a failed send or bounce changes a message's state).
 MESSAGE_EVENTS = frozenset({"inbound", "outbound", "out_reply", "forward", "sending_error", "message_bounce_error"})

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from front_sync.sql_files import load_sql
+from front_sync.warehouse.sql_files import load_sql
 
 OUTCOME_COLUMNS = ("created", "updated", "unchanged", "stale", "conflicts", "dead_lettered")
 # "untyped" (rows written with a field that could not be typed) overlaps the outcomes: it is not one of them.

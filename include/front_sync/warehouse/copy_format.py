@@ -7,7 +7,7 @@ from typing import Any
 
 from psycopg2 import sql
 
-from front_sync.sql_files import columns
+from front_sync.warehouse.sql_files import columns
 
 _READ_SIZE = 1 << 20  # psycopg2 asks the reader for chunks of this size; the default 8 kB costs many calls
 

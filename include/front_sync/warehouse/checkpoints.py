@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from front_sync.sql_files import load_sql
+from front_sync.warehouse.sql_files import load_sql
 
 
 @dataclass(frozen=True)

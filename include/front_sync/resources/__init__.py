@@ -1,4 +1,8 @@
-"""The one declarative table of Front resources; loaders, operators and DAGs are generic over it."""
+"""The one declarative table of Front resources, and (transform.py) the pure record -> row functions it names;
+loaders, operators and DAGs are generic over it.
+
+May import only front_sync.config: everything else builds on this package.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +12,8 @@ from functools import cached_property, partial
 from types import MappingProxyType
 from typing import Any
 
-from front_sync import transform
 from front_sync.config import WAREHOUSE_SCHEMA
+from front_sync.resources import transform
 
 _NO_PARAMS: Mapping[str, str] = MappingProxyType({})
 
