@@ -7,7 +7,16 @@ from decimal import Decimal
 
 import pytest
 
-from front_sync.resources import CHANNELS, CONTACTS, CONVERSATIONS, MESSAGES, TEAMMATES, transform
+from front_sync.resources import (
+    CHANNELS,
+    CONTACT_CUSTOM_FIELDS,
+    CONTACTS,
+    CONVERSATIONS,
+    MESSAGES,
+    TAGS,
+    TEAMMATES,
+    transform,
+)
 from front_sync.warehouse.copy_format import copy_line, copy_value
 from front_sync.warehouse.load import prepare
 
@@ -44,9 +53,9 @@ def test_contact_row_and_handles():
     record = {"id": "crd_1", "name": "Zoë 🎉", "is_private": False, "links": ["https://x"],
               "custom_fields": {"Tier": "gold"}, "updated_at": Decimal("1700000000.123"),
               "handles": [{"handle": "Zoe@Example.COM", "source": "email"}]}
-    row = transform.contact_row(record)
+    row = CONTACTS.row(record)
     assert row[0] == "crd_1" and row[1] == "Zoë 🎉" and row[-1] == Decimal("1700000000.123")
-    assert transform.contact_handle_rows(record) == [("email", "Zoe@Example.COM", "zoe@example.com")]
+    assert CONTACTS.children[0].rows(record) == [("email", "Zoe@Example.COM", "zoe@example.com")]
 
 
 @pytest.mark.parametrize(
@@ -133,11 +142,11 @@ def test_a_child_item_that_cannot_be_keyed_is_left_out_and_listed(resource, reco
 
 def test_untyped_fields_are_listed_once_and_capped():
     record = {"id": "msg_1", "recipients": [{"role": "to"}] * 150 + [3]}
-    _, _, notes = transform.typed_leniently(transform.message_row, [transform.message_recipient_rows], record)
+    _, _, notes = transform.typed_leniently(MESSAGES.row, [MESSAGES.children[0].rows], record)
     assert len(notes) == transform.MAX_UNTYPED + 1
     assert notes[0] == {"field": "recipients[0].handle", "reason": "missing"}
     assert notes[-1] == {"field": "*", "reason": "51 more fields"}
-    _, _, notes = transform.typed_leniently(transform.message_row, [], {"id": "msg_1", "_links": 1})
+    _, _, notes = transform.typed_leniently(MESSAGES.row, [], {"id": "msg_1", "_links": 1})
     assert notes == [{"field": "_links", "reason": "not an object"}]  # read for three columns, listed once
 
 
@@ -145,9 +154,9 @@ def test_clean_records_have_no_untyped_fields_and_readers_still_raise_outside_th
     prepared, _, _ = prepare(CONTACTS, [{"id": "crd_1", "updated_at": 1}], "run")
     assert untyped_column(CONTACTS, prepared["crd_1"]) is None and not prepared["crd_1"].untyped
     with pytest.raises(transform.BadRecord, match="size is not an integer"):
-        transform.message_attachment_rows({"attachments": [{"id": "fil_1", "size": "big"}]})
+        MESSAGES.children[1].rows({"attachments": [{"id": "fil_1", "size": "big"}]})
     with pytest.raises(transform.BadRecord, match="missing id"):  # even leniently, a record needs its own id
-        transform.typed_leniently(transform.tag_row, [], {"name": "no id"})
+        transform.typed_leniently(TAGS.row, [], {"name": "no id"})
 
 
 def test_repeated_id_in_a_batch_keeps_the_newest():
@@ -194,13 +203,13 @@ def test_missing_or_null_links_give_none():
     ids=["documented-flag", "draft-mode-only", "sent", "flag-wins"],
 )
 def test_message_draft_state(fields, is_draft):
-    row = transform.message_row({"id": "msg_1", **fields})
+    row = MESSAGES.row({"id": "msg_1", **fields})
     assert row[MESSAGES.columns.index("is_draft")] is is_draft
 
 
 def test_inbound_message_has_no_author_and_outbound_has_one():
-    inbound = transform.message_row({"id": "msg_1", "is_inbound": True, "author": None, "text": None})
-    outbound = transform.message_row({"id": "msg_2", "is_inbound": False, "author": {"id": "tea_1"}})
+    inbound = MESSAGES.row({"id": "msg_1", "is_inbound": True, "author": None, "text": None})
+    outbound = MESSAGES.row({"id": "msg_2", "is_inbound": False, "author": {"id": "tea_1"}})
     author = MESSAGES.columns.index("author_id")
     assert inbound[author] is None and outbound[author] == "tea_1"
 
@@ -212,16 +221,16 @@ def test_recipients_attachments_and_reminders():
                                "metadata": {"is_inline": True, "cid": "c1"}}],
               "scheduled_reminders": [{"_links": {"related": {"owner": "https://a.api.frontapp.com/teammates/t"}},
                                        "scheduled_at": 1701392639}]}
-    assert transform.message_recipient_rows(record) == [("from", "Ann@X.io", None, "crd_1", "ann@x.io")]
-    assert transform.message_attachment_rows(record) == [("fil_1", "a.png", None, None, 10, True, "c1")]
-    assert transform.conversation_reminder_rows(record) == [(0, "t", None, Decimal("1701392639.000"), None)]
+    assert MESSAGES.children[0].rows(record) == [("from", "Ann@X.io", None, "crd_1", "ann@x.io")]
+    assert MESSAGES.children[1].rows(record) == [("fil_1", "a.png", None, None, 10, True, "c1")]
+    assert CONVERSATIONS.children[2].rows(record) == [(0, "t", None, Decimal("1701392639.000"), None)]
 
 
 def test_channel_reads_the_old_types_field_and_custom_fields_carry_their_scope():
-    channel = transform.channel_row({"id": "cha_1", "types": "smtp", "settings": {"undo_send_time": 5}})
-    assert channel[3] == "smtp" and channel[9] == 5
-    assert transform.custom_field_row({"id": "fld_1", "name": "Plan"}, scope="contact")[:3] == (
-        "fld_1", "contact", "Plan")
+    channel = dict(zip(CHANNELS.columns, CHANNELS.row({"id": "cha_1", "types": "smtp",
+                                                       "settings": {"undo_send_time": 5}}), strict=True))
+    assert channel["type"] == "smtp" and channel["undo_send_time"] == 5
+    assert CONTACT_CUSTOM_FIELDS.row({"id": "fld_1", "name": "Plan"})[:3] == ("fld_1", "contact", "Plan")
 
 
 def test_email_handles_are_case_folded_and_other_sources_ignored():

@@ -1,83 +1,57 @@
-"""The one declarative table of Front resources, and (transform.py) the pure record -> row functions it names;
-loaders, operators and DAGs are generic over it.
+"""The one declarative table of Front resources: one entry per resource (model.py says what an entry holds,
+columns.py how a column is read, transform.py the pure readers); loaders, operators and DAGs are generic over it.
+Adding a resource: an entry here, a migration, and the simulator's entry.
 
 May import only front_sync.config: everything else builds on this package.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from functools import cached_property, partial
+from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any
 
-from front_sync.config import WAREHOUSE_SCHEMA
 from front_sync.resources import transform
+from front_sync.resources.columns import (
+    ORDINAL,
+    derived,
+    flag,
+    integer,
+    json,
+    key,
+    linked,
+    nested_id,
+    stamp,
+    text,
+)
+from front_sync.resources.model import (
+    CHILDREN_PRIORITY,
+    CONTACTS_PRIORITY,
+    CONVERSATION_FEED,
+    CONVERSATIONS_PRIORITY,
+    NOT_SYNCED,
+    PER_CONVERSATION,
+    ChildTable,
+    Resource,
+)
 
-_NO_PARAMS: Mapping[str, str] = MappingProxyType({})
-
-
-@dataclass(frozen=True)
-class ChildTable:
-    """Rows derived from a parent record, replaced with their parent in the same transaction."""
-
-    table: str                                   # front.<table>
-    parent_column: str                           # column holding the parent's id
-    columns: tuple[str, ...]                     # copied columns after the parent column
-    rows: Callable[[dict[str, Any]], list[tuple]]
-    key: tuple[str, ...]                         # with parent_column, the table's primary key
-
-    @cached_property
-    def key_positions(self) -> tuple[int, ...]:
-        """Where the key columns sit in a row of `columns`."""
-        return tuple(self.columns.index(c) for c in self.key)
-
-
-@dataclass(frozen=True)
-class Resource:
-    """A Front resource: where to list it, how it maps to its table, and how it is read incrementally."""
-
-    name: str                                    # Variable front_sync.watermark.<name>, task sync_<name>
-    path: str                                    # list endpoint; {parent_id} for per-parent lists
-    columns: tuple[str, ...]                     # typed columns, the first is the primary key "id"
-    row: Callable[[dict[str, Any]], tuple]       # record -> values of `columns`
-    cursor_column: str | None = None             # Front timestamp column: stale checks and the watermark
-    updated_after_param: str | None = None       # server-side lower bound (exclusive), None = full refresh only
-    updated_before_param: str | None = None      # server-side upper bound (exclusive)
-    list_params: Mapping[str, str] = field(default_factory=lambda: _NO_PARAMS)
-    children: tuple[ChildTable, ...] = ()
-    table_name: str | None = None                # when several endpoints feed one table (custom fields)
-    partition: Mapping[str, str] = field(default_factory=lambda: _NO_PARAMS)  # rows this endpoint owns
-    parent: str | None = None                    # listed per record of this resource ({parent_id})
-    # Front sends some contacts without an id (only handles): match them by email, else keep them provisional.
-    match_missing_ids_by_email: bool = False
-
-    @property
-    def table(self) -> tuple[str, str]:
-        """(schema, table) of the rows."""
-        return (WAREHOUSE_SCHEMA, self.table_name or self.name)
-
-    @property
-    def incremental(self) -> bool:
-        """Whether Front can list only what changed since a timestamp."""
-        return self.updated_after_param is not None
-
+__all__ = ["ALL_RESOURCES", "BY_NAME", "ChildTable", "Resource", "get_resource", "synced"]
 
 CONTACTS = Resource(
     name="contacts",
     path="/contacts",
-    columns=("id", "name", "description", "avatar_url", "is_private", "links", "custom_fields", "updated_at"),
-    row=transform.contact_row,
+    fields=(key(), text("name"), text("description"), text("avatar_url"), flag("is_private"), json("links"),
+            json("custom_fields"), stamp("updated_at")),
+    priority=CONTACTS_PRIORITY,
     cursor_column="updated_at",
     updated_after_param="q[updated_after]",
     updated_before_param="q[updated_before]",
     list_params=MappingProxyType({"sort_by": "updated_at", "sort_order": "asc"}),
     children=(
-        ChildTable("contact_handles", "contact_id", ("source", "handle", "handle_normalized"),
-                   transform.contact_handle_rows, key=("source", "handle")),
-        ChildTable("contact_list_members", "contact_id", ("contact_list_id",), transform.contact_list_member_rows,
-                   key=("contact_list_id",)),
+        ChildTable("contact_handles", "contact_id", ("handles",),
+                   (text("source", required=True), text("handle", required=True),
+                    derived("handle_normalized", "text", transform.casefolded)), key=("source", "handle")),
+        ChildTable("contact_list_members", "contact_id", ("lists", "groups"),  # groups: the deprecated name
+                   (derived("contact_list_id", "text", transform.item_id),), key=("contact_list_id",)),
     ),
     match_missing_ids_by_email=True,
 )
@@ -85,50 +59,52 @@ CONTACTS = Resource(
 CONTACT_LISTS = Resource(
     name="contact_lists",
     path="/contact_lists",
-    columns=("id", "name", "is_private", "owner_id"),
-    row=transform.contact_list_row,
+    fields=(key(), text("name"), flag("is_private"), linked("owner_id", "owner")),
 )
 
 TAGS = Resource(
     name="tags",
     path="/tags",
-    columns=("id", "name", "description", "highlight", "is_private", "is_visible_in_conversation_lists",
-             "parent_tag_id", "owner_id", "created_at", "updated_at"),
-    row=transform.tag_row,
+    fields=(key(), text("name"), text("description"), text("highlight"), flag("is_private"),
+            flag("is_visible_in_conversation_lists"),
+            linked("parent_tag_id", "parent_tag"),  # Front has no parent_tag_id field, only the link
+            linked("owner_id", "owner"), stamp("created_at"), stamp("updated_at")),
     cursor_column="updated_at",
 )
 
 INBOXES = Resource(
     name="inboxes",
     path="/inboxes",
-    columns=("id", "name", "is_private", "is_public", "owner_id", "custom_fields"),
-    row=transform.inbox_row,
+    fields=(key(), text("name"), flag("is_private"), flag("is_public"), linked("owner_id", "owner"),
+            json("custom_fields")),
 )
 
 TEAMMATES = Resource(
     name="teammates",
     path="/teammates",
-    columns=("id", "email", "username", "first_name", "last_name", "is_admin", "is_available", "is_blocked",
-             "type", "license_type", "custom_fields"),
-    row=transform.teammate_row,
+    fields=(key(), text("email"), text("username"), text("first_name"), text("last_name"), flag("is_admin"),
+            flag("is_available"), flag("is_blocked"), text("type"),  # bots are teammates too: see type
+            text("license_type"), json("custom_fields")),
 )
 
 CHANNELS = Resource(
     name="channels",
     path="/channels",
-    columns=("id", "name", "address", "type", "send_as", "is_private", "is_valid", "inbox_id", "owner_id",
-             "undo_send_time", "all_teammates_can_reply"),
-    row=transform.channel_row,
+    fields=(key(), text("name"), text("address"), derived("type", "text", transform.channel_type), text("send_as"),
+            flag("is_private"), flag("is_valid"), linked("inbox_id", "inbox"), linked("owner_id", "owner"),
+            integer("undo_send_time", "settings.undo_send_time", "integer"),
+            flag("all_teammates_can_reply", "settings.all_teammates_can_reply")),
 )
 
 
-def _custom_fields(scope: str, endpoint: str) -> Resource:
+def _custom_fields(scope: str, endpoint: str, flow: str | None = "listed") -> Resource:
     """Custom field definitions of one scope; every scope's endpoint feeds front.custom_fields."""
     return Resource(
         name=f"{scope}_custom_fields",
         path=f"/{endpoint}/custom_fields",
-        columns=("id", "scope", "name", "description", "type", "values"),
-        row=partial(transform.custom_field_row, scope=scope),
+        fields=(key(), derived("scope", "text", lambda record: scope), text("name", required=True), text("description"),
+                text("type"), json("values", list_only=True)),
+        flow=flow,
         table_name="custom_fields",
         partition=MappingProxyType({"scope": scope}),
     )
@@ -136,63 +112,81 @@ def _custom_fields(scope: str, endpoint: str) -> Resource:
 
 CONTACT_CUSTOM_FIELDS = _custom_fields("contact", "contacts")
 CONVERSATION_CUSTOM_FIELDS = _custom_fields("conversation", "conversations")
-INBOX_CUSTOM_FIELDS = _custom_fields("inbox", "inboxes")
-TEAMMATE_CUSTOM_FIELDS = _custom_fields("teammate", "teammates")
-ACCOUNT_CUSTOM_FIELDS = _custom_fields("account", "accounts")
-LINK_CUSTOM_FIELDS = _custom_fields("link", "links")
+INBOX_CUSTOM_FIELDS = _custom_fields("inbox", "inboxes", NOT_SYNCED)
+TEAMMATE_CUSTOM_FIELDS = _custom_fields("teammate", "teammates", NOT_SYNCED)
+ACCOUNT_CUSTOM_FIELDS = _custom_fields("account", "accounts", NOT_SYNCED)
+LINK_CUSTOM_FIELDS = _custom_fields("link", "links", NOT_SYNCED)
 
 CONVERSATIONS = Resource(
     name="conversations",
     path="/conversations",
-    columns=("id", "type", "subject", "status", "status_id", "status_category", "assignee_id",
-             "recipient_handle", "recipient_role", "recipient_contact_id", "is_private", "description",
-             "last_message_id", "ticket_ids", "custom_fields", "created_at", "updated_at", "waiting_since",
-             "due_at"),
-    row=transform.conversation_row,
+    fields=(key(), text("type"), text("subject"), text("status"),  # status 'deleted' is Front's trash
+            text("status_id"), text("status_category"), nested_id("assignee_id", "assignee"),
+            text("recipient_handle", "recipient.handle"), text("recipient_role", "recipient.role"),
+            linked("recipient_contact_id", "contact", field="recipient"), flag("is_private"),
+            text("description"), linked("last_message_id", "last_message"), json("ticket_ids"),
+            json("custom_fields"), stamp("created_at"), stamp("updated_at"), stamp("waiting_since"),
+            stamp("due_at")),
+    flow=CONVERSATION_FEED,
+    priority=CONVERSATIONS_PRIORITY,
     cursor_column="updated_at",
     children=(
-        ChildTable("conversation_tags", "conversation_id", ("tag_id", "name"), transform.conversation_tag_rows,
-                   key=("tag_id",)),
-        ChildTable("conversation_links", "conversation_id", ("link_id", "name", "type", "external_url",
-                                                             "custom_fields"), transform.conversation_link_rows,
-                   key=("link_id",)),
-        ChildTable("conversation_reminders", "conversation_id",
-                   ("ordinal", "owner_id", "created_at", "scheduled_at", "updated_at"),
-                   transform.conversation_reminder_rows, key=("ordinal",)),
+        ChildTable("conversation_tags", "conversation_id", ("tags",),
+                   (derived("tag_id", "text", transform.item_id), text("name")), key=("tag_id",)),
+        ChildTable("conversation_links", "conversation_id", ("links",),
+                   (derived("link_id", "text", transform.item_id), text("name"), text("type"), text("external_url"),
+                    json("custom_fields")), key=("link_id",)),
+        ChildTable("conversation_reminders", "conversation_id", ("scheduled_reminders",),
+                   (ORDINAL, linked("owner_id", "owner"), stamp("created_at"), stamp("scheduled_at"),
+                    stamp("updated_at")), key=("ordinal",)),
     ),
 )
 
+# Events that can add or change a conversation's messages (a failed send or a bounce changes a message's state),
+# and its comments; a merge moves both to the survivor.
+MERGE_EVENT = "conversations_merged"
 MESSAGES = Resource(
     name="messages",
     path="/conversations/{parent_id}/messages",
-    columns=("id", "conversation_id", "message_uid", "type", "is_inbound", "is_draft", "draft_mode", "error_type",
-             "version", "author_id", "replied_to_id", "subject", "blurb", "body", "text", "metadata",
-             "created_at"),
-    row=transform.message_row,
+    fields=(key(), linked("conversation_id", "conversation"), text("message_uid"), text("type"),
+            flag("is_inbound"), derived("is_draft", "boolean", transform.message_is_draft), text("draft_mode"),
+            text("error_type"), text("version"),
+            nested_id("author_id", "author"),  # null for inbound messages
+            linked("replied_to_id", "message_replied_to"), text("subject"), text("blurb"), text("body"),
+            text("text"),  # null outside email
+            json("metadata"), stamp("created_at")),
+    flow=PER_CONVERSATION,
+    priority=CHILDREN_PRIORITY,
     cursor_column="created_at",
+    list_params=MappingProxyType({"sort_by": "created_at", "sort_order": "asc"}),
     parent="conversations",
+    touched_by=frozenset({"inbound", "outbound", "out_reply", "forward", "sending_error", "message_bounce_error",
+                          MERGE_EVENT}),
     children=(
-        ChildTable("message_recipients", "message_id", ("role", "handle", "name", "contact_id",
-                                                        "handle_normalized"), transform.message_recipient_rows,
+        ChildTable("message_recipients", "message_id", ("recipients",),  # no Front id: keyed by role and handle
+                   (text("role", required=True), text("handle", required=True), text("name"),
+                    linked("contact_id", "contact"), derived("handle_normalized", "text", transform.casefolded)),
                    key=("role", "handle")),
-        ChildTable("message_attachments", "message_id", ("attachment_id", "filename", "url", "content_type",
-                                                         "size", "is_inline", "cid"),
-                   transform.message_attachment_rows, key=("attachment_id",)),
+        ChildTable("message_attachments", "message_id", ("attachments",),
+                   (derived("attachment_id", "text", transform.item_id), text("filename"), text("url"),
+                    text("content_type"), integer("size", minimum=0), flag("is_inline", "metadata.is_inline"),
+                    text("cid", "metadata.cid")), key=("attachment_id",)),
     ),
 )
 
 COMMENTS = Resource(
     name="comments",
     path="/conversations/{parent_id}/comments",
-    columns=("id", "conversation_id", "author_id", "body", "is_pinned", "replied_to_id", "attachment_count",
-             "posted_at"),
-    row=transform.comment_row,
+    fields=(key(), linked("conversation_id", "conversation"), nested_id("author_id", "author"), text("body"),
+            flag("is_pinned"), linked("replied_to_id", "comment_replied_to"),
+            derived("attachment_count", "integer", transform.list_length),
+            stamp("posted_at")),  # comments carry posted_at, not created_at
+    flow=PER_CONVERSATION,
+    priority=CHILDREN_PRIORITY,
     cursor_column="posted_at",
     parent="conversations",
+    touched_by=frozenset({"comment", "mention", MERGE_EVENT}),
 )
-
-# What the generic list-endpoint operator syncs today (dags/front_sync_incremental.py makes one task each).
-RESOURCES: tuple[Resource, ...] = (CONTACTS,)
 
 # Every table-backed resource definition the loader knows, in load order (parents before their per-parent lists).
 ALL_RESOURCES: tuple[Resource, ...] = (
@@ -202,6 +196,11 @@ ALL_RESOURCES: tuple[Resource, ...] = (
     CONTACTS, CONVERSATIONS, MESSAGES, COMMENTS,
 )
 BY_NAME: Mapping[str, Resource] = MappingProxyType({r.name: r for r in ALL_RESOURCES})
+
+
+def synced(flow: str) -> tuple[Resource, ...]:
+    """The resources synced a given way (model.LISTED, CONVERSATION_FEED, PER_CONVERSATION), in load order."""
+    return tuple(r for r in ALL_RESOURCES if r.flow == flow)
 
 
 def get_resource(name: str) -> Resource:

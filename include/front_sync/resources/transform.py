@@ -365,276 +365,50 @@ def email_handles(record: dict[str, Any]) -> list[str]:
             if h.get("source") == "email" and isinstance(h.get("handle"), str) and h["handle"].strip()]
 
 
-# -- typed rows, one function per table, in the column order of resources.py -----------------------------
-# Child row functions skip (leniently) an item that is not an object or cannot be keyed; `untyped` is then
-# this thread's collector, else None (strict typing, where such an item raises).
+# -- derived values (columns.derived): what is not one field read as it is -----------------------------------
 
 
-def contact_row(record: dict[str, Any]) -> tuple:
-    """front.contacts typed columns."""
-    return (
-        record_id(record),
-        text(record, "name"),
-        text(record, "description"),
-        text(record, "avatar_url"),
-        boolean(record, "is_private"),
-        json_value(record, "links"),
-        json_value(record, "custom_fields"),
-        front_timestamp(record.get("updated_at"), "updated_at"),
-    )
+def lenient_collector() -> Untyped | None:
+    """This thread's collector while a record is typed leniently, else None (child tables skip bad items then)."""
+    return _collector()
 
 
-def contact_handle_rows(record: dict[str, Any]) -> list[tuple]:
-    """front.contact_handles rows (source, handle, handle_normalized) of one contact."""
-    untyped = _LENIENT.untyped
-    rows = []
-    for index, item in enumerate(items(record, "handles", untyped)):
-        if untyped is not None and untyped.at_item("handles", index, item):
-            continue
-        handle = text(item, "handle", required=True)
-        source = text(item, "source", required=True)
-        if handle is not None and source is not None:  # else noted: a handle is keyed by both
-            rows.append((source, handle, handle.casefold()))
-    return rows
+def within(value: int | None, low: int, high: int, field: str, at: str = "") -> int | None:
+    """`value` when low <= value < high; else it cannot be typed (a negative size, an int column's range)."""
+    if value is not None and not low <= value < high:
+        _untyped(field, "negative" if low == 0 and value < 0 else "out of range", at)
+        return None
+    return value
 
 
-def contact_list_member_rows(record: dict[str, Any]) -> list[tuple]:
-    """front.contact_list_members rows (contact_list_id,) from `lists` (or the deprecated `groups`)."""
-    untyped = _LENIENT.untyped
-    field = "lists" if record.get("lists") is not None else "groups"
-    rows = []
-    for index, item in enumerate(items(record, field, untyped)):
-        if untyped is not None and untyped.at_item(field, index, item):
-            continue
-        list_id = item_id(item)
-        if list_id is not None:
-            rows.append((list_id,))
-    return rows
+def is_list_or_absent(record: dict[str, Any], field: str, at: str = "") -> bool:
+    """Whether a field is a list or absent; anything else cannot be typed (noted)."""
+    value = record.get(field)
+    if value is None or isinstance(value, list):
+        return True
+    _untyped(field, "not a list", at)
+    return False
 
 
-def contact_list_row(record: dict[str, Any]) -> tuple:
-    """front.contact_lists typed columns."""
-    return (record_id(record), text(record, "name"), boolean(record, "is_private"), linked_id(record, "owner"))
+def list_length(record: dict[str, Any], field: str = "attachments") -> int | None:
+    """How many entries a list field has (0 when absent); None when it is not a list (comments' attachments)."""
+    return _list_length(record, field)
 
 
-def tag_row(record: dict[str, Any]) -> tuple:
-    """front.tags typed columns; the parent comes from `_links.related.parent_tag` (no parent_tag_id field)."""
-    return (
-        record_id(record),
-        text(record, "name"),
-        text(record, "description"),
-        text(record, "highlight"),
-        boolean(record, "is_private"),
-        boolean(record, "is_visible_in_conversation_lists"),
-        linked_id(record, "parent_tag"),
-        linked_id(record, "owner"),
-        front_timestamp(record.get("created_at"), "created_at"),
-        front_timestamp(record.get("updated_at"), "updated_at"),
-    )
+def casefolded(record: dict[str, Any], field: str = "handle") -> str | None:
+    """A handle as compared (case-folded, NUL-free); None when it is not text (the handle column notes why)."""
+    value = record.get(field)
+    return value.replace("\x00", "").casefold() if isinstance(value, str) else None
 
 
-def inbox_row(record: dict[str, Any]) -> tuple:
-    """front.inboxes typed columns."""
-    return (
-        record_id(record),
-        text(record, "name"),
-        boolean(record, "is_private"),
-        boolean(record, "is_public"),
-        linked_id(record, "owner"),
-        json_value(record, "custom_fields"),
-    )
+def channel_type(record: dict[str, Any]) -> str | None:
+    """A channel's type: `type`, or `types` as Front called it before 2025."""
+    return text(record, "type") if record.get("type") is not None else text(record, "types")
 
 
-def teammate_row(record: dict[str, Any]) -> tuple:
-    """front.teammates typed columns (bots are teammates too: see `type`)."""
-    return (
-        record_id(record),
-        text(record, "email"),
-        text(record, "username"),
-        text(record, "first_name"),
-        text(record, "last_name"),
-        boolean(record, "is_admin"),
-        boolean(record, "is_available"),
-        boolean(record, "is_blocked"),
-        text(record, "type"),
-        text(record, "license_type"),
-        json_value(record, "custom_fields"),
-    )
-
-
-def channel_row(record: dict[str, Any]) -> tuple:
-    """front.channels typed columns (`types` was renamed `type` in 2025; both are read)."""
-    settings = obj(record, "settings") or {}
-    kind = text(record, "type") if record.get("type") is not None else text(record, "types")
-    return (
-        record_id(record),
-        text(record, "name"),
-        text(record, "address"),
-        kind,
-        text(record, "send_as"),
-        boolean(record, "is_private"),
-        boolean(record, "is_valid"),
-        linked_id(record, "inbox"),
-        linked_id(record, "owner"),
-        integer(settings, "undo_send_time", at="settings."),
-        boolean(settings, "all_teammates_can_reply", at="settings."),
-    )
-
-
-def custom_field_row(record: dict[str, Any], scope: str) -> tuple:
-    """front.custom_fields typed columns; the scope is the endpoint the definition was listed from."""
-    values = record.get("values")
-    if values is not None and not isinstance(values, list):
-        _untyped("values", "not a list")
-        values = None
-    return (
-        record_id(record),
-        scope,
-        text(record, "name", required=True),
-        text(record, "description"),
-        text(record, "type"),
-        None if values is None else json_value(record, "values"),
-    )
-
-
-def conversation_row(record: dict[str, Any]) -> tuple:
-    """front.conversations typed columns; status 'deleted' is Front's trash (see is_trashed)."""
-    recipient = obj(record, "recipient")
-    return (
-        record_id(record),
-        text(record, "type"),
-        text(record, "subject"),
-        text(record, "status"),
-        text(record, "status_id"),
-        text(record, "status_category"),
-        nested_id(record, "assignee"),
-        text(recipient, "handle", at="recipient.") if recipient else None,
-        text(recipient, "role", at="recipient.") if recipient else None,
-        linked_id(recipient, "contact", at="recipient.") if recipient else None,
-        boolean(record, "is_private"),
-        text(record, "description"),
-        linked_id(record, "last_message"),
-        json_value(record, "ticket_ids"),
-        json_value(record, "custom_fields"),
-        front_timestamp(record.get("created_at"), "created_at"),
-        front_timestamp(record.get("updated_at"), "updated_at"),
-        front_timestamp(record.get("waiting_since"), "waiting_since"),
-        front_timestamp(record.get("due_at"), "due_at"),
-    )
-
-
-def conversation_tag_rows(record: dict[str, Any]) -> list[tuple]:
-    """front.conversation_tags rows (tag_id, name): the tags as attached when Front sent the conversation."""
-    untyped = _LENIENT.untyped
-    rows = []
-    for index, tag in enumerate(items(record, "tags", untyped)):
-        if untyped is not None and untyped.at_item("tags", index, tag):
-            continue
-        tag_id = item_id(tag)
-        if tag_id is not None:
-            rows.append((tag_id, text(tag, "name")))
-    return rows
-
-
-def conversation_link_rows(record: dict[str, Any]) -> list[tuple]:
-    """front.conversation_links rows (link_id, name, type, external_url, custom_fields)."""
-    untyped = _LENIENT.untyped
-    rows = []
-    for index, link in enumerate(items(record, "links", untyped)):
-        if untyped is not None and untyped.at_item("links", index, link):
-            continue
-        link_id = item_id(link)
-        if link_id is not None:
-            rows.append((link_id, text(link, "name"), text(link, "type"), text(link, "external_url"),
-                         json_value(link, "custom_fields")))
-    return rows
-
-
-def conversation_reminder_rows(record: dict[str, Any]) -> list[tuple]:
-    """front.conversation_reminders rows (ordinal, owner_id, created_at, scheduled_at, updated_at)."""
-    untyped = _LENIENT.untyped
-    rows = []
-    for ordinal, reminder in enumerate(items(record, "scheduled_reminders", untyped)):
-        if untyped is not None and untyped.at_item("scheduled_reminders", ordinal, reminder):
-            continue
-        rows.append((ordinal, linked_id(reminder, "owner"),
-                     front_timestamp(reminder.get("created_at"), "created_at"),
-                     front_timestamp(reminder.get("scheduled_at"), "scheduled_at"),
-                     front_timestamp(reminder.get("updated_at"), "updated_at")))
-    return rows
-
-
-def message_row(record: dict[str, Any]) -> tuple:
-    """front.messages typed columns; author is null for inbound messages, text is null outside email.
-
-    `is_draft` is documented by Front but missing from the spec; without it a draft is recognised by draft_mode.
-    """
-    draft_mode = text(record, "draft_mode")
+def message_is_draft(record: dict[str, Any]) -> bool:
+    """`is_draft` as Front documents it (missing from the spec); without it a draft is known by its draft_mode."""
     is_draft = boolean(record, "is_draft")
-    return (
-        record_id(record),
-        linked_id(record, "conversation"),
-        text(record, "message_uid"),
-        text(record, "type"),
-        boolean(record, "is_inbound"),
-        is_draft if is_draft is not None else draft_mode is not None,
-        draft_mode,
-        text(record, "error_type"),
-        text(record, "version"),
-        nested_id(record, "author"),
-        linked_id(record, "message_replied_to"),
-        text(record, "subject"),
-        text(record, "blurb"),
-        text(record, "body"),
-        text(record, "text"),
-        json_value(record, "metadata"),
-        front_timestamp(record.get("created_at"), "created_at"),
-    )
-
-
-def message_recipient_rows(record: dict[str, Any]) -> list[tuple]:
-    """front.message_recipients rows (role, handle, name, contact_id, handle_normalized); no Front id exists."""
-    untyped = _LENIENT.untyped
-    rows = []
-    for index, item in enumerate(items(record, "recipients", untyped)):
-        if untyped is not None and untyped.at_item("recipients", index, item):
-            continue
-        handle = text(item, "handle", required=True)
-        role = text(item, "role", required=True)
-        if handle is not None and role is not None:  # else noted: a recipient is keyed by both
-            rows.append((role, handle, text(item, "name"), linked_id(item, "contact"), handle.casefold()))
-    return rows
-
-
-def message_attachment_rows(record: dict[str, Any]) -> list[tuple]:
-    """front.message_attachments rows (attachment_id, filename, url, content_type, size, is_inline, cid)."""
-    untyped = _LENIENT.untyped
-    rows = []
-    for index, item in enumerate(items(record, "attachments", untyped)):
-        if untyped is not None and untyped.at_item("attachments", index, item):
-            continue
-        attachment_id = item_id(item)
-        if attachment_id is None:
-            continue
-        size = integer(item, "size")
-        if size is not None and size < 0:
-            _untyped("size", "negative")
-            size = None
-        metadata = obj(item, "metadata") or {}
-        rows.append((attachment_id, text(item, "filename"), text(item, "url"), text(item, "content_type"),
-                     size, boolean(metadata, "is_inline", at="metadata."), text(metadata, "cid", at="metadata.")))
-    return rows
-
-
-def comment_row(record: dict[str, Any]) -> tuple:
-    """front.comments typed columns; comments carry posted_at, not created_at."""
-    return (
-        record_id(record),
-        linked_id(record, "conversation"),
-        nested_id(record, "author"),
-        text(record, "body"),
-        boolean(record, "is_pinned"),
-        linked_id(record, "comment_replied_to"),
-        _list_length(record, "attachments"),
-        front_timestamp(record.get("posted_at"), "posted_at"),
-    )
+    if is_draft is not None:
+        return is_draft
+    return text(record, "draft_mode") is not None

@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import quote
 
 from front_sync.resources import CONVERSATIONS
+from front_sync.sync.batching import page_batches, queue_children, record_ids
 from front_sync.sync.conversation_changes import ALL_STATUSES
 from front_sync.sync.progress import Progress
 from front_sync.sync.window import epoch
@@ -97,30 +98,22 @@ def run(front, conn, key: checkpoints.CheckpointKey, scope: BackfillScope, run_i
     for index, (path, params) in enumerate(scope.segments()):
         if index < start_segment:
             continue
-        batch: list[dict[str, Any]] = []
-        pages = 0
         link = resume_url if index == start_segment else None
-        for records, next_url in front.iter_pages_resumable(path, params, resume_url=link):
-            pages += 1
-            batch.extend(records)
-            progress.add(pages=1, records=len(records))
-            if pages % batch_pages == 0 or next_url is None:
-                cursor = ({"segment": index, "next": next_url} if next_url
-                          else {"segment": index + 1, "next": None})
-                _commit_batch(conn, key, batch, cursor, run_id, result)
-                batch = []
-        if batch:
-            _commit_batch(conn, key, batch, {"segment": index + 1, "next": None}, run_id, result)
+        pages = front.iter_pages_resumable(path, params, resume_url=link)
+        for batch in page_batches(pages, batch_pages, count=lambda p: len(p[0])):
+            records = [record for page, _ in batch.pages for record in page]
+            progress.add(pages=len(batch.pages), records=len(records))
+            next_url = batch.pages[-1][1]
+            cursor = {"segment": index, "next": next_url} if next_url else {"segment": index + 1, "next": None}
+            _commit_batch(conn, key, records, cursor, run_id, result)
     progress.report(final=True)
     return result
 
 
 def _commit_batch(conn, key, batch, cursor, run_id, result: BackfillResult) -> None:
     """Queue the batch's children, then load it with its checkpoint in one transaction."""
-    ids = {c["id"] for c in batch if isinstance(c, dict) and isinstance(c.get("id"), str)}
     with conn.cursor() as cur:
-        pending.enqueue(cur, "messages", ids, run_id, pending.Priority.BACKFILL)
-        pending.enqueue(cur, "comments", ids, run_id, pending.Priority.BACKFILL)
+        queue_children(cur, record_ids(batch), run_id, pending.Priority.BACKFILL)
     result.fetched += len(batch)
     result.fetched_now += len(batch)
     result.batches += 1

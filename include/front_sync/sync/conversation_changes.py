@@ -7,6 +7,7 @@ tasks; neither holds more than one batch of records in memory.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -14,6 +15,7 @@ from typing import Any
 
 from front_sync.resources import CONVERSATIONS
 from front_sync.resources.transform import BadRecord, front_timestamp
+from front_sync.sync.batching import page_batches, queue_children, record_ids
 from front_sync.sync.events import ChangeSet
 from front_sync.sync.progress import Progress
 from front_sync.warehouse import checkpoints, dead_letters, pending
@@ -35,8 +37,7 @@ class ChangesResult:
     cursor: Decimal | None = None
     capped: bool = False
     merged_away: int = 0
-    queued_messages: int = 0
-    queued_comments: int = 0
+    queued: Counter = field(default_factory=Counter)  # conversations queued per child resource
     events: int = 0
 
 
@@ -46,10 +47,9 @@ def _load_snapshots(conn, snapshots: list[dict[str, Any]], run_id: str, result: 
         result.loaded.add(load_batch(conn, CONVERSATIONS, snapshots, run_id))
 
 
-def _queue(conn, result: ChangesResult, messages: set[str], comments: set[str], run_id: str) -> None:
+def _queue(conn, result: ChangesResult, need: dict[str, set[str]], run_id: str) -> None:
     with conn.cursor() as cur:
-        result.queued_messages += pending.enqueue(cur, "messages", messages, run_id, pending.Priority.HOURLY)
-        result.queued_comments += pending.enqueue(cur, "comments", comments, run_id, pending.Priority.HOURLY)
+        result.queued.update(queue_children(cur, need, run_id, pending.Priority.HOURLY))
     conn.commit()
 
 
@@ -76,21 +76,16 @@ def from_events(front, conn, run_id: str, lower: Decimal, upper: Decimal | None,
         params["q[before]"] = f"{upper:.3f}"
     result = ChangesResult()
     progress = Progress("events", front)
-    batch = ChangeSet()
-    pages = 0
-    for page in front.iter_pages("/events", params):
-        pages += 1
-        batch.add_page(page)
-        progress.add(pages=1, records=len(page))
-        capped = cap is not None and result.events + batch.events >= cap
-        if pages % batch_pages == 0 or capped:
-            _flush_events(conn, batch, run_id, result, on_cursor)
-            batch = ChangeSet(seen_events=batch.seen_events)
-        if capped:
+    seen: set[str] = set()
+    for batch in page_batches(front.iter_pages("/events", params), batch_pages, cap=cap):
+        changes = ChangeSet(seen_events=seen)
+        for page in batch.pages:
+            changes.add_page(page)
+            progress.add(pages=1, records=len(page))
+        _flush_events(conn, changes, run_id, result, on_cursor)
+        if batch.capped:
             result.capped = True
             log.warning("events: stopped at max_results=%d; the next run continues from %s", cap, result.cursor)
-            break
-    _flush_events(conn, batch, run_id, result, on_cursor)
     progress.report(final=True)
     return result
 
@@ -109,7 +104,7 @@ def _flush_events(conn, batch: ChangeSet, run_id: str, result: ChangesResult,
         # Counted on the conversations row: a bad event is a record fetched and not loaded.
         result.fetched += len(batch.bad_events)
         result.loaded.counts["dead_lettered"] += len(batch.bad_events)
-    _queue(conn, result, batch.need_messages, batch.need_comments, run_id)
+    _queue(conn, result, batch.need, run_id)
     result.events += batch.events
     _move_cursor(result, batch.max_emitted_at, on_cursor)
 
@@ -124,6 +119,14 @@ def _updated_at(conversation: Any) -> Decimal | None:
         return front_timestamp(conversation.get("updated_at"), "updated_at")
     except (BadRecord, AttributeError):
         return None
+
+
+def _fresh_pages(pages, lower: Decimal | None):
+    """Each page as (its conversations updated after `lower`, Front's next link, whether the pass ends there:
+    the last page, or a page entirely older than `lower`)."""
+    for page, next_url in pages:
+        fresh = [c for c in page if lower is None or not _older(c, lower)]
+        yield fresh, next_url, next_url is None or (lower is not None and bool(page) and not fresh)
 
 
 def from_listing(front, conn, run_id: str, lower: Decimal | None, *, batch_pages: int, cap: int | None,
@@ -146,33 +149,26 @@ def from_listing(front, conn, run_id: str, lower: Decimal | None, *, batch_pages
         log.info("conversations: resuming an unfinished listing pass (down to %s)", lower)
     result = ChangesResult()
     progress = Progress("conversations", front)
-    batch: list[dict[str, Any]] = []
-    pages = 0
-    for page, next_url in front.iter_pages_resumable("/conversations", {
-            "q[statuses]": list(ALL_STATUSES), "sort_by": "date", "sort_order": "desc"}, resume_url=resume_url):
-        pages += 1
-        fresh = [c for c in page if lower is None or not _older(c, lower)]
-        stamps = [s for s in map(_updated_at, fresh) if s is not None]
-        high = max([*stamps, *([high] if high is not None else [])], default=None)
-        batch.extend(fresh)
-        progress.add(pages=1, records=len(page))
+    pages = front.iter_pages_resumable("/conversations", {"q[statuses]": list(ALL_STATUSES), "sort_by": "date",
+                                                          "sort_order": "desc"}, resume_url=resume_url)
+    for batch in page_batches(_fresh_pages(pages, lower), batch_pages, count=lambda p: len(p[0]), cap=cap,
+                              ends=lambda p: p[2]):
+        fresh = [c for page in batch.pages for c in page[0]]
+        high = max([s for s in map(_updated_at, fresh) if s is not None] + ([high] if high is not None else []),
+                   default=None)
+        progress.add(pages=len(batch.pages), records=len(fresh))
         result.events += len(fresh)
-        end = next_url is None or (lower is not None and bool(page) and len(fresh) == 0)
-        capped = cap is not None and result.events >= cap and not end
-        if pages % batch_pages == 0 or capped or end:
-            position = None if end else {"next": next_url, "high": None if high is None else str(high),
-                                         "lower": None if lower is None else str(lower)}
-            _flush_listing(conn, batch, run_id, result, key, position)
-            batch = []
-        if end:
+        next_url = batch.pages[-1][1]
+        position = None if batch.ended else {"next": next_url, "high": None if high is None else str(high),
+                                             "lower": None if lower is None else str(lower)}
+        _flush_listing(conn, fresh, run_id, result, key, position)
+        if batch.ended:
             checkpoints.clear(conn, key)
             _move_cursor(result, high, on_cursor)
-            break
-        if capped:
+        elif batch.capped:
             result.capped = True
             log.warning("conversations: stopped at max_results=%d; the next run continues this listing pass, "
                         "the watermark moves when it reaches %s", cap, lower)
-            break
     progress.report(final=True)
     return result
 
@@ -180,10 +176,8 @@ def from_listing(front, conn, run_id: str, lower: Decimal | None, *, batch_pages
 def _flush_listing(conn, batch: list[dict[str, Any]], run_id: str, result: ChangesResult,
                    key: checkpoints.CheckpointKey, position: dict[str, Any] | None) -> None:
     """Queue the batch's children, then load it with the listing's position in one transaction."""
-    ids = {c["id"] for c in batch if isinstance(c, dict) and isinstance(c.get("id"), str)}
     with conn.cursor() as cur:
-        result.queued_messages += pending.enqueue(cur, "messages", ids, run_id, pending.Priority.HOURLY)
-        result.queued_comments += pending.enqueue(cur, "comments", ids, run_id, pending.Priority.HOURLY)
+        result.queued.update(queue_children(cur, record_ids(batch), run_id, pending.Priority.HOURLY))
     result.fetched += len(batch)
     result.loaded.add(load_batch(conn, CONVERSATIONS, batch, run_id,
                                  checkpoint=(key, position) if position is not None else None))

@@ -20,6 +20,7 @@ from typing import Any
 from front_sync.hooks.errors import FrontBadRequestError, FrontLooksDownError, FrontUnsafeURLError
 from front_sync.hooks.front import FrontAPIError, FrontConversationMerged, FrontNotFound
 from front_sync.resources import CONVERSATIONS, Resource
+from front_sync.sync.batching import record_ids
 from front_sync.sync.progress import Progress
 from front_sync.warehouse import pending
 from front_sync.warehouse.load import BatchResult, load_batch
@@ -76,8 +77,7 @@ def _fetch(front, resource: Resource, conversation_id: str) -> _Fetched:
     path = resource.path.format(parent_id=conversation_id)
     records: list[dict[str, Any]] = []
     try:
-        for page in front.iter_pages(path, {"sort_by": "created_at", "sort_order": "asc"}
-                                     if resource.name == "messages" else None):
+        for page in front.iter_pages(path, dict(resource.list_params) or None):
             records.extend(page)
     except FrontLooksDownError:
         raise
@@ -198,8 +198,8 @@ def _finish(conn, resource: Resource, run_id: str, settings: DrainSettings, clai
             if isinstance(error, FrontConversationMerged):
                 pending.enqueue(cur, resource.name, [error.surviving_id], run_id, settings.priority)
             else:  # a complete fetch, or none at all (404): what Front did not return is gone
-                kept = [r["id"] for r in fetched.records if isinstance(r, dict) and isinstance(r.get("id"), str)]
-                result.children_deleted += soft_delete_children_gone(cur, resource, conversation_id, kept, run_id)
+                result.children_deleted += soft_delete_children_gone(cur, resource, conversation_id,
+                                                                     record_ids(fetched.records), run_id)
             pending.done(cur, resource.name, [claim], settings.worker)
         conn.commit()
     except BaseException:

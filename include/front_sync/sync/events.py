@@ -6,13 +6,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from front_sync.resources import MERGE_EVENT, synced
+from front_sync.resources.model import PER_CONVERSATION
 from front_sync.resources.transform import BadRecord, front_timestamp
 
-# Events whose conversation may have new or changed messages (a failed send or bounce changes a message's state).
-MESSAGE_EVENTS = frozenset({"inbound", "outbound", "out_reply", "forward", "sending_error", "message_bounce_error"})
-# Events whose conversation may have new or changed comments.
-COMMENT_EVENTS = frozenset({"comment", "mention"})
-MERGE_EVENT = "conversations_merged"
+
+def _needs() -> dict[str, set[str]]:
+    """Per child resource (messages, comments...): the conversations whose rows must be fetched again."""
+    return {child.name: set() for child in synced(PER_CONVERSATION)}
 
 
 @dataclass
@@ -21,8 +22,7 @@ class ChangeSet:
 
     conversations: dict[str, dict[str, Any]] = field(default_factory=dict)  # newest snapshot per conversation
     snapshot_at: dict[str, Decimal] = field(default_factory=dict)
-    need_messages: set[str] = field(default_factory=set)
-    need_comments: set[str] = field(default_factory=set)
+    need: dict[str, set[str]] = field(default_factory=_needs)  # by child resource (Resource.touched_by)
     merged_into: dict[str, str] = field(default_factory=dict)  # merged-away id -> surviving id
     seen_events: set[str] = field(default_factory=set)
     events: int = 0
@@ -58,16 +58,14 @@ class ChangeSet:
                 self.conversations[conversation_id] = conversation
                 self.snapshot_at[conversation_id] = emitted_at
         kind = event.get("type")
-        if kind in MESSAGE_EVENTS and conversation_id:
-            self.need_messages.add(conversation_id)
-        if kind in COMMENT_EVENTS and conversation_id:
-            self.need_comments.add(conversation_id)
+        if conversation_id:
+            for child in synced(PER_CONVERSATION):
+                if kind in child.touched_by:
+                    self.need[child.name].add(conversation_id)
         if kind == MERGE_EVENT and conversation_id:
+            # The survivor (the event's conversation) now holds the merged conversations' children.
             target = event.get("target") or {}
             merged = target.get("data") if (target.get("_meta") or {}).get("type") == "deleted_conversation_ids" else []
             for old_id in merged or []:
                 if isinstance(old_id, str) and old_id != conversation_id:
                     self.merged_into[old_id] = conversation_id
-            # The survivor now holds the merged conversations' messages and comments.
-            self.need_messages.add(conversation_id)
-            self.need_comments.add(conversation_id)

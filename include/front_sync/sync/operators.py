@@ -15,6 +15,7 @@ import uuid
 from abc import abstractmethod
 from collections import Counter
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -27,6 +28,7 @@ from front_sync.hooks.front import FrontHook
 from front_sync.ops import audit
 from front_sync.resources import CONVERSATIONS, get_resource
 from front_sync.sync import backfill, conversation_changes, conversation_children, watermarks
+from front_sync.sync.batching import page_batches, record_ids
 from front_sync.sync.progress import Progress
 from front_sync.sync.window import Window, epoch, sync_window
 from front_sync.warehouse import checkpoints, migrations, pending
@@ -155,13 +157,18 @@ class SyncTask(BaseOperator):
         watermark = watermarks.read(Variable, resource.name) if self.tracks_watermark() else None
         window = self.window(context, watermark, config)
         sync_type = self.sync_type(window)
-        who = self.identity(context)
         front = FrontHook(front_conn_id=self.front_conn_id)
-        conn = warehouse_connection(self.warehouse_conn_id)
+        with closing(warehouse_connection(self.warehouse_conn_id)) as conn:
+            return self._run(context, conn, front, resource, config, watermark, window, sync_type)
+
+    def _run(self, context, conn, front: FrontHook, resource, config: SyncConfig, watermark: Decimal | None,
+             window: Window, sync_type: str) -> dict[str, Any]:
+        """The audit row around the work: opened first, closed with the counts (also when the work fails)."""
         outcome = Outcome()
         log.info("Syncing %s (%s): window (%s, %s), watermark %s", resource.name, sync_type, window.lower,
                  window.upper, watermark)
-        row_id = audit.open_row(conn, who, resource.name, sync_type, window.lower, window.upper, watermark)
+        row_id = audit.open_row(conn, self.identity(context), resource.name, sync_type, window.lower, window.upper,
+                                watermark)
         stored = {"mark": watermark}
         if self.tracks_watermark() and self.mode != "on_demand":
             record = self.watermark_recorder(context, conn, resource.name, "advanced")
@@ -180,7 +187,6 @@ class SyncTask(BaseOperator):
         except BaseException as exc:
             audit.close_row(conn, row_id, "failed", outcome.counts, front.sync_log_figures(), stored["mark"],
                             f"{type(exc).__name__}: {exc}", {**outcome.metadata, **front.sync_log_metadata()})
-            conn.close()
             raise
         new_mark = stored["mark"]
         if outcome.capped:
@@ -188,7 +194,6 @@ class SyncTask(BaseOperator):
             log.warning("%s stopped at its max_results cap; the next run continues from %s", resource.name, new_mark)
         audit.close_row(conn, row_id, "success", outcome.counts, front.sync_log_figures(), new_mark, None,
                         {**outcome.metadata, **front.sync_log_metadata()})
-        conn.close()
         result = {k: int(outcome.counts[k]) for k in ("fetched", *OUTCOMES, "deleted", "restored")}
         log.info("Synced %s: %s; watermark %s -> %s", resource.name, result, watermark, new_mark)
         return {**result, "capped": outcome.capped, "watermark": None if new_mark is None else f"{new_mark:.3f}"}
@@ -228,23 +233,13 @@ class FrontSyncOperator(SyncTask):
         progress = Progress(resource.name, front)
 
         def batches():
-            batch: list[Any] = []
-            pages = 0
-            for page in front.iter_pages(resource.path, params):
-                pages += 1
-                outcome.count_fetched(len(page))
-                batch.extend(page)
-                seen.update(r["id"] for r in page if isinstance(r, dict) and isinstance(r.get("id"), str))
-                progress.add(pages=1, records=len(page))
-                capped = cap is not None and progress.records >= cap
-                if pages % config.batch_pages == 0 or capped:
-                    yield batch, None
-                    batch = []
-                if capped:
-                    outcome.capped = True
-                    return
-            if batch:
-                yield batch, None
+            for batch in page_batches(front.iter_pages(resource.path, params), config.batch_pages, cap=cap):
+                records = [record for page in batch.pages for record in page]
+                outcome.count_fetched(len(records))
+                seen.update(record_ids(records))
+                progress.add(pages=len(batch.pages), records=len(records))
+                outcome.capped = batch.capped
+                yield records, None
 
         for result in load_batches(conn, resource, batches(), context["run_id"]):
             outcome.absorb(result, fetched=0)  # counted page by page above
@@ -284,8 +279,7 @@ class ConversationChangesOperator(SyncTask):
         outcome.capped = result.capped
         outcome.counts["deleted"] += result.merged_away
         outcome.metadata.update(strategy=config.conversation_strategy, events=result.events,
-                                merged_away=result.merged_away, queued_messages=result.queued_messages,
-                                queued_comments=result.queued_comments)
+                                merged_away=result.merged_away, queued=dict(result.queued))
 
     def _initial_load(self, context, conn, front, config, window, outcome) -> Decimal:
         """Start or go on with the initial load when one is due; returns where to read events from."""

@@ -6,38 +6,18 @@ from datetime import timedelta
 from typing import Any
 
 from front_sync.ops.notifications import SlackFailureAlert
-from front_sync.resources import (
-    CHANNELS,
-    COMMENTS,
-    CONTACT_CUSTOM_FIELDS,
-    CONTACT_LISTS,
-    CONTACTS,
-    CONVERSATION_CUSTOM_FIELDS,
-    INBOXES,
-    MESSAGES,
-    TAGS,
-    TEAMMATES,
-)
+from front_sync.resources import get_resource, synced
+from front_sync.resources.model import LISTED, PER_CONVERSATION
 
-# Small resources listed in full every run (Front has no change filter for them), then contacts by updated_at.
-# Inbox, teammate, account and link custom-field scopes are in the loader's table but not synced yet.
-LIST_RESOURCES = (TEAMMATES, INBOXES, CHANNELS, CONTACT_LISTS, TAGS, CONTACT_CUSTOM_FIELDS,
-                  CONVERSATION_CUSTOM_FIELDS, CONTACTS)
-CHILD_RESOURCES = (MESSAGES, COMMENTS)
-
-# Foundation first, then conversations, then their messages: the scheduler favours the cheap, referenced data.
-PRIORITY = {"foundation": 30, "contacts": 25, "conversations": 20, "children": 10}
+# Listed by their endpoint (small resources in full, contacts since their watermark), in load order, and the
+# per-conversation children; both follow the resource table (Resource.flow).
+LIST_RESOURCES = synced(LISTED)
+CHILD_RESOURCES = synced(PER_CONVERSATION)
 
 
 def priority(resource_name: str) -> int:
-    """priority_weight of a resource's task."""
-    if resource_name == "contacts":
-        return PRIORITY["contacts"]
-    if resource_name == "conversations":
-        return PRIORITY["conversations"]
-    if resource_name in {r.name for r in CHILD_RESOURCES}:
-        return PRIORITY["children"]
-    return PRIORITY["foundation"]
+    """priority_weight of a resource's task (Resource.priority: foundation, contacts, conversations, children)."""
+    return get_resource(resource_name).priority
 
 
 def default_args(execution_timeout: timedelta) -> dict[str, Any]:
