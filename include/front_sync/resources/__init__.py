@@ -117,6 +117,32 @@ TEAMMATE_CUSTOM_FIELDS = _custom_fields("teammate", "teammates", NOT_SYNCED)
 ACCOUNT_CUSTOM_FIELDS = _custom_fields("account", "accounts", NOT_SYNCED)
 LINK_CUSTOM_FIELDS = _custom_fields("link", "links", NOT_SYNCED)
 
+ACCOUNTS = Resource(
+    name="accounts",
+    path="/accounts",
+    fields=(key(), text("name"), text("description"), text("logo_url"), json("domains"), text("external_id"),
+            json("custom_fields"), stamp("created_at"), stamp("updated_at")),
+    flow=NOT_SYNCED,
+    cursor_column="updated_at",
+)
+
+LINKS = Resource(
+    name="links",
+    path="/links",
+    fields=(key(), text("name"), text("type"), text("external_url"), json("custom_fields")),
+    flow=NOT_SYNCED,
+)
+
+TEAMS = Resource(name="teams", path="/teams", fields=(key(), text("name")), flow=NOT_SYNCED)
+
+CONVERSATION_STATUSES = Resource(
+    name="conversation_statuses",
+    path="/company/statuses",
+    fields=(key(), text("name"), text("category"), text("description"), stamp("created_at"), stamp("updated_at")),
+    flow=NOT_SYNCED,
+    cursor_column="updated_at",
+)
+
 CONVERSATIONS = Resource(
     name="conversations",
     path="/conversations",
@@ -190,7 +216,7 @@ COMMENTS = Resource(
 
 # Every table-backed resource definition the loader knows, in load order (parents before their per-parent lists).
 ALL_RESOURCES: tuple[Resource, ...] = (
-    TEAMMATES, INBOXES, CHANNELS, CONTACT_LISTS, TAGS,
+    TEAMMATES, INBOXES, CHANNELS, CONTACT_LISTS, TAGS, TEAMS, CONVERSATION_STATUSES, ACCOUNTS, LINKS,
     CONTACT_CUSTOM_FIELDS, CONVERSATION_CUSTOM_FIELDS, INBOX_CUSTOM_FIELDS, TEAMMATE_CUSTOM_FIELDS,
     ACCOUNT_CUSTOM_FIELDS, LINK_CUSTOM_FIELDS,
     CONTACTS, CONVERSATIONS, MESSAGES, COMMENTS,
