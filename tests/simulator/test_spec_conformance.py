@@ -217,7 +217,7 @@ def test_each_documented_deviation_is_still_needed(mutated, deviation):
 
 
 def test_readme_lists_every_deviation():
-    readme = (REPO / "include" / "front_simulator" / "README.md").read_text(encoding="utf-8")
+    readme = (REPO / "simulator" / "front_simulator" / "README.md").read_text(encoding="utf-8")
     section = readme.split("## Schema deviations", 1)[1].split("\n## ", 1)[0]
     listed = [line for line in section.splitlines() if line[:2].rstrip(".").isdigit()]
     assert len(listed) == len(DEVIATIONS)

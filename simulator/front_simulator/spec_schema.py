@@ -17,7 +17,7 @@ import jsonschema
 
 from front_simulator.deviations import DEVIATIONS, Deviation, apply_deviations
 
-REPO = Path(__file__).resolve().parents[2]  # the directory that contains include/
+REPO = Path(__file__).resolve().parents[2]  # the repository root (simulator/front_simulator/ is two below)
 SPEC_PATH = REPO.parent / "shared" / "front-api" / "core-api.json"
 SKIP_REASON = f"Front's OpenAPI spec not found at {SPEC_PATH} (expected ../shared/front-api/core-api.json)"
 
