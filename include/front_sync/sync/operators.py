@@ -157,8 +157,8 @@ class SyncTask(BaseOperator):
         watermark = watermarks.read(Variable, resource.name) if self.tracks_watermark() else None
         window = self.window(context, watermark, config)
         sync_type = self.sync_type(window)
-        front = FrontHook(front_conn_id=self.front_conn_id)
-        with closing(warehouse_connection(self.warehouse_conn_id)) as conn:
+        with FrontHook(front_conn_id=self.front_conn_id) as front, \
+                closing(warehouse_connection(self.warehouse_conn_id)) as conn:
             return self._run(context, conn, front, resource, config, watermark, window, sync_type)
 
     def _run(self, context, conn, front: FrontHook, resource, config: SyncConfig, watermark: Decimal | None,
