@@ -201,11 +201,13 @@ class FrontHook(HttpHook):
 
     def run(self, *args: Any, **kwargs: Any) -> NoReturn:
         """Refused: HttpHook.run would bypass the error policy, the budget and the breaker (use request_json)."""
-        raise NotImplementedError("FrontHook sends GETs through request_json / iter_pages only")
+        raise TypeError("FrontHook.run is refused: it would bypass the error policy, rate budget and breaker; "
+                        "use request_json or iter_pages")
 
     def run_with_advanced_retry(self, *args: Any, **kwargs: Any) -> NoReturn:
         """Refused: the hook retries by its own policy table; a second retry layer would multiply the calls."""
-        raise NotImplementedError("FrontHook retries by its own policy; use request_json / iter_pages")
+        raise TypeError("FrontHook.run_with_advanced_retry is refused: the hook retries by its own policy table; "
+                        "use request_json or iter_pages")
 
     # -- closing ------------------------------------------------------------------------------------------
 
