@@ -8,7 +8,7 @@ import sys
 import threading
 
 from front_simulator import DEFAULT_TOKEN
-from front_simulator.data import SIZE_DEFAULTS
+from front_simulator.resources import SIZE_DEFAULTS
 from front_simulator.server import SimulatorServer
 
 

@@ -28,9 +28,11 @@ KINDS = RESPONSE_KINDS + DATA_KINDS + ("latency",)
 BAD_RECORD_VARIANTS = ("missing_id", "wrong_types", "nul_chars", "huge", "unknown_fields")
 DISTRIBUTIONS = ("fixed", "uniform", "exponential", "lognormal")
 
-_ALLOWED_KEYS = {
-    "endpoint",
+# The keys a rule may set, in the order ``describe`` reports them (followed by its counters).
+_RULE_KEYS = (
     "kind",
+    "endpoint",
+    "name",
     "probability",
     "on_calls",
     "after_calls",
@@ -38,15 +40,15 @@ _ALLOWED_KEYS = {
     "duration_seconds",
     "status",
     "retry_after",
+    "remaining",
     "seconds",
     "distribution",
     "mode",
     "variant",
     "count",
     "body",
-    "remaining",
-    "name",
-}
+)
+_ALLOWED_KEYS = set(_RULE_KEYS)
 
 
 class FaultSpecError(ValueError):
@@ -133,30 +135,7 @@ class FaultRule:
         return rule
 
     def describe(self) -> dict[str, Any]:
-        out = {
-            k: getattr(self, k)
-            for k in (
-                "kind",
-                "endpoint",
-                "name",
-                "probability",
-                "on_calls",
-                "after_calls",
-                "times",
-                "duration_seconds",
-                "status",
-                "retry_after",
-                "remaining",
-                "seconds",
-                "distribution",
-                "mode",
-                "variant",
-                "count",
-                "body",
-                "matched",
-                "fired",
-            )
-        }
+        out = {k: getattr(self, k) for k in (*_RULE_KEYS, "matched", "fired")}
         out["on_calls"] = list(self.on_calls) if self.on_calls is not None else None
         return out
 

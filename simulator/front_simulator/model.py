@@ -29,6 +29,23 @@ class Teammate:
 
 
 @dataclass(slots=True)
+class Team:
+    id: str
+    name: str
+    member_ids: list[str]  # teammates; a team's inboxes are those it owns (``Inbox.owner``)
+
+
+@dataclass(slots=True)
+class TicketStatus:
+    id: str
+    name: str
+    category: str  # open | waiting | resolved
+    description: str | None
+    created_at: float
+    updated_at: float
+
+
+@dataclass(slots=True)
 class Inbox:
     id: str
     name: str
@@ -68,7 +85,7 @@ class CustomField:
     description: str
     type: str
     values: list[dict[str, str]] | None
-    scope: str  # "contact" | "conversation"
+    scope: str  # contact | conversation | account | link | inbox | teammate
 
 
 @dataclass(slots=True)
@@ -102,6 +119,31 @@ class Contact:
     updated_at: float
     deleted: bool = False
     merged_into: str | None = None
+
+
+@dataclass(slots=True)
+class Account:
+    id: str
+    name: str
+    description: str | None
+    domains: list[str]
+    external_id: str | None
+    logo: str | None  # ``logo-<ms>`` under the account's URL, or no logo
+    custom_fields: dict[str, Any]
+    created_at: float
+    updated_at: float
+    deleted: bool = False
+
+
+@dataclass(slots=True)
+class Link:
+    id: str
+    seq: int  # creation order: Front's ``sort_by=id``
+    name: str
+    type: str
+    external_url: str
+    custom_fields: dict[str, Any] = field(default_factory=dict)
+    deleted: bool = False
 
 
 @dataclass(slots=True)
@@ -142,18 +184,18 @@ class Conversation:
     contact_id: str | None
     recipient_role: str
     assignee_id: str | None
-    archived: bool
-    trashed: bool
-    tag_ids: list[str]
-    custom_fields: dict[str, Any]
     is_private: bool
     created_at: float
     updated_at: float
-    bumped_at: float
-    waiting_since: float | None
-    message_ids: list[str]
-    comment_ids: list[str]
-    links: list[dict[str, Any]] = field(default_factory=list)
+    bumped_at: float  # the /conversations order: new messages, reopen and restore bump
+    archived: bool = False
+    trashed: bool = False
+    waiting_since: float | None = None
+    tag_ids: list[str] = field(default_factory=list)
+    custom_fields: dict[str, Any] = field(default_factory=dict)
+    message_ids: list[str] = field(default_factory=list)
+    comment_ids: list[str] = field(default_factory=list)
+    link_ids: list[str] = field(default_factory=list)
     reminders: list[dict[str, Any]] = field(default_factory=list)
     description: str | None = None
     due_at: float | None = None

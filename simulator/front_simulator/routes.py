@@ -1,41 +1,15 @@
-"""Endpoint templates of the simulated API, for statistics, fault matching and per-resource burst limits."""
+"""Endpoint templates of the simulated API (from the resource table), for statistics, fault matching and
+per-resource burst limits."""
 
 from __future__ import annotations
 
 import re
 
+from front_simulator.resources import SEARCH_TEMPLATE, TEMPLATES
+
+__all__ = ["SEARCH_TEMPLATE", "TEMPLATES", "endpoint_template", "resource_of"]
+
 _SEG = r"[^/]+"
-TEMPLATES = (
-    "/me",
-    "/contacts",
-    "/contacts/custom_fields",
-    "/contacts/{id}",
-    "/contact_lists",
-    "/tags",
-    "/tags/{id}",
-    "/tags/{id}/children",
-    "/inboxes",
-    "/inboxes/{id}",
-    "/teammates",
-    "/teammates/{id}",
-    "/channels",
-    "/channels/{id}",
-    "/custom_fields",
-    "/conversations",
-    "/conversations/custom_fields",
-    "/conversations/search/{query}",
-    "/conversations/{id}",
-    "/conversations/{id}/messages",
-    "/conversations/{id}/comments",
-    "/conversations/{id}/events",
-    "/conversations/{id}/inboxes",
-    "/conversations/{id}/followers",
-    "/messages/{id}",
-    "/comments/{id}",
-    "/events",
-    "/events/{id}",
-    "/company/statuses",
-)
 _PATTERNS = tuple(
     (
         re.compile(
@@ -45,7 +19,6 @@ _PATTERNS = tuple(
     )
     for t in TEMPLATES
 )
-SEARCH_TEMPLATE = "/conversations/search/{query}"
 
 
 def endpoint_template(path: str) -> str:

@@ -228,6 +228,9 @@ TAG_NAMES = (
     "日本語",
 )
 HIGHLIGHTS = ("grey", "pink", "red", "orange", "yellow", "green", "light-blue", "blue", "purple", "🔥", "⭐")
+TEAM_NAMES = ("Support", "Sales", "Customer Success", "Billing 💳", "Operations", "Équipe Paris")
+ACCOUNT_SUFFIXES = ("Inc.", "LLC", "GmbH", "S.A.", "Ltd", "株式会社", "& Co.")
+LINK_TYPES = ("app_2f76b9ac738de158", "jira", "asana", "github", "web")
 INBOX_NAMES = ("Support", "Sales", "Billing", "Partners", "Press", "Jobs", "Escalations", "Returns", "VIP")
 CONTACT_LIST_NAMES = (
     "Party Planning Committee",
