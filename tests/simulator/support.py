@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 import requests
@@ -56,26 +55,18 @@ class Api:
 
 
 class FakeTime:
-    """A wall clock that moves only when a test advances it or something sleeps on it.
+    """A wall clock that moves only when a test advances it.
 
     Pass it as ``SimulatorServer(clock=...)``: it is the time source of the rate limiter and of mutation
-    timestamps, so windows, ``retry-after`` and ``x-ratelimit-reset`` become exact.
+    timestamps, so windows, ``retry-after`` and ``x-ratelimit-reset`` become exact. (The hook's tests have
+    their own, monotonic one: tests/unit/conftest.py.)
     """
 
     def __init__(self, start: float = 1_800_000_000.25) -> None:
         self.now = start
-        self.sleeps: list[float] = []
-        self._lock = threading.Lock()
 
     def __call__(self) -> float:
-        with self._lock:
-            return self.now
+        return self.now
 
     def advance(self, seconds: float) -> None:
-        with self._lock:
-            self.now += seconds
-
-    def sleep(self, seconds: float) -> None:
-        with self._lock:
-            self.sleeps.append(seconds)
-            self.now += seconds
+        self.now += seconds
