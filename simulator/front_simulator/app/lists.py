@@ -81,25 +81,34 @@ def check_enabled(state: SimulatorState, resource: Resource) -> None:
 
 def list_body(state: SimulatorState, request: Request, resource: Resource, path: str, query: Query) -> bytes:
     """The envelope of one list request on ``path`` (the row's path or an alias), under the state's lock."""
-    listing = resource.listing
     if resource.parent:
-        query.parent = resolve(state, request, BY_NAME[resource.parent], request.path_params["id"],
-                               resource.child_suffix())
+        query.parent = resolve(
+            state, request, BY_NAME[resource.parent], request.path_params["id"], resource.child_suffix()
+        )
         path = path.replace("{id}", query.parent.id)
-    if listing.validate is not None:
-        listing.validate(state, query)
-    if not listing.paginated:
-        records = list(resource.listed(state, query) if resource.listed else resource.records(state))
-        if query.sort_by:
-            records.sort(key=attrgetter(query.sort_by), reverse=query.descending)
-        parts = [state.encode(resource, r) for r in records]
-        if listing.data_faults:
-            parts = apply_record_faults(request, state, parts)
-        return envelope(state, path, parts, paginated=False)
-    key = ":".join([resource.name, getattr(query.parent, "id", ""), str(query.sort_by), str(query.descending),
-                    *(f"{k}={v}" for k, v in sorted(query.filters.items()))])
+    if resource.listing.validate is not None:
+        resource.listing.validate(state, query)
+    if resource.listing.paginated:
+        return page_body(state, request, resource, path, query)
+    records = list(resource.listed(state, query) if resource.listed else resource.records(state))
+    if query.sort_by:
+        records.sort(key=attrgetter(query.sort_by), reverse=query.descending)
+    parts = [state.encode(resource, r) for r in records]
+    if resource.listing.data_faults:
+        parts = apply_record_faults(request, state, parts)
+    return envelope(state, path, parts, paginated=False)
+
+
+def page_body(state: SimulatorState, request: Request, resource: Resource, path: str, query: Query) -> bytes:
+    """One page and its ``_pagination.next`` (same filters, ``limit``, a token for this listing only)."""
+    listing = resource.listing
+    parent_id = query.parent.id if query.parent is not None else None
+    key = ":".join(
+        [resource.name, parent_id or "", str(query.sort_by), str(query.descending)]
+        + [f"{name}={value}" for name, value in sorted(query.filters.items())]
+    )
     if listing.while_paging:
-        mutate_while_paging(request, state, listing.while_paging, [query.parent.id] if query.parent else None)
+        mutate_while_paging(request, state, listing.while_paging, [parent_id] if parent_id else None)
     query.after = page_cursor(state, request, key)
     query.rewind = rewind_for(request) if listing.data_faults else 0
     window = resource.page(state, query)

@@ -33,6 +33,10 @@ def deleted_ids(collection: str) -> Callable[[Any], list[str]]:
     return lambda state: [r.id for r in getattr(state.data, collection).values() if is_deleted(r)]
 
 
+def _in_bounds(attr: str, low: float, high: float) -> Callable[[Any], bool]:
+    return lambda record: low < getattr(record, attr) < high
+
+
 def sorted_page(
     state: Any,
     name: str,
@@ -58,10 +62,7 @@ def sorted_page(
     elif low is not None or high is not None:
         lo = low if low is not None else float("-inf")
         hi = high if high is not None else float("inf")
-
-        def accept(record: Any) -> bool:
-            return lo < getattr(record, bound) < hi
-
+        accept = _in_bounds(bound, lo, hi)
     return take_window(
         index,
         descending=query.descending,
