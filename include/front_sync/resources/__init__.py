@@ -28,7 +28,6 @@ from front_sync.resources.model import (
     CONTACTS_PRIORITY,
     CONVERSATION_FEED,
     CONVERSATIONS_PRIORITY,
-    NOT_SYNCED,
     PER_CONVERSATION,
     ChildTable,
     Resource,
@@ -97,14 +96,13 @@ CHANNELS = Resource(
 )
 
 
-def _custom_fields(scope: str, endpoint: str, flow: str | None = "listed") -> Resource:
+def _custom_fields(scope: str, endpoint: str) -> Resource:
     """Custom field definitions of one scope; every scope's endpoint feeds front.custom_fields."""
     return Resource(
         name=f"{scope}_custom_fields",
         path=f"/{endpoint}/custom_fields",
         fields=(key(), derived("scope", "text", lambda record: scope), text("name", required=True), text("description"),
                 text("type"), json("values", list_only=True)),
-        flow=flow,
         table_name="custom_fields",
         partition=MappingProxyType({"scope": scope}),
     )
@@ -112,35 +110,33 @@ def _custom_fields(scope: str, endpoint: str, flow: str | None = "listed") -> Re
 
 CONTACT_CUSTOM_FIELDS = _custom_fields("contact", "contacts")
 CONVERSATION_CUSTOM_FIELDS = _custom_fields("conversation", "conversations")
-INBOX_CUSTOM_FIELDS = _custom_fields("inbox", "inboxes", NOT_SYNCED)
-TEAMMATE_CUSTOM_FIELDS = _custom_fields("teammate", "teammates", NOT_SYNCED)
-ACCOUNT_CUSTOM_FIELDS = _custom_fields("account", "accounts", NOT_SYNCED)
-LINK_CUSTOM_FIELDS = _custom_fields("link", "links", NOT_SYNCED)
+INBOX_CUSTOM_FIELDS = _custom_fields("inbox", "inboxes")
+TEAMMATE_CUSTOM_FIELDS = _custom_fields("teammate", "teammates")
+ACCOUNT_CUSTOM_FIELDS = _custom_fields("account", "accounts")
+LINK_CUSTOM_FIELDS = _custom_fields("link", "links")
 
 ACCOUNTS = Resource(
     name="accounts",
     path="/accounts",
     fields=(key(), text("name"), text("description"), text("logo_url"), json("domains"), text("external_id"),
             json("custom_fields"), stamp("created_at"), stamp("updated_at")),
-    flow=NOT_SYNCED,
-    cursor_column="updated_at",
+    cursor_column="updated_at",  # Front has no updated_after filter for accounts: listed in full
 )
 
 LINKS = Resource(
     name="links",
     path="/links",
     fields=(key(), text("name"), text("type"), text("external_url"), json("custom_fields")),
-    flow=NOT_SYNCED,
 )
 
-TEAMS = Resource(name="teams", path="/teams", fields=(key(), text("name")), flow=NOT_SYNCED)
+TEAMS = Resource(name="teams", path="/teams", fields=(key(), text("name")))
 
 CONVERSATION_STATUSES = Resource(
     name="conversation_statuses",
     path="/company/statuses",
     fields=(key(), text("name"), text("category"), text("description"), stamp("created_at"), stamp("updated_at")),
-    flow=NOT_SYNCED,
     cursor_column="updated_at",
+    optional=True,  # Front answers 404 when the company has no ticketing
 )
 
 CONVERSATIONS = Resource(

@@ -78,6 +78,7 @@ class Resource:
     partition: Mapping[str, str] = field(default_factory=lambda: NO_PARAMS)  # rows this endpoint owns
     parent: str | None = None                    # listed per record of this resource ({parent_id})
     touched_by: frozenset[str] = frozenset()     # event types after which a conversation's rows must be fetched
+    optional: bool = False                       # a 404 on the list means the company lacks the feature: empty
     # Front sends some contacts without an id (only handles): match them by email, else keep them provisional.
     match_missing_ids_by_email: bool = False
 

@@ -24,7 +24,7 @@ from airflow.sdk import BaseOperator, Variable
 from airflow.sdk.exceptions import AirflowFailException
 
 from front_sync.config import CONFIG_VARIABLE, FRONT_CONN_ID, WAREHOUSE_CONN_ID, SyncConfig
-from front_sync.hooks.front import FrontHook
+from front_sync.hooks.front import FrontHook, FrontNotFound
 from front_sync.ops import audit
 from front_sync.resources import CONVERSATIONS, get_resource
 from front_sync.sync import backfill, conversation_changes, conversation_children, watermarks
@@ -233,7 +233,7 @@ class FrontSyncOperator(SyncTask):
         progress = Progress(resource.name, front)
 
         def batches():
-            for batch in page_batches(front.iter_pages(resource.path, params), config.batch_pages, cap=cap):
+            for batch in page_batches(_listed_pages(front, resource, params), config.batch_pages, cap=cap):
                 records = [record for page in batch.pages for record in page]
                 outcome.count_fetched(len(records))
                 seen.update(record_ids(records))
@@ -249,6 +249,21 @@ class FrontSyncOperator(SyncTask):
             outcome.counts["deleted"] += reconciled.deleted
             outcome.counts["restored"] += reconciled.restored
         outcome.metadata["complete_listing"] = complete_listing and not outcome.capped
+
+
+def _listed_pages(front: FrontHook, resource, params: dict[str, Any]):
+    """The resource's pages; an optional resource whose first page is a 404 (a feature the company lacks) has none."""
+    pages = front.iter_pages(resource.path, params)
+    try:
+        first = next(pages, None)
+    except FrontNotFound:
+        if not resource.optional:
+            raise
+        log.info("%s: Front answers 404 (a feature this company does not have): nothing to sync", resource.name)
+        return
+    if first is not None:
+        yield first
+        yield from pages
 
 
 class ConversationChangesOperator(SyncTask):
