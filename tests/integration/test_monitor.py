@@ -271,3 +271,16 @@ def test_new_dead_letters_and_conflicts_alert_once_each(dags, simulator, migrate
     assert recorded >= len(changed)  # the changed contacts, and any other the overlap read again
     assert len(conflicts) == 1 and f"{recorded} new sync conflicts (contacts: {recorded})" in conflicts[0]
     assert "#alert-conflicts" in conflicts[0]
+
+
+def test_every_alert_links_to_a_runbook_section():
+    import re
+
+    from front_sync.ops.alerts import RUNBOOK
+
+    from .truth import ROOT
+
+    text = (ROOT / "docs" / "runbook.md").read_text()
+    anchors = {re.sub(r"[^a-z0-9 -]", "", h.lower()).strip().replace(" ", "-")
+               for h in re.findall(r"^#+ (.+)$", text, flags=re.M)}
+    assert {r.anchor for r in RUNBOOK.values()} <= anchors
