@@ -284,3 +284,29 @@ def test_every_alert_links_to_a_runbook_section():
     anchors = {re.sub(r"[^a-z0-9 -]", "", h.lower()).strip().replace(" ", "-")
                for h in re.findall(r"^#+ (.+)$", text, flags=re.M)}
     assert {r.anchor for r in RUNBOOK.values()} <= anchors
+
+
+@pytest.mark.parametrize("setting, value", [
+    ("retention_dayz", 30), ("retention_days", 0), ("retention_days", "30"), ("failure_rate_percent", 0),
+    ("failure_rate_percent", 101), ("slow_run_factor", 1), ("alert_emails", "oncall@example.test"),
+    ("alert_emails", ["not an address"]), ("runbook_url", ""), ("stale_after_minutes", -5),
+], ids=["unknown", "retention-zero", "retention-text", "rate-zero", "rate-over-100", "factor-one",
+        "emails-not-a-list", "email-without-at", "empty-url", "negative-minutes"])
+def test_alert_settings_are_validated_naming_the_setting(setting, value):
+    from front_sync.config import ConfigError, SyncConfig
+
+    with pytest.raises(ConfigError, match=setting):
+        SyncConfig.from_json(json.dumps({setting: value}))
+
+
+def test_alert_settings_defaults_and_overrides():
+    from front_sync.config import SyncConfig, schedule
+
+    default = SyncConfig.from_json(None)
+    assert (default.stale_after_minutes, default.failure_rate_percent, default.slow_run_factor,
+            default.slow_run_baseline, default.quota_use_percent, default.escalate_after_failures,
+            default.retention_days) == (120, 5.0, 2.0, 20, 80.0, 3, None)
+    assert SyncConfig.from_json('{"retention_days": null}').retention_days is None
+    assert SyncConfig.from_json('{"runbook_url": "https://x.test/runbook.md#"}').runbook_url == \
+        "https://x.test/runbook.md"
+    assert schedule("monitor") == "*/15 * * * *"
