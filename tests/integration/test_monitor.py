@@ -153,8 +153,12 @@ def test_a_healthy_real_sync_sends_nothing(dags, simulator, migrated, alerting):
     from .truth import SIZES, run
 
     simulator.reset(seed=21, sizes={**SIZES, "contacts": 50, "conversations": 10})
+    simulator.set_rate_limit(rpm=10_000, burst_per_second=None)  # Front's quota headers, far from the limit
     assert run(dags["front_sync_incremental"]).state == "success"
     assert run(dags["front_sync_incremental"]).state == "success"
+    quota = query(migrated, "SELECT metadata->'quota_limit' AS quota_limit FROM front.sync_logs"
+                            " WHERE jsonb_typeof(metadata->'quota_remaining_min') = 'number'")
+    assert quota and all(r["quota_limit"] == 10_000 for r in quota)
     monitor_run(dags)
     slack, mails = alerting
     assert slack == [] and mails == []
@@ -255,6 +259,7 @@ def test_new_dead_letters_and_conflicts_alert_once_each(dags, simulator, migrate
     assert "2 new dead letters (conversations: 2)" in dead and "#alert-dead-letters" in dead
     assert "2 new rows in front.dead_letters vs threshold 0" in dead
     sent = len(slack)
+    assert len(mails) == sent and any("2 new dead letters" in m["Subject"] for _, m in mails)
     monitor_run(dags)
     assert len(slack) == sent  # the same rows are not reported again
 
@@ -271,6 +276,7 @@ def test_new_dead_letters_and_conflicts_alert_once_each(dags, simulator, migrate
     assert recorded >= len(changed)  # the changed contacts, and any other the overlap read again
     assert len(conflicts) == 1 and f"{recorded} new sync conflicts (contacts: {recorded})" in conflicts[0]
     assert "#alert-conflicts" in conflicts[0]
+    assert len(mails) == len(slack) and "sync conflicts" in mails[-1][1]["Subject"]
 
 
 def test_every_alert_links_to_a_runbook_section():
