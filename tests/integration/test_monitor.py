@@ -316,3 +316,17 @@ def test_alert_settings_defaults_and_overrides():
     assert SyncConfig.from_json('{"runbook_url": "https://x.test/runbook.md#"}').runbook_url == \
         "https://x.test/runbook.md"
     assert schedule("monitor") == "*/15 * * * *"
+
+
+def test_without_slack_or_smtp_connections_alerts_are_skipped_not_failed(dags, migrated, clean_variables, caplog):
+    import logging
+
+    healthy(migrated, skip=("tags",))
+    log_row(migrated, "tags", ago=timedelta(hours=3))
+    with caplog.at_level(logging.INFO, logger="front_sync.ops.delivery"):
+        monitor_run(dags)
+    skipped = [r.getMessage() for r in caplog.records if "skipped" in r.getMessage()]
+    assert "Slack alert skipped: connection 'slack_alerts' is not configured" in skipped
+    assert "Email alert skipped: connection 'smtp_alerts' is not configured" in skipped
+    state = query(migrated, "SELECT alert_key, notified_at FROM front.alert_state")
+    assert [r["alert_key"] for r in state] == ["stale_resource:tags"] and state[0]["notified_at"]
