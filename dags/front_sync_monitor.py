@@ -7,8 +7,8 @@ Every 15 minutes (`FRONT_SYNC_MONITOR_SCHEDULE`): checks the warehouse's own rec
 run takes over 2x its normal, Front's API quota use passes 80 %, a task failed 3 runs in a row, or new dead
 letters or conflicts appear. An alert is sent once until its condition clears (`front.alert_state`); each says
 what is wrong, since when, the figure against its threshold and the runbook's first step (docs/runbook.md).
-Thresholds: `front_sync.config`. `purge_expired_bodies` applies `retention_days` (off by default), at most once
-a day.
+Thresholds: `front_sync.config`. `purge_expired_bodies` applies `retention_days` (off by default): once a day,
+at most 100,000 messages a run (a bigger purge goes on in the next runs).
 """
 
 from __future__ import annotations
@@ -35,4 +35,4 @@ with DAG(
 ) as dag:
     migrate = MigrateWarehouseOperator(task_id="migrate_warehouse", priority_weight=40)
     migrate >> MonitorOperator(task_id="check_alerts", priority_weight=30)
-    migrate >> RetentionOperator(task_id="purge_expired_bodies", execution_timeout=timedelta(hours=2))
+    migrate >> RetentionOperator(task_id="purge_expired_bodies")

@@ -22,7 +22,12 @@ def _attachments(url):
                       " FROM front.message_attachments")
 
 
-def test_old_bodies_are_purged_and_stay_purged_after_the_next_sync(dags, simulator, warehouse_url, clean_variables):
+def test_old_bodies_are_purged_and_stay_purged_after_the_next_sync(dags, simulator, warehouse_url, clean_variables,
+                                                                    monkeypatch):
+    from front_sync.ops import retention
+
+    monkeypatch.setattr(retention, "CHUNK", 10)
+    monkeypatch.setattr(retention, "MAX_CHUNKS", 2)  # 20 messages a run: a capped purge goes on in the next run
     simulator.reset(seed=31, sizes={**SIZES, "contacts": 20, "conversations": 30, "messages_per_conversation": 3})
     assert run(dags["front_sync_backfill"]).state == "success"
     before = _messages(warehouse_url)
@@ -35,7 +40,9 @@ def test_old_bodies_are_purged_and_stay_purged_after_the_next_sync(dags, simulat
     assert any(a["filename"] for key, a in files.items() if key[0] in old)
 
     clean_variables.set("front_sync.config", json.dumps({"retention_days": days}))
-    assert dags["front_sync_monitor"].test().state == "success"
+    runs = math.ceil((len(old) + 1) / 20)
+    for _ in range(runs):
+        assert dags["front_sync_monitor"].test().state == "success"
 
     after = _messages(warehouse_url)
     for message_id, row in after.items():
@@ -51,12 +58,13 @@ def test_old_bodies_are_purged_and_stay_purged_after_the_next_sync(dags, simulat
             assert [attachment[k] for k in ("filename", "url", "content_type", "size", "cid")] == [None] * 5
         else:
             assert attachment == files[attachment["message_id"], attachment["attachment_id"]]
-    log = query(warehouse_url, "SELECT * FROM front.sync_logs WHERE sync_type = 'retention'")
-    assert len(log) == 1 and log[0]["status"] == "success" and log[0]["resource"] == "messages"
-    assert log[0]["metadata"]["messages_purged"] == len(old)
-    assert log[0]["metadata"]["retention_days"] == days
-    assert log[0]["metadata"]["attachments_purged"] == sum(1 for a in _attachments(warehouse_url)
-                                                           if a["message_id"] in old)
+    log = query(warehouse_url, "SELECT * FROM front.sync_logs WHERE sync_type = 'retention' ORDER BY id")
+    assert len(log) == runs and {(r["status"], r["resource"]) for r in log} == {("success", "messages")}
+    assert [r["metadata"]["capped"] for r in log] == [True] * (runs - 1) + [False]
+    assert sum(r["metadata"]["messages_purged"] for r in log) == len(old)
+    assert {r["metadata"]["retention_days"] for r in log} == {days}
+    assert sum(r["metadata"]["attachments_purged"] for r in log) == sum(1 for a in _attachments(warehouse_url)
+                                                                        if a["message_id"] in old)
 
     # Every message fetched again: the purged ones are unchanged content (same row_hash), so not written back.
     assert run(dags["front_sync_backfill"], restart=True).state == "success"
@@ -71,7 +79,7 @@ def test_old_bodies_are_purged_and_stay_purged_after_the_next_sync(dags, simulat
 
     # The purge scans messages at most once a day: the next monitor run leaves it.
     assert dags["front_sync_monitor"].test().state == "success"
-    assert len(query(warehouse_url, "SELECT 1 FROM front.sync_logs WHERE sync_type = 'retention'")) == 1
+    assert len(query(warehouse_url, "SELECT 1 FROM front.sync_logs WHERE sync_type = 'retention'")) == runs
 
 
 def test_retention_is_off_by_default(dags, simulator, warehouse_url, clean_variables):

@@ -7,7 +7,8 @@ keeps a purged row purged: when Front sends the same message again, the loader f
 and counts it unchanged without writing it (classify.sql rule 3). The purge runs on a warehouse connection
 (front_sync.writer = on), so the local-edit triggers do not stamp local_updated_at and the next sync sees no
 local edit (no conflict). Each chunk is its own transaction; the counts go to a sync_logs row (sync_type
-'retention', resource 'messages', metadata: messages_purged, attachments_purged, retention_days, cutoff).
+'retention', resource 'messages', metadata: messages_purged, attachments_purged, retention_days, cutoff,
+capped: the run stopped at MAX_CHUNKS and the next monitor run goes on).
 """
 
 from __future__ import annotations
@@ -23,7 +24,10 @@ from front_sync.warehouse.sql_files import load_sql
 
 log = logging.getLogger(__name__)
 CHUNK = 5000
-# The purge scans messages by created_at: at most once per this interval, however often the monitor runs.
+# A run purges at most this many chunks, so it never holds up the monitor DAG for long; a capped purge goes on
+# in the next monitor run.
+MAX_CHUNKS = 20
+# The purge scans messages by created_at: at most once per this interval (unless the last one was capped).
 EVERY = timedelta(hours=23)
 
 
@@ -37,12 +41,12 @@ class PurgeResult:
 
 
 def due(conn, now: datetime) -> bool:
-    """Whether the last successful purge is older than EVERY (or there was none)."""
+    """Whether a purge is due: none yet, the last one was capped, or it is older than EVERY."""
     with conn.cursor() as cur:
         cur.execute(load_sql("ops/last_retention"))
-        last = cur.fetchone()[0]
+        last = cur.fetchone()
     conn.rollback()
-    return last is None or now - last >= EVERY
+    return last is None or last[1] or now - last[0] >= EVERY
 
 
 def purge(conn, who: audit.RunIdentity, retention_days: int | None, now: datetime, *,
@@ -58,9 +62,9 @@ def purge(conn, who: audit.RunIdentity, retention_days: int | None, now: datetim
     cutoff_epoch = Decimal(str(round(cutoff.timestamp(), 3)))
     row_id = audit.open_row(conn, who, "messages", "retention", None, cutoff_epoch, None)
     messages = attachments = 0
-    metadata = {"retention_days": retention_days, "cutoff": cutoff.isoformat()}
+    metadata = {"retention_days": retention_days, "cutoff": cutoff.isoformat(), "capped": False}
     try:
-        while True:
+        for chunk in range(MAX_CHUNKS):
             with conn.cursor() as cur:
                 cur.execute(load_sql("ops/purge_messages"), {"cutoff": cutoff_epoch, "limit": CHUNK})
                 ids = [row[0] for row in cur.fetchall()]
@@ -71,6 +75,7 @@ def purge(conn, who: audit.RunIdentity, retention_days: int | None, now: datetim
             messages += len(ids)
             if len(ids) < CHUNK:
                 break
+            metadata["capped"] = chunk == MAX_CHUNKS - 1
     except BaseException as exc:
         audit.close_row(conn, row_id, "failed", Counter(), {}, None, f"{type(exc).__name__}: {exc}",
                         {**metadata, "messages_purged": messages, "attachments_purged": attachments})
