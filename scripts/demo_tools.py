@@ -12,7 +12,7 @@ def reset_watermarks() -> None:
     from airflow.models import Variable
 
     from front_sync.config import watermark_key
-    from front_sync.resources import RESOURCES
+    from front_sync.resources import ALL_RESOURCES as RESOURCES
 
     for resource in RESOURCES:
         Variable.delete(watermark_key(resource.name))
