@@ -36,6 +36,15 @@ def token(api_app):
     return get_auth_manager().generate_jwt(SimpleAuthManagerUser(username="admin", role="ADMIN"))
 
 
+@pytest.fixture(scope="module")
+def viewer_token(api_app):
+    """A JWT for a read-only user."""
+    from airflow.api_fastapi.app import get_auth_manager
+    from airflow.api_fastapi.auth.managers.simple.user import SimpleAuthManagerUser
+
+    return get_auth_manager().generate_jwt(SimpleAuthManagerUser(username="viewer", role="VIEWER"))
+
+
 @pytest.fixture
 def client(api_app):
     from fastapi.testclient import TestClient
@@ -104,6 +113,15 @@ def test_page_and_assets_with_the_ui_session_cookie(client, token):
     assert script.status_code == 200 and script.headers["content-type"].startswith("text/javascript")
     assert client.get("/front-sync/assets/index.html", cookies={"_token": token}).status_code == 404
     assert client.get("/front-sync/assets/..%2Ffront_sync_plugin.py", cookies={"_token": token}).status_code == 404
+
+
+def test_a_viewer_sees_the_page_but_airflow_refuses_its_triggers(client, viewer_token, seeded):
+    """The page's buttons call Airflow's REST API as the user: Airflow's permissions decide, not the page."""
+    headers = {"Authorization": f"Bearer {viewer_token}"}
+    assert client.get("/front-sync/data.json", headers=headers).status_code == 200
+    trigger = client.post("/api/v2/dags/front_sync_messages/dagRuns", headers=headers,
+                          json={"logical_date": None, "conf": {"conversation_ids": ["cnv_1"]}})
+    assert trigger.status_code == 403
 
 
 def test_plugin_registers_the_page_in_the_ui_navigation(client, token):

@@ -187,8 +187,11 @@ def synced(airflow_ui, ui_warehouse, ui_simulator, simulator_server, airflow_db)
     from airflow.models import Variable
     from airflow.utils.session import create_session
 
-    with create_session() as session:
-        session.query(Variable).filter(Variable.key.like("front_sync.%")).delete(synchronize_session=False)
+    def clear_watermarks():
+        with create_session() as session:
+            session.query(Variable).filter(Variable.key.like("front_sync.%")).delete(synchronize_session=False)
+
+    clear_watermarks()
     started = time.monotonic()
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("AIRFLOW_CONN_FRONT_WAREHOUSE", ui_warehouse)
@@ -200,7 +203,8 @@ def synced(airflow_ui, ui_warehouse, ui_simulator, simulator_server, airflow_db)
     airflow_ui.wait_healthy(STARTUP_SECONDS)
     print(f"\nsync {synced_at - started:.0f} s; Airflow healthy {time.monotonic() - airflow_ui.started:.0f} s "
           "after make airflow started")
-    return run
+    yield run
+    clear_watermarks()  # the session's metadata DB: later tests start without this sync's cursors
 
 
 @pytest.fixture(scope="module")
