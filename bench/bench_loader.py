@@ -42,6 +42,7 @@ sys.path.insert(0, str(ROOT / "include"))
 
 from front_sync.resources import CONTACTS, MESSAGES  # noqa: E402
 from front_sync.warehouse import load, migrations  # noqa: E402
+from front_sync.warehouse.prepare import prepare_batch  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "bench_loader.json"
 HOST = "https://acme.api.frontapp.com"
@@ -114,11 +115,9 @@ def peak_rss_mb() -> float:
 
 
 def connect(url: str):
-    import psycopg2
+    import psycopg
 
-    conn = psycopg2.connect(url)
-    conn.autocommit = False
-    return conn
+    return psycopg.connect(url)  # manual commit, like warehouse_connection
 
 
 def backend_cpu_seconds(conn) -> float:
@@ -149,7 +148,7 @@ def run_contacts(url: str, n: int, batch_size: int, repeat: int) -> dict[str, An
 
     started = time.perf_counter()
     for batch in batches:
-        load.prepare_batch(CONTACTS, batch, "bench")
+        prepare_batch(CONTACTS, batch, "bench")
     transform_seconds = time.perf_counter() - started
 
     def timed(name: str, records: list[dict[str, Any]], pipelined: bool, table_empty: bool) -> dict[str, Any]:

@@ -160,7 +160,7 @@ def contact_list(gid: str) -> dict[str, Any]:
             "id": gid, "name": "VIP", "is_private": True}
 
 
-def fetch(conn, query: str, params: Any = ()) -> list[tuple]:
+def fetch(conn, query: Any, params: Any = None) -> list[tuple]:
     """Run a query and return its rows, leaving no transaction open."""
     with conn.cursor() as cur:
         cur.execute(query, params)

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from psycopg2 import sql
+from psycopg import sql
 
 from front_sync import resources
 from front_sync.resources import CONTACTS, CONVERSATIONS, MESSAGES

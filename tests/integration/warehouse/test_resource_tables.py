@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from psycopg2 import sql
+from psycopg import sql
 
 from front_sync import resources
 from front_sync.warehouse.load import load_batch
