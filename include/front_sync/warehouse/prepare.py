@@ -10,8 +10,10 @@ that cannot be keyed are returned as dead letters; NUL characters, which Postgre
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any
 
 from front_sync.resources import Resource, transform
@@ -53,25 +55,19 @@ def _without_nul(row: tuple) -> tuple:
     return row
 
 
-def _unique(rows: list[tuple], key_positions: tuple[int, ...]) -> list[tuple]:
-    """A record's child rows with repeats of a key dropped (first wins), so they COPY without conflicts."""
+def _child_rows(parent_id: str, rows: list[tuple], key_of: Callable[[tuple], Any]) -> list[tuple]:
+    """One record's rows in one child table, parent id first, NUL-free, each key once (first wins)."""
     if len(rows) < 2:
-        return rows
-    seen: set[tuple] = set()
+        return [(parent_id, *_without_nul(rows[0]))] if rows else []
+    seen = set()
     unique = []
     for row in rows:
-        key = tuple(row[i] for i in key_positions)
+        row = _without_nul(row)
+        key = key_of(row)
         if key not in seen:
             seen.add(key)
-            unique.append(row)
+            unique.append((parent_id, *row))
     return unique
-
-
-def _child_rows(parent_id: str, rows: list[tuple], key_positions: tuple[int, ...]) -> list[tuple]:
-    """One record's rows in one child table, parent id first, NUL-free, each key once."""
-    if not rows:
-        return []
-    return [(parent_id, *row) for row in _unique([_without_nul(row) for row in rows], key_positions)]
 
 
 def _supersedes(new: Prepared, old: Prepared) -> bool:
@@ -104,7 +100,7 @@ def prepare(resource: Resource, records: list[Any], run_id: str,
     """
     cursor_index = resource.columns.index(resource.cursor_column) if resource.cursor_column else None
     row_of, raw_and_hash = resource.row, transform.raw_and_hash  # locals: a hot loop
-    children_of = [(child.rows, child.key_positions) for child in resource.children]
+    children_of = [(child.rows, itemgetter(*child.key_positions)) for child in resource.children]
     child_rows_of = [child.rows for child in resource.children]
     prepared: dict[str, Prepared] = {}
     dead: list[tuple[Any, str]] = []

@@ -16,7 +16,7 @@ import pytest
 from psycopg import sql
 
 from front_sync import resources
-from front_sync.resources import CONTACTS, CONVERSATIONS, MESSAGES
+from front_sync.resources import CONTACTS, CONVERSATIONS, MESSAGES, TAGS
 from front_sync.warehouse.load import OUTCOMES, load_batch, write_batch
 from front_sync.warehouse.prepare import prepare_batch
 
@@ -121,6 +121,13 @@ CATALOGUE = [
      Loaded("SELECT name, raw->>'name' FROM front.contacts WHERE id = 'crd_bad'", [(RTL_EMOJI, RTL_EMOJI)])),
     ("copy-control-characters", MESSAGES, lambda: r.message("msg_bad", body="a\tb\nc\\N\r\\d"),
      Loaded("SELECT body FROM front.messages WHERE id = 'msg_bad'", [("a\tb\nc\\N\r\\d",)])),
+    ("nul-in-a-link", TAGS,
+     lambda: with_(r.tag("tag_bad"), _links={"related": {"parent_tag": f"{r.HOST}/tags/tag_\x00p"}}),
+     Loaded("SELECT parent_tag_id FROM front.tags WHERE id = 'tag_bad'", [("tag_p",)])),
+    ("repeated-child-keys-once-nul-removed", CONTACTS,
+     lambda: r.contact("crd_bad", handles=(("email", "a@x.io"), ("email", "a\x00@x.io"), ("phone", "+1"))),
+     Loaded("SELECT source, handle FROM front.contact_handles WHERE contact_id = 'crd_bad' ORDER BY 1",
+            [("email", "a@x.io"), ("phone", "+1")])),
     ("lone-surrogate", CONTACTS, lambda: r.contact("crd_bad", name="broken \ud800 text"), Dead("lone surrogate")),
     ("boolean-as-string", MESSAGES, lambda: with_(r.message("msg_bad"), is_inbound="yes"),
      untyped("messages", "msg_bad", "is_inbound", "is_inbound", "yes", [("is_inbound", "not a boolean: str")])),
