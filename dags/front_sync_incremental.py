@@ -3,8 +3,8 @@
 
 Brings the warehouse up to date with what changed in Front (default hourly; `FRONT_SYNC_INCREMENTAL_SCHEDULE`).
 
-- small resources (teammates, inboxes, channels, contact lists, tags, custom fields): listed in full, deletions
-  reconciled; contacts: `q[updated_after]` from their watermark minus the overlap;
+- small resources (teammates, teams, inboxes, channels, contact lists, tags, statuses, accounts, links, custom
+  fields): listed in full, deletions reconciled; contacts: `q[updated_after]` from their watermark minus the overlap;
 - conversations: from the Events API (or the listing strategy, `front_sync.config`), then their messages and
   comments, fetched for the conversations whose events can change them.
 

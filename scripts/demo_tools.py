@@ -53,11 +53,11 @@ def mutate(url: str, contacts: int, conversations: int, deleted_contacts: int) -
 
 def report(runs: int) -> None:
     """Print the last `runs` DAG runs' sync_logs rows as a table."""
-    import psycopg2
+    import psycopg
 
     from front_sync.warehouse.sql_files import load_sql
 
-    with psycopg2.connect(os.environ["AIRFLOW_CONN_FRONT_WAREHOUSE"]) as conn, conn.cursor() as cur:
+    with psycopg.connect(os.environ["AIRFLOW_CONN_FRONT_WAREHOUSE"]) as conn, conn.cursor() as cur:
         cur.execute(load_sql("report_recent_runs"), {"runs": runs})
         rows = cur.fetchall()
     header = ("run", "resource", "type", "status", "fetched", "created", "updated", "unchanged", "deleted",

@@ -17,8 +17,7 @@ from front_sync.resources import (
     TEAMMATES,
     transform,
 )
-from front_sync.warehouse.copy_format import copy_line, copy_value
-from front_sync.warehouse.load import prepare
+from front_sync.warehouse.prepare import prepare
 
 
 @pytest.mark.parametrize(
@@ -71,9 +70,9 @@ def test_records_without_a_usable_id_are_dead_lettered_and_others_kept(record):
 
 
 def untyped_column(resource, item) -> list[dict[str, str]] | None:
-    """The untyped_fields value of a prepared item's COPY line (the column after the typed ones)."""
-    value = item.line.split(b"\t")[len(resource.columns)]
-    return None if value == b"\\N" else json.loads(value)
+    """The untyped_fields value of a prepared item's row (the column after the typed ones)."""
+    value = item.row[len(resource.columns)]
+    return None if value is None else json.loads(value)
 
 
 @pytest.mark.parametrize(
@@ -163,18 +162,16 @@ def test_repeated_id_in_a_batch_keeps_the_newest():
     old = {"id": "crd_1", "name": "old", "updated_at": 2}
     new = {"id": "crd_1", "name": "new", "updated_at": 3}
     prepared, dead, counts = prepare(CONTACTS, [new, old], "run")
-    assert prepared["crd_1"].line.split(b"\t")[1] == b"new"
+    assert prepared["crd_1"].row[1] == "new"
     assert counts == {"stale": 1} and not dead
 
 
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [(None, "\\N"), (True, "t"), (False, "f"), ("a\tb\nc\\d\r", "a\\tb\\nc\\\\d\\r"), ("x\x00", "x"),
-     (Decimal("1.500"), "1.500")],
-    ids=["null", "true", "false", "escapes", "nul", "decimal"],
-)
-def test_copy_text_format(value, expected):
-    assert copy_value(value) == expected
+def test_prepared_rows_hold_no_nul_even_where_a_reader_keeps_it():
+    record = {"id": "tag_1", "name": "a\x00b", "_links": {"related": {"parent_tag": "https://x.io/tags/tag_\x00p"}}}
+    prepared, dead, _ = prepare(TAGS, [record], "run")
+    row = prepared["tag_1"].row
+    assert not dead and row[TAGS.columns.index("name")] == "ab"
+    assert row[TAGS.columns.index("parent_tag_id")] == "tag_p" and b"\\u0000" not in row[-1]
 
 
 @pytest.mark.parametrize(
@@ -250,7 +247,7 @@ def test_an_id_from_front_beats_an_id_matched_by_email_in_the_same_batch():
     real = {"id": "crd_1", "name": "real", "updated_at": 1}
     matched = {"name": "matched", "updated_at": 9, "handles": [{"source": "email", "handle": "a@x.io"}]}
     prepared, dead, counts = prepare(CONTACTS, [real, matched], "run", {1: "crd_1"})
-    assert prepared["crd_1"].line.split(b"\t")[1] == b"real" and counts == {"unchanged": 1} and not dead
+    assert prepared["crd_1"].row[1] == "real" and counts == {"unchanged": 1} and not dead
 
 
 def test_dead_letter_payload_survives_what_jsonb_cannot_hold():
@@ -273,15 +270,3 @@ def test_accounting_splits_fetched_into_outcomes_and_rolled_back():
 
     row = accounting(Counter(fetched=10, created=3, dead_lettered=1, stale=2))
     assert row["fetched"] == 6 and row["fetched_not_loaded"] == 4 and row["deleted"] == 0
-
-
-@pytest.mark.parametrize(
-    "values",
-    [("a", None, True, False, Decimal("1.500"), 7), ("\\N", None), ("x\ty", "z"), ("a\\b", None, "c\nd"),
-     ("nul\x00", "\r"), ("plain", "text", "only"), (None, None)],
-    ids=["mixed", "literal-backslash-n", "tab", "backslash-and-newline", "nul-and-cr", "plain", "nulls"],
-)
-def test_copy_line_fast_path_matches_value_by_value_escaping(values):
-    expected = ("\t".join(copy_value(v) for v in values) + "\n").encode()
-    assert copy_line(values) == expected
-    assert copy_line(values, b'{"a":"b\\\\c"}') == expected[:-1] + b'\t{"a":"b\\\\\\\\c"}\n'

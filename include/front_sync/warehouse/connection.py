@@ -1,38 +1,33 @@
-"""The warehouse connection: PostgresHook, pinned to psycopg2 (the loader uses psycopg2's COPY and sql APIs).
+"""The warehouse connection: the postgres provider's PostgresHook connection as it comes (psycopg 3 on Airflow 3.3).
 
-Every connection made here is marked as the sync's own session (front_sync.writer = on): the local-edit
-triggers (migration 022) stamp local_updated_at on rows changed by any other session, never by the sync.
+The sync's writes are marked as its own (front_sync.writer = on), so the local-edit triggers (migration 022)
+stamp local_updated_at only on rows changed by other sessions: the session is marked once when it opens, and
+every writing transaction of the loader and of reconcile marks itself again (sql/load/sync_writer.sql).
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-import psycopg2
+import psycopg
 from airflow.providers.postgres.hooks.postgres import PostgresHook
 
 from front_sync.config import WAREHOUSE_CONN_ID
-
-# A startup option, not a SET: no rollback, RESET ALL or connection reset can take it away mid-run.
-SYNC_WRITER_OPTION = "-c front_sync.writer=on"
+from front_sync.warehouse.sql_files import load_sql
 
 
-class WarehouseHook(PostgresHook):
-    """PostgresHook whose connections are always psycopg2, whatever driver the provider would pick.
-
-    With SQLAlchemy 2 and psycopg 3 installed, PostgresHook switches to psycopg 3; everything else about the
-    connection (extras, IAM tokens, options) still comes from the provider; the session is marked as the sync's.
-    """
-
-    default_conn_name = WAREHOUSE_CONN_ID
-
-    def _create_connection(self, conn_args: dict[str, Any]):
-        options = f"{conn_args.get('options') or ''} {SYNC_WRITER_OPTION}".strip()
-        return psycopg2.connect(**{**conn_args, "options": options})
-
-
-def warehouse_connection(conn_id: str = WAREHOUSE_CONN_ID):
-    """A new psycopg2 connection to the warehouse, in manual-commit mode, marked as the sync's own session."""
-    conn = WarehouseHook(postgres_conn_id=conn_id).get_conn()
-    conn.autocommit = False
+def warehouse_connection(conn_id: str = WAREHOUSE_CONN_ID) -> psycopg.Connection:
+    """A new psycopg 3 connection to the warehouse, in manual-commit mode, marked as the sync's own session."""
+    conn = PostgresHook(postgres_conn_id=conn_id).get_conn()
+    if not isinstance(conn, psycopg.Connection):
+        conn.close()
+        raise RuntimeError(f"PostgresHook returned a {type(conn).__module__} connection; the warehouse code needs "
+                           "psycopg 3 (the provider picks it when psycopg and SQLAlchemy 2 are installed)")
+    try:
+        conn.autocommit = False
+        with conn.cursor() as cur:
+            cur.execute(load_sql("load/sync_session"))
+        conn.commit()
+    except BaseException:
+        conn.close()
+        raise
     return conn
+

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from psycopg2 import sql
+from psycopg import sql
 
 from front_sync.resources import transform
 from front_sync.warehouse.sql_files import load_sql
@@ -77,6 +77,6 @@ def merge_into_real(cur, keys: sql.Identifier) -> int:
     if not any_provisional(cur):
         return 0
     cur.execute(load_sql("contacts/merge_provisional", keys=keys))
-    merged = cur.rowcount
+    merged = cur.rowcount  # of the first statement, which lists the merges
     cur.execute(load_sql("load/stage_drop", tables=sql.Identifier("_provisional_merges")))
     return max(merged, 0)

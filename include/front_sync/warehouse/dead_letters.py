@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from psycopg2.extras import execute_values
-
 from front_sync.resources import transform
 from front_sync.warehouse.sql_files import load_sql
 
@@ -43,12 +41,11 @@ def record_id(record: Any) -> str | None:
 
 
 def write(cur, resource: str, dead: list[tuple[Any, str]], run_id: str) -> None:
-    """Insert the dead letters of a batch in the batch's transaction (one statement)."""
+    """Insert the dead letters of a batch in the batch's transaction (executemany: one statement, rows pipelined)."""
     if not dead:
         return
     rows = []
     for record, error in dead:
         as_json, as_text = payload(record)
         rows.append((resource, record_id(record), as_json, as_text, error[:MAX_ERROR_LENGTH], run_id))
-    execute_values(cur, load_sql("load/dead_letter_insert").as_string(cur), rows,
-                   template="(%s, %s, %s::jsonb, %s, %s, %s)")
+    cur.executemany(load_sql("load/dead_letter_insert"), rows)

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from importlib import resources
 
-from psycopg2 import sql
+from psycopg import sql
 
 from front_sync.config import WAREHOUSE_SCHEMA
 
@@ -49,7 +49,7 @@ def available_migrations() -> list[Migration]:
 
 
 def migrate(conn) -> list[str]:
-    """Bring the warehouse schema up to date on a psycopg2 connection; returns the names applied now.
+    """Bring the warehouse schema up to date on a psycopg connection; returns the names applied now.
 
     A session advisory lock serialises concurrent runners, so each migration is applied exactly once; each file
     runs in its own transaction with its schema_migrations row. An applied file that changed since is an error.

@@ -2,7 +2,8 @@
 
 Front has no tombstones for contacts, tags, teammates, inboxes, channels or custom fields (NOTES section 9), so
 the only way to see a deletion is to list every id and anti-join. Only a listing that ran to the end may be
-used: a partial one would soft-delete everything it did not reach.
+used: a partial one would soft-delete everything it did not reach. Each transaction marks its writes as the
+sync's own (load/sync_writer.sql), so the local-edit triggers never take a soft delete for a local edit.
 """
 
 from __future__ import annotations
@@ -11,11 +12,11 @@ import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from psycopg2 import sql
+from psycopg import sql
 
 from front_sync.resources import Resource
 from front_sync.warehouse.contacts_provisional import PROVISIONAL_PREFIX
-from front_sync.warehouse.copy_format import copy_rows
+from front_sync.warehouse.copy_binary import TEXT, copy_rows
 from front_sync.warehouse.sql_files import load_sql
 
 log = logging.getLogger(__name__)
@@ -38,7 +39,7 @@ class ReconcileResult:
 def _stage_ids(cur, ids: Iterable[str]) -> None:
     """COPY the ids into a temporary table (streamed: a million ids never sit in one buffer)."""
     cur.execute(load_sql("reconcile/ids_create", ids=_IDS))
-    copy_rows(cur, _IDS, ("id",), ((i,) for i in ids))
+    copy_rows(cur, _IDS, ("id",), (TEXT,), ((i,) for i in ids))
     cur.execute(load_sql("load/stage_analyze", stage=_IDS))
 
 
@@ -59,7 +60,7 @@ def reconcile_deletions(conn, resource: Resource, seen_ids: Iterable[str], run_i
     """Apply a completed full listing: soft-delete unseen rows, restore seen soft-deleted ones; one commit.
 
     Args:
-        conn: psycopg2 connection to the warehouse.
+        conn: psycopg connection to the warehouse.
         resource: the resource listed (its partition, e.g. a custom field scope, limits the rows considered).
         seen_ids: every id the completed listing returned (any iterable, streamed).
         run_id: Airflow run id, written to sync_run_id of the rows changed.
@@ -72,6 +73,7 @@ def reconcile_deletions(conn, resource: Resource, seen_ids: Iterable[str], run_i
     params["run_id"] = run_id
     try:
         with conn.cursor() as cur:
+            cur.execute(load_sql("load/sync_writer"))
             _stage_ids(cur, seen_ids)
             cur.execute(load_sql("reconcile/count_unseen", table=table, ids=_IDS, scope=scope), params)
             unseen, live = cur.fetchone()
@@ -97,6 +99,7 @@ def soft_delete(conn, resource: Resource, ids: Iterable[str], run_id: str) -> in
     table = sql.Identifier(*resource.table)
     try:
         with conn.cursor() as cur:
+            cur.execute(load_sql("load/sync_writer"))
             _stage_ids(cur, ids)
             cur.execute(load_sql("reconcile/mark_listed_deleted", table=table, ids=_IDS), {"run_id": run_id})
             deleted = cur.rowcount
@@ -111,6 +114,7 @@ def soft_delete(conn, resource: Resource, ids: Iterable[str], run_id: str) -> in
 def soft_delete_children_gone(cur, resource: Resource, conversation_id: str, kept_ids: Iterable[str],
                               run_id: str) -> int:
     """Soft-delete a conversation's rows of `resource` that a complete fetch no longer returned; caller commits."""
+    cur.execute(load_sql("load/sync_writer"))
     cur.execute(load_sql("reconcile/children_gone", table=sql.Identifier(*resource.table)),
                 {"conversation_id": conversation_id, "kept": sorted(set(kept_ids)), "run_id": run_id})
     return cur.rowcount

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 from importlib import resources
 
-from psycopg2 import sql
+from psycopg import sql
 
 
 @cache
@@ -14,7 +14,7 @@ def _read(name: str) -> str:
 
 
 def load_sql(name: str, **identifiers: sql.Composable) -> sql.Composed:
-    """The SQL of sql/<name>.sql with {placeholders} filled by psycopg2.sql objects (identifiers only)."""
+    """The SQL of sql/<name>.sql as a psycopg Composed, its {placeholders} filled by psycopg.sql objects."""
     return sql.SQL(_read(name)).format(**identifiers)
 
 

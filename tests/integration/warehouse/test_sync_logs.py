@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from decimal import Decimal
 
-import psycopg2.errors
+import psycopg
 import pytest
 
 from front_sync.ops import audit
@@ -64,7 +64,7 @@ def test_a_failed_run_accounts_for_the_batch_that_rolled_back(migrated):
 def test_a_success_that_lost_records_is_refused_by_the_table(migrated):
     row_id, counts = run_sync(migrated, [[r.contact("crd_1")]])
     counts["fetched"] += 1
-    with pytest.raises(psycopg2.errors.CheckViolation, match="sync_logs_success_loaded_everything"):
+    with pytest.raises(psycopg.errors.CheckViolation, match="sync_logs_success_loaded_everything"):
         audit.close_row(migrated, row_id, "success", counts, {}, None, None, {})
     migrated.rollback()
 
@@ -75,7 +75,7 @@ def test_more_outcomes_than_records_fetched_is_a_bug(migrated):
 
 
 def test_the_table_enforces_the_identity_on_every_row(migrated):
-    with migrated.cursor() as cur, pytest.raises(psycopg2.errors.CheckViolation):
+    with migrated.cursor() as cur, pytest.raises(psycopg.errors.CheckViolation):
         cur.execute("INSERT INTO front.sync_logs (run_id, dag_id, task_id, resource, sync_type, fetched, created) "
                     "VALUES ('r', 'd', 't', 'contacts', 'full', 5, 4)")
     migrated.rollback()
