@@ -51,7 +51,7 @@ def stale_after() -> tuple[int, str | None]:
 
 def read_snapshot() -> dict[str, Any]:
     """The page's figures from the front_warehouse connection; a warehouse that cannot be read is a 503."""
-    import psycopg2
+    import psycopg
     from airflow.exceptions import AirflowNotFoundException
 
     from front_sync.warehouse.connection import warehouse_connection
@@ -61,7 +61,7 @@ def read_snapshot() -> dict[str, Any]:
         conn = warehouse_connection()
     except AirflowNotFoundException:
         raise HTTPException(503, f"The {WAREHOUSE_CONN_ID} connection is not defined") from None
-    except psycopg2.Error as exc:
+    except psycopg.Error as exc:
         # The driver's message can name hosts and users: the log gets it, the page only the class.
         log.warning("Front sync dashboard: cannot connect to the warehouse: %s", exc)
         raise HTTPException(503, f"Cannot connect to the warehouse ({type(exc).__name__}); "

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from email import message_from_bytes
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import psycopg2
+import psycopg
 import pytest
 
 from .truth import query
@@ -93,7 +93,7 @@ def alerting(slack_sink, smtp_sink, clean_variables):
 def migrated(warehouse_url):
     from front_sync.warehouse import migrations
 
-    conn = psycopg2.connect(warehouse_url)
+    conn = psycopg.connect(warehouse_url)
     try:
         migrations.migrate(conn)
     finally:
@@ -110,7 +110,7 @@ def log_row(url, resource, *, ago, seconds=1.0, status="success", sync_type="inc
     """A finished (or, with seconds=None, running) sync_logs row that started `ago` before now."""
     started = now() - ago
     completed = None if seconds is None else started + timedelta(seconds=seconds)
-    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+    with psycopg.connect(url) as conn, conn.cursor() as cur:
         cur.execute(
             "INSERT INTO front.sync_logs (run_id, dag_id, task_id, resource, sync_type, status, started_at,"
             " completed_at, metadata, error_message) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
@@ -267,7 +267,7 @@ def test_new_dead_letters_and_conflicts_alert_once_each(dags, simulator, migrate
     from .truth import wait_past
 
     wait_past(simulator)
-    with psycopg2.connect(migrated) as conn, conn.cursor() as cur:  # edited here after Front changed them
+    with psycopg.connect(migrated) as conn, conn.cursor() as cur:  # edited here after Front changed them
         cur.execute("UPDATE front.contacts SET name = 'edited here'")
     assert run(dags["front_sync_incremental"]).state == "success"
     monitor_run(dags)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-import psycopg2
+import psycopg
 
 from .truth import SIZES, query, run
 
@@ -13,7 +13,7 @@ ALL = {"resource": None, "error_contains": None}  # explicit: dag.test() keeps t
 
 
 def _dead_letter(url, resource, record, error):
-    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+    with psycopg.connect(url) as conn, conn.cursor() as cur:
         cur.execute("INSERT INTO front.dead_letters (resource, record_id, payload, error, sync_run_id)"
                     " VALUES (%s, %s, %s, %s, 'manual__old') RETURNING id",
                     (resource, record.get("id"), json.dumps(record), error))
@@ -42,7 +42,7 @@ def test_replay_loads_fixed_records_and_keeps_failing_ones(dags, simulator, ware
     conversation = simulator.truth("conversations")["_results"][0]["id"]
     queued = _dead_letter(warehouse_url, "messages", {"id": conversation, "queue": "messages"},
                           "messages of it failed 5 times; last error: FrontRetryableError")
-    with psycopg2.connect(warehouse_url) as conn, conn.cursor() as cur:
+    with psycopg.connect(warehouse_url) as conn, conn.cursor() as cur:
         cur.execute("DELETE FROM front.contacts WHERE id = ANY(%s)", ([c["id"] for c in contacts],))
 
     # Only contacts whose error mentions bug a (any case).

@@ -131,10 +131,10 @@ def chromium():
 @pytest.fixture(scope="module")
 def ui_warehouse(postgres_server):
     """A database of its own for the module (the standalone Airflow and this process both use it)."""
-    import psycopg2
+    import psycopg
 
     name = f"ui_{uuid.uuid4().hex[:12]}"
-    admin = psycopg2.connect(postgres_server)
+    admin = psycopg.connect(postgres_server)
     admin.autocommit = True
     with admin.cursor() as cur:
         cur.execute(f'CREATE DATABASE "{name}"')

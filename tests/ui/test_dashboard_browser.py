@@ -12,7 +12,7 @@ import json
 import time
 import urllib.parse
 
-import psycopg2
+import psycopg
 import pytest
 
 from front_sync.resources import ALL_RESOURCES
@@ -114,7 +114,7 @@ def test_triggers_from_the_page_start_dag_runs(page, airflow_ui, ui_warehouse, s
     open_dashboard(page, airflow_ui)
     status, _ = airflow_ui.request("PATCH", "/api/v2/dags/front_sync_messages", {"is_paused": False})
     assert status == 200
-    with psycopg2.connect(ui_warehouse) as conn, conn.cursor() as cur:
+    with psycopg.connect(ui_warehouse) as conn, conn.cursor() as cur:
         cur.execute("SELECT id FROM front.conversations ORDER BY id LIMIT 2")
         ids = [r[0] for r in cur.fetchall()]
     type_into(page, "#conversation-ids", "\n".join(ids), frame=True)
@@ -150,7 +150,7 @@ def test_error_links_open_the_task_log_in_the_ui(page, airflow_ui, ui_warehouse,
     status, run = airflow_ui.request("POST", "/api/v2/dags/front_sync_messages/dagRuns",
                                      {"logical_date": None, "conf": {"conversation_ids": ["cnv_1"]}})
     assert status == 200, run
-    with psycopg2.connect(ui_warehouse) as conn, conn.cursor() as cur:
+    with psycopg.connect(ui_warehouse) as conn, conn.cursor() as cur:
         cur.execute("""INSERT INTO front.sync_logs (run_id, dag_id, task_id, try_number, resource, sync_type,
                            status, completed_at, error_message)
                        VALUES (%s, 'front_sync_messages', 'sync_messages', 1, 'messages', 'on_demand', 'failed',

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from psycopg2 import sql
+from psycopg import sql
 
 from front_sync.config import WAREHOUSE_SCHEMA
 from front_sync.resources import ALL_RESOURCES, Resource

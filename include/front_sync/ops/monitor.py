@@ -10,7 +10,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from psycopg2 import sql
+from psycopg import sql
 
 from front_sync.config import SyncConfig
 from front_sync.ops import alerts
