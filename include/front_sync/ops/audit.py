@@ -28,8 +28,13 @@ class RunIdentity:
 
 def open_row(conn, who: RunIdentity, resource: str, sync_type: str, window_start: Decimal | None,
              window_end: Decimal | None, watermark_before: Decimal | None) -> int:
-    """Insert the 'running' row and commit it, so a crash still leaves a trace; returns its id."""
+    """Insert the 'running' row and commit it, so a crash still leaves a trace; returns its id.
+
+    Rows earlier tries of the same task left 'running' (killed before they could close them) are closed first.
+    """
     with conn.cursor() as cur:
+        cur.execute(load_sql("audit_close_abandoned"), {"run_id": who.run_id, "dag_id": who.dag_id,
+                                                        "task_id": who.task_id, "try_number": who.try_number})
         cur.execute(load_sql("audit_start"), {
             "run_id": who.run_id, "dag_id": who.dag_id, "task_id": who.task_id, "try_number": who.try_number,
             "resource": resource, "sync_type": sync_type, "window_start": window_start, "window_end": window_end,

@@ -79,3 +79,18 @@ def test_the_table_enforces_the_identity_on_every_row(migrated):
         cur.execute("INSERT INTO front.sync_logs (run_id, dag_id, task_id, resource, sync_type, fetched, created) "
                     "VALUES ('r', 'd', 't', 'contacts', 'full', 5, 4)")
     migrated.rollback()
+
+
+def test_the_next_try_closes_the_row_a_killed_try_left_running(migrated):
+    first = audit.RunIdentity("run_1", "dag", "sync_contacts", 1)
+    killed = audit.open_row(migrated, first, "contacts", "incremental", None, None, None)  # never closed
+    other = audit.open_row(migrated, audit.RunIdentity("run_2", "dag", "sync_contacts", 1), "contacts",
+                           "incremental", None, None, None)
+    audit.open_row(migrated, audit.RunIdentity("run_1", "dag", "sync_contacts", 2), "contacts", "incremental",
+                   None, None, None)
+    with migrated.cursor() as cur:
+        cur.execute("SELECT id, status, error_message FROM front.sync_logs ORDER BY id")
+        rows = {row[0]: row[1:] for row in cur.fetchall()}
+    migrated.commit()
+    assert rows[killed][0] == "failed" and "try 1 ended without closing its row" in rows[killed][1]
+    assert rows[other][0] == "running"  # another run's row is not this try's business
