@@ -7,11 +7,11 @@ STAMP := $(VENV)/.installed
 .PHONY: demo test lint airflow bench clean venv soak soak-short
 
 # (Re)create the venv when it is missing or the pinned requirements / project metadata changed.
-$(STAMP): requirements.txt pyproject.toml
+$(STAMP): requirements.txt pyproject.toml simulator/pyproject.toml
 	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	@$(VENV)/bin/pip install -q --disable-pip-version-check -U pip 2>&1 | grep -v "is ignored" || true
 	@$(VENV)/bin/pip install -q --disable-pip-version-check -r requirements.txt 2>&1 | grep -v "is ignored" || true
-	@$(VENV)/bin/pip install -q --disable-pip-version-check --no-deps -e . 2>&1 | grep -v "is ignored" || true
+	@$(VENV)/bin/pip install -q --disable-pip-version-check --no-deps -e . -e simulator 2>&1 | grep -v "is ignored" || true
 	@$(VENV)/bin/python -c "import airflow, front_sync, front_simulator" || { echo "venv set-up failed"; exit 1; }
 	@touch $(STAMP)
 

@@ -44,8 +44,8 @@ def cpu_model() -> str:
     return platform.processor() or "unknown"
 
 
-def run(args: argparse.Namespace) -> dict:
-    """Start the simulator, run the workload through FrontHook, return parameters and figures."""
+def measure(args: argparse.Namespace) -> dict:
+    """Start the simulator, run the workload through FrontHook; return what the hook and the server saw."""
     # Airflow reads its home at import: keep the benchmark's away from any real installation.
     os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="bench-hook-airflow-"))
     sys.path.insert(0, str(ROOT / "include"))
@@ -64,7 +64,6 @@ def run(args: argparse.Namespace) -> dict:
             "extra": {"rpm": args.rpm, "share": args.share, "max_workers": args.threads,
                       "allowed_hosts": ["localhost"]},
         })
-        hook = FrontHook()
         failures: list[str] = []
         lock = threading.Lock()
 
@@ -73,23 +72,29 @@ def run(args: argparse.Namespace) -> dict:
                 return MIXED_PATHS[index % 5 - 1]
             return f"/conversations/{ids[index % len(ids)]}/messages"
 
-        def fetch(index: int) -> int:
-            try:
-                body = hook.request_json(path_of(index), {"limit": 100})
-            except FrontAPIError as exc:  # counted, so one failure does not hide the others
-                with lock:
-                    failures.append(type(exc).__name__)
-                return 0
-            return len(body.get("_results", []))
+        with FrontHook() as hook:
+            def fetch(index: int) -> int:
+                try:
+                    body = hook.request_json(path_of(index), {"limit": 100})
+                except FrontAPIError as exc:  # counted, so one failure does not hide the others
+                    with lock:
+                        failures.append(type(exc).__name__)
+                    return 0
+                return len(body.get("_results", []))
 
-        started = time.monotonic()
-        done = sum(1 for _ in hook.map_concurrent(fetch, range(args.requests), max_workers=args.threads))
-        elapsed = time.monotonic() - started
-        server = control.stats()["totals"]
-        hook.close()
+            started = time.monotonic()
+            done = sum(1 for _ in hook.map_concurrent(fetch, range(args.requests), max_workers=args.threads))
+            elapsed = time.monotonic() - started
+        return {"done": done, "failures": failures, "elapsed": elapsed, "server": control.stats()["totals"],
+                "hook": {**hook.sync_log_figures(), **hook.sync_log_metadata()}}
 
+
+def run(args: argparse.Namespace) -> dict:
+    """Run the workload; return its parameters and figures."""
+    measured = measure(args)
+    failures, elapsed, server = measured["failures"], measured["elapsed"], measured["server"]
     budget_rpm = args.rpm * args.share
-    succeeded = done - len(failures)
+    succeeded = measured["done"] - len(failures)
     achieved_rpm = succeeded / elapsed * 60
     responses = server["calls"]
     return {
@@ -121,7 +126,7 @@ def run(args: argparse.Namespace) -> dict:
             "server_rate_limited": server["rate_limited"],
             "server_burst_limited": server["burst_limited"],
             "share_429": round(server["429s"] / responses, 4) if responses else 0.0,
-            "hook": {**hook.sync_log_figures(), **hook.sync_log_metadata()},
+            "hook": measured["hook"],
         },
         "targets": TARGETS,
         "machine": {

@@ -8,6 +8,10 @@ Python process so that its peak RSS is its own:
   `repeat` times, the median is the headline) and, for comparison, with ``load.load_batch`` one batch after the
   other; then the same records again (all unchanged) and a newer version of each (all updated, handles
   replaced). Rate = contact rows + handle rows per second; CPU per contact of this process and of PostgreSQL.
+- bare COPY of the same records, for comparison (target: the pipelined loader within 1.6x of it): each batch's
+  rows built the plainest way (typed columns, bookkeeping, raw JSON: the same readers) and COPYed in binary into
+  empty twin tables (LIKE the targets, INCLUDING ALL), one commit per batch; no classification, staging, keys,
+  savepoints or read-ahead. Also timed: the COPY alone of prebuilt rows, in binary and in text format.
 - messages: M messages (2-4 recipients, attachments on one in two, a 1-2 kB HTML body and its text, emoji or
   another script in one in ten) generated batch by batch and loaded with ``load.load_batches``; peak RSS of the
   process (getrusage) and rows per second.
@@ -40,8 +44,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "include"))
 
-from front_sync import load, migrations  # noqa: E402
-from front_sync.resources import CONTACTS, MESSAGES  # noqa: E402
+from front_sync.resources import CONTACTS, MESSAGES, transform  # noqa: E402
+from front_sync.warehouse import load, migrations  # noqa: E402
+from front_sync.warehouse.prepare import prepare_batch  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "bench_loader.json"
 HOST = "https://acme.api.frontapp.com"
@@ -114,11 +119,9 @@ def peak_rss_mb() -> float:
 
 
 def connect(url: str):
-    import psycopg2
+    import psycopg
 
-    conn = psycopg2.connect(url)
-    conn.autocommit = False
-    return conn
+    return psycopg.connect(url)  # manual commit, like warehouse_connection
 
 
 def backend_cpu_seconds(conn) -> float:
@@ -136,6 +139,32 @@ def own_cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def timed_load(conn, name: str, chunks: list[list[dict[str, Any]]], rows: int, *, pipelined: bool,
+               table_empty: bool) -> dict[str, Any]:
+    """Load the contacts of `chunks` (emptying the tables first when `table_empty`): time, rates, CPU, counts."""
+    n = sum(len(chunk) for chunk in chunks)
+    if table_empty:
+        with conn.cursor() as cur:
+            cur.execute("TRUNCATE front.contacts, front.contact_handles, front.contact_list_members")
+        conn.commit()
+    counts: Counter = Counter()
+    cpu_before, pg_before = own_cpu_seconds(), backend_cpu_seconds(conn)
+    started = time.perf_counter()
+    if pipelined:
+        for result in load.load_batches(conn, CONTACTS, ((c, None) for c in chunks), f"bench-{name}"):
+            counts.update(result.counts)
+    else:
+        for chunk in chunks:
+            counts.update(load.load_batch(conn, CONTACTS, chunk, f"bench-{name}").counts)
+    seconds = time.perf_counter() - started
+    python_cpu, postgres_cpu = own_cpu_seconds() - cpu_before, backend_cpu_seconds(conn) - pg_before
+    return {"scenario": name, "seconds": round(seconds, 3), "rows": rows,
+            "rows_per_second": round(rows / seconds), "contacts_per_second": round(n / seconds),
+            "python_cpu_us_per_contact": round(python_cpu / n * 1e6, 1),
+            "postgres_cpu_us_per_contact": round(postgres_cpu / n * 1e6, 1),
+            "counts": {k: v for k, v in counts.items() if v}}
+
+
 def run_contacts(url: str, n: int, batch_size: int, repeat: int) -> dict[str, Any]:
     conn = connect(url)
     first = [contact(i) for i in range(n)]
@@ -149,34 +178,21 @@ def run_contacts(url: str, n: int, batch_size: int, repeat: int) -> dict[str, An
 
     started = time.perf_counter()
     for batch in batches:
-        load.prepare_batch(CONTACTS, batch, "bench")
+        prepare_batch(CONTACTS, batch, "bench")
     transform_seconds = time.perf_counter() - started
 
     def timed(name: str, records: list[dict[str, Any]], pipelined: bool, table_empty: bool) -> dict[str, Any]:
-        if table_empty:
-            with conn.cursor() as cur:
-                cur.execute("TRUNCATE front.contacts, front.contact_handles, front.contact_list_members")
-            conn.commit()
-        chunks = [records[s:s + batch_size] for s in range(0, n, batch_size)]
-        counts: Counter = Counter()
-        cpu_before, pg_before = own_cpu_seconds(), backend_cpu_seconds(conn)
-        started = time.perf_counter()
-        if pipelined:
-            for result in load.load_batches(conn, CONTACTS, ((c, None) for c in chunks), f"bench-{name}"):
-                counts.update(result.counts)
-        else:
-            for chunk in chunks:
-                counts.update(load.load_batch(conn, CONTACTS, chunk, f"bench-{name}").counts)
-        seconds = time.perf_counter() - started
-        python_cpu, postgres_cpu = own_cpu_seconds() - cpu_before, backend_cpu_seconds(conn) - pg_before
-        return {"scenario": name, "seconds": round(seconds, 3), "rows": rows,
-                "rows_per_second": round(rows / seconds), "contacts_per_second": round(n / seconds),
-                "python_cpu_us_per_contact": round(python_cpu / n * 1e6, 1),
-                "postgres_cpu_us_per_contact": round(postgres_cpu / n * 1e6, 1),
-                "counts": {k: v for k, v in counts.items() if v}}
+        return timed_load(conn, name, [records[s:s + batch_size] for s in range(0, n, batch_size)], rows,
+                          pipelined=pipelined, table_empty=table_empty)
 
-    initial = [timed("initial load, load_batches (pipelined)", first, pipelined=True, table_empty=True)
-               for _ in range(repeat)]
+    # Each pipelined initial load is followed by the bare COPY variants, so that a change in the machine's load
+    # (other work beside the benchmark) hits both sides of the loader / bare COPY ratio alike.
+    bare_tables = twin_tables(conn)
+    initial, bare_runs = [], {name: [] for name in BARE_VARIANTS}
+    for _ in range(repeat):
+        initial.append(timed("initial load, load_batches (pipelined)", first, pipelined=True, table_empty=True))
+        for name, (binary, prebuilt) in BARE_VARIANTS.items():
+            bare_runs[name].append(bare_copy(conn, bare_tables, batches, binary=binary, prebuilt=prebuilt))
     headline = sorted(initial, key=lambda row: row["rows_per_second"])[len(initial) // 2]
     figures = [
         timed("initial load, load_batch one after the other", first, pipelined=False, table_empty=True),
@@ -185,10 +201,106 @@ def run_contacts(url: str, n: int, batch_size: int, repeat: int) -> dict[str, An
         timed("newer version of each (all updated)", newer, pipelined=True, table_empty=False),
     ]
     conn.close()
+    bare = {name: median_figure(runs, rows) for name, runs in bare_runs.items()}
+    ratios = sorted(loaded["seconds"] / bare_seconds
+                    for loaded, bare_seconds in zip(initial, bare_runs["transform_and_binary_copy"], strict=True))
     return {"contacts": n, "rows": rows, "transform_only_rows_per_second": round(rows / transform_seconds),
             "initial_load_rows_per_second_each_run": [row["rows_per_second"] for row in initial],
             "initial_load_rows_per_second": headline["rows_per_second"],
-            "scenarios": figures, "peak_rss_mb": round(peak_rss_mb(), 1)}
+            "scenarios": figures, "bare_copy": bare,
+            "loader_vs_bare_copy_each_run": [round(x, 2) for x in ratios],
+            "loader_vs_bare_copy": round(ratios[len(ratios) // 2], 2),
+            "loader_vs_copy_only": round(headline["seconds"] / bare["binary_copy_only"]["seconds"], 2),
+            "peak_rss_mb": round(peak_rss_mb(), 1)}
+
+
+# -- the bare COPY baseline (independent of the loader's write path) -----------------------------------------
+
+
+def bare_rows(records: list[dict[str, Any]], run_id: str) -> tuple[list[tuple], list[list[tuple]]]:
+    """The rows the loader writes for these records, built the plainest way: typed columns, bookkeeping, raw."""
+    parents: list[tuple] = []
+    children: list[list[tuple]] = [[] for _ in CONTACTS.children]
+    for record in records:
+        values = CONTACTS.row(record)
+        raw, digest = transform.raw_and_hash(record)
+        parents.append((*values, None, digest, run_id, raw))
+        for rows, child in zip(children, CONTACTS.children, strict=True):
+            rows.extend((values[0], *row) for row in child.rows(record))
+    return parents, children
+
+
+def twin_tables(conn) -> list[tuple[str, tuple[str, ...]]]:
+    """Empty twins of contacts and its child tables in schema bench_twin; returns (table, COPY columns) each."""
+    from front_sync.warehouse.prepare import copy_columns
+
+    tables = [("contacts", copy_columns(CONTACTS))]
+    tables += [(child.table, (child.parent_column, *child.columns)) for child in CONTACTS.children]
+    with conn.cursor() as cur:
+        cur.execute("CREATE SCHEMA IF NOT EXISTS bench_twin")
+        for table, _ in tables:
+            cur.execute(f"CREATE TABLE IF NOT EXISTS bench_twin.{table} (LIKE front.{table} INCLUDING ALL)")
+    conn.commit()
+    return tables
+
+
+def copy_into_twins(conn, tables, rows_of_tables: list[list[tuple]], binary: bool) -> None:
+    """COPY one batch's rows into the twin tables (psycopg 3 write_row) and commit."""
+    from psycopg import postgres
+    from psycopg.adapt import Dumper
+    from psycopg.pq import Format
+
+    class JsonText(Dumper):
+        """Encoded JSON as it is: jsonb in binary (version byte first), raw bytes in text format."""
+
+        format = Format.BINARY if binary else Format.TEXT
+        oid = postgres.types["jsonb"].oid
+
+        def dump(self, obj):
+            data = obj if obj.__class__ is bytes else obj.encode()
+            return b"\x01" + data if binary else data
+
+    with conn.cursor() as cur:
+        cur.adapters.register_dumper(None if binary else bytes, JsonText)
+        for (table, names), rows in zip(tables, rows_of_tables, strict=True):
+            if not rows:
+                continue
+            cur.execute("SELECT attname, atttypid::int FROM pg_attribute WHERE attrelid = %s::regclass "
+                        "AND attnum > 0 AND NOT attisdropped", (f"bench_twin.{table}",))
+            types = dict(cur.fetchall())
+            statement = f"COPY bench_twin.{table} ({', '.join(names)}) FROM STDIN" + (" (FORMAT BINARY)" * binary)
+            with cur.copy(statement) as copy:
+                if binary:
+                    copy.set_types([types[name] for name in names])
+                for row in rows:
+                    copy.write_row(row)
+    conn.commit()
+
+
+def bare_copy(conn, tables, batches: list[list[dict[str, Any]]], *, binary: bool, prebuilt: bool) -> float:
+    """Seconds to COPY every batch into the emptied twins; the rows are built inside the timing unless `prebuilt`."""
+    with conn.cursor() as cur:
+        cur.execute("TRUNCATE " + ", ".join(f"bench_twin.{table}" for table, _ in tables))
+    conn.commit()
+    built = [bare_rows(batch, "bench-bare") for batch in batches] if prebuilt else None
+    gc.collect()
+    started = time.perf_counter()
+    for index, batch in enumerate(batches):
+        parents, children = built[index] if built else bare_rows(batch, "bench-bare")
+        copy_into_twins(conn, tables, [parents, *children], binary)
+    return time.perf_counter() - started
+
+
+# variant -> (binary format, rows prebuilt outside the timing)
+BARE_VARIANTS = {"transform_and_binary_copy": (True, False), "binary_copy_only": (True, True),
+                 "text_copy_only": (False, True)}
+
+
+def median_figure(runs: list[float], rows: int) -> dict[str, Any]:
+    """Median seconds and rows per second of some runs."""
+    seconds = sorted(runs)[len(runs) // 2]
+    return {"seconds": round(seconds, 3), "rows_per_second": round(rows / seconds),
+            "each_run_seconds": [round(x, 3) for x in runs]}
 
 
 def run_messages(url: str, n: int, batch_size: int, repeat: int) -> dict[str, Any]:
@@ -257,6 +369,16 @@ def print_table(report: dict[str, Any]) -> None:
               f"{row['contacts_per_second']:11,} {row['python_cpu_us_per_contact']:23} "
               f"{row['postgres_cpu_us_per_contact']:9}")
     print(f"  {'transform only (no database)':60} {'':8} {contacts['transform_only_rows_per_second']:9,}")
+    labels = {"transform_and_binary_copy": "bare COPY (rows built, binary)",
+              "binary_copy_only": "bare COPY of prebuilt rows, binary",
+              "text_copy_only": "bare COPY of prebuilt rows, text"}
+    for name, label in labels.items():
+        row = contacts["bare_copy"][name]
+        label = f"{label}, median of {len(row['each_run_seconds'])}"
+        print(f"  {label:60} {row['seconds']:8.2f} {row['rows_per_second']:9,}")
+    print(f"  loader / bare COPY, each run: {contacts['loader_vs_bare_copy_each_run']}; median "
+          f"{contacts['loader_vs_bare_copy']}x (target <= 1.6x); "
+          f"/ binary COPY of prebuilt rows: {contacts['loader_vs_copy_only']}x")
     print(f"  contacts: {contacts['contacts']:,} contacts + handles = {contacts['rows']:,} rows; pipelined initial "
           f"loads: {', '.join(f'{x:,}' for x in contacts['initial_load_rows_per_second_each_run'])} rows/s")
     print(f"\n  messages (batches of {report['parameters']['message_batch_size']}): {messages['messages']:,} messages, "
@@ -302,7 +424,7 @@ def main() -> None:
                                   f"--messages {args.messages} --batch-size {args.batch_size} "
                                   f"--message-batch-size {args.message_batch_size} --repeat {args.repeat}"},
         "figures": figures,
-        "targets": {"contact_rows_per_second": 50_000, "messages_peak_rss_mb": 400},
+        "targets": {"contact_rows_per_second": 50_000, "messages_peak_rss_mb": 400, "loader_vs_bare_copy": 1.6},
         "machine": about,
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)

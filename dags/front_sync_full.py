@@ -15,8 +15,8 @@ import pendulum
 from airflow.sdk import DAG, Asset, CronDataIntervalTimetable
 
 from front_sync.config import API_POOL, schedule
-from front_sync.operators import FrontSyncOperator, MigrateWarehouseOperator
-from front_sync.plan import LIST_RESOURCES, TAGS_COMMON, default_args, priority
+from front_sync.sync.operators import FrontSyncOperator, MigrateWarehouseOperator
+from front_sync.sync.plan import LIST_RESOURCES, TAGS_COMMON, default_args, priority
 
 with DAG(
     dag_id="front_sync_full",

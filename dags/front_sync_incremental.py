@@ -3,8 +3,8 @@
 
 Brings the warehouse up to date with what changed in Front (default hourly; `FRONT_SYNC_INCREMENTAL_SCHEDULE`).
 
-- small resources (teammates, inboxes, channels, contact lists, tags, custom fields): listed in full, deletions
-  reconciled; contacts: `q[updated_after]` from their watermark minus the overlap;
+- small resources (teammates, teams, inboxes, channels, contact lists, tags, statuses, accounts, links, custom
+  fields): listed in full, deletions reconciled; contacts: `q[updated_after]` from their watermark minus the overlap;
 - conversations: from the Events API (or the listing strategy, `front_sync.config`), then their messages and
   comments, fetched for the conversations whose events can change them.
 
@@ -19,13 +19,13 @@ import pendulum
 from airflow.sdk import DAG, Asset, CronDataIntervalTimetable
 
 from front_sync.config import API_POOL, schedule
-from front_sync.operators import (
+from front_sync.sync.operators import (
     ConversationChangesOperator,
     ConversationChildrenOperator,
     FrontSyncOperator,
     MigrateWarehouseOperator,
 )
-from front_sync.plan import CHILD_RESOURCES, LIST_RESOURCES, TAGS_COMMON, default_args, priority
+from front_sync.sync.plan import CHILD_RESOURCES, LIST_RESOURCES, TAGS_COMMON, default_args, priority
 
 with DAG(
     dag_id="front_sync_incremental",

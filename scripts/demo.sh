@@ -89,3 +89,4 @@ run_dag 4 front_sync_full
 
 step "front.sync_logs"
 python scripts/demo_tools.py report --runs 4
+echo "Dashboard: make airflow, log in, then Browse > Front sync: http://127.0.0.1:${AIRFLOW_PORT:-8080}/plugin/front-sync"

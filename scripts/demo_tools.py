@@ -12,7 +12,7 @@ def reset_watermarks() -> None:
     from airflow.models import Variable
 
     from front_sync.config import watermark_key
-    from front_sync.resources import RESOURCES
+    from front_sync.resources import ALL_RESOURCES as RESOURCES
 
     for resource in RESOURCES:
         Variable.delete(watermark_key(resource.name))
@@ -53,11 +53,11 @@ def mutate(url: str, contacts: int, conversations: int, deleted_contacts: int) -
 
 def report(runs: int) -> None:
     """Print the last `runs` DAG runs' sync_logs rows as a table."""
-    import psycopg2
+    import psycopg
 
-    from front_sync.sql_files import load_sql
+    from front_sync.warehouse.sql_files import load_sql
 
-    with psycopg2.connect(os.environ["AIRFLOW_CONN_FRONT_WAREHOUSE"]) as conn, conn.cursor() as cur:
+    with psycopg.connect(os.environ["AIRFLOW_CONN_FRONT_WAREHOUSE"]) as conn, conn.cursor() as cur:
         cur.execute(load_sql("report_recent_runs"), {"runs": runs})
         rows = cur.fetchall()
     header = ("run", "resource", "type", "status", "fetched", "created", "updated", "unchanged", "deleted",

@@ -65,10 +65,10 @@ def warehouse_url(postgres_server, monkeypatch):
 
 @pytest.fixture
 def warehouse(warehouse_url):
-    """An open psycopg2 connection to the test's fresh database."""
-    import psycopg2
+    """An open psycopg (3) connection to the test's fresh database, the driver the warehouse code uses."""
+    import psycopg
 
-    conn = psycopg2.connect(warehouse_url)
+    conn = psycopg.connect(warehouse_url)
     yield conn
     conn.close()
 

@@ -1,4 +1,9 @@
-"""Provider metadata: registers the `front` connection type with relabelled fields in the Airflow UI."""
+"""Provider metadata: registers the `front` connection type with relabelled fields in the Airflow UI.
+
+Its extra fields come from the one list of connection extras (``front_sync.hooks.extras.EXTRAS``).
+"""
+
+from front_sync.hooks.extras import DEFAULT_BASE_URL, conn_fields
 
 
 def get_provider_info() -> dict:
@@ -16,65 +21,11 @@ def get_provider_info() -> dict:
                     "hidden-fields": ["schema", "login", "port"],
                     "relabeling": {"host": "API base URL", "password": "API token"},
                     "placeholders": {
-                        "host": "https://api2.frontapp.com",
+                        "host": DEFAULT_BASE_URL,
                         "password": "Front API token (Settings > Developers > API tokens)",
                     },
                 },
-                "conn-fields": {
-                    "page_limit": {
-                        "label": "Page size",
-                        "description": "Records per page, 1-100 (Front's maximum is 100).",
-                        "schema": {"type": ["integer", "null"], "default": 100},
-                    },
-                    "rpm": {
-                        "label": "Plan rate limit (requests/minute)",
-                        "description": "Front's per-company limit: 50, 100 or 200 depending on the plan.",
-                        "schema": {"type": ["number", "null"], "default": 100},
-                    },
-                    "share": {
-                        "label": "Share of the limit for this task",
-                        "description": "0 < share <= 1; leave room for other integrations and parallel tasks.",
-                        "schema": {"type": ["number", "null"], "default": 0.8},
-                    },
-                    "burst_per_second": {
-                        "label": "Per-resource burst limit (requests/s)",
-                        "description": "Front's per-resource limit (about 5/s); 0 turns the spacing off.",
-                        "schema": {"type": ["number", "null"], "default": 5},
-                    },
-                    "connect_timeout": {
-                        "label": "Connect timeout (s)", "schema": {"type": ["number", "null"], "default": 5},
-                    },
-                    "read_timeout": {
-                        "label": "Read timeout (s)", "schema": {"type": ["number", "null"], "default": 30},
-                    },
-                    "max_attempts": {
-                        "label": "Retries of a transient failure",
-                        "description": "Retries of 5xx, timeouts and bad JSON (1, 2, 4, 8, 16 s), 0-10.",
-                        "schema": {"type": ["integer", "null"], "default": 5},
-                    },
-                    "max_rate_limit_wait_seconds": {
-                        "label": "Max 429 wait per request (s)",
-                        "schema": {"type": ["number", "null"], "default": 300},
-                    },
-                    "breaker_failures": {
-                        "label": "Consecutive failures before the breaker opens",
-                        "schema": {"type": ["integer", "null"], "default": 10},
-                    },
-                    "breaker_cooldown_seconds": {
-                        "label": "Breaker cool-down (s)", "schema": {"type": ["number", "null"], "default": 60},
-                    },
-                    "max_workers": {
-                        "label": "Concurrent fetches",
-                        "description": "Threads fetching per-conversation messages and comments (1-32).",
-                        "schema": {"type": ["integer", "null"], "default": 4},
-                    },
-                    "allowed_hosts": {
-                        "label": "Allowed hosts",
-                        "description": "Extra host names that may receive the token, comma-separated "
-                        "(the base host and *.frontapp.com are always allowed).",
-                        "schema": {"type": ["string", "null"]},
-                    },
-                },
+                "conn-fields": conn_fields(),
             }
         ],
     }

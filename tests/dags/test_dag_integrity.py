@@ -21,7 +21,7 @@ def dagbag():
 def test_no_import_errors(dagbag):
     assert dagbag.import_errors == {}
     assert set(dagbag.dags) == {"front_sync_incremental", "front_sync_full", "front_sync_messages",
-                                "front_sync_backfill"}
+                                "front_sync_backfill", "front_sync_monitor", "front_sync_replay"}
 
 
 def test_parsing_all_dags_is_fast():
@@ -33,7 +33,7 @@ def test_parsing_all_dags_is_fast():
 
 
 def test_every_dag_has_tags_retries_and_failure_callback(dagbag):
-    from front_sync.notifications import SlackFailureAlert
+    from front_sync.ops.notifications import SlackFailureAlert
 
     for dag_id, dag in dagbag.dags.items():
         assert dag.tags, f"{dag_id} has no tags"
@@ -52,7 +52,7 @@ def test_every_pool_exists_in_pools_json(dagbag):
 
 
 def test_incremental_tasks_follow_the_plan(dagbag):
-    from front_sync.plan import CHILD_RESOURCES, LIST_RESOURCES
+    from front_sync.sync.plan import CHILD_RESOURCES, LIST_RESOURCES
 
     dag = dagbag.dags["front_sync_incremental"]
     expected = {"migrate_warehouse", "sync_conversations"} | {f"sync_{r.name}" for r in (*LIST_RESOURCES,

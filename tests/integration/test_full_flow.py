@@ -28,7 +28,8 @@ def test_backfill_then_every_kind_of_change_then_incremental_and_full(dags, simu
     for action in ("new_inbound", "new_outbound", "new_out_reply", "add_comments", "tag", "untag", "assign",
                    "unassign", "archive", "reopen", "trash", "restore", "merge_conversations",
                    "update_conversation_custom_fields", "move", "new_conversations", "update_contacts",
-                   "create_contacts"):
+                   "create_contacts", "create_accounts", "update_accounts", "delete_accounts", "create_links",
+                   "rename_teams", "update_ticket_statuses"):
         simulator.mutate(action, count=3)
     wait_past(simulator)
     assert run(dags["front_sync_incremental"]).state == "success"
@@ -39,9 +40,11 @@ def test_backfill_then_every_kind_of_change_then_incremental_and_full(dags, simu
 
     # A tag rename emits no event (as in Front): the tags table follows, conversations keep the tag id.
     renamed = simulator.mutate("rename_tags", count=2)["ids"]
+    for action in ("update_links", "delete_links"):  # links change inside conversations without an event too
+        simulator.mutate(action, count=2)
     wait_past(simulator)
     assert run(dags["front_sync_incremental"]).state == "success"
-    assert_matches_truth(simulator, warehouse_url, {"tags": "tags"})
+    assert_matches_truth(simulator, warehouse_url, {"tags": "tags", "links": "links"})
     names = {r["id"]: r["name"] for r in query(warehouse_url, "SELECT id, name FROM front.tags WHERE id = ANY(%s)",
                                                 (renamed,))}
     assert names == {t["id"]: t["name"] for t in simulator.truth("tags")["_results"] if t["id"] in renamed}

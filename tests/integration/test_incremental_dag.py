@@ -12,7 +12,7 @@ from pathlib import Path
 import psycopg2.extras
 import pytest
 
-from front_sync.watermarks import parse
+from front_sync.sync.watermarks import parse
 
 ROOT = Path(__file__).resolve().parents[2]
 WATERMARK = "front_sync.watermark.contacts"

@@ -5,19 +5,20 @@ from __future__ import annotations
 import threading
 from decimal import Decimal
 
-import psycopg2
+import psycopg
 import pytest
 
-from front_sync import migrations
-from front_sync.load import load_batch
 from front_sync.resources import CONTACTS
+from front_sync.warehouse import migrations
+from front_sync.warehouse.load import load_batch
 
 
 @pytest.fixture
-def migrated(warehouse):
-    migrations.migrate(warehouse)
-    warehouse.autocommit = False
-    return warehouse
+def migrated(warehouse_url):
+    conn = psycopg.connect(warehouse_url)
+    migrations.migrate(conn)
+    yield conn
+    conn.close()
 
 
 def contact(cid: str, updated_at: str, name: str = "Ann", handles=(("email", "ann@example.com"),)) -> dict:
@@ -25,7 +26,7 @@ def contact(cid: str, updated_at: str, name: str = "Ann", handles=(("email", "an
             "handles": [{"source": s, "handle": h} for s, h in handles], "custom_fields": {}}
 
 
-def fetch(conn, query, params=()):
+def fetch(conn, query, params=None):
     with conn.cursor() as cur:
         cur.execute(query, params)
         rows = cur.fetchall()
@@ -37,7 +38,7 @@ def test_two_concurrent_runners_apply_each_migration_once(warehouse_url):
     results, errors = [], []
 
     def run():
-        conn = psycopg2.connect(warehouse_url)
+        conn = psycopg.connect(warehouse_url)
         try:
             results.append(migrations.migrate(conn))
         except Exception as exc:  # noqa: BLE001 - surfaced by the assertion below
@@ -53,7 +54,7 @@ def test_two_concurrent_runners_apply_each_migration_once(warehouse_url):
     assert not errors
     names = [m.name for m in migrations.available_migrations()]
     assert sorted(results, key=len) == [[], names]
-    conn = psycopg2.connect(warehouse_url)
+    conn = psycopg.connect(warehouse_url)
     assert [r[0] for r in fetch(conn, "SELECT name FROM front.schema_migrations ORDER BY version")] == names
     conn.close()
 
@@ -125,6 +126,6 @@ def test_failed_batch_leaves_nothing_behind(migrated):
     with migrated.cursor() as cur:
         cur.execute("ALTER TABLE front.contact_handles RENAME TO contact_handles_gone")
     migrated.commit()
-    with pytest.raises(psycopg2.Error):
+    with pytest.raises(psycopg.Error):
         load_batch(migrated, CONTACTS, [contact("crd_1", "1")], "r1")
     assert fetch(migrated, "SELECT count(*) FROM front.contacts") == [(0,)]

@@ -13,16 +13,17 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
 
-import psycopg2
+import psycopg
 import pytest
 
-from front_sync import migrations, operators, pending
 from front_sync.config import CONFIG_VARIABLE, watermark_key
-from front_sync.conversation_children import DrainSettings, drain
 from front_sync.hooks.front import FrontHook
-from front_sync.load import load_batch
 from front_sync.resources import COMMENTS, CONVERSATIONS, MESSAGES
-from front_sync.window import epoch
+from front_sync.sync import operators
+from front_sync.sync.conversation_children import DrainSettings, drain
+from front_sync.sync.window import epoch
+from front_sync.warehouse import migrations, pending
+from front_sync.warehouse.load import load_batch
 
 from .truth import query, wait_past
 
@@ -174,7 +175,7 @@ def test_the_list_strategy_under_a_cap_never_skips_older_changes(
 
 
 def enqueue(url, resource, ids, priority=pending.Priority.HOURLY, run_id="r"):
-    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+    with psycopg.connect(url) as conn, conn.cursor() as cur:
         pending.enqueue(cur, resource, ids, run_id, priority)
 
 
@@ -184,7 +185,7 @@ def take(conn, limit=10, worker="w1", lease=600, only=None):
 
 def test_finishing_a_conversation_keeps_a_request_queued_while_it_was_fetched(migrated):
     enqueue(migrated, "messages", ["cnv_a"])
-    conn = psycopg2.connect(migrated)
+    conn = psycopg.connect(migrated)
     claim = take(conn)[0]
     enqueue(migrated, "messages", ["cnv_a"])  # an inbound message arrives during the fetch
     with conn.cursor() as cur:
@@ -207,7 +208,7 @@ def test_concurrent_consumers_never_take_the_same_conversation_and_a_dead_ones_l
     taken: list[list[str]] = []
 
     def consume(n):
-        conn = psycopg2.connect(migrated)
+        conn = psycopg.connect(migrated)
         mine = []
         while claims := take(conn, limit=3, worker=f"w{n}"):
             mine.extend(c.conversation_id for c in claims)
@@ -222,7 +223,7 @@ def test_concurrent_consumers_never_take_the_same_conversation_and_a_dead_ones_l
     everything = [i for mine in taken for i in mine]
     assert sorted(everything) == ids  # each once, none twice
 
-    conn = psycopg2.connect(migrated)
+    conn = psycopg.connect(migrated)
     with conn.cursor() as cur:
         cur.execute("DELETE FROM front.sync_pending")
     conn.commit()
@@ -238,7 +239,7 @@ def test_the_queue_serves_on_demand_then_hourly_then_backfill_and_on_demand_only
     enqueue(migrated, "messages", ["cnv_hourly"], pending.Priority.HOURLY)
     enqueue(migrated, "messages", ["cnv_asked"], pending.Priority.ON_DEMAND)
     enqueue(migrated, "messages", ["cnv_backfill"], pending.Priority.ON_DEMAND)  # asked for again, urgently
-    conn = psycopg2.connect(migrated)
+    conn = psycopg.connect(migrated)
     assert [c.conversation_id for c in take(conn, only=["cnv_hourly"])] == ["cnv_hourly"]
     order = [take(conn, limit=1, worker=f"w{n}")[0].conversation_id for n in range(2)]
     assert order == sorted(["cnv_asked", "cnv_backfill"]) or order == ["cnv_asked", "cnv_backfill"]
@@ -263,7 +264,7 @@ def test_a_poison_conversation_goes_to_dead_letters_after_n_tries_and_the_rest_l
     simulator.set_faults([{"endpoint": f"/conversations/{poison}/messages", "kind": "status", "status": 500}])
     front = front_hook(connect_front, max_attempts=0)
     enqueue(migrated, "messages", ids)
-    conn = psycopg2.connect(migrated)
+    conn = psycopg.connect(migrated)
     first = drain(front, conn, MESSAGES, "r1", drain_settings())
     assert first.failed == 1 and first.conversations == 5 and first.dead_lettered_conversations == 0
     assert pending.count(conn, "messages") == 1
@@ -286,7 +287,7 @@ def test_pages_fetched_before_a_failure_are_loaded_and_the_conversation_stays_qu
     simulator.set_faults([{"endpoint": path, "kind": "status", "status": 502, "on_calls": [2]}])
     front = front_hook(connect_front, max_attempts=0, page_limit=5)
     enqueue(migrated, "messages", [conversation])
-    conn = psycopg2.connect(migrated)
+    conn = psycopg.connect(migrated)
     result = drain(front, conn, MESSAGES, "r1", drain_settings())
     assert result.fetched == 5 and result.loaded.counts["created"] == 5 and result.failed == 1
     assert query(migrated, "SELECT attempts, last_error FROM front.sync_pending")[0]["last_error"]
@@ -301,7 +302,7 @@ def test_a_404_conversation_is_soft_deleted_and_children_front_no_longer_returns
     simulator.reset(seed=16, sizes={**SMALL, "conversations": 3, "comments_per_conversation": 2})
     conversations = simulator.truth("conversations")["_results"]
     gone = {**conversations[0], "id": "cnv_gone404"}
-    conn = psycopg2.connect(migrated)
+    conn = psycopg.connect(migrated)
     load_batch(conn, CONVERSATIONS, [*conversations, gone], "r0")
     front = front_hook(connect_front)
     ids = [c["id"] for c in conversations]

@@ -11,11 +11,14 @@ import psycopg2.extras
 
 ROOT = Path(__file__).resolve().parents[2]
 SIZES = {"contacts": 300, "conversations": 120, "teammates": 6, "inboxes": 4, "channels": 4, "tags": 10,
-         "contact_lists": 3, "messages_per_conversation": 3, "comments_per_conversation": 1}
-# warehouse table -> simulator truth resource
+         "contact_lists": 3, "messages_per_conversation": 3, "comments_per_conversation": 1, "ticketing": 1}
+# warehouse table -> the simulator truth resource(s) it holds
 TABLES = {
     "contacts": "contacts", "contact_lists": "contact_lists", "tags": "tags", "inboxes": "inboxes",
-    "teammates": "teammates", "channels": "channels", "custom_fields": "custom_fields",
+    "teammates": "teammates", "channels": "channels", "teams": "teams", "accounts": "accounts", "links": "links",
+    "conversation_statuses": "statuses",
+    "custom_fields": ("custom_fields", "inbox_custom_fields", "teammate_custom_fields", "account_custom_fields",
+                      "link_custom_fields"),
     "conversations": "conversations", "messages": "messages", "comments": "comments",
 }
 
@@ -36,8 +39,9 @@ def live_rows(url, table):
 
 
 def assert_matches_truth(simulator, url, tables=TABLES):
-    for table, truth_name in tables.items():
-        truth = {r["id"]: r for r in simulator.truth(truth_name)["_results"]}
+    for table, truth_names in tables.items():
+        names = (truth_names,) if isinstance(truth_names, str) else truth_names
+        truth = {r["id"]: r for name in names for r in simulator.truth(name)["_results"]}
         stored = live_rows(url, table)
         missing, extra = truth.keys() - stored.keys(), stored.keys() - truth.keys()
         assert not missing and not extra, f"{table}: {len(missing)} missing, {len(extra)} extra"

@@ -12,11 +12,11 @@ import requests
 
 from front_simulator.server import SimulatorServer
 
-INCLUDE = Path(__file__).resolve().parents[2] / "include"
+SIMULATOR = Path(__file__).resolve().parents[2] / "simulator"  # the front-sync-simulator distribution
 
 
 def test_cli_announces_serves_and_stops_on_sigterm():
-    env = dict(os.environ, PYTHONPATH=str(INCLUDE))
+    env = dict(os.environ, PYTHONPATH=str(SIMULATOR))
     process = subprocess.Popen(
         [
             sys.executable,

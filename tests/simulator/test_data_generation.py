@@ -6,29 +6,18 @@ from collections import Counter
 
 import pytest
 
-from front_simulator.data import SEED_END, SEED_START, generate
+from front_simulator.data import SEED_END, SEED_START
 from front_simulator.render import Renderer
+from front_simulator.resources import generate
+
+from .support import SEED, SIZES
 
 
 def test_same_seed_same_data_over_http(api, control):
     first = {
         r: control.truth(r) for r in ("contacts", "conversations", "messages", "comments", "events", "tags")
     }
-    control.reset(
-        seed=7,
-        sizes={
-            "contacts": 500,
-            "conversations": 80,
-            "tags": 15,
-            "teammates": 8,
-            "inboxes": 4,
-            "channels": 8,
-            "contact_lists": 4,
-            "messages_per_conversation": 6,
-            "max_messages_per_conversation": 160,
-            "comments_per_conversation": 1.5,
-        },
-    )
+    control.reset(seed=SEED, sizes=SIZES)
     again = {r: control.truth(r) for r in first}
     assert first == again
     control.reset(seed=8, sizes={"contacts": 500})

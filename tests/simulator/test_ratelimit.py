@@ -11,23 +11,12 @@ import requests
 from front_simulator.control import SimulatorControl
 from front_simulator.server import SimulatorServer
 
-
-class FakeClock:
-    """A controllable time source shared by the limiter and mutation timestamps."""
-
-    def __init__(self) -> None:
-        self.now = 1_800_000_000.25
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
+from .support import FakeTime
 
 
 @pytest.fixture(scope="module")
 def clocked():
-    clock = FakeClock()
+    clock = FakeTime()
     with SimulatorServer(seed=2, sizes={"contacts": 30, "conversations": 10}, port=0, clock=clock) as server:
         yield server, clock
 

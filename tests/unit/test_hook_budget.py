@@ -11,44 +11,21 @@ from front_sync.hooks.breaker import CircuitBreaker
 from front_sync.hooks.budget import RateBudget
 from front_sync.hooks.errors import FrontLooksDownError, FrontRetryableError
 
-WALL = 1_764_000_000.0
 
-
-class FakeTime:
-    """A monotonic clock that only moves when someone sleeps on it (or a test advances it)."""
-
-    def __init__(self, start: float = 100.0) -> None:
-        self.now = start
-        self.sleeps: list[float] = []
-        self._lock = threading.Lock()
-
-    def monotonic(self) -> float:
-        with self._lock:
-            return self.now
-
-    def sleep(self, seconds: float) -> None:
-        with self._lock:
-            self.sleeps.append(seconds)
-            self.now += seconds
-
-    def wall(self) -> float:
-        return WALL + self.now
-
-
-def budget(clock: FakeTime, rpm: float = 60_000, burst: float = 0) -> RateBudget:
+def budget(clock, rpm: float = 60_000, burst: float = 0) -> RateBudget:
     return RateBudget(rpm, burst, clock=clock.monotonic, sleep=clock.sleep, wall_clock=clock.wall)
 
 
-def test_requests_are_spaced_evenly_at_the_budget():
-    clock = FakeTime()
+def test_requests_are_spaced_evenly_at_the_budget(fake_time):
+    clock = fake_time
     pacer = budget(clock, rpm=120)
     slots = [pacer.acquire("contacts") for _ in range(4)]
     assert clock.sleeps == pytest.approx([0.5, 0.5, 0.5])
     assert [s.held for s in slots] == [False] * 4
 
 
-def test_an_idle_pacer_does_not_save_up_a_burst():
-    clock = FakeTime()
+def test_an_idle_pacer_does_not_save_up_a_burst(fake_time):
+    clock = fake_time
     pacer = budget(clock, rpm=120)
     pacer.acquire("contacts")
     clock.now += 30  # idle for a while
@@ -57,8 +34,8 @@ def test_an_idle_pacer_does_not_save_up_a_burst():
     assert clock.sleeps == pytest.approx([0.5])  # the second request after the pause still waits its turn
 
 
-def test_one_resource_stays_under_fronts_burst_limit_while_others_go_ahead():
-    clock = FakeTime()
+def test_one_resource_stays_under_fronts_burst_limit_while_others_go_ahead(fake_time):
+    clock = fake_time
     pacer = budget(clock, rpm=60_000, burst=5)
     start = clock.now
     times = []
@@ -71,8 +48,8 @@ def test_one_resource_stays_under_fronts_burst_limit_while_others_go_ahead():
     assert clock.now - before == pytest.approx(0.001)  # another resource only waits for the overall pace
 
 
-def test_a_plan_limit_hold_stops_every_resource_and_counts_as_a_rate_limit_wait():
-    clock = FakeTime()
+def test_a_plan_limit_hold_stops_every_resource_and_counts_as_a_rate_limit_wait(fake_time):
+    clock = fake_time
     pacer = budget(clock)
     pacer.acquire("contacts")
     pacer.hold(3.0)
@@ -80,8 +57,8 @@ def test_a_plan_limit_hold_stops_every_resource_and_counts_as_a_rate_limit_wait(
     assert slot.held and slot.waited == pytest.approx(3.0)
 
 
-def test_a_burst_hold_stops_only_its_resource():
-    clock = FakeTime()
+def test_a_burst_hold_stops_only_its_resource(fake_time):
+    clock = fake_time
     pacer = budget(clock)
     pacer.hold(2.0, "conversations")
     assert not pacer.acquire("contacts").held
@@ -89,8 +66,8 @@ def test_a_burst_hold_stops_only_its_resource():
     assert slot.held and slot.waited == pytest.approx(2.0, abs=0.01)
 
 
-def test_after_a_burst_429_the_refused_request_waits_1s_and_the_others_only_what_front_said():
-    clock = FakeTime()
+def test_after_a_burst_429_the_refused_request_waits_1s_and_the_others_only_what_front_said(fake_time):
+    clock = fake_time
     pacer = budget(clock)
     pacer.hold(0.004, "conversations")  # Front: the burst window clears in 4 ms
     other = pacer.acquire("conversations")
@@ -99,8 +76,8 @@ def test_after_a_burst_429_the_refused_request_waits_1s_and_the_others_only_what
     assert refused.held and refused.waited == pytest.approx(1.0, abs=0.002)
 
 
-def test_an_exhausted_quota_holds_until_the_reset_before_any_429():
-    clock = FakeTime()
+def test_an_exhausted_quota_holds_until_the_reset_before_any_429(fake_time):
+    clock = fake_time
     pacer = budget(clock)
     pacer.acquire("contacts")
     pacer.observe(100, 0, str(int(clock.wall()) + 8))
@@ -108,11 +85,11 @@ def test_an_exhausted_quota_holds_until_the_reset_before_any_429():
     assert slot.held and 7.0 <= slot.waited <= 8.0
 
 
-def test_a_low_quota_is_spread_over_the_time_to_the_reset():
-    clock = FakeTime(start=100.0)
+def test_a_low_quota_is_spread_over_the_time_to_the_reset(fake_time):
+    clock = fake_time
     pacer = budget(clock, rpm=6000)  # our own pace would be 0.01 s
     pacer.acquire("contacts")
-    pacer.observe(100, 10, str(int(WALL + 100) + 20))  # 10 requests left for 20 s: one every 2 s
+    pacer.observe(100, 10, str(int(clock.wall()) + 20))  # 10 requests left for 20 s: one every 2 s
     pacer.acquire("contacts")
     pacer.acquire("contacts")
     assert clock.sleeps[-1] == pytest.approx(2.0)
@@ -122,8 +99,8 @@ def test_a_low_quota_is_spread_over_the_time_to_the_reset():
     assert clock.sleeps[-1] == pytest.approx(0.01)
 
 
-def test_a_hold_that_starts_while_a_thread_sleeps_sends_it_back_in_the_queue():
-    clock = FakeTime()
+def test_a_hold_that_starts_while_a_thread_sleeps_sends_it_back_in_the_queue(fake_time):
+    clock = fake_time
     pacer = budget(clock, rpm=60)  # one request a second
     pacer.acquire("contacts")
     real_sleep = clock.sleep
@@ -163,8 +140,8 @@ def test_all_threads_draw_from_one_bucket():
 # -- circuit breaker --------------------------------------------------------------------------------------
 
 
-def test_breaker_opens_after_n_consecutive_failures_and_fails_fast():
-    clock = FakeTime()
+def test_breaker_opens_after_n_consecutive_failures_and_fails_fast(fake_time):
+    clock = fake_time
     breaker = CircuitBreaker(3, 60, clock.monotonic)
     for _ in range(2):
         breaker.before_call()
@@ -178,8 +155,8 @@ def test_breaker_opens_after_n_consecutive_failures_and_fails_fast():
     assert isinstance(caught.value, FrontRetryableError) and "http_503" in str(caught.value)
 
 
-def test_an_answer_resets_the_count_of_consecutive_failures():
-    clock = FakeTime()
+def test_an_answer_resets_the_count_of_consecutive_failures(fake_time):
+    clock = fake_time
     breaker = CircuitBreaker(3, 60, clock.monotonic)
     for _ in range(5):
         breaker.record_failure("timeout")
@@ -188,8 +165,8 @@ def test_an_answer_resets_the_count_of_consecutive_failures():
     assert breaker.state == "closed" and breaker.times_opened == 0
 
 
-def test_after_the_cooldown_one_probe_goes_and_success_closes():
-    clock = FakeTime()
+def test_after_the_cooldown_one_probe_goes_and_success_closes(fake_time):
+    clock = fake_time
     breaker = CircuitBreaker(1, 30, clock.monotonic)
     breaker.record_failure("timeout")
     clock.now += 30
@@ -201,8 +178,8 @@ def test_after_the_cooldown_one_probe_goes_and_success_closes():
     assert breaker.state == "closed"
 
 
-def test_a_failed_probe_opens_the_circuit_for_another_cooldown():
-    clock = FakeTime()
+def test_a_failed_probe_opens_the_circuit_for_another_cooldown(fake_time):
+    clock = fake_time
     breaker = CircuitBreaker(2, 30, clock.monotonic)
     breaker.record_failure("timeout")
     breaker.record_failure("timeout")
@@ -215,8 +192,8 @@ def test_a_failed_probe_opens_the_circuit_for_another_cooldown():
         breaker.before_call()
 
 
-def test_a_probe_that_ended_without_a_verdict_lets_another_probe_go():
-    clock = FakeTime()
+def test_a_probe_that_ended_without_a_verdict_lets_another_probe_go(fake_time):
+    clock = fake_time
     breaker = CircuitBreaker(1, 10, clock.monotonic)
     breaker.record_failure("timeout")
     clock.now += 10

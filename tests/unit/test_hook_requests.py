@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 import pytest
 import requests
+from airflow.providers.http.hooks.http import HttpHook
 from airflow.sdk.exceptions import AirflowFailException
 from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
@@ -31,32 +32,7 @@ from front_sync.hooks.front import (
 BASE = "https://api2.frontapp.com"
 COMPANY = "https://acme.api.frontapp.com"
 TOKEN = "tok-unit-5ecret"
-WALL = 1_764_000_000.0
-
-
-class FakeTime:
-    """A monotonic clock that only moves when someone sleeps on it."""
-
-    def __init__(self) -> None:
-        self.now = 100.0
-        self.sleeps: list[float] = []
-        self._lock = threading.Lock()
-
-    def monotonic(self) -> float:
-        with self._lock:
-            return self.now
-
-    def sleep(self, seconds: float) -> None:
-        with self._lock:
-            self.sleeps.append(seconds)
-            self.now += seconds
-
-    def wall(self) -> float:
-        return WALL + self.now
-
-    def waits(self, at_least: float = 0.5) -> list[float]:
-        """Sleeps long enough to be backoffs or 429 waits, not pacing."""
-        return [s for s in self.sleeps if s >= at_least]
+WALL = 1_764_000_000.0  # an epoch before the fake clock's wall time: the default quota reset is past
 
 
 Answer = tuple[int, dict[str, str], object]
@@ -69,6 +45,7 @@ class FakeFront(BaseAdapter):
         super().__init__()
         self.handler = handler
         self.sent: list[requests.PreparedRequest] = []
+        self.closed = 0
         self._lock = threading.Lock()
 
     def send(self, request, **kwargs):
@@ -85,7 +62,8 @@ class FakeFront(BaseAdapter):
         return response
 
     def close(self) -> None:
-        pass
+        with self._lock:
+            self.closed += 1
 
 
 def sequence(*answers: Answer | BaseException) -> Callable[[requests.PreparedRequest], Answer]:
@@ -105,7 +83,7 @@ OK: Answer = (200, {}, {"_results": [{"id": "x", "n": 1.5}]})
 
 
 @pytest.fixture
-def make_hook(monkeypatch):
+def make_hook(monkeypatch, fake_time):
     """Build (hook, fake transport, fake time) for a handler and connection extras."""
 
     def build(handler, **extra):
@@ -113,7 +91,7 @@ def make_hook(monkeypatch):
         monkeypatch.setenv("AIRFLOW_CONN_FRONT_DEFAULT", json.dumps(
             {"conn_type": "front", "host": BASE, "password": TOKEN, "extra": extra}))
         front = FakeFront(handler)
-        clock = FakeTime()
+        clock = fake_time
 
         def session():
             s = requests.Session()
@@ -269,9 +247,9 @@ def test_404_is_reported_as_missing(make_hook):
     assert hook.sync_log_metadata()["not_found"] == 1 and hook.sync_log_metadata()["failed_requests"] == 0
 
 
-def test_an_exhausted_quota_on_a_200_holds_the_next_request_until_the_reset(make_hook):
+def test_an_exhausted_quota_on_a_200_holds_the_next_request_until_the_reset(make_hook, fake_time):
     hook, front, clock = make_hook(sequence(
-        (200, {"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(int(WALL + 100) + 12)}, {"_results": []}),
+        (200, {"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(int(fake_time.wall()) + 12)}, {"_results": []}),
         OK,
     ))
     hook.request_json("/contacts")
@@ -303,7 +281,7 @@ def test_map_concurrent_yields_in_order_with_one_session_per_thread(make_hook):
     ids = [f"cnv_{i}" for i in range(40)]
     assert list(hook.map_concurrent(fetch, ids, max_workers=4)) == ids
     assert len(sessions) == 4 and len(front.sent) == 40
-    assert hook._sessions == []  # the workers' sessions were closed with the pool
+    assert hook._sessions == [] and front.closed >= 4  # the workers' sessions were closed with the pool
 
 
 def test_map_concurrent_keeps_at_most_two_items_per_worker_ahead():
@@ -327,3 +305,51 @@ def test_map_concurrent_raises_the_first_failure_and_stops(make_hook):
     with pytest.raises(FrontNotFound):
         list(hook.map_concurrent(fetch, range(500), max_workers=2))
     assert len(front.sent) < 20  # the rest were never submitted
+
+
+# -- what HttpHook provides, and what it must not do -------------------------------------------------------
+
+
+def test_extras_never_become_headers(make_hook):
+    hook, front, _ = make_hook(sequence(OK), page_limit=50, Authorization="Basic stolen", allowed_hosts="x.internal")
+    hook.request_json("/contacts")
+    sent = front.sent[0].headers
+    assert sent["Authorization"] == f"Bearer {TOKEN}"
+    assert sent["Accept"] == "application/json" and sent["User-Agent"].startswith("front-sync/")
+    assert not {"rpm", "share", "burst_per_second", "page_limit", "allowed_hosts"} & {h.lower() for h in sent}
+    assert not {"rpm", "share", "Authorization"} & set(HttpHook.get_conn(hook).headers)  # HttpHook's own path too
+
+
+def test_the_session_itself_never_sends_the_token_to_another_host(make_hook):
+    hook, front, _ = make_hook(sequence(OK))
+    with pytest.raises(FrontUnsafeURLError) as caught:
+        hook.get_conn().get("https://evil.example/contacts")
+    assert front.sent == [] and TOKEN not in str(caught.value) and TOKEN not in repr(hook.get_conn().auth)
+
+
+@pytest.mark.parametrize(("host", "base"), [("api2.frontapp.com", BASE), (f"{COMPANY}/", COMPANY)],
+                         ids=["bare-host-means-https", "trailing-slash"])
+def test_the_base_url_is_httphooks_by_our_rule(monkeypatch, host, base):
+    connection = {"conn_type": "front", "host": host, "password": TOKEN}
+    monkeypatch.setenv("AIRFLOW_CONN_FRONT_DEFAULT", json.dumps(connection))
+    hook = FrontHook()
+    assert hook.settings.base_url == hook.base_url == base
+    assert hook.url_from_endpoint("contacts") == hook.url_from_endpoint("/contacts") == f"{base}/contacts"
+
+
+def test_httphooks_own_sending_and_retrying_are_refused():
+    hook = FrontHook()
+    with pytest.raises(TypeError, match="refused"):
+        hook.run("/me")
+    with pytest.raises(TypeError, match="refused"):
+        hook.run_with_advanced_retry({}, "/me")
+
+
+def test_close_closes_every_session_and_a_closed_hook_opens_new_ones(make_hook):
+    hook, front, _ = make_hook(sequence(OK))
+    with hook:
+        hook.request_json("/contacts")
+        first = hook.get_conn()
+    assert front.closed >= 1 and hook._sessions == []
+    hook.request_json("/contacts")
+    assert hook.get_conn() is not first

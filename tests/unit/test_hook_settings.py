@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import fields
 from types import SimpleNamespace
 
 import pytest
@@ -81,3 +82,25 @@ def test_an_unknown_extra_is_named_in_a_warning(caplog):
     with caplog.at_level(logging.WARNING):
         HookSettings.from_connection(conn({"read_timout": 3}), "front_default")
     assert "read_timout" in caplog.text
+
+
+def test_one_list_of_extras_drives_the_settings_and_the_ui_form():
+    from front_sync.hooks.extras import EXTRAS
+    from front_sync.provider_info import get_provider_info
+
+    names = [extra.name for extra in EXTRAS]
+    assert {f.name for f in fields(HookSettings)} == {"conn_id", "token", "base_url", *names}
+    form = get_provider_info()["connection-types"][0]["conn-fields"]
+    assert list(form) == names
+    page = form["page_limit"]
+    assert page["schema"] == {"type": ["integer", "null"], "default": 100}
+    assert "an integer from 1 to 100" in page["description"]  # the bounds the parser enforces
+    assert "> 0 and <= 1" in form["share"]["description"] and "default" not in form["allowed_hosts"]["schema"]
+
+
+def test_every_default_in_the_list_passes_its_own_check():
+    from front_sync.hooks.extras import EXTRAS
+
+    defaults = {e.name: e.default for e in EXTRAS if e.default is not None}
+    s = HookSettings.from_connection(conn(defaults), "c")
+    assert all(getattr(s, name) == value for name, value in defaults.items())

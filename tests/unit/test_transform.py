@@ -7,10 +7,17 @@ from decimal import Decimal
 
 import pytest
 
-from front_sync import transform
-from front_sync.copy_format import copy_line, copy_value
-from front_sync.load import prepare
-from front_sync.resources import CHANNELS, CONTACTS, CONVERSATIONS, MESSAGES, TEAMMATES
+from front_sync.resources import (
+    CHANNELS,
+    CONTACT_CUSTOM_FIELDS,
+    CONTACTS,
+    CONVERSATIONS,
+    MESSAGES,
+    TAGS,
+    TEAMMATES,
+    transform,
+)
+from front_sync.warehouse.prepare import prepare
 
 
 @pytest.mark.parametrize(
@@ -45,9 +52,9 @@ def test_contact_row_and_handles():
     record = {"id": "crd_1", "name": "Zoë 🎉", "is_private": False, "links": ["https://x"],
               "custom_fields": {"Tier": "gold"}, "updated_at": Decimal("1700000000.123"),
               "handles": [{"handle": "Zoe@Example.COM", "source": "email"}]}
-    row = transform.contact_row(record)
+    row = CONTACTS.row(record)
     assert row[0] == "crd_1" and row[1] == "Zoë 🎉" and row[-1] == Decimal("1700000000.123")
-    assert transform.contact_handle_rows(record) == [("email", "Zoe@Example.COM", "zoe@example.com")]
+    assert CONTACTS.children[0].rows(record) == [("email", "Zoe@Example.COM", "zoe@example.com")]
 
 
 @pytest.mark.parametrize(
@@ -63,9 +70,9 @@ def test_records_without_a_usable_id_are_dead_lettered_and_others_kept(record):
 
 
 def untyped_column(resource, item) -> list[dict[str, str]] | None:
-    """The untyped_fields value of a prepared item's COPY line (the column after the typed ones)."""
-    value = item.line.split(b"\t")[len(resource.columns)]
-    return None if value == b"\\N" else json.loads(value)
+    """The untyped_fields value of a prepared item's row (the column after the typed ones)."""
+    value = item.row[len(resource.columns)]
+    return None if value is None else json.loads(value)
 
 
 @pytest.mark.parametrize(
@@ -134,11 +141,11 @@ def test_a_child_item_that_cannot_be_keyed_is_left_out_and_listed(resource, reco
 
 def test_untyped_fields_are_listed_once_and_capped():
     record = {"id": "msg_1", "recipients": [{"role": "to"}] * 150 + [3]}
-    _, _, notes = transform.typed_leniently(transform.message_row, [transform.message_recipient_rows], record)
+    _, _, notes = transform.typed_leniently(MESSAGES.row, [MESSAGES.children[0].rows], record)
     assert len(notes) == transform.MAX_UNTYPED + 1
     assert notes[0] == {"field": "recipients[0].handle", "reason": "missing"}
     assert notes[-1] == {"field": "*", "reason": "51 more fields"}
-    _, _, notes = transform.typed_leniently(transform.message_row, [], {"id": "msg_1", "_links": 1})
+    _, _, notes = transform.typed_leniently(MESSAGES.row, [], {"id": "msg_1", "_links": 1})
     assert notes == [{"field": "_links", "reason": "not an object"}]  # read for three columns, listed once
 
 
@@ -146,27 +153,25 @@ def test_clean_records_have_no_untyped_fields_and_readers_still_raise_outside_th
     prepared, _, _ = prepare(CONTACTS, [{"id": "crd_1", "updated_at": 1}], "run")
     assert untyped_column(CONTACTS, prepared["crd_1"]) is None and not prepared["crd_1"].untyped
     with pytest.raises(transform.BadRecord, match="size is not an integer"):
-        transform.message_attachment_rows({"attachments": [{"id": "fil_1", "size": "big"}]})
+        MESSAGES.children[1].rows({"attachments": [{"id": "fil_1", "size": "big"}]})
     with pytest.raises(transform.BadRecord, match="missing id"):  # even leniently, a record needs its own id
-        transform.typed_leniently(transform.tag_row, [], {"name": "no id"})
+        transform.typed_leniently(TAGS.row, [], {"name": "no id"})
 
 
 def test_repeated_id_in_a_batch_keeps_the_newest():
     old = {"id": "crd_1", "name": "old", "updated_at": 2}
     new = {"id": "crd_1", "name": "new", "updated_at": 3}
     prepared, dead, counts = prepare(CONTACTS, [new, old], "run")
-    assert prepared["crd_1"].line.split(b"\t")[1] == b"new"
+    assert prepared["crd_1"].row[1] == "new"
     assert counts == {"stale": 1} and not dead
 
 
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [(None, "\\N"), (True, "t"), (False, "f"), ("a\tb\nc\\d\r", "a\\tb\\nc\\\\d\\r"), ("x\x00", "x"),
-     (Decimal("1.500"), "1.500")],
-    ids=["null", "true", "false", "escapes", "nul", "decimal"],
-)
-def test_copy_text_format(value, expected):
-    assert copy_value(value) == expected
+def test_prepared_rows_hold_no_nul_even_where_a_reader_keeps_it():
+    record = {"id": "tag_1", "name": "a\x00b", "_links": {"related": {"parent_tag": "https://x.io/tags/tag_\x00p"}}}
+    prepared, dead, _ = prepare(TAGS, [record], "run")
+    row = prepared["tag_1"].row
+    assert not dead and row[TAGS.columns.index("name")] == "ab"
+    assert row[TAGS.columns.index("parent_tag_id")] == "tag_p" and b"\\u0000" not in row[-1]
 
 
 @pytest.mark.parametrize(
@@ -195,13 +200,13 @@ def test_missing_or_null_links_give_none():
     ids=["documented-flag", "draft-mode-only", "sent", "flag-wins"],
 )
 def test_message_draft_state(fields, is_draft):
-    row = transform.message_row({"id": "msg_1", **fields})
+    row = MESSAGES.row({"id": "msg_1", **fields})
     assert row[MESSAGES.columns.index("is_draft")] is is_draft
 
 
 def test_inbound_message_has_no_author_and_outbound_has_one():
-    inbound = transform.message_row({"id": "msg_1", "is_inbound": True, "author": None, "text": None})
-    outbound = transform.message_row({"id": "msg_2", "is_inbound": False, "author": {"id": "tea_1"}})
+    inbound = MESSAGES.row({"id": "msg_1", "is_inbound": True, "author": None, "text": None})
+    outbound = MESSAGES.row({"id": "msg_2", "is_inbound": False, "author": {"id": "tea_1"}})
     author = MESSAGES.columns.index("author_id")
     assert inbound[author] is None and outbound[author] == "tea_1"
 
@@ -213,16 +218,16 @@ def test_recipients_attachments_and_reminders():
                                "metadata": {"is_inline": True, "cid": "c1"}}],
               "scheduled_reminders": [{"_links": {"related": {"owner": "https://a.api.frontapp.com/teammates/t"}},
                                        "scheduled_at": 1701392639}]}
-    assert transform.message_recipient_rows(record) == [("from", "Ann@X.io", None, "crd_1", "ann@x.io")]
-    assert transform.message_attachment_rows(record) == [("fil_1", "a.png", None, None, 10, True, "c1")]
-    assert transform.conversation_reminder_rows(record) == [(0, "t", None, Decimal("1701392639.000"), None)]
+    assert MESSAGES.children[0].rows(record) == [("from", "Ann@X.io", None, "crd_1", "ann@x.io")]
+    assert MESSAGES.children[1].rows(record) == [("fil_1", "a.png", None, None, 10, True, "c1")]
+    assert CONVERSATIONS.children[2].rows(record) == [(0, "t", None, Decimal("1701392639.000"), None)]
 
 
 def test_channel_reads_the_old_types_field_and_custom_fields_carry_their_scope():
-    channel = transform.channel_row({"id": "cha_1", "types": "smtp", "settings": {"undo_send_time": 5}})
-    assert channel[3] == "smtp" and channel[9] == 5
-    assert transform.custom_field_row({"id": "fld_1", "name": "Plan"}, scope="contact")[:3] == (
-        "fld_1", "contact", "Plan")
+    channel = dict(zip(CHANNELS.columns, CHANNELS.row({"id": "cha_1", "types": "smtp",
+                                                       "settings": {"undo_send_time": 5}}), strict=True))
+    assert channel["type"] == "smtp" and channel["undo_send_time"] == 5
+    assert CONTACT_CUSTOM_FIELDS.row({"id": "fld_1", "name": "Plan"})[:3] == ("fld_1", "contact", "Plan")
 
 
 def test_email_handles_are_case_folded_and_other_sources_ignored():
@@ -242,11 +247,11 @@ def test_an_id_from_front_beats_an_id_matched_by_email_in_the_same_batch():
     real = {"id": "crd_1", "name": "real", "updated_at": 1}
     matched = {"name": "matched", "updated_at": 9, "handles": [{"source": "email", "handle": "a@x.io"}]}
     prepared, dead, counts = prepare(CONTACTS, [real, matched], "run", {1: "crd_1"})
-    assert prepared["crd_1"].line.split(b"\t")[1] == b"real" and counts == {"unchanged": 1} and not dead
+    assert prepared["crd_1"].row[1] == "real" and counts == {"unchanged": 1} and not dead
 
 
 def test_dead_letter_payload_survives_what_jsonb_cannot_hold():
-    from front_sync import dead_letters
+    from front_sync.warehouse import dead_letters
 
     deep: object = "x"
     for _ in range(3000):
@@ -261,19 +266,7 @@ def test_dead_letter_payload_survives_what_jsonb_cannot_hold():
 def test_accounting_splits_fetched_into_outcomes_and_rolled_back():
     from collections import Counter
 
-    from front_sync.audit import accounting
+    from front_sync.ops.audit import accounting
 
     row = accounting(Counter(fetched=10, created=3, dead_lettered=1, stale=2))
     assert row["fetched"] == 6 and row["fetched_not_loaded"] == 4 and row["deleted"] == 0
-
-
-@pytest.mark.parametrize(
-    "values",
-    [("a", None, True, False, Decimal("1.500"), 7), ("\\N", None), ("x\ty", "z"), ("a\\b", None, "c\nd"),
-     ("nul\x00", "\r"), ("plain", "text", "only"), (None, None)],
-    ids=["mixed", "literal-backslash-n", "tab", "backslash-and-newline", "nul-and-cr", "plain", "nulls"],
-)
-def test_copy_line_fast_path_matches_value_by_value_escaping(values):
-    expected = ("\t".join(copy_value(v) for v in values) + "\n").encode()
-    assert copy_line(values) == expected
-    assert copy_line(values, b'{"a":"b\\\\c"}') == expected[:-1] + b'\t{"a":"b\\\\\\\\c"}\n'

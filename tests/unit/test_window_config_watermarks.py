@@ -7,9 +7,9 @@ from decimal import Decimal
 
 import pytest
 
-from front_sync import watermarks
 from front_sync.config import ConfigError, SyncConfig
-from front_sync.window import epoch, sync_window
+from front_sync.sync import watermarks
+from front_sync.sync.window import epoch, sync_window
 
 T0 = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 T1 = datetime(2026, 11, 25, 11, 0, tzinfo=UTC)

@@ -103,7 +103,7 @@ def front_retry_after(headers: dict[str, str] | requests.structures.CaseInsensit
                       wall_now: float) -> float | None:
     """Front's own wait after a 429, unfloored (Retry-After, else the reset when the quota is gone); None if unsaid."""
     value = _parse_retry_after(headers.get("retry-after"), wall_now)
-    if value is None and _int_header(headers, "x-ratelimit-remaining") == 0:
+    if value is None and int_header(headers, "x-ratelimit-remaining") == 0:
         value = seconds_until_reset(headers.get("x-ratelimit-reset"), wall_now)
     return None if value is None else max(value, 0.0)
 
@@ -138,7 +138,8 @@ def _parse_retry_after(value: str | None, wall_now: float) -> float | None:
     return seconds if math.isfinite(seconds) else None
 
 
-def _int_header(headers, name: str) -> int | None:
+def int_header(headers, name: str) -> int | None:
+    """A numeric header (``x-ratelimit-limit``, ``-remaining``) as an int; None when absent or unreadable."""
     try:
         return int(float(headers.get(name)))
     except (TypeError, ValueError, OverflowError):

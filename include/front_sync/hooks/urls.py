@@ -6,17 +6,13 @@ import fnmatch
 import re
 from urllib.parse import parse_qs, urlsplit
 
+from requests import PreparedRequest
+from requests.auth import AuthBase
+
 from front_sync.hooks.errors import FrontUnsafeURLError
 
 # A search query is user text (e-mail addresses, names): keep it out of logs and error messages.
 _SEARCH_QUERY = re.compile(r"^(/conversations/search/)[^/]+")
-
-
-def resolve(base_url: str, url_or_path: str) -> str:
-    """An absolute URL: Front's links as given, or a path under the base URL."""
-    if "://" in url_or_path:
-        return url_or_path
-    return f"{base_url}{url_or_path if url_or_path.startswith('/') else '/' + url_or_path}"
 
 
 def check_token_destination(
@@ -43,6 +39,28 @@ def check_token_destination(
         )
     if problem:
         raise FrontUnsafeURLError(f"Refusing to send the token of connection {conn_id!r}: {problem}.")
+
+
+class BearerTokenAuth(AuthBase):
+    """The session's auth: ``Authorization: Bearer <token>``, added only to a URL the token may go to.
+
+    The check sits where the header is added, so no request of the session, whatever built it, can carry the
+    token to another host; the hook also checks every URL (and next link) before it spends budget on it.
+    """
+
+    def __init__(self, token: str, base_url: str, allowed_hosts: tuple[str, ...], conn_id: str) -> None:
+        self._token = token
+        self.base_url = base_url
+        self.allowed_hosts = allowed_hosts
+        self.conn_id = conn_id
+
+    def __call__(self, request: PreparedRequest) -> PreparedRequest:
+        check_token_destination(request.url or "", self.base_url, self.allowed_hosts, self.conn_id)
+        request.headers["Authorization"] = f"Bearer {self._token}"
+        return request
+
+    def __repr__(self) -> str:  # never the token
+        return f"BearerTokenAuth(conn_id={self.conn_id!r})"
 
 
 def loggable_path(url: str) -> str:

@@ -8,53 +8,46 @@ from __future__ import annotations
 
 import uuid
 
-import psycopg2
+import psycopg
 import pytest
 
-from front_sync import load, migrations
-from front_sync.warehouse import SYNC_WRITER_OPTION
+from front_sync.warehouse import migrations, write
+from front_sync.warehouse.connection import warehouse_connection
 
 
 @pytest.fixture(scope="session")
 def shared_warehouse_url(postgres_server):
     """A database with every migration applied, shared by the tests of this package."""
     name = f"t_{uuid.uuid4().hex[:12]}"
-    admin = psycopg2.connect(postgres_server)
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(f'CREATE DATABASE "{name}"')
-    admin.close()
+    with psycopg.connect(postgres_server, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
     url = postgres_server.rsplit("/", 1)[0] + f"/{name}"
-    conn = psycopg2.connect(url)
-    migrations.migrate(conn)
-    conn.close()
+    with psycopg.connect(url) as conn:
+        migrations.migrate(conn)
     return url
 
 
 @pytest.fixture
 def migrated_url(shared_warehouse_url, monkeypatch):
     """URL of the shared migrated database, emptied for this test; also the front_warehouse connection."""
-    conn = psycopg2.connect(shared_warehouse_url)
-    with conn.cursor() as cur:
+    with psycopg.connect(shared_warehouse_url) as conn, conn.cursor() as cur:
         cur.execute("SELECT string_agg(format('%I.%I', schemaname, tablename), ', ') FROM pg_tables "
                     "WHERE schemaname = 'front' AND tablename <> 'schema_migrations'")
         cur.execute(f"TRUNCATE {cur.fetchone()[0]} RESTART IDENTITY")
-    conn.commit()
-    conn.close()
     monkeypatch.setenv("AIRFLOW_CONN_FRONT_WAREHOUSE", shared_warehouse_url)
     # Each test starts without the loader's memory of earlier batches (which only picks the faster path).
-    monkeypatch.setattr(load, "_ALL_NEW_LAST_TIME", set())
+    monkeypatch.setattr(write, "_ALL_NEW_LAST_TIME", set())
     return shared_warehouse_url
 
 
 @pytest.fixture
 def migrated(migrated_url):
-    """An open connection to the emptied migrated database; transactions are explicit.
+    """The operators' connection (warehouse_connection) to the emptied migrated database; transactions are explicit.
 
-    Marked as the sync's session like the operators' (warehouse.SYNC_WRITER_OPTION): what the tests write through
-    it stands for the sync's own writes, not local edits (test_local_edits.py makes those on plain connections).
+    Marked as the sync's session: what the tests write through it stands for the sync's own writes, not local edits
+    (test_local_edits.py makes those on plain connections).
     """
-    conn = psycopg2.connect(migrated_url, options=SYNC_WRITER_OPTION)
+    conn = warehouse_connection()
     yield conn
     conn.rollback()
     conn.close()
@@ -63,6 +56,6 @@ def migrated(migrated_url):
 @pytest.fixture(scope="module")
 def migrated_shared(shared_warehouse_url):
     """A connection for a module of read-only tests (schema checks)."""
-    conn = psycopg2.connect(shared_warehouse_url)
+    conn = psycopg.connect(shared_warehouse_url)
     yield conn
     conn.close()

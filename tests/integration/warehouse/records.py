@@ -131,6 +131,28 @@ def custom_field(fid: str, name: str = "Plan") -> dict[str, Any]:
             "values": [{"value": "Enterprise", "label": "Enterprise"}]}
 
 
+def account(aid: str) -> dict[str, Any]:
+    return {"_links": {"self": f"{HOST}/accounts/{aid}", "related": {"contacts": f"{HOST}/accounts/{aid}/contacts"}},
+            "id": aid, "name": "Planet Express", "description": "Delivery", "logo_url": None,
+            "domains": ["planetexpress.com"], "external_id": "pe-1", "custom_fields": {"Tier": "Gold"},
+            "created_at": Decimal("1682538996.583"), "updated_at": Decimal("1701292700.125")}
+
+
+def link(lid: str) -> dict[str, Any]:
+    return {"_links": {"self": f"{HOST}/links/{lid}"}, "id": lid, "name": "JIRA-42", "type": "web",
+            "external_url": "https://jira.example.com/JIRA-42", "custom_fields": {}}
+
+
+def team(tid: str) -> dict[str, Any]:
+    return {"_links": {"self": f"{HOST}/teams/{tid}"}, "id": tid, "name": "Support", "inboxes": [], "members": []}
+
+
+def conversation_status(sid: str, category: str = "open") -> dict[str, Any]:
+    return {"_links": {"self": f"{HOST}/company/statuses/{sid}"}, "id": sid, "name": category.title(),
+            "category": category, "description": None, "created_at": Decimal("1682538996.583"),
+            "updated_at": Decimal("1682538996.583")}
+
+
 def contact_list(gid: str) -> dict[str, Any]:
     return {"_links": {"self": f"{HOST}/contact_lists/{gid}",
                        "related": {"contacts": f"{HOST}/contact_lists/{gid}/contacts",
@@ -138,7 +160,7 @@ def contact_list(gid: str) -> dict[str, Any]:
             "id": gid, "name": "VIP", "is_private": True}
 
 
-def fetch(conn, query: str, params: Any = ()) -> list[tuple]:
+def fetch(conn, query: Any, params: Any = None) -> list[tuple]:
     """Run a query and return its rows, leaving no transaction open."""
     with conn.cursor() as cur:
         cur.execute(query, params)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import threading
 import time
 
-import psycopg2
+import psycopg
 import pytest
 
-from front_sync.load import load_batch
 from front_sync.resources import CONTACTS
+from front_sync.warehouse.load import load_batch
 
 from . import records as r
 from .records import fetch
@@ -28,8 +28,8 @@ def wait_until_blocked(conn, application_name: str, timeout: float = 10.0) -> No
 def test_a_slower_older_load_does_not_overwrite_a_newer_commit(migrated, migrated_url):
     load_batch(migrated, CONTACTS, [r.contact("crd_1", "100", name="v100",
                                               handles=(("email", "old@x.io"),))], "r0")
-    newer = psycopg2.connect(migrated_url)
-    older = psycopg2.connect(migrated_url, application_name="older_load")
+    newer = psycopg.connect(migrated_url)
+    older = psycopg.connect(migrated_url, application_name="older_load")
     with newer.cursor() as cur:  # a concurrent load wrote v300 and has not committed yet
         cur.execute("UPDATE front.contacts SET updated_at = 300, name = 'v300', row_hash = 'h300' WHERE id = 'crd_1'")
     results = {}
@@ -55,8 +55,8 @@ def test_a_slower_older_load_does_not_overwrite_a_newer_commit(migrated, migrate
                          ids=["concurrent-insert-is-newer", "concurrent-insert-is-older"])
 def test_a_new_id_inserted_concurrently_goes_through_the_guarded_upsert(migrated, migrated_url, concurrent_version,
                                                                         outcome, name):
-    other = psycopg2.connect(migrated_url)
-    loader = psycopg2.connect(migrated_url, application_name="racing_load")
+    other = psycopg.connect(migrated_url)
+    loader = psycopg.connect(migrated_url, application_name="racing_load")
     with other.cursor() as cur:  # another load inserts the same new contact and has not committed yet
         cur.execute("INSERT INTO front.contacts (id, name, updated_at, raw, row_hash, sync_run_id) "
                     "VALUES ('crd_9', %s, %s, '{}', 'h', 'other')", (f"v{concurrent_version}", concurrent_version))

@@ -6,9 +6,9 @@ import sys
 
 import pytest
 
-from front_sync import checkpoints, load
-from front_sync.load import load_batch, load_batches
 from front_sync.resources import CONTACTS
+from front_sync.warehouse import checkpoints, write
+from front_sync.warehouse.load import load_batch, load_batches
 
 from . import records as r
 from .records import fetch
@@ -76,8 +76,8 @@ def test_the_loader_refuses_an_autocommit_connection(migrated):
 def classify_calls(monkeypatch):
     """How many times the loader went through the conflict rules (rather than the all-new fast path)."""
     calls = []
-    original = load._classify_and_write
-    monkeypatch.setattr(load, "_classify_and_write", lambda *a: calls.append(1) or original(*a))
+    original = write._classify_and_write
+    monkeypatch.setattr(write, "_classify_and_write", lambda *a: calls.append(1) or original(*a))
     return calls
 
 

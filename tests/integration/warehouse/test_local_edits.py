@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import psycopg2
+import psycopg
 import pytest
 
-from front_sync import reconcile
-from front_sync.load import load_batch
-from front_sync.resources import CONTACTS, INBOXES
-from front_sync.warehouse import warehouse_connection
+from front_sync.resources import ALL_RESOURCES, CONTACTS, INBOXES
+from front_sync.warehouse import reconcile
+from front_sync.warehouse.connection import warehouse_connection
+from front_sync.warehouse.load import load_batch
 
 from . import records as r
 from .records import fetch
@@ -22,14 +22,13 @@ from .records import fetch
 
 @pytest.fixture
 def plain(migrated_url):
-    """A session of some other application: plain psycopg2, nothing set, autocommit like most SQL clients."""
-    conn = psycopg2.connect(migrated_url)
-    conn.autocommit = True
+    """A session of some other application: a plain connection, nothing set, autocommit like most SQL clients."""
+    conn = psycopg.connect(migrated_url, autocommit=True)
     yield conn
     conn.close()
 
 
-def edit(conn, statement: str, params: tuple = ()) -> None:
+def edit(conn, statement: str, params: tuple | None = None) -> None:
     with conn.cursor() as cur:
         cur.execute(statement, params)
 
@@ -43,16 +42,18 @@ def test_every_table_with_local_updated_at_has_both_triggers(migrated):
                           JOIN pg_namespace AS n ON n.oid = k.relnamespace
                           WHERE n.nspname = 'front' AND k.relname = c.table_name AND g.tgname = t.name)""")
     assert missing == []
-    assert len(fetch(migrated, "SELECT 1 FROM information_schema.columns WHERE table_schema = 'front' "
-                               "AND column_name = 'local_updated_at'")) == 10
+    stamped = {t for (t,) in fetch(migrated, "SELECT table_name FROM information_schema.columns "
+                                             "WHERE table_schema = 'front' AND column_name = 'local_updated_at'")}
+    assert {resource.table[1] for resource in ALL_RESOURCES} <= stamped
 
 
 def test_the_syncs_own_writes_never_stamp_local_updated_at(migrated_url):
     conn = warehouse_connection()  # the operators' connection (AIRFLOW_CONN_FRONT_WAREHOUSE = the test database)
     try:
         conn.rollback()
-        edit(conn, "RESET ALL")  # a startup option: survives rollbacks and RESET ALL
-        assert fetch(conn, "SHOW front_sync.writer") == [("on",)]
+        assert fetch(conn, "SHOW front_sync.writer") == [("on",)]  # set and committed when the session opened
+        edit(conn, "RESET ALL")  # even then, the loader's and reconcile's transactions mark themselves
+        conn.commit()
         load_batch(conn, CONTACTS, [r.contact("crd_1", "100"), r.contact("crd_2", "100")], "r1")
         load_batch(conn, CONTACTS, [r.contact("crd_1", "200", name="Bea")], "r2")
         reconcile.reconcile_deletions(conn, CONTACTS, ["crd_1"], "full1")
@@ -68,7 +69,7 @@ def test_the_syncs_own_writes_never_stamp_local_updated_at(migrated_url):
 
 
 def test_the_loader_marks_its_own_transactions_whatever_the_session(migrated_url, plain):
-    conn = psycopg2.connect(migrated_url)  # not marked: the loader marks each batch transaction itself
+    conn = psycopg.connect(migrated_url)  # not marked: the loader marks each batch transaction itself
     try:
         load_batch(conn, CONTACTS, [r.contact("crd_1", "100")], "r1")
         load_batch(conn, CONTACTS, [r.contact("crd_1", "200", name="Bea")], "r2")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from front_sync.load import load_batch
 from front_sync.resources import CONTACTS, CONVERSATIONS, MESSAGES
+from front_sync.warehouse.load import load_batch
 
 from . import records as r
 from .records import fetch

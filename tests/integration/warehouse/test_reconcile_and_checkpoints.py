@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import psycopg2.errors
+import psycopg
 import pytest
 
-from front_sync import checkpoints, reconcile
-from front_sync.load import load_batch
 from front_sync.resources import CONTACT_CUSTOM_FIELDS, CONTACTS, CONVERSATION_CUSTOM_FIELDS, CONVERSATIONS
+from front_sync.warehouse import checkpoints, reconcile
+from front_sync.warehouse.load import load_batch
 
 from . import records as r
 from .records import fetch
@@ -90,7 +90,7 @@ def test_checkpoint_commits_with_its_batch_and_not_without_it(migrated):
         cur.execute("ALTER TABLE front.contact_handles RENAME TO contact_handles_gone")
     migrated.commit()
     try:
-        with pytest.raises(psycopg2.errors.UndefinedTable):
+        with pytest.raises(psycopg.errors.UndefinedTable):
             load_batch(migrated, CONTACTS, contacts(4), "run1", checkpoint=(key, {"page": 2}))
     finally:
         with migrated.cursor() as cur:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from psycopg2 import sql
+from psycopg import sql
 
 from front_sync import resources
-from front_sync.load import load_batch
+from front_sync.warehouse.load import load_batch
 
 from . import records as r
 from .records import fetch
@@ -18,6 +18,10 @@ SAMPLES = {
     "inboxes": lambda: [r.inbox("inb_1")],
     "channels": lambda: [r.channel("cha_1"), r.channel("cha_2", inbox_id=None)],
     "contact_lists": lambda: [r.contact_list("grp_1")],
+    "teams": lambda: [r.team("tim_1")],
+    "conversation_statuses": lambda: [r.conversation_status("sts_1"), r.conversation_status("sts_2", "resolved")],
+    "accounts": lambda: [r.account("acc_1")],
+    "links": lambda: [r.link("top_1")],
     "tags": lambda: [r.tag("tag_1"), r.tag("tag_2", parent="tag_1")],
     "contact_custom_fields": lambda: [r.custom_field("fld_1")],
     "conversation_custom_fields": lambda: [r.custom_field("fld_2", "Priority")],

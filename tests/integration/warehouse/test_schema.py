@@ -51,7 +51,10 @@ def test_front_timestamps_are_exact_numeric_with_a_generated_timestamptz(migrate
           ON g.table_schema = c.table_schema AND g.table_name = c.table_name AND g.column_name = c.column_name || '_ts'
         WHERE c.table_schema = 'front' AND c.data_type = 'numeric'
           AND c.table_name NOT IN ('sync_logs', 'watermark_changes')""")  # operational: epoch values, not Front's
-    assert len(rows) == 12
+    stamps = {(table, c.name) for r in ALL_RESOURCES
+              for table, fields in [(r.table[1], r.fields), *((ch.table, ch.fields) for ch in r.children)]
+              for c in fields if c.sql_type == "numeric(15,3)"}
+    assert len(rows) == len(stamps)  # every Front timestamp the resource table declares
     assert {(precision, scale, generated) for _, _, precision, scale, generated in rows} == {(15, 3, "ALWAYS")}
 
 
@@ -83,7 +86,7 @@ def test_join_and_dashboard_columns_are_indexed(migrated_shared, table, column):
 
 
 def test_migrating_again_applies_nothing_and_leaves_the_connection_as_it_was(migrated_shared):
-    from front_sync import migrations
+    from front_sync.warehouse import migrations
 
     migrated_shared.autocommit = False
     assert migrations.migrate(migrated_shared) == []

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections import Counter
 from decimal import Decimal
 
-import psycopg2.errors
+import psycopg
 import pytest
 
-from front_sync import audit, reconcile
-from front_sync.load import OUTCOMES, BatchResult, load_batch
+from front_sync.ops import audit
 from front_sync.resources import CONTACTS
+from front_sync.warehouse import reconcile
+from front_sync.warehouse.load import OUTCOMES, BatchResult, load_batch
 
 from . import records as r
 from .records import fetch
@@ -63,7 +64,7 @@ def test_a_failed_run_accounts_for_the_batch_that_rolled_back(migrated):
 def test_a_success_that_lost_records_is_refused_by_the_table(migrated):
     row_id, counts = run_sync(migrated, [[r.contact("crd_1")]])
     counts["fetched"] += 1
-    with pytest.raises(psycopg2.errors.CheckViolation, match="sync_logs_success_loaded_everything"):
+    with pytest.raises(psycopg.errors.CheckViolation, match="sync_logs_success_loaded_everything"):
         audit.close_row(migrated, row_id, "success", counts, {}, None, None, {})
     migrated.rollback()
 
@@ -74,7 +75,22 @@ def test_more_outcomes_than_records_fetched_is_a_bug(migrated):
 
 
 def test_the_table_enforces_the_identity_on_every_row(migrated):
-    with migrated.cursor() as cur, pytest.raises(psycopg2.errors.CheckViolation):
+    with migrated.cursor() as cur, pytest.raises(psycopg.errors.CheckViolation):
         cur.execute("INSERT INTO front.sync_logs (run_id, dag_id, task_id, resource, sync_type, fetched, created) "
                     "VALUES ('r', 'd', 't', 'contacts', 'full', 5, 4)")
     migrated.rollback()
+
+
+def test_the_next_try_closes_the_row_a_killed_try_left_running(migrated):
+    first = audit.RunIdentity("run_1", "dag", "sync_contacts", 1)
+    killed = audit.open_row(migrated, first, "contacts", "incremental", None, None, None)  # never closed
+    other = audit.open_row(migrated, audit.RunIdentity("run_2", "dag", "sync_contacts", 1), "contacts",
+                           "incremental", None, None, None)
+    audit.open_row(migrated, audit.RunIdentity("run_1", "dag", "sync_contacts", 2), "contacts", "incremental",
+                   None, None, None)
+    with migrated.cursor() as cur:
+        cur.execute("SELECT id, status, error_message FROM front.sync_logs ORDER BY id")
+        rows = {row[0]: row[1:] for row in cur.fetchall()}
+    migrated.commit()
+    assert rows[killed][0] == "failed" and "try 1 ended without closing its row" in rows[killed][1]
+    assert rows[other][0] == "running"  # another run's row is not this try's business

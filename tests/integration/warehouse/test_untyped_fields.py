@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections import Counter
 from decimal import Decimal
 
-from front_sync import audit
-from front_sync.load import OUTCOMES, BatchResult, load_batch
+from front_sync.ops import audit
 from front_sync.resources import CONTACTS, CONVERSATIONS, MESSAGES, TEAMMATES
+from front_sync.warehouse.load import OUTCOMES, BatchResult, load_batch
 
 from . import records as r
 from .records import fetch
@@ -71,7 +71,7 @@ def test_untyped_fields_follow_the_version_stored(migrated):
 
 
 def test_the_operator_sums_untyped_rows_into_its_counts():
-    from front_sync.operators import Outcome
+    from front_sync.sync.operators import Outcome
 
     outcome = Outcome()
     outcome.absorb(BatchResult(Counter(created=2, untyped=1, provisional_merged=1), Decimal("5")), fetched=2)

@@ -1,6 +1,6 @@
 -- Merge provisional contacts into the real contacts just written (created or updated in the keys table) that
 -- share an email handle: handles (compared case-folded) and list memberships the real contact lacks move to
--- it, references are repointed, and the placeholder goes with its own handles and memberships. The last
+-- it, references are repointed, and the placeholder goes with its own handles and memberships. The first
 -- statement's row count is the number of merges. The join starts from the (few) provisional contacts.
 CREATE TEMP TABLE _provisional_merges ON COMMIT DROP AS
 SELECT DISTINCT ON (p.contact_id) p.contact_id AS provisional_id, r.contact_id

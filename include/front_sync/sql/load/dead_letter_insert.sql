@@ -1,2 +1,2 @@
 INSERT INTO front.dead_letters (resource, record_id, payload, payload_text, error, sync_run_id)
-VALUES %s
+VALUES (%s, %s, %s::jsonb, %s, %s, %s)

@@ -1,0 +1,43 @@
+"""
+### front_sync_replay
+
+On demand, after the cause of some dead letters is fixed: loads `front.dead_letters` rows again through the
+normal loader (the same conflict rules as a sync). Params: `resource` (only that resource's; empty for all) and
+`error_contains` (only those whose error contains the text, any case). A record that loads is marked
+`replayed_at` (kept, never deleted); one that fails again stays unreplayed with its new error. A dead-lettered
+conversation of the messages/comments queue goes back in the queue. One `sync_logs` row per resource
+(`sync_type` = `replay`). `airflow dags trigger front_sync_replay --conf '{"resource": "contacts"}'`.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pendulum
+from airflow.sdk import DAG, Param
+
+from front_sync.ops.operators import ReplayDeadLettersOperator
+from front_sync.resources import ALL_RESOURCES
+from front_sync.sync.operators import MigrateWarehouseOperator
+from front_sync.sync.plan import TAGS_COMMON, default_args
+
+with DAG(
+    dag_id="front_sync_replay",
+    schedule=None,
+    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    catchup=False,
+    max_active_runs=1,
+    doc_md=__doc__,
+    tags=[*TAGS_COMMON, "on-demand"],
+    default_args=default_args(timedelta(hours=2)),
+    params={
+        "resource": Param(None, type=["null", "string"], enum=[None, *(r.name for r in ALL_RESOURCES)],
+                          title="Resource", description="Only this resource's dead letters (empty: all)."),
+        "error_contains": Param(None, type=["null", "string"], title="Error contains",
+                                description="Only dead letters whose error contains this text (any case)."),
+    },
+) as dag:
+    MigrateWarehouseOperator(task_id="migrate_warehouse", priority_weight=40) >> ReplayDeadLettersOperator(
+        task_id="replay_dead_letters", resource="{{ params.resource or '' }}",
+        error_contains="{{ params.error_contains or '' }}",
+    )

@@ -1,0 +1,133 @@
+"""Alerts: what a finding says (what is wrong, since when, the figure against its threshold, the runbook's first
+step and link), and their state in front.alert_state, so one condition is sent once until it clears."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from front_sync.config import SyncConfig
+from front_sync.ops import delivery
+from front_sync.warehouse.sql_files import load_sql
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Runbook:
+    """The runbook section of an alert (docs/runbook.md#anchor) and the first thing to do."""
+
+    anchor: str
+    first_step: str
+
+
+RUNBOOK = {
+    "stale_resource": Runbook(
+        "alert-no-successful-sync",
+        "Look at the resource's last sync_logs rows and the Airflow log of its last task run; is the DAG paused?"),
+    "failure_rate": Runbook(
+        "alert-failure-rate",
+        "Group the failed sync_logs rows of the last 24 h by task and error_message to find the common cause."),
+    "slow_run": Runbook(
+        "alert-slow-run",
+        "Compare the run's api_calls, rate_limit_wait_seconds and fetched with its usual runs in sync_logs."),
+    "quota": Runbook(
+        "alert-api-quota",
+        "Find who else uses the Front company's API budget; lower `share` or the front_api pool slots if it is us."),
+    "repeated_failures": Runbook(
+        "alert-repeated-failures",
+        "Open the task's last failed log in Airflow: the same error in a row is not transient; fix it, then clear."),
+    "dead_letters": Runbook(
+        "alert-dead-letters",
+        "Read the new rows' error in front.dead_letters, fix the cause, then replay them (front_sync_replay)."),
+    "conflicts": Runbook(
+        "alert-conflicts",
+        "Review the new rows in front.sync_conflicts: keep the local edit or let Front win (clear local_updated_at)."),
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One condition a check found.
+
+    key: the condition in front.alert_state (e.g. "stale_resource:contacts"); title: what is wrong;
+    figure: the measured figure against its threshold; event: new rows (dead letters, conflicts) rather than a
+    state: sent each time new rows appear (the check's cursor keeps rows from being reported twice).
+    """
+
+    key: str
+    alert: str
+    title: str
+    since: datetime | None
+    figure: str
+    event: bool = False
+
+
+def runbook_link(config: SyncConfig, alert: str) -> str:
+    """The link to an alert's runbook section."""
+    return f"{config.runbook_url}#{RUNBOOK[alert].anchor}"
+
+
+def message(finding: Finding, config: SyncConfig) -> str:
+    """The alert text, the same for Slack and email; names and figures only, never record data."""
+    since = finding.since.isoformat(timespec="seconds") if finding.since else "unknown"
+    return "\n".join([
+        f":rotating_light: front-sync alert: {finding.title}",
+        f"since: {since}",
+        f"figure: {finding.figure}",
+        f"first step: {RUNBOOK[finding.alert].first_step}",
+        f"runbook: {runbook_link(config, finding.alert)}",
+    ])
+
+
+def resolved_message(key: str, since: datetime | None) -> str:
+    """The one-line note that an alert sent earlier no longer holds."""
+    opened = since.isoformat(timespec="seconds") if since else "unknown"
+    return f":white_check_mark: front-sync resolved: {key} (since {opened})"
+
+
+def send(findings: Sequence[Finding], config: SyncConfig) -> None:
+    """Deliver findings, one message each (Slack and email); raises when a configured channel failed."""
+    for finding in findings:
+        delivery.deliver(f"front-sync alert: {finding.title}", message(finding, config), config)
+
+
+def open_and_send(conn, findings: Sequence[Finding], config: SyncConfig) -> list[Finding]:
+    """Open state alerts not open yet and send them (plus open ones whose earlier delivery failed); returns sent."""
+    due: list[Finding] = []
+    with conn.cursor() as cur:
+        for finding in findings:
+            cur.execute(load_sql("ops/alert_open"), {"key": finding.key, "alert": finding.alert,
+                                                     "since": finding.since, "figure": finding.figure})
+            if cur.fetchone() is not None:
+                due.append(finding)
+        figures = json.dumps({f.key: f.figure for f in findings})
+        cur.execute(load_sql("ops/alert_seen"), {"keys": [f.key for f in findings], "figures": figures})
+        unsent = {key for key, is_unsent in cur.fetchall() if is_unsent}
+    conn.commit()  # opened before sending: a concurrent check or callback cannot send the same alert
+    due += [f for f in findings if f.key in unsent and f not in due]
+    for finding in due:
+        send([finding], config)
+        with conn.cursor() as cur:
+            cur.execute(load_sql("ops/alert_notified"), {"keys": [finding.key]})
+        conn.commit()
+    for finding in findings:
+        if finding not in due:
+            log.info("Alert %s still open (figure %s): not sent again", finding.key, finding.figure)
+    return due
+
+
+def clear_gone(conn, checked_alerts: Iterable[str], still_open: Iterable[str], config: SyncConfig) -> list[str]:
+    """Close the open alerts of the checked kinds that no longer hold; a note goes out for those that were sent."""
+    with conn.cursor() as cur:
+        cur.execute(load_sql("ops/alert_clear"), {"alerts": list(checked_alerts), "keys": list(still_open)})
+        cleared = cur.fetchall()
+    conn.commit()
+    for key, _alert, since, was_sent in cleared:
+        log.info("Alert %s cleared", key)
+        if was_sent:
+            delivery.deliver(f"front-sync resolved: {key}", resolved_message(key, since), config)
+    return [row[0] for row in cleared]

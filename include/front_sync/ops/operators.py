@@ -1,0 +1,90 @@
+"""Airflow operators of the operations DAGs: the monitor's checks, the retention purge, the dead-letter replay.
+
+Each opens its own warehouse connection (the sync's session: front_sync.writer = on) and reads front_sync.config
+in execute(). `now` is the run's time (run_after: when it was due or triggered), never the wall clock.
+"""
+
+from __future__ import annotations
+
+import logging
+from contextlib import closing
+from datetime import datetime
+from typing import Any
+
+from airflow.sdk import BaseOperator, Variable
+
+from front_sync.config import CONFIG_VARIABLE, WAREHOUSE_CONN_ID, SyncConfig
+from front_sync.ops import audit, monitor, replay, retention
+from front_sync.warehouse.connection import warehouse_connection
+
+log = logging.getLogger(__name__)
+
+
+def run_time(context) -> datetime:
+    """The moment a run stands for: when it was due to run (a manual run: when it was triggered)."""
+    run_after = getattr(context["dag_run"], "run_after", None)
+    return run_after if run_after is not None else context["data_interval_end"]
+
+
+def identity(context) -> audit.RunIdentity:
+    """The task try, as sync_logs names it."""
+    ti = context["ti"]
+    return audit.RunIdentity(context["run_id"], ti.dag_id, ti.task_id, ti.try_number)
+
+
+class _WarehouseTask(BaseOperator):
+    """Base: the warehouse connection id and the config."""
+
+    def __init__(self, *, warehouse_conn_id: str = WAREHOUSE_CONN_ID, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.warehouse_conn_id = warehouse_conn_id
+
+    @staticmethod
+    def config() -> SyncConfig:
+        return SyncConfig.from_json(Variable.get(CONFIG_VARIABLE, default=None))
+
+
+class MonitorOperator(_WarehouseTask):
+    """Runs every monitor check (front_sync.ops.monitor) and sends what is new; returns the keys found and sent."""
+
+    ui_color = "#fdf2e8"
+
+    def execute(self, context) -> dict[str, Any]:
+        config = self.config()
+        with closing(warehouse_connection(self.warehouse_conn_id)) as conn:
+            result = monitor.run_checks(conn, config, run_time(context))
+        return {"found": [f.key for f in result.findings], "sent": result.sent, "cleared": result.cleared}
+
+
+class RetentionOperator(_WarehouseTask):
+    """Purges message bodies and attachment metadata older than retention_days (at most once a day)."""
+
+    ui_color = "#f0e8fd"
+
+    def execute(self, context) -> dict[str, Any]:
+        config = self.config()
+        with closing(warehouse_connection(self.warehouse_conn_id)) as conn:
+            done = retention.purge(conn, identity(context), config.retention_days, run_time(context))
+        return {"messages": done.messages, "attachments": done.attachments, "skipped": done.skipped}
+
+
+class ReplayDeadLettersOperator(_WarehouseTask):
+    """Loads dead letters again through the normal loader; templated `resource` and `error_contains`.
+
+    Args:
+        resource: only this resource's dead letters (empty: all).
+        error_contains: only dead letters whose error contains this text, any case (empty: all).
+    """
+
+    template_fields = ("resource", "error_contains")
+
+    def __init__(self, *, resource: str | None = None, error_contains: str | None = None, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.resource = resource
+        self.error_contains = error_contains
+
+    def execute(self, context) -> dict[str, Any]:
+        with closing(warehouse_connection(self.warehouse_conn_id)) as conn:
+            done = replay.replay(conn, identity(context), self.resource or None, self.error_contains or None)
+        return {"replayed": dict(done.replayed), "failed_again": dict(done.failed_again),
+                "requeued": dict(done.requeued)}

@@ -1,0 +1,107 @@
+"""Dead-letter replay: after a fix, load dead letters again through the normal loader (load_batch).
+
+Selected: the rows not replayed yet, all or one resource's, optionally only those whose error contains a text.
+Each record is loaded on its own (one transaction, the normal conflict rules), so one that still fails cannot
+hold back the others: a record that loads gets replayed_at (the row is kept); one that fails again keeps
+replayed_at null and takes the new error (the loader's new copy of it is removed). A dead-lettered queue entry
+(a conversation whose messages or comments failed too often: payload {"id": "cnv_...", "queue": ...}) is put
+back in front.sync_pending instead, for the next sync_messages / sync_comments run. One sync_logs row per
+resource (sync_type 'replay').
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from front_sync.ops import audit
+from front_sync.resources import get_resource
+from front_sync.warehouse import pending
+from front_sync.warehouse.load import load_batch
+from front_sync.warehouse.sql_files import load_sql
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ReplayResult:
+    """Per resource: replayed (loaded or re-queued), failed_again, requeued, and the loader's outcome counts."""
+
+    replayed: Counter = field(default_factory=Counter)
+    failed_again: Counter = field(default_factory=Counter)
+    requeued: Counter = field(default_factory=Counter)
+
+
+def _record(payload: Any, payload_text: str | None) -> Any:
+    if payload is not None:
+        return payload
+    return json.loads(payload_text) if payload_text else None
+
+
+def _is_queue_entry(record: Any) -> bool:
+    return isinstance(record, dict) and set(record) == {"id", "queue"} and isinstance(record["id"], str)
+
+
+def select(conn, resource: str | None, error_contains: str | None) -> dict[str, list[tuple[int, Any]]]:
+    """The dead letters to replay, by resource: (dead letter id, record)."""
+    with conn.cursor() as cur:
+        cur.execute(load_sql("ops/replay_select"), {"resource": resource or None,
+                                                    "error_contains": error_contains or None})
+        rows = cur.fetchall()
+    conn.rollback()
+    chosen: dict[str, list[tuple[int, Any]]] = defaultdict(list)
+    for dead_id, name, payload, payload_text in rows:
+        chosen[name].append((dead_id, _record(payload, payload_text)))
+    return chosen
+
+
+def _replay_one(conn, resource, dead_id: int, record: Any, run_id: str, counts: Counter) -> bool:
+    """Load or re-queue one dead letter; True when it went through."""
+    if _is_queue_entry(record) and resource.name == record["queue"]:
+        with conn.cursor() as cur:
+            pending.enqueue(cur, resource.name, [record["id"]], run_id)
+            cur.execute(load_sql("ops/replay_done"), {"id": dead_id})
+        conn.commit()
+        counts["requeued"] += 1
+        return True
+    result = load_batch(conn, resource, [record], run_id)
+    counts["fetched"] += 1
+    counts.update(result.counts)
+    with conn.cursor() as cur:
+        if result.counts.get("dead_lettered"):
+            cur.execute(load_sql("ops/replay_failed_again"), {"run_id": run_id, "id": dead_id})
+        else:
+            cur.execute(load_sql("ops/replay_done"), {"id": dead_id})
+    conn.commit()
+    return not result.counts.get("dead_lettered")
+
+
+def replay(conn, who: audit.RunIdentity, resource: str | None = None,
+           error_contains: str | None = None) -> ReplayResult:
+    """Replay the selected dead letters, with one sync_logs row per resource."""
+    if resource:
+        get_resource(resource)  # an unknown name fails here, naming the known ones
+    result = ReplayResult()
+    for name, letters in sorted(select(conn, resource, error_contains).items()):
+        target = get_resource(name)
+        counts: Counter = Counter()
+        row_id = audit.open_row(conn, who, name, "replay", None, None, None)
+        metadata = {"error_contains": error_contains, "selected": len(letters)}
+        try:
+            for dead_id, record in letters:
+                ok = _replay_one(conn, target, dead_id, record, who.run_id, counts)
+                result.replayed[name] += ok
+                result.failed_again[name] += not ok
+        except BaseException as exc:
+            audit.close_row(conn, row_id, "failed", counts, {}, None, f"{type(exc).__name__}: {exc}", metadata)
+            raise
+        result.requeued[name] = counts.pop("requeued", 0)
+        metadata.update(replayed=result.replayed[name], failed_again=result.failed_again[name],
+                        requeued=result.requeued[name])
+        audit.close_row(conn, row_id, "success", counts, {}, None, None, metadata)
+        log.info("Replayed %s: %d of %d dead letters went through (%d re-queued), %d failed again", name,
+                 result.replayed[name], len(letters), result.requeued[name], result.failed_again[name])
+    return result

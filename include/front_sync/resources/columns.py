@@ -1,0 +1,121 @@
+"""Columns by name: each typed column of a table says its name, its PostgreSQL type and how to read it.
+
+A resource (or a child table) is a tuple of Columns; its row is read column by column, so a column added
+anywhere in the tuple cannot shift another's value, and tests/unit/test_resource_columns.py compares every
+declared name and type with the migrated table. Readers are transform's field readers (strict, or lenient while
+transform.typed_leniently types a record). A dotted field ("recipient.handle") reads inside a nested object.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from front_sync.resources import transform
+
+Reader = Callable[[dict[str, Any]], Any]
+
+
+@dataclass(frozen=True)
+class Column:
+    """A typed column: name, PostgreSQL type as format_type() prints it, and the reader of its value."""
+
+    name: str
+    sql_type: str
+    read: Reader
+
+
+def _nested(field: str, reader: Callable[[dict[str, Any], str, str], Any]) -> Reader:
+    """A reader of `field`, looking inside nested objects for a dotted path (absent parent: None)."""
+    *parents, leaf = field.split(".")
+    if not parents:
+        return lambda record: reader(record, leaf, "")
+
+    def read(record: dict[str, Any]) -> Any:
+        at = ""
+        for parent in parents:
+            record = transform.obj(record, parent, at=at)
+            if record is None:
+                return None
+            at += parent + "."
+        return reader(record, leaf, at)
+
+    return read
+
+
+def key(name: str = "id") -> Column:
+    """The record's own Front id: a record without a usable one is a dead letter."""
+    return Column(name, "text", transform.record_id)
+
+
+def text(name: str, field: str | None = None, *, required: bool = False) -> Column:
+    """A text column from a string field."""
+    return Column(name, "text", _nested(field or name, lambda r, f, at: transform.text(r, f, required=required,
+                                                                                         at=at)))
+
+
+def flag(name: str, field: str | None = None) -> Column:
+    """A boolean column."""
+    return Column(name, "boolean", _nested(field or name, lambda r, f, at: transform.boolean(r, f, at=at)))
+
+
+_INT_RANGE = {"integer": 2**31, "bigint": 2**63}
+
+
+def integer(name: str, field: str | None = None, sql_type: str = "bigint", *, minimum: int | None = None) -> Column:
+    """An integer column; a value outside the column type's range or under `minimum` cannot be typed."""
+    high = _INT_RANGE[sql_type]
+    low = -high if minimum is None else minimum
+
+    def read(r: dict[str, Any], f: str, at: str) -> int | None:
+        return transform.within(transform.integer(r, f, at=at), low, high, f, at)
+
+    return Column(name, sql_type, _nested(field or name, read))
+
+
+def stamp(name: str, field: str | None = None) -> Column:
+    """A Front timestamp (epoch seconds, 3 decimals, exact)."""
+    return Column(name, "numeric(15,3)",
+                  _nested(field or name, lambda r, f, at: transform.front_timestamp(r.get(f), f, at=at)))
+
+
+def json(name: str, field: str | None = None, *, list_only: bool = False) -> Column:
+    """A jsonb column holding a nested value as canonical JSON (`list_only`: anything but a list is untyped)."""
+    def read(r: dict[str, Any], f: str, at: str) -> str | None:
+        if list_only and not transform.is_list_or_absent(r, f, at):
+            return None
+        return transform.json_value(r, f)
+
+    return Column(name, "jsonb", _nested(field or name, read))
+
+
+def linked(name: str, relation: str, field: str | None = None) -> Column:
+    """The id behind `_links.related.<relation>` (of a nested object when `field` names one)."""
+    if field is None:
+        return Column(name, "text", lambda r: transform.linked_id(r, relation))
+    return Column(name, "text", _nested(f"{field}.{relation}",
+                                        lambda r, f, at: transform.linked_id(r, f, at=at)))
+
+
+def nested_id(name: str, field: str) -> Column:
+    """The id of a nested object such as author or assignee."""
+    return Column(name, "text", lambda r: transform.nested_id(r, field))
+
+
+def derived(name: str, sql_type: str, read: Reader) -> Column:
+    """A column computed from the record by a function of transform (kept there, pure and tested)."""
+    return Column(name, sql_type, read)
+
+
+def reader_of(columns: Sequence[Column]) -> Callable[[dict[str, Any]], tuple]:
+    """The function that reads a record into a row of `columns`, in their order."""
+    readers = tuple(column.read for column in columns)
+
+    def row(record: dict[str, Any]) -> tuple:
+        return tuple([read(record) for read in readers])
+
+    return row
+
+
+ORDINAL = Column("ordinal", "integer", lambda item: None)  # a child's position in its list (see ChildTable)

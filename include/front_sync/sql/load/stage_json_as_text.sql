@@ -1,2 +1,0 @@
--- jsonb columns of the stage become text: COPY then skips parsing them, and only written rows are parsed.
-ALTER TABLE {stage} {alterations}

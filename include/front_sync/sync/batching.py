@@ -1,0 +1,61 @@
+"""The shapes every sync flow shares: pages grouped into load batches (with a cap and an end), record ids, and
+queueing a conversation's children."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from front_sync.resources import synced
+from front_sync.resources.model import PER_CONVERSATION
+from front_sync.warehouse import pending
+
+T = TypeVar("T")
+
+
+@dataclass
+class PageBatch(Generic[T]):
+    """Consecutive pages loaded in one transaction; `capped` or `ended` says the flow stops after it."""
+
+    pages: list[T]
+    capped: bool = False
+    ended: bool = False
+
+
+def page_batches(pages: Iterable[T], batch_pages: int, *, count: Callable[[T], int] = len, cap: int | None = None,
+                 ends: Callable[[T], bool] | None = None) -> Iterator[PageBatch[T]]:
+    """Group pages into batches of `batch_pages`; a batch closes early when `cap` records (by `count`) are reached
+    or a page `ends` the reading, and then nothing more is read. The last batch may be short or empty of pages
+    only when `pages` yields nothing."""
+    batch: list[T] = []
+    counted = 0
+    for page in pages:
+        batch.append(page)
+        counted += count(page)
+        ended = ends is not None and ends(page)
+        capped = cap is not None and counted >= cap and not ended
+        if len(batch) >= batch_pages or capped or ended:
+            yield PageBatch(batch, capped, ended)
+            if capped or ended:
+                return
+            batch = []
+    if batch:
+        yield PageBatch(batch)
+
+
+def record_ids(records: Iterable[Any]) -> set[str]:
+    """The string ids among records (a record without one is the loader's to dead-letter)."""
+    return {r["id"] for r in records if isinstance(r, dict) and isinstance(r.get("id"), str)}
+
+
+def queue_children(cur, conversation_ids: dict[str, set[str]] | set[str], run_id: str,
+                   priority: pending.Priority) -> Counter:
+    """Ask for the children of conversations (every per-conversation resource, or per resource when given a
+    dict), in the caller's transaction; returns how many were queued per resource."""
+    queued: Counter = Counter()
+    for child in synced(PER_CONVERSATION):
+        ids = conversation_ids.get(child.name, set()) if isinstance(conversation_ids, dict) else conversation_ids
+        queued[child.name] += pending.enqueue(cur, child.name, ids, run_id, priority)
+    return queued

@@ -1,0 +1,183 @@
+"""Which conversations changed since the watermark, by the Events API or by listing newest first.
+
+Both strategies upsert the conversations they see and queue their messages and comments for the children
+tasks; neither holds more than one batch of records in memory.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from front_sync.resources import CONVERSATIONS
+from front_sync.resources.transform import BadRecord, front_timestamp
+from front_sync.sync.batching import page_batches, queue_children, record_ids
+from front_sync.sync.events import ChangeSet
+from front_sync.sync.progress import Progress
+from front_sync.warehouse import checkpoints, dead_letters, pending
+from front_sync.warehouse.load import BatchResult, load_batch
+from front_sync.warehouse.reconcile import soft_delete
+
+log = logging.getLogger(__name__)
+
+EVENTS_PAGE_LIMIT = 15  # Front's maximum for /events
+ALL_STATUSES = ("assigned", "unassigned", "archived", "trashed")  # without q[statuses] Front omits the trash
+
+
+@dataclass
+class ChangesResult:
+    """What a changes run did: load counts, the cursor reached, and the follow-up work it queued."""
+
+    loaded: BatchResult = field(default_factory=BatchResult)
+    fetched: int = 0  # conversation records handed to the loader (the sync_logs identity's left side)
+    cursor: Decimal | None = None
+    capped: bool = False
+    merged_away: int = 0
+    queued: Counter = field(default_factory=Counter)  # conversations queued per child resource
+    events: int = 0
+
+
+def _load_snapshots(conn, snapshots: list[dict[str, Any]], run_id: str, result: ChangesResult) -> None:
+    if snapshots:
+        result.fetched += len(snapshots)
+        result.loaded.add(load_batch(conn, CONVERSATIONS, snapshots, run_id))
+
+
+def _queue(conn, result: ChangesResult, need: dict[str, set[str]], run_id: str) -> None:
+    with conn.cursor() as cur:
+        result.queued.update(queue_children(cur, need, run_id, pending.Priority.HOURLY))
+    conn.commit()
+
+
+def _move_cursor(result: ChangesResult, candidate: Decimal | None,
+                 on_cursor: Callable[[Decimal], None] | None) -> None:
+    """Record the cursor reached by committed work and hand it on (the task advances the watermark with it)."""
+    if candidate is not None and (result.cursor is None or candidate > result.cursor):
+        result.cursor = candidate
+    if on_cursor is not None and result.cursor is not None:
+        on_cursor(result.cursor)
+
+
+def from_events(front, conn, run_id: str, lower: Decimal, upper: Decimal | None, *, batch_pages: int,
+                cap: int | None, on_cursor: Callable[[Decimal], None] | None = None) -> ChangesResult:
+    """Read /events oldest first from `lower`, load the newest conversation snapshot of each batch, queue work.
+
+    Merges soft-delete the merged-away conversations and re-queue the survivor. The cursor is the largest
+    emitted_at read; `on_cursor` gets it after every committed batch (events come oldest first), so a backlog
+    larger than one run drains across runs and a killed run resumes where its last batch committed.
+    """
+    params: dict[str, Any] = {"q[after]": f"{lower:.3f}", "sort_by": "created_at", "sort_order": "asc",
+                              "limit": EVENTS_PAGE_LIMIT}
+    if upper is not None:
+        params["q[before]"] = f"{upper:.3f}"
+    result = ChangesResult()
+    progress = Progress("events", front)
+    seen: set[str] = set()
+    for batch in page_batches(front.iter_pages("/events", params), batch_pages, cap=cap):
+        changes = ChangeSet(seen_events=seen)
+        for page in batch.pages:
+            changes.add_page(page)
+            progress.add(pages=1, records=len(page))
+        _flush_events(conn, changes, run_id, result, on_cursor)
+        if batch.capped:
+            result.capped = True
+            log.warning("events: stopped at max_results=%d; the next run continues from %s", cap, result.cursor)
+    progress.report(final=True)
+    return result
+
+
+def _flush_events(conn, batch: ChangeSet, run_id: str, result: ChangesResult,
+                  on_cursor: Callable[[Decimal], None] | None) -> None:
+    """Load one batch of events' conversations, apply merges, queue children, move the cursor; idempotent."""
+    _load_snapshots(conn, [c for i, c in batch.conversations.items() if i not in batch.merged_into], run_id,
+                    result)
+    if batch.merged_into:
+        result.merged_away += soft_delete(conn, CONVERSATIONS, batch.merged_into, run_id)
+    if batch.bad_events:
+        with conn.cursor() as cur:
+            dead_letters.write(cur, "events", batch.bad_events, run_id)
+        conn.commit()
+        # Counted on the conversations row: a bad event is a record fetched and not loaded.
+        result.fetched += len(batch.bad_events)
+        result.loaded.counts["dead_lettered"] += len(batch.bad_events)
+    _queue(conn, result, batch.need, run_id)
+    result.events += batch.events
+    _move_cursor(result, batch.max_emitted_at, on_cursor)
+
+
+def _older(conversation: Any, lower: Decimal) -> bool:
+    stamp = _updated_at(conversation)
+    return stamp is not None and stamp <= lower  # a record we cannot date never ends the listing early
+
+
+def _updated_at(conversation: Any) -> Decimal | None:
+    try:
+        return front_timestamp(conversation.get("updated_at"), "updated_at")
+    except (BadRecord, AttributeError):
+        return None
+
+
+def _fresh_pages(pages, lower: Decimal | None):
+    """Each page as (its conversations updated after `lower`, Front's next link, whether the pass ends there:
+    the last page, or a page entirely older than `lower`)."""
+    for page, next_url in pages:
+        fresh = [c for c in page if lower is None or not _older(c, lower)]
+        yield fresh, next_url, next_url is None or (lower is not None and bool(page) and not fresh)
+
+
+def from_listing(front, conn, run_id: str, lower: Decimal | None, *, batch_pages: int, cap: int | None,
+                 key: checkpoints.CheckpointKey,
+                 on_cursor: Callable[[Decimal], None] | None = None) -> ChangesResult:
+    """List conversations newest first and stop at the first page entirely older than `lower`.
+
+    Every conversation updated after `lower` is loaded and its messages and comments queued (the listing cannot
+    tell which changed). Bumps move conversations to the front, so nothing that bumps is missed. The listing
+    runs newest first, so the cursor may move only once it has reached `lower`: a pass cut short by `cap` or a
+    failure saves its page link (under `key`, with each batch) and the next run goes on from there before the
+    cursor moves to the newest update the pass saw.
+    """
+    saved = checkpoints.load(conn, key)
+    resume_url, high = None, None
+    if saved:
+        lower = None if saved.get("lower") is None else Decimal(saved["lower"])
+        high = None if saved.get("high") is None else Decimal(saved["high"])
+        resume_url = saved.get("next")
+        log.info("conversations: resuming an unfinished listing pass (down to %s)", lower)
+    result = ChangesResult()
+    progress = Progress("conversations", front)
+    pages = front.iter_pages_resumable("/conversations", {"q[statuses]": list(ALL_STATUSES), "sort_by": "date",
+                                                          "sort_order": "desc"}, resume_url=resume_url)
+    for batch in page_batches(_fresh_pages(pages, lower), batch_pages, count=lambda p: len(p[0]), cap=cap,
+                              ends=lambda p: p[2]):
+        fresh = [c for page in batch.pages for c in page[0]]
+        high = max([s for s in map(_updated_at, fresh) if s is not None] + ([high] if high is not None else []),
+                   default=None)
+        progress.add(pages=len(batch.pages), records=len(fresh))
+        result.events += len(fresh)
+        next_url = batch.pages[-1][1]
+        position = None if batch.ended else {"next": next_url, "high": None if high is None else str(high),
+                                             "lower": None if lower is None else str(lower)}
+        _flush_listing(conn, fresh, run_id, result, key, position)
+        if batch.ended:
+            checkpoints.clear(conn, key)
+            _move_cursor(result, high, on_cursor)
+        elif batch.capped:
+            result.capped = True
+            log.warning("conversations: stopped at max_results=%d; the next run continues this listing pass, "
+                        "the watermark moves when it reaches %s", cap, lower)
+    progress.report(final=True)
+    return result
+
+
+def _flush_listing(conn, batch: list[dict[str, Any]], run_id: str, result: ChangesResult,
+                   key: checkpoints.CheckpointKey, position: dict[str, Any] | None) -> None:
+    """Queue the batch's children, then load it with the listing's position in one transaction."""
+    with conn.cursor() as cur:
+        result.queued.update(queue_children(cur, record_ids(batch), run_id, pending.Priority.HOURLY))
+    result.fetched += len(batch)
+    result.loaded.add(load_batch(conn, CONVERSATIONS, batch, run_id,
+                                 checkpoint=(key, position) if position is not None else None))

@@ -1,0 +1,402 @@
+"""Airflow operators: migrate the warehouse, and the sync tasks, all generic over the resource table.
+
+Every sync task follows one shape (SyncTask.execute): read the config and the watermark, open a sync_logs row,
+do the work batch by batch (each batch committed), close the row with its counts, then advance the watermark
+(only after commit, only forward). Only counts and cursors go to XCom, never records.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+import uuid
+from abc import abstractmethod
+from collections import Counter
+from collections.abc import Callable
+from contextlib import closing
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from airflow.sdk import BaseOperator, Variable
+from airflow.sdk.exceptions import AirflowFailException
+
+from front_sync.config import CONFIG_VARIABLE, FRONT_CONN_ID, WAREHOUSE_CONN_ID, SyncConfig
+from front_sync.hooks.front import FrontHook, FrontNotFound
+from front_sync.ops import audit
+from front_sync.resources import CONVERSATIONS, get_resource
+from front_sync.sync import backfill, conversation_changes, conversation_children, watermarks
+from front_sync.sync.batching import page_batches, record_ids
+from front_sync.sync.progress import Progress
+from front_sync.sync.window import Window, epoch, sync_window
+from front_sync.warehouse import checkpoints, migrations, pending
+from front_sync.warehouse.connection import warehouse_connection
+from front_sync.warehouse.load import OUTCOMES, BatchResult, load_batches
+from front_sync.warehouse.reconcile import reconcile_deletions
+
+log = logging.getLogger(__name__)
+CONVERSATION_ID = re.compile(r"^cnv_[0-9a-z]+$")
+
+
+class MigrateWarehouseOperator(BaseOperator):
+    """Applies pending warehouse migrations (idempotent and safe to run concurrently)."""
+
+    def __init__(self, *, warehouse_conn_id: str = WAREHOUSE_CONN_ID, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.warehouse_conn_id = warehouse_conn_id
+
+    def execute(self, context) -> list[str]:
+        conn = warehouse_connection(self.warehouse_conn_id)
+        try:
+            applied = migrations.migrate(conn)
+        finally:
+            conn.close()
+        log.info("Warehouse schema up to date (%d migration(s) applied now)", len(applied))
+        return applied
+
+
+@dataclass
+class Outcome:
+    """What a sync task did, filled in as it goes so a failure still reports the batches it committed.
+
+    Pages may be counted by a reading thread while the task's thread absorbs batches: both go through a lock.
+    `on_cursor` (set by the task) advances the watermark after every committed batch.
+    """
+
+    counts: Counter = field(default_factory=Counter)
+    cursor: Decimal | None = None
+    capped: bool = False
+    metadata: dict[str, Any] = field(default_factory=dict)
+    on_cursor: Callable[[Decimal], Any] | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def count_fetched(self, records: int) -> None:
+        """Count records read from Front (from any thread)."""
+        with self._lock:
+            self.counts["fetched"] += records
+
+    def absorb(self, batch: BatchResult, fetched: int, *, cursor: bool = True) -> None:
+        """Add a committed batch: its records fetched, their outcomes, and (unless `cursor` is False, for flows
+        whose cursor is not the records' own timestamp) its largest cursor."""
+        with self._lock:
+            self.counts["fetched"] += fetched
+            self.counts.update({k: v for k, v in batch.counts.items() if k in OUTCOMES or k == "untyped"})
+            for key, value in batch.counts.items():  # e.g. provisional contacts merged into real ones
+                if key not in OUTCOMES and key != "untyped" and value:
+                    self.metadata[key] = self.metadata.get(key, 0) + value
+        if cursor:
+            self.move_cursor(batch.max_cursor)
+
+    def move_cursor(self, candidate: Decimal | None) -> None:
+        """Committed work reached `candidate`: keep the largest, and let the task advance its watermark."""
+        if candidate is not None and (self.cursor is None or candidate > self.cursor):
+            self.cursor = candidate
+        if self.on_cursor is not None and self.cursor is not None:
+            self.on_cursor(self.cursor)
+
+
+class SyncTask(BaseOperator):
+    """Base of every sync task: config, window, audit row, watermark; subclasses implement `sync`.
+
+    Args:
+        resource: the resource (front_sync.resources) the task writes; names its watermark and sync_logs rows.
+        mode: "incremental" (from the watermark), "full" (complete listing, then deletion reconciliation),
+            "backfill" or "on_demand".
+        front_conn_id: the Front connection (type ``front``).
+        warehouse_conn_id: the PostgreSQL connection of the warehouse.
+    """
+
+    template_fields = ("resource",)
+    ui_color = "#e8f4fd"
+    uses_watermark = True
+
+    def __init__(self, *, resource: str, mode: str = "incremental", front_conn_id: str = FRONT_CONN_ID,
+                 warehouse_conn_id: str = WAREHOUSE_CONN_ID, **kwargs) -> None:
+        super().__init__(**kwargs)
+        if mode not in ("incremental", "full", "backfill", "on_demand"):
+            raise ValueError(f"mode must be incremental, full, backfill or on_demand, got {mode!r}")
+        self.resource = resource
+        self.mode = mode
+        self.front_conn_id = front_conn_id
+        self.warehouse_conn_id = warehouse_conn_id
+
+    def window(self, context, watermark: Decimal | None, config: SyncConfig) -> Window:
+        dag_run = context["dag_run"]
+        return sync_window(run_type=dag_run.run_type, interval_start=context.get("data_interval_start"),
+                           interval_end=context.get("data_interval_end"),
+                           run_after=getattr(dag_run, "run_after", None), watermark=watermark,
+                           overlap_seconds=config.overlap_seconds)
+
+    def tracks_watermark(self) -> bool:
+        """Whether this task reads and advances front_sync.watermark.<resource>."""
+        return self.uses_watermark
+
+    def sync_type(self, window: Window) -> str:
+        """sync_logs.sync_type of this run: the mode, except that an incremental run may be a full listing."""
+        return window.sync_type if self.mode == "incremental" and self.uses_watermark else self.mode
+
+    @abstractmethod
+    def sync(self, context, conn, front: FrontHook, config: SyncConfig, window: Window, outcome: Outcome) -> None:
+        """Do the task's work, committing batch by batch and recording it in `outcome`."""
+
+    def identity(self, context) -> audit.RunIdentity:
+        """The task try, as sync_logs and watermark_changes name it."""
+        ti = context["ti"]
+        return audit.RunIdentity(context["run_id"], ti.dag_id, ti.task_id, ti.try_number)
+
+    def watermark_recorder(self, context, conn, resource: str, reason: str) -> Callable[[Any, Decimal], None]:
+        """A callback that writes one front.watermark_changes row per change of the resource's watermark."""
+        who = self.identity(context)
+        return lambda before, after: audit.record_watermark(conn, who, resource, before, after, reason)
+
+    def execute(self, context) -> dict[str, Any]:
+        resource = get_resource(self.resource)
+        config = SyncConfig.from_json(Variable.get(CONFIG_VARIABLE, default=None))
+        watermark = watermarks.read(Variable, resource.name) if self.tracks_watermark() else None
+        window = self.window(context, watermark, config)
+        sync_type = self.sync_type(window)
+        with FrontHook(front_conn_id=self.front_conn_id) as front, \
+                closing(warehouse_connection(self.warehouse_conn_id)) as conn:
+            return self._run(context, conn, front, resource, config, watermark, window, sync_type)
+
+    def _run(self, context, conn, front: FrontHook, resource, config: SyncConfig, watermark: Decimal | None,
+             window: Window, sync_type: str) -> dict[str, Any]:
+        """The audit row around the work: opened first, closed with the counts (also when the work fails)."""
+        outcome = Outcome()
+        log.info("Syncing %s (%s): window (%s, %s), watermark %s", resource.name, sync_type, window.lower,
+                 window.upper, watermark)
+        row_id = audit.open_row(conn, self.identity(context), resource.name, sync_type, window.lower, window.upper,
+                                watermark)
+        stored = {"mark": watermark}
+        if self.tracks_watermark() and self.mode != "on_demand":
+            record = self.watermark_recorder(context, conn, resource.name, "advanced")
+            advanced_at = str(getattr(context["dag_run"], "run_after", ""))
+
+            def advance(candidate: Decimal) -> None:
+                # Only forward, only over time this run read (window.lower), after every committed batch.
+                if stored["mark"] is None or candidate > stored["mark"]:
+                    stored["mark"] = watermarks.advance(Variable, resource.name, candidate, context["run_id"],
+                                                        advanced_at, read_from=window.lower, on_change=record)
+
+            outcome.on_cursor = advance
+        try:
+            self.sync(context, conn, front, config, window, outcome)
+            outcome.move_cursor(None)
+        except BaseException as exc:
+            audit.close_row(conn, row_id, "failed", outcome.counts, front.sync_log_figures(), stored["mark"],
+                            f"{type(exc).__name__}: {exc}", {**outcome.metadata, **front.sync_log_metadata()})
+            raise
+        new_mark = stored["mark"]
+        if outcome.capped:
+            outcome.metadata["capped"] = True
+            log.warning("%s stopped at its max_results cap; the next run continues from %s", resource.name, new_mark)
+        audit.close_row(conn, row_id, "success", outcome.counts, front.sync_log_figures(), new_mark, None,
+                        {**outcome.metadata, **front.sync_log_metadata()})
+        result = {k: int(outcome.counts[k]) for k in ("fetched", *OUTCOMES, "deleted", "restored")}
+        log.info("Synced %s: %s; watermark %s -> %s", resource.name, result, watermark, new_mark)
+        return {**result, "capped": outcome.capped, "watermark": None if new_mark is None else f"{new_mark:.3f}"}
+
+    def deadline(self) -> float | None:
+        """time.monotonic() by which a long drain should stop on its own: 80 % of the task's execution_timeout."""
+        if self.execution_timeout is None:
+            return None
+        return time.monotonic() + 0.8 * self.execution_timeout.total_seconds()
+
+
+class FrontSyncOperator(SyncTask):
+    """Syncs a list resource (contacts, tags, inboxes, ...): by its watermark when Front can filter on it,
+    otherwise (and in full mode) by a complete listing followed by deletion reconciliation."""
+
+    def tracks_watermark(self) -> bool:
+        return get_resource(self.resource).incremental  # small resources are listed in full: no cursor to keep
+
+    def _complete_listing(self, window: Window) -> bool:
+        return self.mode == "full" or not get_resource(self.resource).incremental or window.lower is None
+
+    def sync_type(self, window: Window) -> str:
+        if self._complete_listing(window):
+            return "full"
+        return "backfill" if window.sync_type == "backfill" else "incremental"
+
+    def sync(self, context, conn, front, config, window, outcome) -> None:
+        resource = get_resource(self.resource)
+        params = dict(resource.list_params)
+        complete_listing = self._complete_listing(window)
+        if not complete_listing:
+            params[resource.updated_after_param] = f"{window.lower:.3f}"
+        if resource.updated_before_param and window.upper is not None and not complete_listing:
+            params[resource.updated_before_param] = f"{window.upper:.3f}"
+        cap = config.cap(resource.name)
+        seen: set[str] = set()
+        progress = Progress(resource.name, front)
+
+        def batches():
+            for batch in page_batches(_listed_pages(front, resource, params), config.batch_pages, cap=cap):
+                records = [record for page in batch.pages for record in page]
+                outcome.count_fetched(len(records))
+                seen.update(record_ids(records))
+                progress.add(pages=len(batch.pages), records=len(records))
+                outcome.capped = batch.capped
+                yield records, None
+
+        for result in load_batches(conn, resource, batches(), context["run_id"]):
+            outcome.absorb(result, fetched=0)  # counted page by page above
+        progress.report(final=True)
+        if complete_listing and not outcome.capped:
+            reconciled = reconcile_deletions(conn, resource, seen, context["run_id"])
+            outcome.counts["deleted"] += reconciled.deleted
+            outcome.counts["restored"] += reconciled.restored
+        outcome.metadata["complete_listing"] = complete_listing and not outcome.capped
+
+
+def _listed_pages(front: FrontHook, resource, params: dict[str, Any]):
+    """The resource's pages; an optional resource whose first page is a 404 (a feature the company lacks) has none."""
+    pages = front.iter_pages(resource.path, params)
+    try:
+        first = next(pages, None)
+    except FrontNotFound:
+        if not resource.optional:
+            raise
+        log.info("%s: Front answers 404 (a feature this company does not have): nothing to sync", resource.name)
+        return
+    if first is not None:
+        yield first
+        yield from pages
+
+
+class ConversationChangesOperator(SyncTask):
+    """Finds changed conversations (Events API, or the listing strategy), loads them, queues their children.
+
+    With no conversations watermark yet (a fresh install with only the hourly DAG on), the first run starts the
+    initial load: it marks where the change feed takes over (the watermark), then lists every conversation,
+    checkpointed per batch; a killed or timed-out run's successor goes on from the checkpoint before it reads
+    events. Messages and comments of the initial load wait in the queue behind the hourly changes.
+    """
+
+    def sync(self, context, conn, front, config, window, outcome) -> None:
+        cap = config.cap("conversations")
+        dag_id = context["ti"].dag_id
+        lower = window.lower
+        if config.conversation_strategy == "events":
+            lower = self._initial_load(context, conn, front, config, window, outcome)
+            result = conversation_changes.from_events(front, conn, context["run_id"], max(lower, Decimal(0)),
+                                                      window.upper, batch_pages=config.batch_pages, cap=cap,
+                                                      on_cursor=outcome.move_cursor)
+        else:
+            key = checkpoints.CheckpointKey(dag_id, CONVERSATIONS.name, "listing")
+            result = conversation_changes.from_listing(front, conn, context["run_id"], lower,
+                                                       batch_pages=config.batch_pages, cap=cap, key=key,
+                                                       on_cursor=outcome.move_cursor)
+        outcome.absorb(result.loaded, result.fetched, cursor=False)  # the cursor is the feed's, not updated_at
+        outcome.move_cursor(result.cursor)
+        outcome.capped = result.capped
+        outcome.counts["deleted"] += result.merged_away
+        outcome.metadata.update(strategy=config.conversation_strategy, events=result.events,
+                                merged_away=result.merged_away, queued=dict(result.queued))
+
+    def _initial_load(self, context, conn, front, config, window, outcome) -> Decimal:
+        """Start or go on with the initial load when one is due; returns where to read events from."""
+        key = checkpoints.CheckpointKey(context["ti"].dag_id, CONVERSATIONS.name, "initial_load")
+        lower = window.lower
+        if lower is None and window.sync_type != "backfill":
+            start = window.upper if window.upper is not None else epoch(context["dag_run"].run_after)
+            if checkpoints.load(conn, key) is None:
+                checkpoints.save(conn, key, {"segment": 0, "next": None}, context["run_id"])
+            watermarks.initialise(Variable, CONVERSATIONS.name, start, context["run_id"], f"{start:.3f}",
+                                  on_change=self.watermark_recorder(context, conn, CONVERSATIONS.name,
+                                                                    "initialised"))
+            log.warning("No conversations watermark yet: initial load of every conversation; the change feed "
+                        "takes over at %s", start)
+            lower = start - config.overlap_seconds
+        if checkpoints.load(conn, key) is not None:
+            loaded = backfill.run(front, conn, key, backfill.BackfillScope(), context["run_id"],
+                                  batch_pages=config.batch_pages)
+            outcome.absorb(loaded.loaded, loaded.fetched_now, cursor=False)
+            outcome.metadata.update(initial_load={"conversations": loaded.fetched, "batches": loaded.batches,
+                                                  "resumed": loaded.resumed})
+            checkpoints.clear(conn, key)
+        return lower
+
+
+class ConversationChildrenOperator(SyncTask):
+    """Works the sync_pending queue of one child resource (messages or comments) with a few parallel fetches.
+
+    Several of these may run at once (hourly, backfill, on demand): each claims its conversations, most urgent
+    first; an on-demand run queues and fetches only its own ids. A long drain stops by itself at 80 % of the
+    task's execution_timeout; what is left waits for the next run.
+
+    Args:
+        conversation_ids: ids to queue first (the on-demand DAG); templated.
+    """
+
+    template_fields = ("resource", "conversation_ids")
+    uses_watermark = False
+
+    def __init__(self, *, conversation_ids: Any = None, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.conversation_ids = conversation_ids
+
+    def sync(self, context, conn, front, config, window, outcome) -> None:
+        resource = get_resource(self.resource)
+        priority = pending.PRIORITY_OF_MODE[self.mode]
+        only = None
+        if self.conversation_ids:
+            _check_conversation_ids(self.conversation_ids)
+            only = sorted(set(self.conversation_ids))
+            with conn.cursor() as cur:
+                pending.enqueue(cur, resource.name, only, context["run_id"], priority)
+            conn.commit()
+        if self.mode != "on_demand":
+            only = None
+        who = self.identity(context)
+        settings = conversation_children.DrainSettings(
+            worker=f"{who.dag_id}/{who.task_id}/{who.run_id}/{who.try_number}/{uuid.uuid4().hex[:8]}",
+            priority=priority, workers=front.settings.max_workers, lease_seconds=config.queue_lease_seconds,
+            max_attempts=config.queue_max_attempts, retry_after_seconds=config.queue_retry_seconds,
+            cap=config.cap(resource.name), deadline=self.deadline(), only=only)
+        result = conversation_children.drain(front, conn, resource, context["run_id"], settings)
+        outcome.absorb(result.loaded, result.fetched)
+        outcome.capped = result.capped
+        outcome.counts["deleted"] += result.children_deleted
+        outcome.metadata.update(conversations=result.conversations, merged=result.merged, missing=result.missing,
+                                failed_conversations=result.failed, out_of_time=result.out_of_time,
+                                dead_lettered_conversations=result.dead_lettered_conversations,
+                                still_queued=pending.count(conn, resource.name, only))
+
+
+def _check_conversation_ids(ids: Any) -> None:
+    """Refuse anything but a list of cnv_ ids before any API call (the Params form checks it too)."""
+    if not isinstance(ids, list | tuple) or not all(isinstance(i, str) and CONVERSATION_ID.match(i) for i in ids):
+        raise AirflowFailException(f"conversation_ids must be a list of Front conversation ids (cnv_...), got {ids!r}")
+
+
+class BackfillConversationsOperator(SyncTask):
+    """Loads every conversation in scope (Params after/before/inbox_ids), checkpointed per batch, and queues
+    their messages and comments; a retry, or any later run of the same scope, resumes from the checkpoint
+    (Param restart=true starts over, on the run's first try only: its retries still resume)."""
+
+    template_fields = ("resource", "scope_params")
+    uses_watermark = False
+
+    def __init__(self, *, scope_params: Any = None, **kwargs) -> None:
+        super().__init__(resource=CONVERSATIONS.name, mode="backfill", **kwargs)
+        self.scope_params = scope_params
+
+    def sync(self, context, conn, front, config, window, outcome) -> None:
+        scope = backfill.BackfillScope.from_params(dict(self.scope_params or {}))
+        started = getattr(context["dag_run"], "run_after", None)
+        if started is not None:
+            # Everything before this moment is the backfill's; the incremental DAG's events take over from here.
+            watermarks.initialise(Variable, CONVERSATIONS.name, epoch(started), context["run_id"], str(started),
+                                  on_change=self.watermark_recorder(context, conn, CONVERSATIONS.name,
+                                                                    "initialised"))
+        # Keyed by scope, not run: a retry, a cleared task or a new run of the same scope resumes unfinished work.
+        key = checkpoints.CheckpointKey(context["ti"].dag_id, CONVERSATIONS.name, scope.fingerprint())
+        if (self.scope_params or {}).get("restart") and context["ti"].try_number <= 1:
+            checkpoints.clear(conn, key)
+        result = backfill.run(front, conn, key, scope, context["run_id"], batch_pages=config.batch_pages)
+        outcome.absorb(result.loaded, result.fetched_now)
+        outcome.metadata.update(batches=result.batches, resumed=result.resumed, conversations_total=result.fetched)
+        checkpoints.clear(conn, key)

@@ -1,0 +1,158 @@
+"""The transform side of the loader: Front records become rows ready to COPY, without the database.
+
+Everything here is pure Python (resources' readers, transform's canonical JSON and hash), so the loader runs it in
+a worker thread for the next batch while the current one is written (load.load_batches). A record is typed
+strictly first (no cost for clean records); only when that raises BadRecord is it typed again leniently, which
+nulls and lists what cannot be typed (untyped_fields) and still raises for a record without a usable id. Records
+that cannot be keyed are returned as dead letters; NUL characters, which PostgreSQL text cannot hold, are removed.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from operator import itemgetter
+from typing import Any
+
+from front_sync.resources import Resource, transform
+
+_BOOKKEEPING = ("untyped_fields", "row_hash", "sync_run_id", "raw")
+# UnicodeEncodeError is a ValueError: text the transform produced that UTF-8 cannot hold.
+_TRANSFORM_ERRORS = (transform.BadRecord, TypeError, ValueError, AttributeError, KeyError, RecursionError)
+
+
+@dataclass(slots=True)
+class Prepared:
+    """One record turned into its rows (parent row, child rows), ready to COPY."""
+
+    id: str
+    row: tuple                    # values of copy_columns(resource); raw (canonical JSON, UTF-8 bytes) last
+    children: list[list[tuple]]   # per resource.children: that table's rows (parent id first)
+    cursor: Decimal | None
+    row_hash: str
+    record: Any                   # as received, for a dead letter if the database rejects it
+    has_front_id: bool = True     # False when the id was assigned by email matching
+    untyped: bool = False         # some field could not be typed (listed in the row's untyped_fields)
+
+    @property
+    def key(self) -> tuple[str, Decimal | None, str]:
+        """(id, cursor, row_hash): what classification compares with the stored row."""
+        return (self.id, self.cursor, self.row_hash)
+
+
+def copy_columns(resource: Resource) -> tuple[str, ...]:
+    """The columns of a resource's rows: typed columns, bookkeeping (untyped_fields first), raw last."""
+    return (*resource.columns, *_BOOKKEEPING)
+
+
+def _without_nul(row: tuple) -> tuple:
+    """The row with NUL characters removed from its text values (readers remove most; this catches the rest)."""
+    for value in row:
+        if value.__class__ is str and "\x00" in value:
+            return tuple([v.replace("\x00", "") if v.__class__ is str else v for v in row])
+    return row
+
+
+def _child_rows(parent_id: str, rows: list[tuple], key_of: Callable[[tuple], Any]) -> list[tuple]:
+    """One record's rows in one child table, parent id first, NUL-free, each key once (first wins)."""
+    if len(rows) < 2:
+        return [(parent_id, *_without_nul(rows[0]))] if rows else []
+    seen = set()
+    unique = []
+    for row in rows:
+        row = _without_nul(row)
+        key = key_of(row)
+        if key not in seen:
+            seen.add(key)
+            unique.append((parent_id, *row))
+    return unique
+
+
+def _supersedes(new: Prepared, old: Prepared) -> bool:
+    """Whether a later copy of an id in the same batch replaces the earlier one."""
+    if new.has_front_id != old.has_front_id:
+        return new.has_front_id  # a record Front keyed itself beats one matched by email
+    if new.cursor is not None and old.cursor is not None and new.cursor < old.cursor:
+        return False
+    return True  # newer or same timestamp (or none): the later copy in Front's order wins
+
+
+def keep_one(prepared: dict[str, Prepared], counts: Counter, item: Prepared) -> None:
+    """Add an item, or settle which copy of its id stays and count the other one (stale when older)."""
+    previous = prepared.get(item.id)
+    if previous is None:
+        prepared[item.id] = item
+        return
+    keep, drop = (item, previous) if _supersedes(item, previous) else (previous, item)
+    older = drop.cursor is not None and keep.cursor is not None and drop.cursor < keep.cursor
+    counts["stale" if older else "unchanged"] += 1
+    prepared[item.id] = keep
+
+
+def prepare(resource: Resource, records: list[Any], run_id: str,
+            assigned_ids: dict[int, str] | None = None) -> tuple[dict[str, Prepared], list, Counter]:
+    """Transform records into rows; returns items by id, dead letters (record, error), superseded counts.
+
+    A repeated id within one batch keeps one copy (see _supersedes); each other copy counts as stale when its
+    Front timestamp is older than the kept one's, else unchanged. `assigned_ids` gives ids to id-less records.
+    """
+    cursor_index = resource.columns.index(resource.cursor_column) if resource.cursor_column else None
+    row_of, raw_and_hash = resource.row, transform.raw_and_hash  # locals: a hot loop
+    children_of = [(child.rows, itemgetter(*child.key_positions)) for child in resource.children]
+    child_rows_of = [child.rows for child in resource.children]
+    prepared: dict[str, Prepared] = {}
+    dead: list[tuple[Any, str]] = []
+    counts: Counter = Counter()
+    for index, record in enumerate(records):
+        assigned = assigned_ids.get(index) if assigned_ids else None
+        try:
+            if record.__class__ is not dict:
+                raise transform.BadRecord(f"record is not an object: {type(record).__name__}")
+            keyed = {**record, "id": assigned} if assigned else record
+            try:
+                values = row_of(keyed)
+                children = [_child_rows(values[0], rows(keyed), key) for rows, key in children_of]
+                untyped = None
+            except transform.BadRecord:
+                values, child_rows, notes = transform.typed_leniently(row_of, child_rows_of, keyed)
+                children = [_child_rows(values[0], rows, key)
+                            for rows, (_, key) in zip(child_rows, children_of, strict=True)]
+                untyped = transform.canonical_json(notes) if notes else None
+            raw, digest = raw_and_hash(record)
+            values = _without_nul(values)
+            cursor = values[cursor_index] if cursor_index is not None else None
+            item = Prepared(values[0], (*values, untyped, digest, run_id, raw), children, cursor, digest, record,
+                            assigned is None, untyped is not None)
+        except _TRANSFORM_ERRORS as exc:
+            dead.append((record, f"{type(exc).__name__}: {exc}"))
+            continue
+        if item.id in prepared:
+            keep_one(prepared, counts, item)
+        else:
+            prepared[item.id] = item
+    return prepared, dead, counts
+
+
+@dataclass
+class PreparedBatch:
+    """A batch transformed without the database; id-less contacts wait for their id from it (`id_less`)."""
+
+    records: list[Any]
+    prepared: dict[str, Prepared]
+    dead: list[tuple[Any, str]]
+    counts: Counter
+    id_less: list[dict[str, Any]]
+
+
+def prepare_batch(resource: Resource, records: list[Any], run_id: str) -> PreparedBatch:
+    """Everything about a batch that needs no database: safe to run in a worker thread."""
+    id_less: list[dict[str, Any]] = []
+    keyed = records
+    if resource.match_missing_ids_by_email:
+        id_less = [r for r in records if isinstance(r, dict) and r.get("id") is None]
+        if id_less:
+            keyed = [r for r in records if not (isinstance(r, dict) and r.get("id") is None)]
+    prepared, dead, counts = prepare(resource, keyed, run_id)
+    return PreparedBatch(records, prepared, dead, counts, id_less)

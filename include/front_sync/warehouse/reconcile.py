@@ -1,0 +1,120 @@
+"""Soft deletes: rows a completed full listing no longer returned get deleted_at; rows it returned again lose it.
+
+Front has no tombstones for contacts, tags, teammates, inboxes, channels or custom fields (NOTES section 9), so
+the only way to see a deletion is to list every id and anti-join. Only a listing that ran to the end may be
+used: a partial one would soft-delete everything it did not reach. Each transaction marks its writes as the
+sync's own (load/sync_writer.sql), so the local-edit triggers never take a soft delete for a local edit.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from psycopg import sql
+
+from front_sync.resources import Resource
+from front_sync.warehouse.contacts_provisional import PROVISIONAL_PREFIX
+from front_sync.warehouse.copy_binary import TEXT, copy_rows
+from front_sync.warehouse.sql_files import load_sql
+
+log = logging.getLogger(__name__)
+
+_IDS = sql.Identifier("_reconcile_ids")
+
+
+class ReconcileRefused(RuntimeError):
+    """The listing would soft-delete an implausible share of the table; nothing was changed."""
+
+
+@dataclass(frozen=True)
+class ReconcileResult:
+    """Rows soft-deleted and rows restored by one reconciliation (sync_logs.deleted and .restored)."""
+
+    deleted: int
+    restored: int
+
+
+def _stage_ids(cur, ids: Iterable[str]) -> None:
+    """COPY the ids into a temporary table (streamed: a million ids never sit in one buffer)."""
+    cur.execute(load_sql("reconcile/ids_create", ids=_IDS))
+    copy_rows(cur, _IDS, ("id",), (TEXT,), ((i,) for i in ids))
+    cur.execute(load_sql("load/stage_analyze", stage=_IDS))
+
+
+def _scope(resource: Resource, where: Mapping[str, str] | None) -> tuple[sql.Composable, dict[str, str]]:
+    """Which rows the listing covered: the resource's partition plus the caller's filter (e.g. one conversation)."""
+    filters = {**resource.partition, **(where or {})}
+    params = {"provisional": PROVISIONAL_PREFIX + "%"}
+    parts = [sql.SQL("t.id NOT LIKE %(provisional)s")]  # placeholders Front never lists
+    for n, (column, value) in enumerate(sorted(filters.items())):
+        parts.append(sql.SQL("t.{} = %({})s").format(sql.Identifier(column), sql.SQL(f"f{n}")))
+        params[f"f{n}"] = value
+    return sql.SQL(" AND ").join(parts), params
+
+
+def reconcile_deletions(conn, resource: Resource, seen_ids: Iterable[str], run_id: str, *,
+                        where: Mapping[str, str] | None = None, max_deleted_share: float = 0.5,
+                        min_rows_for_share_check: int = 20) -> ReconcileResult:
+    """Apply a completed full listing: soft-delete unseen rows, restore seen soft-deleted ones; one commit.
+
+    Args:
+        conn: psycopg connection to the warehouse.
+        resource: the resource listed (its partition, e.g. a custom field scope, limits the rows considered).
+        seen_ids: every id the completed listing returned (any iterable, streamed).
+        run_id: Airflow run id, written to sync_run_id of the rows changed.
+        where: extra column = value filters when the listing covered only part of the table.
+        max_deleted_share: refuse (ReconcileRefused, nothing changed) when more than this share of the live
+            rows in scope would be deleted, once at least `min_rows_for_share_check` rows would be.
+    """
+    table = sql.Identifier(*resource.table)
+    scope, params = _scope(resource, where)
+    params["run_id"] = run_id
+    try:
+        with conn.cursor() as cur:
+            cur.execute(load_sql("load/sync_writer"))
+            _stage_ids(cur, seen_ids)
+            cur.execute(load_sql("reconcile/count_unseen", table=table, ids=_IDS, scope=scope), params)
+            unseen, live = cur.fetchone()
+            if unseen >= min_rows_for_share_check and unseen > max_deleted_share * live:
+                raise ReconcileRefused(
+                    f"{resource.name}: the listing would soft-delete {unseen} of {live} rows; refusing "
+                    f"(max share {max_deleted_share}). Was the listing complete?")
+            cur.execute(load_sql("reconcile/mark_deleted", table=table, ids=_IDS, scope=scope), params)
+            deleted = cur.rowcount
+            cur.execute(load_sql("reconcile/restore", table=table, ids=_IDS, scope=scope), params)
+            restored = cur.rowcount
+            cur.execute(load_sql("load/stage_drop", tables=_IDS))
+        conn.commit()
+    except BaseException:
+        conn.rollback()
+        raise
+    log.info("%s: reconciliation soft-deleted %d row(s), restored %d", resource.name, deleted, restored)
+    return ReconcileResult(deleted=deleted, restored=restored)
+
+
+def soft_delete(conn, resource: Resource, ids: Iterable[str], run_id: str) -> int:
+    """Soft-delete specific rows Front says are gone (merged-away conversations, a 404); returns rows changed."""
+    table = sql.Identifier(*resource.table)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(load_sql("load/sync_writer"))
+            _stage_ids(cur, ids)
+            cur.execute(load_sql("reconcile/mark_listed_deleted", table=table, ids=_IDS), {"run_id": run_id})
+            deleted = cur.rowcount
+            cur.execute(load_sql("load/stage_drop", tables=_IDS))
+        conn.commit()
+    except BaseException:
+        conn.rollback()
+        raise
+    return deleted
+
+
+def soft_delete_children_gone(cur, resource: Resource, conversation_id: str, kept_ids: Iterable[str],
+                              run_id: str) -> int:
+    """Soft-delete a conversation's rows of `resource` that a complete fetch no longer returned; caller commits."""
+    cur.execute(load_sql("load/sync_writer"))
+    cur.execute(load_sql("reconcile/children_gone", table=sql.Identifier(*resource.table)),
+                {"conversation_id": conversation_id, "kept": sorted(set(kept_ids)), "run_id": run_id})
+    return cur.rowcount

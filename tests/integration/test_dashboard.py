@@ -1,0 +1,219 @@
+"""The Front sync page (plugins/front_sync_plugin.py) inside Airflow's own api-server app, on a real warehouse.
+
+The app is Airflow's (create_app: the plugin mounted as the api-server mounts it, with its auth manager), so the
+401s and 200s here are Airflow's authentication, not a stand-in.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from front_sync.ops import dashboard
+from front_sync.warehouse import migrations
+
+pytestmark = pytest.mark.integration
+
+SECRET_BODY = "Hello Jane, your invoice 4242 is attached"
+SECRET_EMAIL = "jane.doe@example.com"
+
+
+@pytest.fixture(scope="module")
+def api_app(airflow_db):
+    """Airflow's api-server app with this repository's plugins folder loaded."""
+    from airflow.api_fastapi.app import create_app
+
+    return create_app()
+
+
+@pytest.fixture(scope="module")
+def token(api_app):
+    """A JWT for the simple auth manager's admin, as the UI's login would set it in the _token cookie."""
+    from airflow.api_fastapi.app import get_auth_manager
+    from airflow.api_fastapi.auth.managers.simple.user import SimpleAuthManagerUser
+
+    return get_auth_manager().generate_jwt(SimpleAuthManagerUser(username="admin", role="ADMIN"))
+
+
+@pytest.fixture(scope="module")
+def viewer_token(api_app):
+    """A JWT for a read-only user."""
+    from airflow.api_fastapi.app import get_auth_manager
+    from airflow.api_fastapi.auth.managers.simple.user import SimpleAuthManagerUser
+
+    return get_auth_manager().generate_jwt(SimpleAuthManagerUser(username="viewer", role="VIEWER"))
+
+
+@pytest.fixture
+def client(api_app):
+    from fastapi.testclient import TestClient
+
+    return TestClient(api_app)
+
+
+@pytest.fixture
+def seeded(warehouse, clean_variables):
+    """A migrated warehouse with sync_logs of several ages and outcomes, dead letters, conflicts and a queue."""
+    migrations.migrate(warehouse)
+    with warehouse.cursor() as cur:
+        cur.execute("""
+            INSERT INTO front.sync_logs (run_id, dag_id, task_id, try_number, resource, sync_type, status,
+                started_at, completed_at, fetched, created, updated, unchanged, api_calls, error_message, metadata)
+            VALUES
+            ('r1', 'front_sync_incremental', 'sync_contacts', 1, 'contacts', 'incremental', 'success',
+             now() - interval '30 min', now() - interval '29 min', 12, 10, 2, 0, 4, NULL,
+             '{"quota_remaining_min": 77, "quota_limit": 100}'),
+            ('r1', 'front_sync_incremental', 'sync_tags', 1, 'tags', 'full', 'success',
+             now() - interval '91 min', now() - interval '90 min', 3, 0, 0, 3, 1, NULL,
+             '{"quota_remaining_min": 55, "quota_limit": 100}'),
+            ('r0', 'front_sync_full', 'sync_inboxes', 1, 'inboxes', 'full', 'success',
+             now() - interval '3 hours', now() - interval '3 hours', 2, 2, 0, 0, 1, NULL, '{}'),
+            ('r2', 'front_sync_incremental', 'sync_messages', 2, 'messages', 'incremental', 'failed',
+             now() - interval '5 min', now() - interval '4 min', 0, 0, 0, 0, 9,
+             'FrontRetryableError: GET /conversations/x/messages 503 for jane.doe@example.com token=abc123', '{}'),
+            ('old', 'front_sync_incremental', 'sync_contacts', 1, 'contacts', 'incremental', 'success',
+             now() - interval '20 days', now() - interval '20 days', 1, 1, 0, 0, 1, NULL, '{}')
+        """)
+        cur.execute("""INSERT INTO front.dead_letters (resource, record_id, payload, error, sync_run_id)
+                       VALUES ('messages', 'msg_1', %s, 'bad record', 'r2'),
+                              ('messages', 'msg_2', '{}', 'bad record', 'r2')""",
+                    (json.dumps({"body": SECRET_BODY, "from": SECRET_EMAIL}),))
+        cur.execute("""INSERT INTO front.sync_conflicts (resource, record_id, stored_row, incoming_row, incoming_hash,
+                       sync_run_id) VALUES ('contacts', 'crd_1', %s, '{}', 'h', 'r1')""",
+                    (json.dumps({"name": SECRET_EMAIL}),))
+        cur.execute("""INSERT INTO front.sync_pending (resource, conversation_id, enqueued_by, priority)
+                       SELECT 'messages', 'cnv_' || i, 'r1', i % 2 FROM generate_series(1, 5) AS i""")
+        cur.execute("""INSERT INTO front.tags (id, raw, row_hash, sync_run_id)
+                       VALUES ('tag_1', '{}', 'h1', 'r1'), ('tag_2', '{}', 'h2', 'r1')""")
+        cur.execute("UPDATE front.tags SET deleted_at = now() WHERE id = 'tag_2'")
+    warehouse.commit()
+    return warehouse
+
+
+def by_resource(data):
+    return {r["resource"]: r for r in data["resources"]}
+
+
+@pytest.mark.parametrize("path", ["/front-sync/", "/front-sync/data.json", "/front-sync/assets/dashboard.js"],
+                         ids=["page", "data", "asset"])
+def test_unauthenticated_requests_are_refused(client, path):
+    assert client.get(path).status_code == 401
+    assert client.get(path, headers={"Authorization": "Bearer not-a-jwt"}).status_code == 403
+    assert client.get(path, cookies={"_token": "not-a-jwt"}).status_code in (401, 403)
+
+
+def test_page_and_assets_with_the_ui_session_cookie(client, token):
+    page = client.get("/front-sync/", cookies={"_token": token})
+    assert page.status_code == 200
+    assert "<h1>Front sync</h1>" in page.text
+    assert "frame-ancestors 'self'" in page.headers["content-security-policy"]
+    assert "http" not in page.text.split("<body", 1)[1]  # nothing loaded from another origin
+    script = client.get("/front-sync/assets/dashboard.js", cookies={"_token": token})
+    assert script.status_code == 200 and script.headers["content-type"].startswith("text/javascript")
+    assert client.get("/front-sync/assets/index.html", cookies={"_token": token}).status_code == 404
+    assert client.get("/front-sync/assets/..%2Ffront_sync_plugin.py", cookies={"_token": token}).status_code == 404
+
+
+def test_a_viewer_sees_the_page_but_airflow_refuses_its_triggers(client, viewer_token, seeded):
+    """The page's buttons call Airflow's REST API as the user: Airflow's permissions decide, not the page."""
+    headers = {"Authorization": f"Bearer {viewer_token}"}
+    assert client.get("/front-sync/data.json", headers=headers).status_code == 200
+    trigger = client.post("/api/v2/dags/front_sync_messages/dagRuns", headers=headers,
+                          json={"logical_date": None, "conf": {"conversation_ids": ["cnv_1"]}})
+    assert trigger.status_code == 403
+
+
+def test_plugin_registers_the_page_in_the_ui_navigation(client, token):
+    plugins = client.get("/api/v2/plugins", headers={"Authorization": f"Bearer {token}"}).json()["plugins"]
+    plugin = next(p for p in plugins if p["name"] == "front_sync")
+    view = plugin["external_views"][0]
+    assert (view["href"], view["url_route"], view["destination"]) == ("front-sync/", "front-sync", "nav")
+    assert plugin["fastapi_apps"][0]["url_prefix"] == "/front-sync"
+
+
+def test_figures_per_resource(client, token, seeded):
+    response = client.get("/front-sync/data.json", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200, response.text
+    data = response.json()
+    assert data["warehouse_ready"] is True and data["stale_after_seconds"] == 7200
+    resources = by_resource(data)
+    assert [r["resource"] for r in data["resources"]] == [r.name for r in dashboard.ALL_RESOURCES]
+    assert resources["contacts"]["freshness"] == "green"
+    assert resources["tags"]["freshness"] == "amber"
+    assert resources["inboxes"]["freshness"] == "red"
+    assert resources["messages"]["freshness"] == "never"
+    assert 1700 < resources["contacts"]["age_seconds"] < 1800
+    contacts_run = resources["contacts"]["last_run"]
+    assert (contacts_run["fetched"], contacts_run["created"], contacts_run["updated"]) == (12, 10, 2)
+    assert resources["messages"]["last_run"]["status"] == "failed"
+    assert resources["tags"]["rows"] == 1 and resources["tags"]["rows_estimated"] is False
+    assert resources["messages"]["dead_letters"] == 2 and resources["messages"]["pending"] == 5
+    assert resources["contacts"]["conflicts"] == 1
+    assert resources["teammate_custom_fields"]["rows"] == 0
+
+
+def test_runs_quota_queue_and_errors(client, token, seeded):
+    data = client.get("/front-sync/data.json", headers={"Authorization": f"Bearer {token}"}).json()
+    runs = {r["run_id"]: r for r in data["runs"]}
+    assert set(runs) == {"r0", "r1", "r2"}  # 'old' is outside the 14 days
+    assert [r["run_id"] for r in data["runs"]] == ["r0", "r1", "r2"]  # oldest first
+    assert (runs["r1"]["records"], runs["r1"]["api_calls"]) == (15, 5)
+    assert (runs["r1"]["quota_remaining_min"], runs["r1"]["quota_limit"]) == (55, 100)
+    assert 3715 < runs["r1"]["duration_seconds"] < 3730  # 91 min ago to 29 min ago
+    assert runs["r0"]["quota_remaining_min"] is None and runs["r2"]["failed_tasks"] == 1
+    assert data["pending"] == [
+        {"resource": "messages", "priority": 0, "queued": 2, "claimed": 0, "retrying": 0, "max_attempts": 0,
+         "oldest_enqueued_at": data["pending"][0]["oldest_enqueued_at"]},
+        {"resource": "messages", "priority": 1, "queued": 3, "claimed": 0, "retrying": 0, "max_attempts": 0,
+         "oldest_enqueued_at": data["pending"][1]["oldest_enqueued_at"]},
+    ]
+    [error] = data["errors"]
+    assert (error["dag_id"], error["run_id"], error["task_id"], error["try_number"]) == (
+        "front_sync_incremental", "r2", "sync_messages", 2)
+    assert error["error_message"].startswith("FrontRetryableError: GET /conversations/x/messages 503")
+
+
+def test_no_bodies_payloads_or_pii_leave_the_warehouse(client, token, seeded):
+    text = client.get("/front-sync/data.json", headers={"Authorization": f"Bearer {token}"}).text
+    for secret in (SECRET_BODY, SECRET_EMAIL, "abc123", "invoice"):
+        assert secret not in text
+    assert "[email]" in text and "token=[redacted]" in text
+
+
+def test_staleness_threshold_comes_from_front_sync_config(client, token, seeded, clean_variables):
+    clean_variables.set("front_sync.config", json.dumps({"stale_after_minutes": 600}))
+    data = client.get("/front-sync/data.json", headers={"Authorization": f"Bearer {token}"}).json()
+    assert data["stale_after_seconds"] == 36000
+    assert by_resource(data)["inboxes"]["freshness"] == "green"
+
+
+def test_fresh_warehouse_says_so(client, token, warehouse):
+    data = client.get("/front-sync/data.json", headers={"Authorization": f"Bearer {token}"}).json()
+    assert data["warehouse_ready"] is False and data["resources"] == []
+
+
+def test_unreachable_warehouse_is_a_503_without_details(client, token, monkeypatch):
+    monkeypatch.setenv("AIRFLOW_CONN_FRONT_WAREHOUSE", "postgresql://secretuser:pw@127.0.0.1:1/nowhere")
+    response = client.get("/front-sync/data.json", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 503
+    assert "secretuser" not in response.text and "OperationalError" in response.text
+
+
+@pytest.mark.parametrize(("age", "expected"), [(None, "never"), (0, "green"), (3599, "green"), (3600, "amber"),
+                                               (7199, "amber"), (7200, "red")],
+                         ids=["never", "just-synced", "under-half", "half", "under-threshold", "threshold"])
+def test_freshness_bands(age, expected):
+    assert dashboard.freshness(age, 7200) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Authorization: Bearer eyJ.abc-d", "Authorization: Bearer [redacted]"),
+    ("401 for token=abc123, retrying", "401 for token=[redacted], retrying"),
+    ('{"password": "hunter2"}', '{"password": "[redacted]"}'),
+    ("contact jane.doe+x@mail.example.com failed", "contact [email] failed"),
+    ("x" * 600, "x" * (dashboard.ERROR_CHARS - 1) + "…"),
+    ("ConnectionError: GET /contacts", "ConnectionError: GET /contacts"),
+], ids=["bearer", "token-param", "json-password", "email", "long", "clean"])
+def test_redaction(text, expected):
+    assert dashboard.redact(text) == expected
