@@ -123,6 +123,25 @@ def test_an_events_backlog_drains_across_runs_and_a_killed_run_keeps_what_it_com
     assert all(c["value_before"] < c["value_after"] for c in changes)
 
 
+def test_a_cap_smaller_than_the_overlap_still_moves_the_watermark(simulator, connect_front, migrated, variables):
+    simulator.reset(seed=20, sizes=SMALL)
+    connect_front()
+    simulator.mutate("new_inbound", count=25)  # events inside the overlap below the watermark
+    wait_past(simulator)
+    mark = newest_event(simulator)
+    variables.set_mark("conversations", mark)
+    simulator.mutate("new_inbound", count=25)
+    wait_past(simulator)
+    variables.set(CONFIG_VARIABLE, json.dumps({"batch_pages": 1, "max_results": {"conversations": 10}}))
+    task = operators.ConversationChangesOperator(task_id="sync_conversations", resource="conversations")
+    assert execute(task)["capped"]
+    assert variables.mark("conversations") > mark  # re-reading the overlap does not use up the cap
+    for _ in range(4):
+        if not execute(task)["capped"]:
+            break
+    assert variables.mark("conversations") == newest_event(simulator)
+
+
 def test_an_airflow_backfill_run_never_moves_a_watermark_over_time_it_did_not_read(
         simulator, connect_front, migrated, variables):
     simulator.reset(seed=12, sizes=SMALL)

@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
-from front_sync.resources import synced
+from front_sync.resources import synced, transform
 from front_sync.resources.model import PER_CONVERSATION
 from front_sync.warehouse import pending
 
@@ -43,6 +44,26 @@ def page_batches(pages: Iterable[T], batch_pages: int, *, count: Callable[[T], i
             batch = []
     if batch:
         yield PageBatch(batch)
+
+
+def counting_after(since: Decimal | None, field: str) -> Callable[[list[Any]], int]:
+    """A page counter for a cap: only records whose Front timestamp `field` is after `since` (the watermark)
+    count, so the overlap re-read below the watermark never uses up the cap and a capped run always moves on.
+    A record without a readable timestamp counts (the cap still ends the run)."""
+    if since is None:
+        return len
+
+    def count(page: list[Any]) -> int:
+        n = 0
+        for record in page:
+            try:
+                stamp = transform.front_timestamp(record.get(field), field)
+            except (transform.BadRecord, AttributeError):
+                stamp = None
+            n += stamp is None or stamp > since
+        return n
+
+    return count
 
 
 def record_ids(records: Iterable[Any]) -> set[str]:

@@ -15,7 +15,7 @@ from typing import Any
 
 from front_sync.resources import CONVERSATIONS
 from front_sync.resources.transform import BadRecord, front_timestamp
-from front_sync.sync.batching import page_batches, queue_children, record_ids
+from front_sync.sync.batching import counting_after, page_batches, queue_children, record_ids
 from front_sync.sync.events import ChangeSet
 from front_sync.sync.progress import Progress
 from front_sync.warehouse import checkpoints, dead_letters, pending
@@ -63,12 +63,14 @@ def _move_cursor(result: ChangesResult, candidate: Decimal | None,
 
 
 def from_events(front, conn, run_id: str, lower: Decimal, upper: Decimal | None, *, batch_pages: int,
-                cap: int | None, on_cursor: Callable[[Decimal], None] | None = None) -> ChangesResult:
+                cap: int | None, on_cursor: Callable[[Decimal], None] | None = None,
+                since: Decimal | None = None) -> ChangesResult:
     """Read /events oldest first from `lower`, load the newest conversation snapshot of each batch, queue work.
 
     Merges soft-delete the merged-away conversations and re-queue the survivor. The cursor is the largest
     emitted_at read; `on_cursor` gets it after every committed batch (events come oldest first), so a backlog
-    larger than one run drains across runs and a killed run resumes where its last batch committed.
+    larger than one run drains across runs and a killed run resumes where its last batch committed. Only events
+    after `since` (the watermark; `lower` is it minus the overlap) count toward `cap`.
     """
     params: dict[str, Any] = {"q[after]": f"{lower:.3f}", "sort_by": "created_at", "sort_order": "asc",
                               "limit": EVENTS_PAGE_LIMIT}
@@ -77,7 +79,8 @@ def from_events(front, conn, run_id: str, lower: Decimal, upper: Decimal | None,
     result = ChangesResult()
     progress = Progress("events", front)
     seen: set[str] = set()
-    for batch in page_batches(front.iter_pages("/events", params), batch_pages, cap=cap):
+    for batch in page_batches(front.iter_pages("/events", params), batch_pages, cap=cap,
+                              count=counting_after(since, "emitted_at")):
         changes = ChangeSet(seen_events=seen)
         for page in batch.pages:
             changes.add_page(page)

@@ -28,7 +28,7 @@ from front_sync.hooks.front import FrontHook, FrontNotFound
 from front_sync.ops import audit
 from front_sync.resources import CONVERSATIONS, get_resource
 from front_sync.sync import backfill, conversation_changes, conversation_children, watermarks
-from front_sync.sync.batching import page_batches, record_ids
+from front_sync.sync.batching import counting_after, page_batches, record_ids
 from front_sync.sync.progress import Progress
 from front_sync.sync.window import Window, epoch, sync_window
 from front_sync.warehouse import checkpoints, migrations, pending
@@ -233,7 +233,10 @@ class FrontSyncOperator(SyncTask):
         progress = Progress(resource.name, front)
 
         def batches():
-            for batch in page_batches(_listed_pages(front, resource, params), config.batch_pages, cap=cap):
+            # The overlap below the watermark is re-read but does not use up the cap: a capped run moves on.
+            since = None if complete_listing else window.lower + config.overlap_seconds
+            for batch in page_batches(_listed_pages(front, resource, params), config.batch_pages, cap=cap,
+                                      count=counting_after(since, resource.cursor_column or "updated_at")):
                 records = [record for page in batch.pages for record in page]
                 outcome.count_fetched(len(records))
                 seen.update(record_ids(records))
@@ -283,7 +286,8 @@ class ConversationChangesOperator(SyncTask):
             lower = self._initial_load(context, conn, front, config, window, outcome)
             result = conversation_changes.from_events(front, conn, context["run_id"], max(lower, Decimal(0)),
                                                       window.upper, batch_pages=config.batch_pages, cap=cap,
-                                                      on_cursor=outcome.move_cursor)
+                                                      on_cursor=outcome.move_cursor,
+                                                      since=lower + config.overlap_seconds)
         else:
             key = checkpoints.CheckpointKey(dag_id, CONVERSATIONS.name, "listing")
             result = conversation_changes.from_listing(front, conn, context["run_id"], lower,
