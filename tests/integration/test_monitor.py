@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
 import uuid
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import psycopg
 import pytest
@@ -21,32 +19,6 @@ import pytest
 from .truth import query
 
 RUNBOOK = "https://git.example.test/front-sync/blob/main/docs/runbook.md"
-
-
-class _SlackSink(BaseHTTPRequestHandler):
-    received: list[str] = []
-
-    def do_POST(self):  # noqa: N802 - http.server's naming
-        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        self.received.append(json.loads(body)["text"])
-        self.send_response(200)
-        self.end_headers()
-        self.wfile.write(b"ok")
-
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture
-def slack_sink(monkeypatch):
-    """A Slack webhook on 127.0.0.1:<free port>; yields the texts posted to it."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _SlackSink)
-    _SlackSink.received = []
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_address[1]}/services/T0/B0/X0"
-    monkeypatch.setenv("AIRFLOW_CONN_SLACK_ALERTS", json.dumps({"conn_type": "slackwebhook", "password": url}))
-    yield _SlackSink.received
-    server.shutdown()
 
 
 class _Mailbox:

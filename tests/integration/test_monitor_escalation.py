@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .test_monitor import alerting, slack_sink, smtp_sink  # noqa: F401 - fixtures
+from .test_monitor import alerting, smtp_sink  # noqa: F401 - fixtures (slack_sink: conftest)
 from .truth import SIZES, query, run
 
 
