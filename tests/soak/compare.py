@@ -478,13 +478,14 @@ def bookkeeping(warehouse_url: str) -> dict[str, Any]:
         dead = dict(_fetch(conn, "SELECT resource, count(*) FROM front.dead_letters GROUP BY resource"))
         capped = dict(_fetch(conn, "SELECT resource, count(*) FROM front.sync_logs "
                                    "WHERE metadata ->> 'capped' = 'true' GROUP BY resource"))
-        # A run stopped by its max_results cap that neither loaded anything new nor moved its watermark leaves
-        # the next run exactly where it started: the backlog never clears while the cap stays. A capped complete
-        # listing (sync_type full) starts from the top each time by design (it reconciles only when complete).
+        # A run stopped by its max_results cap that did not move its watermark forward leaves the next run exactly
+        # where it started (it re-reads the same records, stops at the same cap; records it happens to update in
+        # that re-read are not progress): the backlog never clears while the cap stays. A capped complete listing
+        # (sync_type full) starts from the top each time by design (it reconciles only when complete).
         stuck = _fetch(conn, "SELECT id, dag_id, run_id, task_id, resource, fetched, created, updated, "
                              "watermark_before::text, watermark_after::text FROM front.sync_logs "
                              "WHERE metadata ->> 'capped' = 'true' AND status = 'success' AND sync_type <> 'full' "
-                             "AND watermark_before IS NOT NULL AND created + updated = 0 "
+                             "AND watermark_before IS NOT NULL "
                              "AND watermark_after IS NOT DISTINCT FROM watermark_before ORDER BY id")
         conflicts = dict(_fetch(conn, "SELECT resource, count(*) FROM front.sync_conflicts GROUP BY resource"))
         totals = _fetch(conn, "SELECT coalesce(sum(fetched),0), coalesce(sum(created),0), coalesce(sum(updated),0), "

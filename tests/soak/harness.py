@@ -179,16 +179,24 @@ VARIANTS = {
 # -- mutations -----------------------------------------------------------------------------------------------
 
 
+def mutation_kinds() -> tuple[str, ...]:
+    """Every mutation the simulator knows, in its order (the registry moved between versions)."""
+    try:
+        from front_simulator.mutations import MUTATIONS
+    except ImportError:
+        from front_simulator.state import MUTATIONS
+    return tuple(MUTATIONS)
+
+
 class Mutator(threading.Thread):
     """Applies every kind of mutation in rotation, `count` 1-3, every `interval` seconds, until stopped."""
 
     def __init__(self, url: str, interval: float, seed: int):
         super().__init__(name="mutator", daemon=True)
         from front_simulator.control import SimulatorControl
-        from front_simulator.state import MUTATIONS
 
         self.control = SimulatorControl(url, timeout=30)
-        self.actions = MUTATIONS
+        self.actions = mutation_kinds()
         self.interval = interval
         self.rng = random.Random(seed)
         self.stop_event = threading.Event()
@@ -834,7 +842,8 @@ def product_files() -> dict[str, str]:
 
     root = Path(__file__).resolve().parents[2]
     files = sorted([*root.glob("include/front_sync/**/*.py"), *root.glob("include/front_sync/**/*.sql"),
-                    *root.glob("include/front_simulator/*.py"), *root.glob("dags/*.py")])
+                    *root.glob("include/front_simulator/**/*.py"), *root.glob("simulator/front_simulator/**/*.py"),
+                    *root.glob("dags/*.py")])
     return {str(f.relative_to(root)): hashlib.sha256(f.read_bytes()).hexdigest()[:12] for f in files}
 
 

@@ -297,7 +297,7 @@ def start_simulator(ws: Workspace, seed: int, sizes: dict[str, Any], rpm: int | 
         argv += ["--rpm", str(rpm)]
     for key, value in sizes.items():
         argv += [f"--{key.replace('_', '-')}", str(value)]
-    env = {**base_env(), "PYTHONPATH": str(ROOT / "include")}
+    env = {**base_env(), "PYTHONPATH": python_path()}
     managed = ws.start("simulator", argv, env)
     url = f"http://127.0.0.1:{port}"
 
@@ -308,6 +308,11 @@ def start_simulator(ws: Workspace, seed: int, sizes: dict[str, Any], rpm: int | 
 
     wait_for("the simulator to listen", ready, 60, deadline, interval=0.2)
     return url
+
+
+def python_path() -> str:
+    """front_sync (include/) and the simulator (include/ or, as its own distribution, simulator/)."""
+    return os.pathsep.join(str(p) for p in (ROOT / "include", ROOT / "simulator") if p.is_dir())
 
 
 def base_env() -> dict[str, str]:
@@ -371,7 +376,7 @@ class AirflowSite:
             "AIRFLOW_CONN_FRONT_DEFAULT": json.dumps(front_conn),
             "FRONT_SYNC_INCREMENTAL_SCHEDULE": schedules["incremental"],
             "FRONT_SYNC_FULL_SCHEDULE": schedules["full"],
-            "PYTHONPATH": str(ROOT / "include"),
+            "PYTHONPATH": python_path(),
         })
         env.update(extra_env)
         return cls(home, env, api_url, metadata_url)
