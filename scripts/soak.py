@@ -10,7 +10,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "soak"))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "soak"))
+# front_sync and the simulator, should the venv not have them installed (editable installs come first).
+sys.path.extend(str(p) for p in (ROOT / "include", ROOT / "simulator") if p.is_dir())
 
 from harness import main  # noqa: E402
 
