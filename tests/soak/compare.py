@@ -26,12 +26,14 @@ from urllib.parse import urlsplit
 import psycopg2
 from psycopg2 import sql
 
-# warehouse table -> simulator truth resource
-ENTITY_TABLES = {
-    "teammates": "teammates", "inboxes": "inboxes", "channels": "channels", "contact_lists": "contact_lists",
-    "tags": "tags", "custom_fields": "custom_fields", "contacts": "contacts", "conversations": "conversations",
-    "messages": "messages", "comments": "comments",
-}
+# warehouse entity table -> simulator truth resource. Entity tables are found in the warehouse (every table of
+# schema front with id, raw and deleted_at); one without a truth resource is reported as not compared.
+TRUTH_OF_TABLE = {"conversation_statuses": "statuses"}
+# custom_fields holds every scope; each scope is compared with its own truth resource when the simulator has it.
+CUSTOM_FIELD_SCOPES = ("contact", "conversation", "account", "link", "inbox", "teammate")
+# the order tables are reported in (others follow alphabetically)
+TABLE_ORDER = ("teammates", "teams", "inboxes", "channels", "contact_lists", "tags", "custom_fields", "accounts",
+               "links", "conversation_statuses", "contacts", "conversations", "messages", "comments")
 # child table -> (parent table, parent column, compared columns)
 CHILD_TABLES = {
     "contact_handles": ("contacts", "contact_id", ("source", "handle")),
@@ -61,6 +63,9 @@ TYPED_COLUMNS: dict[str, dict[str, Any]] = {
     "channels": {"name": "name", "inbox_id": ("link", "inbox")},
     "contact_lists": {"name": "name"},
     "custom_fields": {"name": "name", "type": "type"},
+    "accounts": {"name": "name", "description": "description", "updated_at": ("ts", "updated_at")},
+    "links": {"name": "name", "type": "type", "external_url": "external_url"},
+    "teams": {"name": "name"},
 }
 SAMPLES = 5  # example ids kept per table and kind
 
@@ -117,12 +122,23 @@ class Truth:
     deleted_contacts: set[str]
 
     @classmethod
-    def fetch(cls, control) -> Truth:
-        names = {*ENTITY_TABLES.values(), "events"}
-        records = {name: {r["id"]: r for r in control.truth(name)["_results"]} for name in names}
+    def fetch(cls, control, names: set[str]) -> Truth:
+        """The truth of every resource in `names` the simulator knows (an unknown one is left out)."""
+        from front_simulator.control import SimulatorControlError
+
+        records = {}
+        for name in sorted(names | {"events", "contacts", "tags", "conversations"}):
+            try:
+                records[name] = {r["id"]: r for r in control.truth(name)["_results"]}
+            except SimulatorControlError:
+                continue  # this simulator has no such truth resource
         merges = control.truth("merges")
         deleted = set(control.truth("deleted_contacts")["_results"])
         return cls(records, dict(merges.get("contacts") or {}), dict(merges.get("conversations") or {}), deleted)
+
+    def live(self, resource: str) -> set[str] | None:
+        """Ids of a resource's live records, or None when the simulator has no truth for it."""
+        return set(self.records[resource]) if resource in self.records else None
 
     def resolve_contact(self, contact_id: str | None) -> str | None:
         """A contact link as the API renders it now: merged contacts point at the survivor, deleted ones at null."""
@@ -167,11 +183,14 @@ def expected_children(table: str, record: dict[str, Any]) -> list[tuple]:
 
 
 def canonical_derived(table: str, record: dict[str, Any], truth: Truth) -> Any:
-    """The record with its live-derived fields reduced to what an event would carry: tag ids (of live tags),
-    resolved contact ids; names and handles that follow contact edits are dropped."""
+    """The record with its live-derived fields reduced to what an event would carry: tag and link ids (of live
+    tags and links), resolved contact ids; names and handles that follow contact edits are dropped."""
     out = json.loads(json.dumps(record))
     if table == "conversations":
         out["tags"] = sorted(t.get("id") for t in out.get("tags") or [] if t.get("id") in truth.records["tags"])
+        live_links = truth.live("links")
+        if live_links is not None:  # links renamed or deleted show in conversations without an event too
+            out["links"] = sorted(lk.get("id") for lk in out.get("links") or [] if lk.get("id") in live_links)
         recipient = out.get("recipient")
         if isinstance(recipient, dict):
             out["recipient"] = {"role": recipient.get("role"),
@@ -239,14 +258,18 @@ class TableReport:
 COMMENT_REFETCH_EVENTS = frozenset({"comment", "mention", "conversations_merged"})
 
 
-def compare_entities(conn, table: str, truth: Truth, context: dict[str, Any] | None = None) -> TableReport:
-    report = TableReport(table)
+def compare_entities(conn, table: str, truth: Truth, context: dict[str, Any] | None = None, *,
+                     resource: str | None = None, scope: str | None = None) -> TableReport:
+    """One entity table (or one scope of custom_fields) against the truth resource `resource`."""
+    report = TableReport(f"{table}[{scope}]" if scope else table)
     context = context or {}
-    expected = truth.records[ENTITY_TABLES[table]]
+    expected = truth.records[resource or table]
     typed = TYPED_COLUMNS.get(table, {})
     columns = [sql.Identifier(c) for c in typed]
-    statement = sql.SQL("SELECT id, raw, deleted_at IS NOT NULL{extra} FROM {table}").format(
-        extra=sql.SQL("").join(sql.SQL(", ") + c for c in columns), table=sql.Identifier("front", table))
+    where = sql.SQL(" WHERE scope = {}").format(sql.Literal(scope)) if scope else sql.SQL("")
+    statement = sql.SQL("SELECT id, raw, deleted_at IS NOT NULL{extra} FROM {table}{where}").format(
+        extra=sql.SQL("").join(sql.SQL(", ") + c for c in columns), table=sql.Identifier("front", table),
+        where=where)
     live: dict[str, tuple[dict[str, Any], tuple]] = {}
     soft_deleted = 0
     for row in _fetch(conn, statement):
@@ -280,9 +303,6 @@ def compare_entities(conn, table: str, truth: Truth, context: dict[str, Any] | N
         for (column, how), value in zip(typed.items(), typed_values, strict=True):
             if _norm(value) != _norm(_read(want, how)) and stored == want:
                 report.typed.append(f"{record_id}.{column}")
-    if table == "custom_fields":
-        report.notes["scopes"] = dict(Counter(
-            r[0] for r in _fetch(conn, "SELECT scope FROM front.custom_fields WHERE deleted_at IS NULL")))
     return report
 
 
@@ -366,7 +386,7 @@ def _at(record: Any, path: str) -> Any:
 def compare_children(conn, table: str, truth: Truth) -> TableReport:
     parent_table, parent_column, columns = CHILD_TABLES[table]
     report = TableReport(table)
-    parents = truth.records[ENTITY_TABLES[parent_table]]
+    parents = truth.records[TRUTH_OF_TABLE.get(parent_table, parent_table)]
     expected: Counter = Counter()
     for parent_id, record in parents.items():
         for row in expected_children(table, record):
@@ -411,9 +431,12 @@ def _child_label(key: tuple) -> str:
 
 
 def _drift_parents(table: str, missing: Counter, extra: Counter, truth: Truth) -> set[str]:
-    """Parents whose child rows differ only in live-derived fields (tag names / deleted tags, recipient names,
-    handles and contact links)."""
-    if table not in ("conversation_tags", "message_recipients"):
+    """Parents whose child rows differ only in live-derived fields (tags and links renamed, edited or deleted;
+    recipient names, handles and contact links)."""
+    if table not in ("conversation_tags", "conversation_links", "message_recipients"):
+        return set()
+    live_links = truth.live("links")
+    if table == "conversation_links" and live_links is None:
         return set()
 
     def reduce(keys: Counter) -> dict[str, Counter]:
@@ -423,6 +446,9 @@ def _drift_parents(table: str, missing: Counter, extra: Counter, truth: Truth) -
             if table == "conversation_tags":
                 if key[1] in truth.records["tags"]:
                     out[parent][(key[1],)] += n  # tag id only: the name follows a rename
+            elif table == "conversation_links":
+                if key[1] in live_links:
+                    out[parent][(key[1],)] += n  # link id only: name and fields follow an edit
             else:
                 out[parent][(key[1], truth.resolve_contact(key[4]))] += n  # role and resolved contact
         return out
@@ -432,17 +458,55 @@ def _drift_parents(table: str, missing: Counter, extra: Counter, truth: Truth) -
     return {p for p in parents if reduced_missing.get(p, Counter()) == reduced_extra.get(p, Counter())}
 
 
+def entity_tables(conn) -> list[str]:
+    """Tables of schema front that hold synced records (id, raw, deleted_at), in report order."""
+    rows = _fetch(conn, "SELECT table_name FROM information_schema.columns WHERE table_schema = 'front' "
+                        "AND column_name IN ('id', 'raw', 'deleted_at') GROUP BY table_name HAVING count(*) = 3")
+    names = {r[0] for r in rows}
+    return [t for t in TABLE_ORDER if t in names] + sorted(names - set(TABLE_ORDER))
+
+
 def compare_all(warehouse_url: str, control, context: dict[str, Any] | None = None
-                ) -> tuple[dict[str, TableReport], Truth]:
-    """context: deleted_comments ({comment id: {"conversation", "at"}}) and backfill_started (epochs)."""
-    truth = Truth.fetch(control)
+                ) -> tuple[dict[str, TableReport], Truth, dict[str, str]]:
+    """Every entity table the warehouse has against the truth the simulator has, then the child tables.
+
+    context: deleted_comments ({comment id: {"conversation", "at"}}) and backfill_started (epochs).
+    Returns the reports, the truth, and the tables that could not be compared (with the reason)."""
     conn = psycopg2.connect(warehouse_url)
     try:
-        reports = {table: compare_entities(conn, table, truth, context) for table in ENTITY_TABLES}
-        reports.update({table: compare_children(conn, table, truth) for table in CHILD_TABLES})
+        tables = entity_tables(conn)
+        wanted = {TRUTH_OF_TABLE.get(t, t) for t in tables if t != "custom_fields"}
+        wanted |= {f"{scope}_custom_fields" for scope in CUSTOM_FIELD_SCOPES} | {"custom_fields", "links"}
+        truth = Truth.fetch(control, wanted)
+        reports: dict[str, TableReport] = {}
+        skipped: dict[str, str] = {}
+        for table in tables:
+            if table == "custom_fields":
+                scoped = [s for s in CUSTOM_FIELD_SCOPES if f"{s}_custom_fields" in truth.records]
+                for scope in scoped:
+                    report = compare_entities(conn, table, truth, context, resource=f"{scope}_custom_fields",
+                                              scope=scope)
+                    reports[report.table] = report
+                if not scoped:  # an older simulator: contact and conversation fields in one resource
+                    reports[table] = compare_entities(conn, table, truth, context, resource="custom_fields")
+                others = _fetch(conn, "SELECT DISTINCT scope FROM front.custom_fields WHERE NOT (scope = ANY(%s))",
+                                (scoped or ["contact", "conversation"],))
+                for (scope,) in others:
+                    skipped[f"custom_fields[{scope}]"] = "the simulator has no truth for this scope"
+                continue
+            resource = TRUTH_OF_TABLE.get(table, table)
+            if resource not in truth.records:
+                skipped[table] = f"the simulator has no truth resource {resource!r}"
+                continue
+            reports[table] = compare_entities(conn, table, truth, context, resource=resource)
+        for table in CHILD_TABLES:
+            if _fetch(conn, "SELECT to_regclass(%s)", (f"front.{table}",))[0][0] is None:
+                skipped[table] = "no such table in the warehouse"
+                continue
+            reports[table] = compare_children(conn, table, truth)
     finally:
         conn.close()
-    return reports, truth
+    return reports, truth, skipped
 
 
 # -- bookkeeping checks --------------------------------------------------------------------------------------

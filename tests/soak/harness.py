@@ -815,7 +815,7 @@ class Soak:
             "AND start_date IS NOT NULL")]
         context = {"deleted_comments": dict(self.mutator.deleted_comments) if self.mutator else {},
                    "backfill_started": backfill_started}
-        reports, truth = compare_all(self.warehouse_url, self.control, context)
+        reports, truth, skipped = compare_all(self.warehouse_url, self.control, context)
         books = bookkeeping(self.warehouse_url)
         books["running_rows_explained"] = [self.explain_running_row(row) for row in books["running_rows"]]
         tables = {name: report.as_dict() for name, report in reports.items()}
@@ -833,6 +833,7 @@ class Soak:
                 "mismatches": mismatches, "drift_without_event": sum(len(r.drift) for r in reports.values()),
                 "bookkeeping": books, "checks": checks,
                 "truth_sizes": {k: len(v) for k, v in truth.records.items()},
+                "not_compared": skipped,
                 "comments_deleted_by_mutations": len(context["deleted_comments"])}
 
 
@@ -963,10 +964,12 @@ def human_summary(summary: dict[str, Any]) -> str:
         lines.append("   disruption: " + json.dumps(item, default=str))
     tables = summary.get("tables") or {}
     if tables:
-        lines.append(f"   {'table':<24}{'truth':>8}{'stored':>8}{'compared':>10}{'mismatch':>10}{'drift':>7}")
+        lines.append(f"   {'table':<30}{'truth':>8}{'stored':>8}{'compared':>10}{'mismatch':>10}{'drift':>7}")
         for name, t in tables.items():
-            lines.append(f"   {name:<24}{t['truth_rows']:>8}{t['warehouse_rows']:>8}{t['compared']:>10}"
+            lines.append(f"   {name:<30}{t['truth_rows']:>8}{t['warehouse_rows']:>8}{t['compared']:>10}"
                          f"{t['mismatches']:>10}{t['drift_without_event']:>7}")
+        if summary.get("not_compared"):
+            lines.append(f"   not compared: {summary['not_compared']}")
         lines.append(f"   rows compared {summary['rows_compared']}, mismatches {summary['mismatches']}, "
                      f"drift without an event {summary['drift_without_event']} (not mismatches: tags renamed or "
                      f"deleted, contacts edited/merged/deleted, comments deleted; see tests/soak/README.md)")
