@@ -5,8 +5,11 @@ Initial load or re-load: every conversation (all statuses, trash included) and t
 Checkpointed after every committed batch: a retried or killed task resumes where it stopped. Params narrow it to
 a time range of last activity (`after`, `before`, ISO dates) and/or `inbox_ids` (these use Front's search, which
 costs 40 % of the rate budget). An unfinished backfill of the same scope is resumed by the next run too, unless
-`restart` is set. It never moves a watermark back; it sets the conversations watermark to its start when there is
-none, so the incremental DAG's events take over from there.
+`restart` is set. Messages and comments are fetched only for conversations that changed since their children
+were last synced (front.children_synced), so re-running an unchanged backfill costs its listing pages;
+`refetch_children` fetches them all (e.g. to find comments deleted in Front, which emit no event). It never moves
+a watermark back; it sets the conversations watermark to its start when there is none, so the incremental DAG's
+events take over from there.
 """
 
 from __future__ import annotations
@@ -42,6 +45,8 @@ with DAG(
                            title="Inbox ids", description="Only these inboxes (inb_...); empty for all."),
         "restart": Param(False, type="boolean", title="Start over",
                          description="Ignore the checkpoint of an unfinished backfill of the same scope."),
+        "refetch_children": Param(False, type="boolean", title="Fetch every conversation's messages and comments",
+                                  description="Also for conversations unchanged since their children were synced."),
     },
 ) as dag:
     conversations = BackfillConversationsOperator(

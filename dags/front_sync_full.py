@@ -3,8 +3,9 @@
 
 Nightly (default 02:00 UTC; `FRONT_SYNC_FULL_SCHEDULE`): lists contacts and the small resources in full, then
 reconciles deletions: rows a completed listing no longer returns get `deleted_at` (never a hard delete), rows that
-come back lose it. It may raise a watermark, never lower it. Conversations are not listed here: the incremental
-DAG follows them through events, and `front_sync_backfill` re-loads them.
+come back lose it. It may raise a watermark, never lower it. It also re-lists every conversation (one call per
+100), so changes that emit no event (a tag renamed, a contact renamed in a conversation's recipients) converge
+within a day, and fetches the messages and comments of conversations changed since their last fetch.
 """
 
 from __future__ import annotations
@@ -15,8 +16,13 @@ import pendulum
 from airflow.sdk import DAG, Asset, CronDataIntervalTimetable
 
 from front_sync.config import API_POOL, schedule
-from front_sync.sync.operators import FrontSyncOperator, MigrateWarehouseOperator
-from front_sync.sync.plan import LIST_RESOURCES, TAGS_COMMON, default_args, priority
+from front_sync.sync.operators import (
+    ConversationChildrenOperator,
+    ConversationListingOperator,
+    FrontSyncOperator,
+    MigrateWarehouseOperator,
+)
+from front_sync.sync.plan import CHILD_RESOURCES, LIST_RESOURCES, TAGS_COMMON, default_args, priority
 
 with DAG(
     dag_id="front_sync_full",
@@ -33,4 +39,14 @@ with DAG(
         migrate >> FrontSyncOperator(
             task_id=f"sync_{resource.name}", resource=resource.name, mode="full", pool=API_POOL,
             priority_weight=priority(resource.name), outlets=[Asset(f"front_sync.{resource.name}")],
+        )
+    conversations = ConversationListingOperator(
+        task_id="sync_conversations", pool=API_POOL, priority_weight=priority("conversations"),
+        outlets=[Asset("front_sync.conversations")],
+    )
+    migrate >> conversations
+    for child in CHILD_RESOURCES:
+        conversations >> ConversationChildrenOperator(
+            task_id=f"sync_{child.name}", resource=child.name, mode="full", pool=API_POOL,
+            priority_weight=priority(child.name), outlets=[Asset(f"front_sync.{child.name}")],
         )

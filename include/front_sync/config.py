@@ -102,6 +102,7 @@ _VALIDATORS = {
     "batch_pages": _positive_int,
     "conversation_strategy": _strategy,
     "max_results": _caps,
+    "directory_refresh_minutes": _non_negative_int,
     "queue_lease_seconds": _positive_int,
     "queue_max_attempts": _positive_int,
     "queue_retry_seconds": _non_negative_int,
@@ -128,6 +129,8 @@ class SyncConfig:
     conversation_strategy: "events" (the Events API) or "list" (GET /conversations newest first, stop at the
     watermark); max_results: a cap of records per resource per run ({"contacts": 5000}); a capped run says so
     and the next one continues. (Parallel fetches are the Front connection's `max_workers` extra.)
+    directory_refresh_minutes: the hourly DAG lists the small resources (tags, teammates, inboxes...) only when
+    their last complete listing is older than this (0: every run); the nightly full DAG always lists them.
     The pending queue: queue_lease_seconds (a claim lapses after this, so a dead worker's conversations come
     free), queue_max_attempts (tries before a conversation goes to dead_letters), queue_retry_seconds (back-off
     after a failed try, times the tries so far).
@@ -144,6 +147,7 @@ class SyncConfig:
     batch_pages: int = 5
     conversation_strategy: str = "events"
     max_results: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
+    directory_refresh_minutes: int = 360
     queue_lease_seconds: int = 600
     queue_max_attempts: int = 5
     queue_retry_seconds: int = 60

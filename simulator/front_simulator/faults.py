@@ -26,6 +26,9 @@ RESPONSE_KINDS = ("status", "rate_limit", "hang", "reset", "truncate")
 DATA_KINDS = ("bad_records", "duplicates", "mutate_during_paging")
 KINDS = RESPONSE_KINDS + DATA_KINDS + ("latency",)
 BAD_RECORD_VARIANTS = ("missing_id", "wrong_types", "nul_chars", "huge", "unknown_fields")
+# Spec-valid oddities, never picked by "random": an event whose target is only a preview (type, id and links), as
+# Front's reference describes targets and as webhooks deliver them.
+ODD_RECORD_VARIANTS = ("event_preview",)
 DISTRIBUTIONS = ("fixed", "uniform", "exponential", "lognormal")
 
 # The keys a rule may set, in the order ``describe`` reports them (followed by its counters).
@@ -122,8 +125,9 @@ class FaultRule:
             raise FaultSpecError("status must be an HTTP error status (4xx/5xx)")
         if kind == "truncate" and rule.mode not in ("body", "connection"):
             raise FaultSpecError("truncate mode must be 'body' or 'connection'")
-        if kind == "bad_records" and rule.variant not in BAD_RECORD_VARIANTS + ("random",):
-            raise FaultSpecError(f"variant must be one of {', '.join(BAD_RECORD_VARIANTS)} or random")
+        if kind == "bad_records" and rule.variant not in BAD_RECORD_VARIANTS + ODD_RECORD_VARIANTS + ("random",):
+            raise FaultSpecError(
+                f"variant must be one of {', '.join(BAD_RECORD_VARIANTS + ODD_RECORD_VARIANTS)} or random")
         if rule.body not in ("error", "html", "empty"):
             raise FaultSpecError("body must be 'error', 'html' or 'empty'")
         if kind == "latency" and rule.seconds is None and rule.distribution is None:

@@ -137,6 +137,20 @@ def test_a_healthy_real_sync_sends_nothing(dags, simulator, migrated, alerting):
     assert query(migrated, "SELECT count(*) AS n FROM front.alert_state")[0]["n"] == 0
 
 
+def test_a_small_resource_is_late_only_after_its_directory_refresh_interval_too(dags, migrated, alerting):
+    slack, mails = alerting
+    healthy(migrated, skip=("tags",))
+    log_row(migrated, "tags", ago=timedelta(hours=3, minutes=10))  # hourly runs list tags every 6 h (default)
+    monitor_run(dags)
+    assert slack == []
+    with psycopg.connect(migrated) as conn, conn.cursor() as cur:
+        cur.execute("UPDATE front.sync_logs SET started_at = started_at - interval '6 h', "
+                    "completed_at = completed_at - interval '6 h' WHERE resource = 'tags'")
+    monitor_run(dags)
+    assert_alert(slack, mails, "no successful sync of tags for 9 h", "vs threshold 8 h 0 min",
+                 anchor="alert-no-successful-sync")
+
+
 def test_no_successful_sync_for_two_hours_alerts_once_until_it_clears(dags, migrated, alerting):
     slack, mails = alerting
     healthy(migrated, skip=("contacts",))
@@ -200,13 +214,13 @@ def test_api_quota_use_over_eighty_percent_alerts(dags, migrated, alerting):
 def test_repeated_failures_of_a_task_escalate_once(dags, migrated, alerting):
     slack, mails = alerting
     healthy(migrated, skip=("tags",))
-    log_row(migrated, "tags", ago=timedelta(hours=4))
+    log_row(migrated, "tags", ago=timedelta(hours=9))  # the hourly run lists tags every 6 h: late after 2 h + 6 h
     for minutes in (100, 70, 40):
         for attempt in range(2):  # tries of one run count once
             log_row(migrated, "tags", ago=timedelta(minutes=minutes - attempt), status="failed",
                     run_id=f"scheduled__{minutes}")
     monitor_run(dags)
-    # The escalation, beside what the same rows mean otherwise: tags late for 4 h, 6 of 25 tries failed.
+    # The escalation, beside what the same rows mean otherwise: tags late for 9 h, 6 of 25 tries failed.
     assert len(slack) == 3 and len(mails) == 3
     assert sum("alert: no successful sync of tags" in t or "tries failed" in t for t in slack) == 2
     escalation = next(t for t in slack if "failed 3 runs in a row" in t)
@@ -294,7 +308,7 @@ def test_without_slack_or_smtp_connections_alerts_are_skipped_not_failed(dags, m
     import logging
 
     healthy(migrated, skip=("tags",))
-    log_row(migrated, "tags", ago=timedelta(hours=3))
+    log_row(migrated, "tags", ago=timedelta(hours=9))
     with caplog.at_level(logging.INFO, logger="front_sync.ops.delivery"):
         monitor_run(dags)
     skipped = [r.getMessage() for r in caplog.records if "skipped" in r.getMessage()]

@@ -54,7 +54,8 @@ TOKEN = "test-token"
 # front_sync.config for the whole run: the product's own time constants compressed like the schedules (a queue
 # lease of 10 minutes is ten compressed "hours"); every other setting keeps its default. Keys the product does not
 # know (yet) are left out, so a renamed setting cannot fail every task.
-TIME_CONFIG = {"queue_lease_seconds": 60, "queue_retry_seconds": 10}
+# Compressed time: "hourly" runs come seconds apart, so each lists the small resources (no 6-hour refresh wait).
+TIME_CONFIG = {"queue_lease_seconds": 60, "queue_retry_seconds": 10, "directory_refresh_minutes": 0}
 FINISHED = ("success", "failed")
 VERDICT_RESERVE = 60.0  # seconds kept for the comparison and the clean-up
 FREEZE_SECONDS = 90.0  # at most this long letting half-done runs finish before the comparison

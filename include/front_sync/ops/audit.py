@@ -83,3 +83,12 @@ def record_watermark(conn, who: RunIdentity, resource: str, before: Decimal | No
             "resource": resource, "before": before, "after": after, "reason": reason, "run_id": who.run_id,
             "dag_id": who.dag_id, "task_id": who.task_id, "try_number": who.try_number})
     conn.commit()
+
+
+def last_listing_age(conn, resource: str) -> float | None:
+    """Seconds since the resource's last successful complete listing, or None if it never had one."""
+    with conn.cursor() as cur:
+        cur.execute(load_sql("audit_last_listing_age"), {"resource": resource})
+        age = cur.fetchone()[0]
+    conn.commit()
+    return None if age is None else float(age)

@@ -22,6 +22,7 @@ from front_sync.warehouse.sql_files import load_sql
 log = logging.getLogger(__name__)
 # The resources the scheduled DAGs keep current: each must succeed within stale_after_minutes.
 MONITORED = tuple(r.name for r in (*synced(LISTED), CONVERSATIONS, *synced(PER_CONVERSATION)))
+DIRECTORY = frozenset(r.name for r in synced(LISTED) if not r.incremental)
 MIN_BASELINE_RUNS = 5  # fewer successful runs than this are no "normal" to compare with
 STATE_ALERTS = ("stale_resource", "failure_rate", "slow_run", "quota", "repeated_failures")
 
@@ -40,10 +41,12 @@ def _minutes(delta: timedelta) -> str:
 def stale_resources(conn, config: SyncConfig, now: datetime, resources=MONITORED) -> list[Finding]:
     """No successful sync of a resource for stale_after_minutes (never: counted from its first row, or the
     deployment's first row)."""
-    limit = timedelta(minutes=config.stale_after_minutes)
     found = []
     for resource, last_success, first_row, deployment_start in _rows(
             conn, "stale_resources", {"resources": list(resources), "now": now}):
+        limit = timedelta(minutes=config.stale_after_minutes)
+        if resource in DIRECTORY:  # the hourly run lists these only every directory_refresh_minutes
+            limit += timedelta(minutes=config.directory_refresh_minutes)
         since = last_success or first_row or deployment_start
         if since is None or now - since <= limit:
             continue

@@ -184,6 +184,10 @@ MESSAGES = Resource(
     parent="conversations",
     touched_by=frozenset({"inbound", "outbound", "out_reply", "forward", "sending_error", "message_bounce_error",
                           MERGE_EVENT}),
+    event_target="message",
+    event_payload_needs=("id", "type", "created_at", "body", "recipients", "attachments", "author",
+                         "_links.related.conversation"),
+    event_payload_trusted=transform.message_is_sent,
     children=(
         ChildTable("message_recipients", "message_id", ("recipients",),  # no Front id: keyed by role and handle
                    (text("role", required=True), text("handle", required=True), text("name"),
@@ -208,6 +212,8 @@ COMMENTS = Resource(
     cursor_column="posted_at",
     parent="conversations",
     touched_by=frozenset({"comment", "mention", MERGE_EVENT}),
+    event_target="comment",
+    event_payload_needs=("id", "body", "author", "posted_at", "attachments", "_links.related.conversation"),
 )
 
 # Every table-backed resource definition the loader knows, in load order (parents before their per-parent lists).

@@ -79,6 +79,12 @@ class Resource:
     parent: str | None = None                    # listed per record of this resource ({parent_id})
     touched_by: frozenset[str] = frozenset()     # event types after which a conversation's rows must be fetched
     optional: bool = False                       # a 404 on the list means the company lacks the feature: empty
+    # Events whose target is a whole record of this resource (target._meta.type == event_target): the record is
+    # loaded from the event, with no fetch, when it has every path in event_payload_needs (Front's reference calls
+    # targets "partial", its spec "full": trust only what is there) and event_payload_trusted(record) holds.
+    event_target: str | None = None
+    event_payload_needs: tuple[str, ...] = ()
+    event_payload_trusted: Callable[[dict[str, Any]], bool] | None = None
     # Front sends some contacts without an id (only handles): match them by email, else keep them provisional.
     match_missing_ids_by_email: bool = False
 

@@ -406,6 +406,24 @@ def channel_type(record: dict[str, Any]) -> str | None:
     return text(record, "type") if record.get("type") is not None else text(record, "types")
 
 
+def has_paths(record: Any, paths: Iterable[str]) -> bool:
+    """Whether a record has every dotted path (a present key; null counts, as Front sends null for 'none')."""
+    if not isinstance(record, dict):
+        return False
+    for path in paths:
+        node: Any = record
+        for part in path.split("."):
+            if not isinstance(node, dict) or part not in node:
+                return False
+            node = node[part]
+    return True
+
+
+def message_is_sent(record: dict[str, Any]) -> bool:
+    """A message that is no draft: drafts change without events (edits, deletion), so they are always fetched."""
+    return not message_is_draft(record)
+
+
 def message_is_draft(record: dict[str, Any]) -> bool:
     """`is_draft` as Front documents it (missing from the spec); without it a draft is known by its draft_mode."""
     is_draft = boolean(record, "is_draft")

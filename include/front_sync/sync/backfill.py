@@ -8,14 +8,15 @@ link to continue from, so a retried or killed task resumes there and never fetch
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
 from front_sync.resources import CONVERSATIONS
-from front_sync.sync.batching import page_batches, queue_children, record_ids
+from front_sync.sync.batching import page_batches, queue_changed_children, record_ids
 from front_sync.sync.conversation_changes import ALL_STATUSES
 from front_sync.sync.progress import Progress
 from front_sync.sync.window import epoch
@@ -82,11 +83,15 @@ class BackfillResult:
     batches: int
     resumed: bool
     fetched_now: int = 0  # by this try (the others were committed by earlier tries)
+    queued: Counter = field(default_factory=Counter)  # conversations queued per child resource, by this try
 
 
 def run(front, conn, key: checkpoints.CheckpointKey, scope: BackfillScope, run_id: str, *,
-        batch_pages: int) -> BackfillResult:
-    """Load every conversation in scope and queue its messages and comments; resumes from `key`'s checkpoint."""
+        batch_pages: int, refetch_children: bool = False, priority: pending.Priority = pending.Priority.BACKFILL,
+        seen: set[str] | None = None) -> BackfillResult:
+    """Load every conversation in scope and queue the messages and comments of those changed since their children
+    were synced (all of them with `refetch_children`) at `priority`; resumes from `key`'s checkpoint. The ids
+    listed by this try are added to `seen` (for a deletion reconciliation after a listing done in one try)."""
     saved = checkpoints.load(conn, key) or {}
     start_segment = int(saved.get("segment", 0))
     resume_url = saved.get("next")
@@ -102,18 +107,22 @@ def run(front, conn, key: checkpoints.CheckpointKey, scope: BackfillScope, run_i
         pages = front.iter_pages_resumable(path, params, resume_url=link)
         for batch in page_batches(pages, batch_pages, count=lambda p: len(p[0])):
             records = [record for page, _ in batch.pages for record in page]
+            if seen is not None:
+                seen.update(record_ids(records))
             progress.add(pages=len(batch.pages), records=len(records))
             next_url = batch.pages[-1][1]
             cursor = {"segment": index, "next": next_url} if next_url else {"segment": index + 1, "next": None}
-            _commit_batch(conn, key, records, cursor, run_id, result)
+            _commit_batch(conn, key, records, cursor, run_id, result, (priority, refetch_children))
     progress.report(final=True)
     return result
 
 
-def _commit_batch(conn, key, batch, cursor, run_id, result: BackfillResult) -> None:
-    """Queue the batch's children, then load it with its checkpoint in one transaction."""
+def _commit_batch(conn, key, batch, cursor, run_id, result: BackfillResult,
+                  queueing: tuple[pending.Priority, bool]) -> None:
+    """Queue the batch's changed children, then load it with its checkpoint in one transaction."""
+    priority, refetch_children = queueing
     with conn.cursor() as cur:
-        queue_children(cur, record_ids(batch), run_id, pending.Priority.BACKFILL)
+        result.queued.update(queue_changed_children(cur, batch, run_id, priority, refetch=refetch_children))
     result.fetched += len(batch)
     result.fetched_now += len(batch)
     result.batches += 1

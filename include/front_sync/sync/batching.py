@@ -11,7 +11,7 @@ from typing import Any, Generic, TypeVar
 
 from front_sync.resources import synced, transform
 from front_sync.resources.model import PER_CONVERSATION
-from front_sync.warehouse import pending
+from front_sync.warehouse import known, pending
 
 T = TypeVar("T")
 
@@ -78,5 +78,23 @@ def queue_children(cur, conversation_ids: dict[str, set[str]] | set[str], run_id
     queued: Counter = Counter()
     for child in synced(PER_CONVERSATION):
         ids = conversation_ids.get(child.name, set()) if isinstance(conversation_ids, dict) else conversation_ids
+        queued[child.name] += pending.enqueue(cur, child.name, ids, run_id, priority)
+    return queued
+
+
+def queue_changed_children(cur, conversations: list[Any], run_id: str, priority: pending.Priority, *,
+                           refetch: bool = False) -> Counter:
+    """Ask for the children of listed conversations that changed since their children were last synced
+    (front.children_synced; all of them with `refetch`), in the caller's transaction; counts per resource."""
+    stamps: dict[str, Any] = {}
+    for record in conversations:
+        if isinstance(record, dict) and isinstance(record.get("id"), str):
+            try:
+                stamps[record["id"]] = transform.front_timestamp(record.get("updated_at"), "updated_at")
+            except transform.BadRecord:
+                stamps[record["id"]] = None  # undated: cannot tell, so fetch
+    queued: Counter = Counter()
+    for child in synced(PER_CONVERSATION):
+        ids = set(stamps) if refetch else known.children_changed(cur, child.name, stamps)
         queued[child.name] += pending.enqueue(cur, child.name, ids, run_id, priority)
     return queued

@@ -13,12 +13,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from front_sync.resources import CONVERSATIONS
+from front_sync.resources import CONVERSATIONS, synced
+from front_sync.resources.model import PER_CONVERSATION
 from front_sync.resources.transform import BadRecord, front_timestamp
-from front_sync.sync.batching import counting_after, page_batches, queue_children, record_ids
+from front_sync.sync.batching import counting_after, page_batches, queue_changed_children, queue_children, record_ids
 from front_sync.sync.events import ChangeSet
 from front_sync.sync.progress import Progress
-from front_sync.warehouse import checkpoints, dead_letters, pending
+from front_sync.warehouse import checkpoints, dead_letters, known, pending
 from front_sync.warehouse.load import BatchResult, load_batch
 from front_sync.warehouse.reconcile import soft_delete
 
@@ -26,6 +27,7 @@ log = logging.getLogger(__name__)
 
 EVENTS_PAGE_LIMIT = 15  # Front's maximum for /events
 ALL_STATUSES = ("assigned", "unassigned", "archived", "trashed")  # without q[statuses] Front omits the trash
+APPLIED_EVENTS_KEPT_SECONDS = Decimal(86_400)  # applied event ids are kept a day below the oldest window read
 
 
 @dataclass
@@ -38,19 +40,16 @@ class ChangesResult:
     capped: bool = False
     merged_away: int = 0
     queued: Counter = field(default_factory=Counter)  # conversations queued per child resource
+    carried: Counter = field(default_factory=Counter)  # child records loaded from event payloads, per resource
+    carried_loaded: BatchResult = field(default_factory=BatchResult)
     events: int = 0
+    already_applied: int = 0  # events read again (the overlap) that an earlier run or batch applied
 
 
 def _load_snapshots(conn, snapshots: list[dict[str, Any]], run_id: str, result: ChangesResult) -> None:
     if snapshots:
         result.fetched += len(snapshots)
         result.loaded.add(load_batch(conn, CONVERSATIONS, snapshots, run_id))
-
-
-def _queue(conn, result: ChangesResult, need: dict[str, set[str]], run_id: str) -> None:
-    with conn.cursor() as cur:
-        result.queued.update(queue_children(cur, need, run_id, pending.Priority.HOURLY))
-    conn.commit()
 
 
 def _move_cursor(result: ChangesResult, candidate: Decimal | None,
@@ -64,18 +63,21 @@ def _move_cursor(result: ChangesResult, candidate: Decimal | None,
 
 def from_events(front, conn, run_id: str, lower: Decimal, upper: Decimal | None, *, batch_pages: int,
                 cap: int | None, on_cursor: Callable[[Decimal], None] | None = None,
-                since: Decimal | None = None) -> ChangesResult:
-    """Read /events oldest first from `lower`, load the newest conversation snapshot of each batch, queue work.
+                since: Decimal | None = None, skip_applied: bool = True) -> ChangesResult:
+    """Read /events oldest first from `lower`, load the newest conversation snapshot of each batch and the messages
+    and comments the events carry in full, and queue a fetch only for what no event carried.
 
     Merges soft-delete the merged-away conversations and re-queue the survivor. The cursor is the largest
     emitted_at read; `on_cursor` gets it after every committed batch (events come oldest first), so a backlog
     larger than one run drains across runs and a killed run resumes where its last batch committed. Only events
-    after `since` (the watermark; `lower` is it minus the overlap) count toward `cap`.
+    after `since` (the watermark; `lower` is it minus the overlap) count toward `cap`. Events an earlier run
+    applied are skipped (`skip_applied`; an Airflow backfill run re-applies its interval on purpose).
     """
     params: dict[str, Any] = {"q[after]": f"{lower:.3f}", "sort_by": "created_at", "sort_order": "asc",
                               "limit": EVENTS_PAGE_LIMIT}
     if upper is not None:
         params["q[before]"] = f"{upper:.3f}"
+    known.purge_applied(conn, lower - APPLIED_EVENTS_KEPT_SECONDS)
     result = ChangesResult()
     progress = Progress("events", front)
     seen: set[str] = set()
@@ -83,9 +85,10 @@ def from_events(front, conn, run_id: str, lower: Decimal, upper: Decimal | None,
                               count=counting_after(since, "emitted_at")):
         changes = ChangeSet(seen_events=seen)
         for page in batch.pages:
-            changes.add_page(page)
+            applied = known.applied_events(conn, record_ids(page)) if skip_applied else set()
+            changes.add_page(page, applied)
             progress.add(pages=1, records=len(page))
-        _flush_events(conn, changes, run_id, result, on_cursor)
+        _flush_events(conn, changes, run_id, result, on_cursor, born_after=lower)
         if batch.capped:
             result.capped = True
             log.warning("events: stopped at max_results=%d; the next run continues from %s", cap, result.cursor)
@@ -94,10 +97,16 @@ def from_events(front, conn, run_id: str, lower: Decimal, upper: Decimal | None,
 
 
 def _flush_events(conn, batch: ChangeSet, run_id: str, result: ChangesResult,
-                  on_cursor: Callable[[Decimal], None] | None) -> None:
-    """Load one batch of events' conversations, apply merges, queue children, move the cursor; idempotent."""
+                  on_cursor: Callable[[Decimal], None] | None, born_after: Decimal) -> None:
+    """Load one batch of events' conversations and carried children, apply merges, queue what must be fetched,
+    remember the events, move the cursor; idempotent (a re-run of the batch changes nothing)."""
     _load_snapshots(conn, [c for i, c in batch.conversations.items() if i not in batch.merged_into], run_id,
                     result)
+    for child in synced(PER_CONVERSATION):
+        records = batch.carried_records(child.name)
+        if records:
+            result.carried[child.name] += len(records)
+            result.carried_loaded.add(load_batch(conn, child, records, run_id))
     if batch.merged_into:
         result.merged_away += soft_delete(conn, CONVERSATIONS, batch.merged_into, run_id)
     if batch.bad_events:
@@ -107,9 +116,24 @@ def _flush_events(conn, batch: ChangeSet, run_id: str, result: ChangesResult,
         # Counted on the conversations row: a bad event is a record fetched and not loaded.
         result.fetched += len(batch.bad_events)
         result.loaded.counts["dead_lettered"] += len(batch.bad_events)
-    _queue(conn, result, batch.need, run_id)
+    with conn.cursor() as cur:
+        result.queued.update(queue_children(cur, batch.need, run_id, pending.Priority.HOURLY))
+        _mark_children_current(cur, batch, run_id, born_after)
+        known.record_applied(cur, batch.applied, run_id)
+    conn.commit()
     result.events += batch.events
+    result.already_applied += batch.duplicates
     _move_cursor(result, batch.max_emitted_at, on_cursor)
+
+
+def _mark_children_current(cur, batch: ChangeSet, run_id: str, born_after: Decimal) -> None:
+    """Conversations whose child changes in this batch were all carried: their children are current as of the
+    snapshot (a backfill or re-listing will not fetch them again)."""
+    stamps = {i: _stamp(c, "updated_at") for i, c in batch.conversations.items() if i not in batch.merged_into}
+    born = {i for i, c in batch.conversations.items() if (_stamp(c, "created_at") or Decimal(-1)) > born_after}
+    for child in synced(PER_CONVERSATION):
+        current = {i: s for i, s in stamps.items() if i not in batch.need[child.name]}
+        known.advance_children(cur, child.name, current, born, run_id)
 
 
 def _older(conversation: Any, lower: Decimal) -> bool:
@@ -117,11 +141,16 @@ def _older(conversation: Any, lower: Decimal) -> bool:
     return stamp is not None and stamp <= lower  # a record we cannot date never ends the listing early
 
 
-def _updated_at(conversation: Any) -> Decimal | None:
+def _stamp(record: Any, name: str) -> Decimal | None:
+    """A record's Front timestamp `name`, or None when it is missing or unreadable."""
     try:
-        return front_timestamp(conversation.get("updated_at"), "updated_at")
+        return front_timestamp(record.get(name), name)
     except (BadRecord, AttributeError):
         return None
+
+
+def _updated_at(conversation: Any) -> Decimal | None:
+    return _stamp(conversation, "updated_at")
 
 
 def _fresh_pages(pages, lower: Decimal | None):
@@ -180,7 +209,7 @@ def _flush_listing(conn, batch: list[dict[str, Any]], run_id: str, result: Chang
                    key: checkpoints.CheckpointKey, position: dict[str, Any] | None) -> None:
     """Queue the batch's children, then load it with the listing's position in one transaction."""
     with conn.cursor() as cur:
-        result.queued.update(queue_children(cur, record_ids(batch), run_id, pending.Priority.HOURLY))
+        result.queued.update(queue_changed_children(cur, batch, run_id, pending.Priority.HOURLY))
     result.fetched += len(batch)
     result.loaded.add(load_batch(conn, CONVERSATIONS, batch, run_id,
                                  checkpoint=(key, position) if position is not None else None))

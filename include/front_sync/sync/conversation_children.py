@@ -200,7 +200,7 @@ def _finish(conn, resource: Resource, run_id: str, settings: DrainSettings, clai
             else:  # a complete fetch, or none at all (404): what Front did not return is gone
                 result.children_deleted += soft_delete_children_gone(cur, resource, conversation_id,
                                                                      record_ids(fetched.records), run_id)
-            pending.done(cur, resource.name, [claim], settings.worker)
+            pending.done(cur, resource.name, [claim], settings.worker, run_id)
         conn.commit()
     except BaseException:
         conn.rollback()

@@ -1,4 +1,5 @@
-"""Turn pages of Front events into a change set: which conversations changed and what must be fetched again."""
+"""Turn pages of Front events into a change set: which conversations changed, the messages and comments the events
+carried in full (loaded as they are), and what must be fetched again because no event carried it."""
 
 from __future__ import annotations
 
@@ -6,9 +7,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from front_sync.resources import MERGE_EVENT, synced
+from front_sync.resources import MERGE_EVENT, Resource, synced
 from front_sync.resources.model import PER_CONVERSATION
-from front_sync.resources.transform import BadRecord, front_timestamp
+from front_sync.resources.transform import BadRecord, front_timestamp, has_paths, id_from_url
+
+
+def _per_child() -> dict[str, Any]:
+    return {child.name: {} for child in synced(PER_CONVERSATION)}
 
 
 def _needs() -> dict[str, set[str]]:
@@ -16,56 +21,99 @@ def _needs() -> dict[str, set[str]]:
     return {child.name: set() for child in synced(PER_CONVERSATION)}
 
 
+def carried_record(child: Resource, event: dict[str, Any], conversation_id: str) -> dict[str, Any] | None:
+    """The child record an event carries in full, or None when it must be fetched: the target is not that
+    resource, lacks a path the loader needs, is not trusted (a draft), or belongs to another conversation."""
+    target = event.get("target")
+    if not isinstance(target, dict) or (target.get("_meta") or {}).get("type") != child.event_target:
+        return None
+    record = target.get("data")
+    if not has_paths(record, child.event_payload_needs) or not isinstance(record.get("id"), str):
+        return None
+    if child.event_payload_trusted is not None and not child.event_payload_trusted(record):
+        return None
+    link = ((record.get("_links") or {}).get("related") or {}).get("conversation")
+    try:
+        linked = id_from_url(link) if isinstance(link, str) else None
+    except BadRecord:
+        linked = None
+    if linked != conversation_id:
+        return None  # moved or merged since: the conversation's own listing is the authority
+    return record
+
+
 @dataclass
 class ChangeSet:
-    """Everything a run learned from the events it read; built up page by page, holds no message data."""
+    """Everything a run learned from the events it read; built up page by page (one batch at a time)."""
 
     conversations: dict[str, dict[str, Any]] = field(default_factory=dict)  # newest snapshot per conversation
     snapshot_at: dict[str, Decimal] = field(default_factory=dict)
     need: dict[str, set[str]] = field(default_factory=_needs)  # by child resource (Resource.touched_by)
+    carried: dict[str, dict[str, tuple[Decimal, dict[str, Any]]]] = field(default_factory=_per_child)
     merged_into: dict[str, str] = field(default_factory=dict)  # merged-away id -> surviving id
     seen_events: set[str] = field(default_factory=set)
+    applied: list[tuple[str, Decimal]] = field(default_factory=list)  # (event id, emitted_at) folded in
     events: int = 0
     duplicates: int = 0
     bad_events: list[tuple[Any, str]] = field(default_factory=list)
     max_emitted_at: Decimal | None = None
 
-    def add_page(self, events: list[Any]) -> None:
-        """Fold one page of events (oldest first) into the change set; repeats (overlap windows) count once."""
+    def add_page(self, events: list[Any], already_applied: set[str] = frozenset()) -> None:
+        """Fold one page of events (oldest first) into the change set. Repeats within the run and events an
+        earlier run applied (`already_applied`, the overlap) count as duplicates; their time still moves the cursor."""
         for event in events:
             try:
-                self._add(event)
+                self._add(event, already_applied)
             except BadRecord as exc:
                 self.bad_events.append((event, str(exc)))
 
-    def _add(self, event: Any) -> None:
+    def carried_records(self, child: str) -> list[dict[str, Any]]:
+        """The records of one child resource carried in full by this batch's events (newest version of each)."""
+        return [record for _, record in self.carried[child].values()]
+
+    def _add(self, event: Any, already_applied: set[str]) -> None:
         if not isinstance(event, dict) or not isinstance(event.get("id"), str):
             raise BadRecord("event without an id")
-        if event["id"] in self.seen_events:
-            self.duplicates += 1
-            return
         emitted_at = front_timestamp(event.get("emitted_at"), "emitted_at")
         if emitted_at is None:
             raise BadRecord("event without emitted_at")
+        if event["id"] in self.seen_events or event["id"] in already_applied:
+            self.duplicates += 1
+            self._reached(emitted_at)
+            return
         self.seen_events.add(event["id"])
+        self.applied.append((event["id"], emitted_at))
         self.events += 1
-        if self.max_emitted_at is None or emitted_at > self.max_emitted_at:
-            self.max_emitted_at = emitted_at
+        self._reached(emitted_at)
         conversation = event.get("conversation")
         conversation_id = conversation.get("id") if isinstance(conversation, dict) else None
-        if isinstance(conversation_id, str):
-            if emitted_at >= self.snapshot_at.get(conversation_id, Decimal(-1)):
-                self.conversations[conversation_id] = conversation
-                self.snapshot_at[conversation_id] = emitted_at
+        if not isinstance(conversation_id, str):
+            return
+        if emitted_at >= self.snapshot_at.get(conversation_id, Decimal(-1)):
+            self.conversations[conversation_id] = conversation
+            self.snapshot_at[conversation_id] = emitted_at
         kind = event.get("type")
-        if conversation_id:
-            for child in synced(PER_CONVERSATION):
-                if kind in child.touched_by:
-                    self.need[child.name].add(conversation_id)
-        if kind == MERGE_EVENT and conversation_id:
+        for child in synced(PER_CONVERSATION):
+            if kind in child.touched_by:
+                self._touch(child, event, conversation_id, emitted_at)
+        if kind == MERGE_EVENT:
             # The survivor (the event's conversation) now holds the merged conversations' children.
             target = event.get("target") or {}
             merged = target.get("data") if (target.get("_meta") or {}).get("type") == "deleted_conversation_ids" else []
             for old_id in merged or []:
                 if isinstance(old_id, str) and old_id != conversation_id:
                     self.merged_into[old_id] = conversation_id
+
+    def _touch(self, child: Resource, event: dict[str, Any], conversation_id: str, emitted_at: Decimal) -> None:
+        """An event changed a child: keep the record it carries, or ask for the conversation's fetch."""
+        record = carried_record(child, event, conversation_id)
+        if record is None:
+            self.need[child.name].add(conversation_id)
+            return
+        kept = self.carried[child.name].get(record["id"])
+        if kept is None or emitted_at >= kept[0]:
+            self.carried[child.name][record["id"]] = (emitted_at, record)
+
+    def _reached(self, emitted_at: Decimal) -> None:
+        if self.max_emitted_at is None or emitted_at > self.max_emitted_at:
+            self.max_emitted_at = emitted_at

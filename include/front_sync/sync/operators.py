@@ -21,7 +21,7 @@ from decimal import Decimal
 from typing import Any
 
 from airflow.sdk import BaseOperator, Variable
-from airflow.sdk.exceptions import AirflowFailException
+from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
 from front_sync.config import CONFIG_VARIABLE, FRONT_CONN_ID, WAREHOUSE_CONN_ID, SyncConfig
 from front_sync.hooks.front import FrontHook, FrontNotFound
@@ -34,7 +34,7 @@ from front_sync.sync.window import Window, epoch, sync_window
 from front_sync.warehouse import checkpoints, migrations, pending
 from front_sync.warehouse.connection import warehouse_connection
 from front_sync.warehouse.load import OUTCOMES, BatchResult, load_batches
-from front_sync.warehouse.reconcile import reconcile_deletions
+from front_sync.warehouse.reconcile import database_clock, reconcile_deletions
 
 log = logging.getLogger(__name__)
 CONVERSATION_ID = re.compile(r"^cnv_[0-9a-z]+$")
@@ -159,7 +159,15 @@ class SyncTask(BaseOperator):
         sync_type = self.sync_type(window)
         with FrontHook(front_conn_id=self.front_conn_id) as front, \
                 closing(warehouse_connection(self.warehouse_conn_id)) as conn:
+            reason = self.skip_reason(conn, config)
+            if reason:
+                log.info("Skipping %s: %s", resource.name, reason)
+                raise AirflowSkipException(reason)
             return self._run(context, conn, front, resource, config, watermark, window, sync_type)
+
+    def skip_reason(self, conn, config: SyncConfig) -> str | None:
+        """Why this run may leave the resource alone (no API call, no sync_logs row), or None to sync."""
+        return None
 
     def _run(self, context, conn, front: FrontHook, resource, config: SyncConfig, watermark: Decimal | None,
              window: Window, sync_type: str) -> dict[str, Any]:
@@ -212,6 +220,17 @@ class FrontSyncOperator(SyncTask):
     def tracks_watermark(self) -> bool:
         return get_resource(self.resource).incremental  # small resources are listed in full: no cursor to keep
 
+    def skip_reason(self, conn, config: SyncConfig) -> str | None:
+        """A small resource in the hourly run: skipped while its last complete listing is recent enough."""
+        resource = get_resource(self.resource)
+        if self.mode != "incremental" or resource.incremental or not config.directory_refresh_minutes:
+            return None
+        age = audit.last_listing_age(conn, resource.name)
+        if age is None or age >= 60 * config.directory_refresh_minutes:
+            return None
+        return (f"listed in full {age / 60:.0f} min ago, under directory_refresh_minutes="
+                f"{config.directory_refresh_minutes}; the nightly full DAG always lists it")
+
     def _complete_listing(self, window: Window) -> bool:
         return self.mode == "full" or not get_resource(self.resource).incremental or window.lower is None
 
@@ -231,6 +250,7 @@ class FrontSyncOperator(SyncTask):
         cap = config.cap(resource.name)
         seen: set[str] = set()
         progress = Progress(resource.name, front)
+        listing_started = database_clock(conn)
 
         def batches():
             # The overlap below the watermark is re-read but does not use up the cap: a capped run moves on.
@@ -248,7 +268,8 @@ class FrontSyncOperator(SyncTask):
             outcome.absorb(result, fetched=0)  # counted page by page above
         progress.report(final=True)
         if complete_listing and not outcome.capped:
-            reconciled = reconcile_deletions(conn, resource, seen, context["run_id"])
+            reconciled = reconcile_deletions(conn, resource, seen, context["run_id"],
+                                             first_synced_before=listing_started)
             outcome.counts["deleted"] += reconciled.deleted
             outcome.counts["restored"] += reconciled.restored
         outcome.metadata["complete_listing"] = complete_listing and not outcome.capped
@@ -287,7 +308,8 @@ class ConversationChangesOperator(SyncTask):
             result = conversation_changes.from_events(front, conn, context["run_id"], max(lower, Decimal(0)),
                                                       window.upper, batch_pages=config.batch_pages, cap=cap,
                                                       on_cursor=outcome.move_cursor,
-                                                      since=lower + config.overlap_seconds)
+                                                      since=lower + config.overlap_seconds,
+                                                      skip_applied=window.sync_type != "backfill")
         else:
             key = checkpoints.CheckpointKey(dag_id, CONVERSATIONS.name, "listing")
             result = conversation_changes.from_listing(front, conn, context["run_id"], lower,
@@ -298,7 +320,10 @@ class ConversationChangesOperator(SyncTask):
         outcome.capped = result.capped
         outcome.counts["deleted"] += result.merged_away
         outcome.metadata.update(strategy=config.conversation_strategy, events=result.events,
-                                merged_away=result.merged_away, queued=dict(result.queued))
+                                merged_away=result.merged_away, queued=dict(result.queued),
+                                already_applied_events=result.already_applied,
+                                carried_by_events=dict(result.carried),
+                                carried_outcomes={k: int(v) for k, v in result.carried_loaded.counts.items() if v})
 
     def _initial_load(self, context, conn, front, config, window, outcome) -> Decimal:
         """Start or go on with the initial load when one is due; returns where to read events from."""
@@ -322,6 +347,39 @@ class ConversationChangesOperator(SyncTask):
                                                   "resumed": loaded.resumed})
             checkpoints.clear(conn, key)
         return lower
+
+
+class ConversationListingOperator(SyncTask):
+    """The nightly re-listing of every conversation (one call per 100): changes that emit no event (a tag renamed, a
+    contact renamed inside a conversation's recipients) converge within a day, conversations Front no longer lists
+    are soft-deleted, and the children of conversations changed since their last fetch are queued.
+
+    Checkpointed per batch like the backfill (a retry resumes); deletions are reconciled only after a listing that
+    one try ran from start to end. It never touches the conversations watermark (the change feed owns it).
+    """
+
+    uses_watermark = False
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(resource=CONVERSATIONS.name, mode="full", **kwargs)
+
+    def sync(self, context, conn, front, config, window, outcome) -> None:
+        key = checkpoints.CheckpointKey(context["ti"].dag_id, CONVERSATIONS.name, "relisting")
+        seen: set[str] = set()
+        started = database_clock(conn)
+        result = backfill.run(front, conn, key, backfill.BackfillScope(), context["run_id"],
+                              batch_pages=config.batch_pages, priority=pending.Priority.HOURLY, seen=seen)
+        outcome.absorb(result.loaded, result.fetched_now, cursor=False)
+        checkpoints.clear(conn, key)
+        outcome.metadata.update(queued=dict(result.queued), resumed=result.resumed,
+                                complete_listing=not result.resumed)
+        if result.resumed:
+            log.warning("conversations: this listing resumed an earlier try's, so it cannot tell which conversations "
+                        "Front no longer lists; deletions are reconciled by the next complete re-listing")
+            return
+        reconciled = reconcile_deletions(conn, CONVERSATIONS, seen, context["run_id"], first_synced_before=started)
+        outcome.counts["deleted"] += reconciled.deleted
+        outcome.counts["restored"] += reconciled.restored
 
 
 class ConversationChildrenOperator(SyncTask):
@@ -360,6 +418,11 @@ class ConversationChildrenOperator(SyncTask):
             priority=priority, workers=front.settings.max_workers, lease_seconds=config.queue_lease_seconds,
             max_attempts=config.queue_max_attempts, retry_after_seconds=config.queue_retry_seconds,
             cap=config.cap(resource.name), deadline=self.deadline(), only=only)
+        freed = pending.release_earlier_tries(conn, resource.name, f"{who.dag_id}/{who.task_id}/{who.run_id}/",
+                                              settings.worker)
+        if freed:
+            log.info("%s: %d conversation(s) claimed by an earlier try of this task are free again", resource.name,
+                     freed)
         result = conversation_children.drain(front, conn, resource, context["run_id"], settings)
         outcome.absorb(result.loaded, result.fetched)
         outcome.capped = result.capped
@@ -400,7 +463,9 @@ class BackfillConversationsOperator(SyncTask):
         key = checkpoints.CheckpointKey(context["ti"].dag_id, CONVERSATIONS.name, scope.fingerprint())
         if (self.scope_params or {}).get("restart") and context["ti"].try_number <= 1:
             checkpoints.clear(conn, key)
-        result = backfill.run(front, conn, key, scope, context["run_id"], batch_pages=config.batch_pages)
+        result = backfill.run(front, conn, key, scope, context["run_id"], batch_pages=config.batch_pages,
+                              refetch_children=bool((self.scope_params or {}).get("refetch_children")))
         outcome.absorb(result.loaded, result.fetched_now)
-        outcome.metadata.update(batches=result.batches, resumed=result.resumed, conversations_total=result.fetched)
+        outcome.metadata.update(batches=result.batches, resumed=result.resumed, conversations_total=result.fetched,
+                                queued=dict(result.queued))
         checkpoints.clear(conn, key)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 from enum import IntEnum
 
 from front_sync.warehouse import dead_letters
@@ -31,11 +32,13 @@ PRIORITY_OF_MODE = {"on_demand": Priority.ON_DEMAND, "incremental": Priority.HOU
 
 @dataclass(frozen=True)
 class Claim:
-    """A claimed row: the conversation, the request generation claimed, and how many tries it has had."""
+    """A claimed row: the conversation, the request generation claimed, how many tries it has had, and the
+    conversation's stored updated_at at the claim (what a complete fetch is current for; None if not stored)."""
 
     conversation_id: str
     generation: int
     attempts: int
+    as_of: Decimal | None = None
 
 
 def enqueue(cur, resource: str, conversation_ids: Iterable[str], run_id: str,
@@ -59,13 +62,15 @@ def take(conn, resource: str, limit: int, *, worker: str, lease_seconds: float,
     return claims
 
 
-def done(cur, resource: str, claims: Iterable[Claim], worker: str) -> None:
-    """Finish claims inside the transaction that loaded their rows; newer requests for them stay queued."""
+def done(cur, resource: str, claims: Iterable[Claim], worker: str, run_id: str = "") -> None:
+    """Finish claims inside the transaction that loaded their rows (newer requests for them stay queued) and
+    mark the conversations' children current as of each claim (front.children_synced)."""
     claims = list(claims)
     if claims:
         cur.execute(load_sql("pending/done"), {
             "resource": resource, "worker": worker, "ids": [c.conversation_id for c in claims],
-            "generations": [c.generation for c in claims]})
+            "generations": [c.generation for c in claims], "as_of": [c.as_of for c in claims],
+            "run_id": run_id})
 
 
 def failed(conn, resource: str, claim: Claim, worker: str, error: str, *, max_attempts: int, run_id: str,
@@ -94,6 +99,17 @@ def release(conn, resource: str, claims: Iterable[Claim], worker: str) -> None:
         with conn.cursor() as cur:
             cur.execute(load_sql("pending/release"), {"resource": resource, "worker": worker, "ids": ids})
         conn.commit()
+
+
+def release_earlier_tries(conn, resource: str, task_prefix: str, worker: str) -> int:
+    """Free claims held by earlier tries of this task (worker ids starting with `task_prefix`); committed."""
+    like = task_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    with conn.cursor() as cur:
+        cur.execute(load_sql("pending/release_earlier_tries"), {"resource": resource, "prefix": like,
+                                                                "worker": worker})
+        freed = cur.rowcount
+    conn.commit()
+    return freed
 
 
 def count(conn, resource: str, only: list[str] | None = None) -> int:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from psycopg import sql
 
@@ -43,11 +45,25 @@ def _stage_ids(cur, ids: Iterable[str]) -> None:
     cur.execute(load_sql("load/stage_analyze", stage=_IDS))
 
 
-def _scope(resource: Resource, where: Mapping[str, str] | None) -> tuple[sql.Composable, dict[str, str]]:
-    """Which rows the listing covered: the resource's partition plus the caller's filter (e.g. one conversation)."""
+def database_clock(conn) -> datetime:
+    """The warehouse's clock now: mark a listing's start with it (see `first_synced_before`)."""
+    with conn.cursor() as cur:
+        cur.execute(load_sql("reconcile/clock"))
+        now = cur.fetchone()[0]
+    conn.commit()
+    return now
+
+
+def _scope(resource: Resource, where: Mapping[str, str] | None,
+           first_synced_before: datetime | None = None) -> tuple[sql.Composable, dict[str, Any]]:
+    """Which rows the listing covered: the resource's partition plus the caller's filter (e.g. one conversation),
+    and only rows that existed when it started (a row first loaded since, e.g. by the hourly run, was never due)."""
     filters = {**resource.partition, **(where or {})}
-    params = {"provisional": PROVISIONAL_PREFIX + "%"}
+    params: dict[str, Any] = {"provisional": PROVISIONAL_PREFIX + "%"}
     parts = [sql.SQL("t.id NOT LIKE %(provisional)s")]  # placeholders Front never lists
+    if first_synced_before is not None:
+        parts.append(sql.SQL("t.first_synced_at < %(first_synced_before)s"))
+        params["first_synced_before"] = first_synced_before
     for n, (column, value) in enumerate(sorted(filters.items())):
         parts.append(sql.SQL("t.{} = %({})s").format(sql.Identifier(column), sql.SQL(f"f{n}")))
         params[f"f{n}"] = value
@@ -56,7 +72,8 @@ def _scope(resource: Resource, where: Mapping[str, str] | None) -> tuple[sql.Com
 
 def reconcile_deletions(conn, resource: Resource, seen_ids: Iterable[str], run_id: str, *,
                         where: Mapping[str, str] | None = None, max_deleted_share: float = 0.5,
-                        min_rows_for_share_check: int = 20) -> ReconcileResult:
+                        min_rows_for_share_check: int = 20,
+                        first_synced_before: datetime | None = None) -> ReconcileResult:
     """Apply a completed full listing: soft-delete unseen rows, restore seen soft-deleted ones; one commit.
 
     Args:
@@ -65,11 +82,12 @@ def reconcile_deletions(conn, resource: Resource, seen_ids: Iterable[str], run_i
         seen_ids: every id the completed listing returned (any iterable, streamed).
         run_id: Airflow run id, written to sync_run_id of the rows changed.
         where: extra column = value filters when the listing covered only part of the table.
+        first_synced_before: the listing's start (``database_clock``): rows first loaded after it are left alone.
         max_deleted_share: refuse (ReconcileRefused, nothing changed) when more than this share of the live
             rows in scope would be deleted, once at least `min_rows_for_share_check` rows would be.
     """
     table = sql.Identifier(*resource.table)
-    scope, params = _scope(resource, where)
+    scope, params = _scope(resource, where, first_synced_before)
     params["run_id"] = run_id
     try:
         with conn.cursor() as cur:

@@ -42,6 +42,10 @@ def corrupt(record: dict[str, Any], variant: str, rng: random.Random) -> dict[st
     elif variant == "huge":
         key = "body" if "body" in record else "description"
         record[key] = "<p>" + ("x" * 1023 + "\n") * 5 * 1024 + "</p>"  # ~5 MB in one record
+    elif variant == "event_preview" and isinstance(record.get("target"), dict):
+        data = record["target"].get("data")
+        if isinstance(data, dict):  # only the target's id and links, as Front's reference describes targets
+            record["target"]["data"] = {key: data[key] for key in ("_links", "id") if key in data}
     elif variant == "unknown_fields":
         record["x_new_field"] = {"nested": [1, 2, {"deep": None}], "added": "2027-01-01"}
         record["_experimental"] = True

@@ -1,5 +1,6 @@
 -- Claim the next free rows (most urgent, then oldest first) for one consumer, skipping rows other consumers hold;
--- %(only)s limits the claim to given conversations (an on-demand run fetches only its own).
+-- %(only)s limits the claim to given conversations (an on-demand run fetches only its own). Each claim carries the
+-- conversation's stored updated_at: a complete fetch starting now covers at least that (children_synced.through).
 WITH next AS (
     SELECT resource, conversation_id FROM front.sync_pending
     WHERE resource = %(resource)s
@@ -14,4 +15,5 @@ SET attempts = p.attempts + 1, claimed_by = %(worker)s,
     claimed_until = now() + make_interval(secs => %(lease_seconds)s)
 FROM next
 WHERE p.resource = next.resource AND p.conversation_id = next.conversation_id
-RETURNING p.conversation_id, p.generation, p.attempts
+RETURNING p.conversation_id, p.generation, p.attempts,
+          (SELECT c.updated_at FROM front.conversations AS c WHERE c.id = p.conversation_id)

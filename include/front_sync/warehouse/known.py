@@ -1,0 +1,62 @@
+"""What the warehouse already knows, so the API quota goes only to what changed.
+
+- applied events (by Front's event id): re-reading the overlap below the watermark costs no second fetch;
+- per conversation and child resource, the conversation updated_at its children are current for
+  (front.children_synced): a backfill, a listing or the nightly re-list queues only conversations changed since.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+
+from front_sync.warehouse.sql_files import load_sql
+
+
+def applied_events(conn, event_ids: Iterable[str]) -> set[str]:
+    """The ids among `event_ids` an earlier run applied."""
+    ids = sorted(set(event_ids))
+    if not ids:
+        return set()
+    with conn.cursor() as cur:
+        cur.execute(load_sql("known/applied_events_find"), {"ids": ids})
+        found = {row[0] for row in cur.fetchall()}
+    conn.commit()
+    return found
+
+
+def record_applied(cur, events: Iterable[tuple[str, Decimal]], run_id: str) -> None:
+    """Remember applied events (id, emitted_at) in the caller's transaction."""
+    events = list(events)
+    if events:
+        cur.execute(load_sql("known/applied_events_record"), {
+            "ids": [e[0] for e in events], "emitted_at": [e[1] for e in events], "run_id": run_id})
+
+
+def purge_applied(conn, before: Decimal) -> int:
+    """Forget applied events emitted before `before` (no run reads them again); committed."""
+    with conn.cursor() as cur:
+        cur.execute(load_sql("known/applied_events_purge"), {"before": before})
+        purged = cur.rowcount
+    conn.commit()
+    return purged
+
+
+def advance_children(cur, resource: str, through: Mapping[str, Decimal | None], born: set[str], run_id: str) -> None:
+    """Mark conversations' `resource` rows current as of `through` (their snapshots' updated_at); an existing
+    marker moves on, a new one is made only for conversations in `born` (every event of theirs was applied)."""
+    ids = sorted(through)
+    if ids:
+        cur.execute(load_sql("known/children_synced_advance"), {
+            "resource": resource, "ids": ids, "through": [through[i] for i in ids],
+            "born": [i in born for i in ids], "run_id": run_id})
+
+
+def children_changed(cur, resource: str, updated_at: Mapping[str, Decimal | None]) -> set[str]:
+    """Of the listed conversations (id -> updated_at), those whose `resource` rows may be out of date."""
+    ids = sorted(updated_at)
+    if not ids:
+        return set()
+    cur.execute(load_sql("known/children_changed"), {
+        "resource": resource, "ids": ids, "updated_at": [updated_at[i] for i in ids]})
+    return {row[0] for row in cur.fetchall()}
