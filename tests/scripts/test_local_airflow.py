@@ -140,8 +140,9 @@ def test_ctrl_c_stops_airflow_the_simulator_and_postgresql_promptly(tmp_path):
 
 def _warehouse_port(airflow_home: Path) -> int:
     """The throwaway PostgreSQL's port, from the front_warehouse connection the script stored."""
-    out = subprocess.run([sys.executable, "-m", "airflow", "connections", "get", "front_warehouse", "-o", "json"], capture_output=True,
-                         text=True, env={**os.environ, "AIRFLOW_HOME": str(airflow_home)}, timeout=120)
+    out = subprocess.run([sys.executable, "-m", "airflow", "connections", "get", "front_warehouse", "-o", "json"],
+                         capture_output=True, text=True, env={**os.environ, "AIRFLOW_HOME": str(airflow_home)},
+                         timeout=120)
     assert out.returncode == 0, out.stderr
     return int(json.loads(out.stdout)[0]["port"])
 

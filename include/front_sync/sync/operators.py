@@ -27,7 +27,7 @@ from front_sync.config import CONFIG_VARIABLE, FRONT_CONN_ID, WAREHOUSE_CONN_ID,
 from front_sync.hooks.front import FrontHook, FrontNotFound
 from front_sync.ops import audit
 from front_sync.resources import CONVERSATIONS, get_resource
-from front_sync.sync import backfill, conversation_changes, conversation_children, watermarks
+from front_sync.sync import backfill, conversation_changes, conversation_children, logtext, watermarks
 from front_sync.sync.batching import counting_after, page_batches, record_ids
 from front_sync.sync.progress import Progress
 from front_sync.sync.window import Window, epoch, sync_window
@@ -165,8 +165,8 @@ class SyncTask(BaseOperator):
              window: Window, sync_type: str) -> dict[str, Any]:
         """The audit row around the work: opened first, closed with the counts (also when the work fails)."""
         outcome = Outcome()
-        log.info("Syncing %s (%s): window (%s, %s), watermark %s", resource.name, sync_type, window.lower,
-                 window.upper, watermark)
+        log.info("Syncing %s (%s): window %s, watermark %s", resource.name, sync_type,
+                 logtext.window(window.lower, window.upper), logtext.stamp(watermark))
         row_id = audit.open_row(conn, self.identity(context), resource.name, sync_type, window.lower, window.upper,
                                 watermark)
         stored = {"mark": watermark}
@@ -185,17 +185,22 @@ class SyncTask(BaseOperator):
             self.sync(context, conn, front, config, window, outcome)
             outcome.move_cursor(None)
         except BaseException as exc:
+            error = f"{type(exc).__name__}: {exc}"
             audit.close_row(conn, row_id, "failed", outcome.counts, front.sync_log_figures(), stored["mark"],
-                            f"{type(exc).__name__}: {exc}", {**outcome.metadata, **front.sync_log_metadata()})
+                            error, {**outcome.metadata, **front.sync_log_metadata()})
+            log.error("Sync of %s failed (batches committed before it stay; watermark %s):\n%s", resource.name,
+                      logtext.stamp(stored["mark"]), logtext.error(error))
             raise
         new_mark = stored["mark"]
         if outcome.capped:
             outcome.metadata["capped"] = True
-            log.warning("%s stopped at its max_results cap; the next run continues from %s", resource.name, new_mark)
+            log.warning("%s stopped at its max_results cap; the next run continues from %s", resource.name,
+                        logtext.stamp(new_mark))
         audit.close_row(conn, row_id, "success", outcome.counts, front.sync_log_figures(), new_mark, None,
                         {**outcome.metadata, **front.sync_log_metadata()})
         result = {k: int(outcome.counts[k]) for k in ("fetched", *OUTCOMES, "deleted", "restored")}
-        log.info("Synced %s: %s; watermark %s -> %s", resource.name, result, watermark, new_mark)
+        log.info("Synced %s: %s; watermark %s -> %s", resource.name, result, logtext.stamp(watermark),
+                 logtext.stamp(new_mark))
         return {**result, "capped": outcome.capped, "watermark": None if new_mark is None else f"{new_mark:.3f}"}
 
     def deadline(self) -> float | None:
@@ -312,7 +317,7 @@ class ConversationChangesOperator(SyncTask):
                                   on_change=self.watermark_recorder(context, conn, CONVERSATIONS.name,
                                                                     "initialised"))
             log.warning("No conversations watermark yet: initial load of every conversation; the change feed "
-                        "takes over at %s", start)
+                        "takes over at %s", logtext.stamp(start))
             lower = start - config.overlap_seconds
         if checkpoints.load(conn, key) is not None:
             loaded = backfill.run(front, conn, key, backfill.BackfillScope(), context["run_id"],
