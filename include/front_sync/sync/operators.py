@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from airflow.sdk import BaseOperator, Variable
+from airflow.sdk import Asset, BaseOperator, Variable
 from airflow.sdk.exceptions import AirflowFailException
 
 from front_sync.config import CONFIG_VARIABLE, FRONT_CONN_ID, WAREHOUSE_CONN_ID, SyncConfig
@@ -156,7 +156,7 @@ class SyncTask(BaseOperator):
         config = SyncConfig.from_json(Variable.get(CONFIG_VARIABLE, default=None))
         watermark = watermarks.read(Variable, resource.name) if self.tracks_watermark() else None
         window = self.window(context, watermark, config)
-        sync_type = self.sync_type(window)
+        sync_type = self.sync_type_seen = self.sync_type(window)
         with FrontHook(front_conn_id=self.front_conn_id) as front, \
                 closing(warehouse_connection(self.warehouse_conn_id)) as conn:
             return self._run(context, conn, front, resource, config, watermark, window, sync_type)
@@ -201,7 +201,19 @@ class SyncTask(BaseOperator):
         result = {k: int(outcome.counts[k]) for k in ("fetched", *OUTCOMES, "deleted", "restored")}
         log.info("Synced %s: %s; watermark %s -> %s", resource.name, result, logtext.stamp(watermark),
                  logtext.stamp(new_mark))
-        return {**result, "capped": outcome.capped, "watermark": None if new_mark is None else f"{new_mark:.3f}"}
+        summary = {**result, "capped": outcome.capped, "watermark": None if new_mark is None else f"{new_mark:.3f}"}
+        self.describe_asset_events(context, summary)
+        return summary
+
+    def describe_asset_events(self, context, summary: dict[str, Any]) -> None:
+        """Put the run's counts and watermark on the event of every Asset this task declares as an outlet, so a
+        DAG scheduled on front_sync.<resource> (or the Assets view) sees what changed without reading sync_logs."""
+        events = context.get("outlet_events")
+        if events is None:
+            return
+        for outlet in self.outlets or ():
+            if isinstance(outlet, Asset):
+                events[outlet].extra = {**summary, "sync_type": self.sync_type_seen, "run_id": context["run_id"]}
 
     def deadline(self) -> float | None:
         """time.monotonic() by which a long drain should stop on its own: 80 % of the task's execution_timeout."""
