@@ -106,3 +106,11 @@ def test_front_connection_type_is_registered():
     hook = ProvidersManagerTaskRuntime().hooks["front"]
     assert hook is not None and hook.hook_class_name == "front_sync.hooks.front.FrontHook"
     assert hook.package_name == "front-sync"
+
+
+def test_the_incremental_dag_runs_one_interval_at_a_time_even_in_a_backfill(dagbag):
+    # A backfill's runs ignore the DAG's max_active_runs (the backfill has its own, 10 by default): each task
+    # of the hourly DAG runs one interval at a time whatever created the runs.
+    dag = dagbag.dags["front_sync_incremental"]
+    assert dag.max_active_runs == 1
+    assert {task.task_id: task.max_active_tis_per_dag for task in dag.tasks} == {t.task_id: 1 for t in dag.tasks}
