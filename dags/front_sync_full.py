@@ -3,8 +3,10 @@
 
 Nightly (default 02:00 UTC; `FRONT_SYNC_FULL_SCHEDULE`): lists contacts and the small resources in full, then
 reconciles deletions: rows a completed listing no longer returns get `deleted_at` (never a hard delete), rows that
-come back lose it. It may raise a watermark, never lower it. Conversations are not listed here: the incremental
-DAG follows them through events, and `front_sync_backfill` re-loads them.
+come back lose it. It may raise a watermark, never lower it. Last, `report_schema_drift` sends the schema drift
+every sync noted (front.schema_drift: fields Front added or stopped sending) to Slack, each field once.
+Conversations are not listed here: the incremental DAG follows them through events, and `front_sync_backfill`
+re-loads them.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import pendulum
 from airflow.sdk import DAG, Asset, CronDataIntervalTimetable
 
 from front_sync.config import API_POOL, schedule
+from front_sync.ops.operators import ReportSchemaDriftOperator
 from front_sync.sync.operators import FrontSyncOperator, MigrateWarehouseOperator
 from front_sync.sync.plan import LIST_RESOURCES, TAGS_COMMON, default_args, priority
 
@@ -29,8 +32,10 @@ with DAG(
     default_args=default_args(timedelta(hours=3)),
 ) as dag:
     migrate = MigrateWarehouseOperator(task_id="migrate_warehouse", priority_weight=40)
+    # After every sync, whether it succeeded or not: a sync that failed may still have noted drift.
+    report = ReportSchemaDriftOperator(task_id="report_schema_drift", trigger_rule="all_done")
     for resource in LIST_RESOURCES:
         migrate >> FrontSyncOperator(
             task_id=f"sync_{resource.name}", resource=resource.name, mode="full", pool=API_POOL,
             priority_weight=priority(resource.name), outlets=[Asset(f"front_sync.{resource.name}")],
-        )
+        ) >> report
