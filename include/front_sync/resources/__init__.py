@@ -154,7 +154,8 @@ CONVERSATIONS = Resource(
     flow=CONVERSATION_FEED,
     priority=CONVERSATIONS_PRIORITY,
     raw_only=("metadata", "recipient.name", "tags[]"),  # tags[]: the tags resource has a tag's own fields
-    sometimes_absent=("status_id", "status_category"),  # only with ticketing on
+    # status_*: only with ticketing on; description, due_at: left out of the conversation inside some events
+    sometimes_absent=("status_id", "status_category", "description", "due_at"),
     cursor_column="updated_at",
     children=(
         ChildTable("conversation_tags", "conversation_id", ("tags",),
