@@ -5,7 +5,9 @@ Nightly (default 02:00 UTC; `FRONT_SYNC_FULL_SCHEDULE`): lists contacts and the 
 reconciles deletions: rows a completed listing no longer returns get `deleted_at` (never a hard delete), rows that
 come back lose it. It may raise a watermark, never lower it. It also re-lists every conversation (one call per
 100), so changes that emit no event (a tag renamed, a contact renamed in a conversation's recipients) converge
-within a day, and fetches the messages and comments of conversations changed since their last fetch.
+within a day, and fetches the messages and comments of conversations changed since their last fetch. Last,
+`report_schema_drift` sends the schema drift every sync noted (front.schema_drift: fields Front added or stopped
+sending) to Slack, each field once.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import pendulum
 from airflow.sdk import DAG, Asset, CronDataIntervalTimetable
 
 from front_sync.config import API_POOL, schedule
+from front_sync.ops.operators import ReportSchemaDriftOperator
 from front_sync.sync.operators import (
     ConversationChildrenOperator,
     ConversationListingOperator,
@@ -35,18 +38,20 @@ with DAG(
     default_args=default_args(timedelta(hours=3)),
 ) as dag:
     migrate = MigrateWarehouseOperator(task_id="migrate_warehouse", priority_weight=40)
+    # After every sync, whether it succeeded or not: a sync that failed may still have noted drift.
+    report = ReportSchemaDriftOperator(task_id="report_schema_drift", trigger_rule="all_done")
     for resource in LIST_RESOURCES:
         migrate >> FrontSyncOperator(
             task_id=f"sync_{resource.name}", resource=resource.name, mode="full", pool=API_POOL,
             priority_weight=priority(resource.name), outlets=[Asset(f"front_sync.{resource.name}")],
-        )
+        ) >> report
     conversations = ConversationListingOperator(
         task_id="sync_conversations", pool=API_POOL, priority_weight=priority("conversations"),
         outlets=[Asset("front_sync.conversations")],
     )
-    migrate >> conversations
+    migrate >> conversations >> report
     for child in CHILD_RESOURCES:
         conversations >> ConversationChildrenOperator(
             task_id=f"sync_{child.name}", resource=child.name, mode="full", pool=API_POOL,
             priority_weight=priority(child.name), outlets=[Asset(f"front_sync.{child.name}")],
-        )
+        ) >> report

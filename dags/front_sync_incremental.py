@@ -35,7 +35,9 @@ with DAG(
     max_active_runs=1,
     doc_md=__doc__,
     tags=[*TAGS_COMMON, "incremental"],
-    default_args=default_args(timedelta(minutes=50)),
+    # One run at a time, backfills included: `airflow backfill create` ignores max_active_runs (a backfill has its
+    # own, 10 unless --max-active-runs is given), so each task also runs one interval at a time.
+    default_args={**default_args(timedelta(minutes=50)), "max_active_tis_per_dag": 1},
 ) as dag:
     migrate = MigrateWarehouseOperator(task_id="migrate_warehouse", priority_weight=40)
     for resource in LIST_RESOURCES:

@@ -7,3 +7,22 @@ export AIRFLOW__CORE__LOAD_EXAMPLES=False
 export AIRFLOW__CORE__UNIT_TEST_MODE=False
 export PATH="$ROOT/.venv/bin:$PATH"
 mkdir -p "$AIRFLOW_HOME"
+
+# The settings derived from the API server's port (make airflow's AIRFLOW_PORT): where the UI and the REST API
+# listen, and where task processes call the execution API (Airflow's default is http://localhost:8080/execution/,
+# so on any other port every task would fail to start and sit in up_for_retry). On a port other than 8080 the
+# worker and triggerer log servers move to the two ports above it, so a second instance does not collide.
+airflow_port_env() {
+  local port="${1:?usage: airflow_port_env PORT}"
+  export AIRFLOW__API__PORT="$port"
+  export AIRFLOW__API__BASE_URL="http://127.0.0.1:$port"
+  export AIRFLOW__CORE__EXECUTION_API_SERVER_URL="http://127.0.0.1:$port/execution/"
+  if [ "$port" != 8080 ]; then
+    export AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT="$((port + 1))"
+    export AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT="$((port + 2))"
+  fi
+}
+
+# Project settings of every local Airflow (make airflow; docker-compose.yaml sets the same): the connection form's
+# Test button (Airflow disables it by default; FrontHook.test_connection calls GET /me with the token).
+export AIRFLOW__CORE__TEST_CONNECTION="${AIRFLOW__CORE__TEST_CONNECTION:-Enabled}"

@@ -1,20 +1,56 @@
 #!/usr/bin/env bash
-# make airflow: Airflow standalone (UI on http://127.0.0.1:8080) on the embedded default: SQLite metadata in
-# .airflow/, a throwaway PostgreSQL warehouse and the Front simulator (unless real connections are configured),
-# the front_api pool imported and the connections stored in the metadata DB. Ctrl-C stops everything.
+# make airflow: Airflow standalone (UI on http://127.0.0.1:8080, or AIRFLOW_PORT) on the embedded default: SQLite
+# metadata in .airflow/, a throwaway PostgreSQL warehouse and the Front simulator (unless real connections are
+# configured), the front_api pool imported and the connections stored in the metadata DB.
+# Ctrl-C (or SIGTERM) stops everything within a few seconds: Airflow runs in its own session, which gets SIGTERM
+# and, after STOP_GRACE_SECONDS (default 5), SIGKILL (LocalExecutor workers ignore SIGINT/SIGTERM, and task
+# processes sit in process groups of their own); then the simulator and the throwaway PostgreSQL are stopped.
 set -euo pipefail
 source "$(dirname "$0")/airflow_env.sh"
 cd "$ROOT"
-export AIRFLOW__API__HOST=127.0.0.1 AIRFLOW__API__PORT="${AIRFLOW_PORT:-8080}" AIRFLOW__CORE__PARALLELISM=4
+export AIRFLOW__API__HOST=127.0.0.1 AIRFLOW__CORE__PARALLELISM=4
+airflow_port_env "${AIRFLOW_PORT:-8080}"
+GRACE="${STOP_GRACE_SECONDS:-5}"
 LOGS="$AIRFLOW_HOME/standalone-logs"
 mkdir -p "$LOGS"
-PGDIR="" SIM_PID=""
+PGDIR="" SIM_PID="" AF_SID=""
+
+session_pids() {  # the live processes of Airflow's session (task processes change their group, not the session)
+  ps -eo pid=,sid=,stat= | awk -v sid="$1" '$2 == sid && $3 !~ /^Z/ { print $1 }'
+}
+
+wait_gone() {  # wait up to $2 seconds for Airflow's session to empty; fails if it did not
+  local waited=0
+  while [ -n "$(session_pids "$1")" ]; do
+    [ "$waited" -lt $(($2 * 10)) ] || return 1
+    sleep 0.1
+    waited=$((waited + 1))
+  done
+}
+
+stop_airflow() {
+  [ -n "$AF_SID" ] || return 0
+  local pids
+  pids=$(session_pids "$AF_SID")
+  [ -n "$pids" ] || return 0
+  echo "Stopping Airflow (SIGTERM, then SIGKILL after ${GRACE}s)..." >&2
+  kill -TERM $pids 2>/dev/null || true
+  wait_gone "$AF_SID" "$GRACE" && return 0
+  echo "Airflow still running after ${GRACE}s: SIGKILL" >&2
+  kill -KILL $(session_pids "$AF_SID") 2>/dev/null || true
+  wait_gone "$AF_SID" 5 || echo "Airflow processes still running: $(session_pids "$AF_SID")" >&2
+}
+
 cleanup() {
-  [ -n "$SIM_PID" ] && kill "$SIM_PID" 2>/dev/null
-  [ -n "$PGDIR" ] && scripts/pg_stop.sh "$PGDIR"
+  trap - EXIT INT TERM
+  stop_airflow
+  if [ -n "$SIM_PID" ]; then kill "$SIM_PID" 2>/dev/null || true; fi
+  if [ -n "$PGDIR" ]; then scripts/pg_stop.sh "$PGDIR" || true; fi
   return 0
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 airflow db migrate >"$LOGS/db-migrate.log" 2>&1 || { tail -20 "$LOGS/db-migrate.log"; exit 1; }
 airflow pools import pools.json >/dev/null
@@ -52,5 +88,8 @@ with create_session() as session:
         session.add(Connection.from_json(value, conn_id=conn_id) if value.startswith("{")
                     else Connection(conn_id=conn_id, uri=value))
 PY
-echo "Airflow UI: http://127.0.0.1:$AIRFLOW__API__PORT (user admin; password in $AIRFLOW_HOME/simple_auth_manager_passwords.json.generated)"
-airflow standalone
+echo "Airflow UI: $AIRFLOW__API__BASE_URL (user admin; password in $AIRFLOW_HOME/simple_auth_manager_passwords.json.generated)"
+# Its own session (setsid): Ctrl-C reaches only this script, which stops the whole session in order (see above).
+setsid airflow standalone &
+AF_SID=$!
+wait "$AF_SID"

@@ -7,15 +7,25 @@ import os
 import sys
 
 
-def reset_watermarks() -> None:
-    """Delete front_sync watermark Variables: the demo's warehouse is new, so every cursor starts empty."""
+def reset_watermarks() -> list[str]:
+    """Delete every front_sync watermark Variable (the demo's warehouse is new, so every cursor starts empty).
+
+    The names come from the resource table (front_sync.resources: conversations included), and any other
+    front_sync.watermark.* Variable left by an older version goes too. Returns the keys deleted.
+    """
     from airflow.models import Variable
+    from airflow.utils.session import create_session
 
     from front_sync.config import watermark_key
-    from front_sync.resources import ALL_RESOURCES as RESOURCES
+    from front_sync.resources import ALL_RESOURCES
 
-    for resource in RESOURCES:
-        Variable.delete(watermark_key(resource.name))
+    prefix = watermark_key("")
+    with create_session() as session:
+        stored = {key for (key,) in session.query(Variable.key).filter(Variable.key.startswith(prefix))}
+    keys = sorted(stored | {watermark_key(resource.name) for resource in ALL_RESOURCES})
+    deleted = [key for key in keys if Variable.delete(key)]
+    print(f"reset {len(deleted)} watermark(s): {', '.join(deleted) or 'none were set'}")
+    return deleted
 
 
 CONVERSATION_CHANGES = ("new_inbound", "new_outbound", "new_out_reply", "add_comments", "tag", "untag", "assign",

@@ -85,5 +85,13 @@ class SimulatorControl:
             },
         )
 
+    def set_schema_drift(self, resource: str, add: dict[str, Any] | None = None,
+                         drop: list[str] | None = None) -> dict[str, Any]:
+        """Serve `resource`'s records with fields added (path -> value) and dropped (paths); see schema_drift.py."""
+        return self._call("PUT", "/schema", {"resource": resource, "add": add or {}, "drop": drop or []})["drift"]
+
+    def clear_schema_drift(self) -> None:
+        self._call("DELETE", "/schema")
+
     def config(self) -> dict[str, Any]:
         return self._call("GET", "/config")

@@ -25,6 +25,7 @@ from front_simulator.mutations import MutationError
 from front_simulator.pagination import Index
 from front_simulator.ratelimit import RateLimiter
 from front_simulator.render import Renderer
+from front_simulator.schema_drift import SchemaDrift
 from front_simulator.stats import Stats
 from front_simulator.table import Resource
 
@@ -50,6 +51,7 @@ class SimulatorState:
         self.stats = Stats()
         self.limiter = RateLimiter(clock)
         self.faults = FaultInjector(seed)
+        self.schema_drift = SchemaDrift()
         self.generation = 0
         self.reset(seed, sizes)
 
@@ -73,6 +75,7 @@ class SimulatorState:
             self.event_index = Index.build(data.events, lambda e: (e.emitted_at, e.num))
             self.stats.reset()
             self.faults.clear(seed)
+            self.schema_drift.clear()
             self.limiter.reset_counters()
 
     def set_link_base(self, link_base: str) -> None:
@@ -128,8 +131,9 @@ class SimulatorState:
 
     def encode(self, resource: Resource, record: Any, render: Callable | None = None) -> bytes:
         """A record's JSON; cached per record for rows with ``cache_encoded`` until ``forget``."""
-        if not resource.cache_encoded or render is not None:
-            return _encode((render or resource.render)(self.renderer, record))
+        if not resource.cache_encoded or render is not None or resource.name in self.schema_drift.rules:
+            rendered = (render or resource.render)(self.renderer, record)
+            return _encode(self.schema_drift.apply(resource.name, rendered))
         key = (resource.name, record.id)
         cached = self.encoded_cache.get(key)
         if cached is None:

@@ -76,7 +76,9 @@ def test_every_dag_migrates_first_and_declares_outlets_docs_and_timeouts(dagbag,
     assert not migrate.upstream_task_ids
     for task in dag.tasks:
         assert task.execution_timeout is not None and task.retry_exponential_backoff
-        if task.task_id != "migrate_warehouse":
+        if task.task_id == "report_schema_drift":  # no API call, no outlet: it reads the warehouse only
+            assert set(task.upstream_task_ids) == {t.task_id for t in dag.tasks if t.task_id.startswith("sync_")}
+        elif task.task_id != "migrate_warehouse":
             assert task.pool == "front_api"
             assert [a.name for a in task.outlets] == [f"front_sync.{task.resource}"]
             assert "migrate_warehouse" in task.get_flat_relative_ids(upstream=True)
@@ -106,3 +108,11 @@ def test_front_connection_type_is_registered():
     hook = ProvidersManagerTaskRuntime().hooks["front"]
     assert hook is not None and hook.hook_class_name == "front_sync.hooks.front.FrontHook"
     assert hook.package_name == "front-sync"
+
+
+def test_the_incremental_dag_runs_one_interval_at_a_time_even_in_a_backfill(dagbag):
+    # A backfill's runs ignore the DAG's max_active_runs (the backfill has its own, 10 by default): each task
+    # of the hourly DAG runs one interval at a time whatever created the runs.
+    dag = dagbag.dags["front_sync_incremental"]
+    assert dag.max_active_runs == 1
+    assert {task.task_id: task.max_active_tis_per_dag for task in dag.tasks} == {t.task_id: 1 for t in dag.tasks}

@@ -132,3 +132,28 @@ def test_failed_load_leaves_watermark_and_alerts_slack(dag, simulator, warehouse
 def query_ddl(url, statement):
     with psycopg2.connect(url) as conn, conn.cursor() as cur:
         cur.execute(statement)
+
+
+def latest_asset_extra(name):
+    """The extra of the newest event of an Asset, from Airflow's metadata DB."""
+    from airflow.models.asset import AssetEvent, AssetModel
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        event = (session.query(AssetEvent).join(AssetModel, AssetEvent.asset_id == AssetModel.id)
+                 .filter(AssetModel.name == name).order_by(AssetEvent.id.desc()).first())
+        return None if event is None else dict(event.extra)
+
+
+def test_asset_events_carry_the_counts_and_the_watermark(dag, simulator, warehouse_url, clean_variables):
+    simulator.reset(seed=5, sizes={"contacts": 120})
+    run = run_dag(dag)
+    assert run.state == "success"
+
+    extra = latest_asset_extra("front_sync.contacts")
+    log = last_log(warehouse_url)
+    assert extra["run_id"] == run.run_id and extra["sync_type"] == "full"
+    assert (extra["fetched"], extra["created"], extra["updated"], extra["deleted"]) == (120, 120, 0, 0)
+    assert extra["watermark"] == f"{log['watermark_after']:.3f}"
+    conversations = latest_asset_extra("front_sync.conversations")
+    assert conversations["run_id"] == run.run_id and conversations["fetched"] >= 0

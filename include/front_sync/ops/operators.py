@@ -14,7 +14,7 @@ from typing import Any
 from airflow.sdk import BaseOperator, Variable
 
 from front_sync.config import CONFIG_VARIABLE, WAREHOUSE_CONN_ID, SyncConfig
-from front_sync.ops import audit, monitor, replay, retention
+from front_sync.ops import audit, drift_report, monitor, replay, retention
 from front_sync.warehouse.connection import warehouse_connection
 
 log = logging.getLogger(__name__)
@@ -88,3 +88,14 @@ class ReplayDeadLettersOperator(_WarehouseTask):
             done = replay.replay(conn, identity(context), self.resource or None, self.error_contains or None)
         return {"replayed": dict(done.replayed), "failed_again": dict(done.failed_again),
                 "requeued": dict(done.requeued)}
+
+
+class ReportSchemaDriftOperator(_WarehouseTask):
+    """Sends the schema drift the syncs noted (front.schema_drift) that is not reported yet: each field once."""
+
+    ui_color = "#fdf2e8"
+
+    def execute(self, context) -> dict[str, Any]:
+        with closing(warehouse_connection(self.warehouse_conn_id)) as conn:
+            sent = drift_report.report(conn, self.config())
+        return {"reported": [f"{d.resource}:{d.kind}:{d.field_path}" for d in sent]}

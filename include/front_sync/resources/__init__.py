@@ -50,9 +50,10 @@ CONTACTS = Resource(
                    (text("source", required=True), text("handle", required=True),
                     derived("handle_normalized", "text", transform.casefolded)), key=("source", "handle")),
         ChildTable("contact_list_members", "contact_id", ("lists", "groups"),  # groups: the deprecated name
-                   (derived("contact_list_id", "text", transform.item_id),), key=("contact_list_id",)),
+                   (derived("contact_list_id", "text", transform.item_id, ("id",)),), key=("contact_list_id",)),
     ),
     match_missing_ids_by_email=True,
+    raw_only=("lists[]", "groups[]"),  # the lists' own fields: the contact_lists resource has them
 )
 
 CONTACT_LISTS = Resource(
@@ -89,7 +90,8 @@ TEAMMATES = Resource(
 CHANNELS = Resource(
     name="channels",
     path="/channels",
-    fields=(key(), text("name"), text("address"), derived("type", "text", transform.channel_type), text("send_as"),
+    fields=(key(), text("name"), text("address"), derived("type", "text", transform.channel_type, ("type", "types")),
+            text("send_as"),
             flag("is_private"), flag("is_valid"), linked("inbox_id", "inbox"), linked("owner_id", "owner"),
             integer("undo_send_time", "settings.undo_send_time", "integer"),
             flag("all_teammates_can_reply", "settings.all_teammates_can_reply")),
@@ -151,13 +153,16 @@ CONVERSATIONS = Resource(
             stamp("due_at")),
     flow=CONVERSATION_FEED,
     priority=CONVERSATIONS_PRIORITY,
+    raw_only=("metadata", "recipient.name", "tags[]"),  # tags[]: the tags resource has a tag's own fields
+    # status_*: only with ticketing on; description, due_at: left out of the conversation inside some events
+    sometimes_absent=("status_id", "status_category", "description", "due_at"),
     cursor_column="updated_at",
     children=(
         ChildTable("conversation_tags", "conversation_id", ("tags",),
-                   (derived("tag_id", "text", transform.item_id), text("name")), key=("tag_id",)),
+                   (derived("tag_id", "text", transform.item_id, ("id",)), text("name")), key=("tag_id",)),
         ChildTable("conversation_links", "conversation_id", ("links",),
-                   (derived("link_id", "text", transform.item_id), text("name"), text("type"), text("external_url"),
-                    json("custom_fields")), key=("link_id",)),
+                   (derived("link_id", "text", transform.item_id, ("id",)), text("name"), text("type"),
+                    text("external_url"), json("custom_fields")), key=("link_id",)),
         ChildTable("conversation_reminders", "conversation_id", ("scheduled_reminders",),
                    (ORDINAL, linked("owner_id", "owner"), stamp("created_at"), stamp("scheduled_at"),
                     stamp("updated_at")), key=("ordinal",)),
@@ -171,7 +176,8 @@ MESSAGES = Resource(
     name="messages",
     path="/conversations/{parent_id}/messages",
     fields=(key(), linked("conversation_id", "conversation"), text("message_uid"), text("type"),
-            flag("is_inbound"), derived("is_draft", "boolean", transform.message_is_draft), text("draft_mode"),
+            flag("is_inbound"), derived("is_draft", "boolean", transform.message_is_draft, ("is_draft",)),
+            text("draft_mode"),
             text("error_type"), text("version"),
             nested_id("author_id", "author"),  # null for inbound messages
             linked("replied_to_id", "message_replied_to"), text("subject"), text("blurb"), text("body"),
@@ -182,6 +188,8 @@ MESSAGES = Resource(
     cursor_column="created_at",
     list_params=MappingProxyType({"sort_by": "created_at", "sort_order": "asc"}),
     parent="conversations",
+    raw_only=("signature",),
+    sometimes_absent=("error_type", "version", "attachments[].metadata.cid"),  # errors, drafts, inline images
     touched_by=frozenset({"inbound", "outbound", "out_reply", "forward", "sending_error", "message_bounce_error",
                           MERGE_EVENT}),
     event_target="message",
@@ -194,7 +202,7 @@ MESSAGES = Resource(
                     linked("contact_id", "contact"), derived("handle_normalized", "text", transform.casefolded)),
                    key=("role", "handle")),
         ChildTable("message_attachments", "message_id", ("attachments",),
-                   (derived("attachment_id", "text", transform.item_id), text("filename"), text("url"),
+                   (derived("attachment_id", "text", transform.item_id, ("id",)), text("filename"), text("url"),
                     text("content_type"), integer("size", minimum=0), flag("is_inline", "metadata.is_inline"),
                     text("cid", "metadata.cid")), key=("attachment_id",)),
     ),
@@ -205,7 +213,7 @@ COMMENTS = Resource(
     path="/conversations/{parent_id}/comments",
     fields=(key(), linked("conversation_id", "conversation"), nested_id("author_id", "author"), text("body"),
             flag("is_pinned"), linked("replied_to_id", "comment_replied_to"),
-            derived("attachment_count", "integer", transform.list_length),
+            derived("attachment_count", "integer", transform.list_length, ("attachments",)),
             stamp("posted_at")),  # comments carry posted_at, not created_at
     flow=PER_CONVERSATION,
     priority=CHILDREN_PRIORITY,

@@ -19,11 +19,18 @@ Reader = Callable[[dict[str, Any]], Any]
 
 @dataclass(frozen=True)
 class Column:
-    """A typed column: name, PostgreSQL type as format_type() prints it, and the reader of its value."""
+    """A typed column: name, PostgreSQL type as format_type() prints it, and the reader of its value.
+
+    `paths` are the record fields the column reads (dotted; each covers what is under it): schema drift
+    (resources/drift.py) calls every other field Front sends unmapped. `checked`: a batch whose records all
+    lack the field means Front stopped sending it (not for links and derived values, which may be absent).
+    """
 
     name: str
     sql_type: str
     read: Reader
+    paths: tuple[str, ...] = ()
+    checked: bool = True
 
 
 def _nested(field: str, reader: Callable[[dict[str, Any], str, str], Any]) -> Reader:
@@ -46,18 +53,19 @@ def _nested(field: str, reader: Callable[[dict[str, Any], str, str], Any]) -> Re
 
 def key(name: str = "id") -> Column:
     """The record's own Front id: a record without a usable one is a dead letter."""
-    return Column(name, "text", transform.record_id)
+    return Column(name, "text", transform.record_id, (name,))
 
 
 def text(name: str, field: str | None = None, *, required: bool = False) -> Column:
     """A text column from a string field."""
     return Column(name, "text", _nested(field or name, lambda r, f, at: transform.text(r, f, required=required,
-                                                                                         at=at)))
+                                                                                         at=at)), (field or name,))
 
 
 def flag(name: str, field: str | None = None) -> Column:
     """A boolean column."""
-    return Column(name, "boolean", _nested(field or name, lambda r, f, at: transform.boolean(r, f, at=at)))
+    return Column(name, "boolean", _nested(field or name, lambda r, f, at: transform.boolean(r, f, at=at)),
+                  (field or name,))
 
 
 _INT_RANGE = {"integer": 2**31, "bigint": 2**63}
@@ -71,13 +79,14 @@ def integer(name: str, field: str | None = None, sql_type: str = "bigint", *, mi
     def read(r: dict[str, Any], f: str, at: str) -> int | None:
         return transform.within(transform.integer(r, f, at=at), low, high, f, at)
 
-    return Column(name, sql_type, _nested(field or name, read))
+    return Column(name, sql_type, _nested(field or name, read), (field or name,))
 
 
 def stamp(name: str, field: str | None = None) -> Column:
     """A Front timestamp (epoch seconds, 3 decimals, exact)."""
     return Column(name, "numeric(15,3)",
-                  _nested(field or name, lambda r, f, at: transform.front_timestamp(r.get(f), f, at=at)))
+                  _nested(field or name, lambda r, f, at: transform.front_timestamp(r.get(f), f, at=at)),
+                  (field or name,))
 
 
 def json(name: str, field: str | None = None, *, list_only: bool = False) -> Column:
@@ -87,25 +96,28 @@ def json(name: str, field: str | None = None, *, list_only: bool = False) -> Col
             return None
         return transform.json_value(r, f)
 
-    return Column(name, "jsonb", _nested(field or name, read))
+    return Column(name, "jsonb", _nested(field or name, read), (field or name,))
 
 
 def linked(name: str, relation: str, field: str | None = None) -> Column:
     """The id behind `_links.related.<relation>` (of a nested object when `field` names one)."""
     if field is None:
-        return Column(name, "text", lambda r: transform.linked_id(r, relation))
-    return Column(name, "text", _nested(f"{field}.{relation}",
-                                        lambda r, f, at: transform.linked_id(r, f, at=at)))
+        return Column(name, "text", lambda r: transform.linked_id(r, relation), (f"_links.related.{relation}",),
+                      checked=False)
+    return Column(name, "text", _nested(f"{field}.{relation}", lambda r, f, at: transform.linked_id(r, f, at=at)),
+                  (f"{field}._links.related.{relation}",), checked=False)
 
 
 def nested_id(name: str, field: str) -> Column:
-    """The id of a nested object such as author or assignee."""
-    return Column(name, "text", lambda r: transform.nested_id(r, field))
+    """The id of a nested object such as author or assignee (the object is another resource's record: what else
+    it carries is that resource's, so the whole object counts as read)."""
+    return Column(name, "text", lambda r: transform.nested_id(r, field), (field,))
 
 
-def derived(name: str, sql_type: str, read: Reader) -> Column:
-    """A column computed from the record by a function of transform (kept there, pure and tested)."""
-    return Column(name, sql_type, read)
+def derived(name: str, sql_type: str, read: Reader, reads: tuple[str, ...] = ()) -> Column:
+    """A column computed from the record by a function of transform (kept there, pure and tested); `reads` names
+    the fields it uses (never checked as missing: a derived value may have fallbacks)."""
+    return Column(name, sql_type, read, reads, checked=False)
 
 
 def reader_of(columns: Sequence[Column]) -> Callable[[dict[str, Any]], tuple]:
@@ -118,4 +130,5 @@ def reader_of(columns: Sequence[Column]) -> Callable[[dict[str, Any]], tuple]:
     return row
 
 
-ORDINAL = Column("ordinal", "integer", lambda item: None)  # a child's position in its list (see ChildTable)
+# A child's position in its list (see ChildTable).
+ORDINAL = Column("ordinal", "integer", lambda item: None, checked=False)

@@ -87,6 +87,12 @@ class Resource:
     event_payload_trusted: Callable[[dict[str, Any]], bool] | None = None
     # Front sends some contacts without an id (only handles): match them by email, else keep them provisional.
     match_missing_ids_by_email: bool = False
+    # Fields Front sends that are kept in `raw` only, on purpose (dotted paths, each covering what is under it):
+    # not schema drift. Every other field no column reads is (resources/drift.py).
+    raw_only: tuple[str, ...] = ()
+    # Read fields Front leaves out of a record when they do not apply (a whole batch may lack them): a batch
+    # without them is not "Front stopped sending" drift.
+    sometimes_absent: tuple[str, ...] = ()
 
     @cached_property
     def columns(self) -> tuple[str, ...]:

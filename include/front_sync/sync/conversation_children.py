@@ -70,20 +70,23 @@ class _Fetched:
 
     records: list[dict[str, Any]]
     error: BaseException | None = None
+    pages: int = 0
 
 
 def _fetch(front, resource: Resource, conversation_id: str) -> _Fetched:
     """Every record of one conversation, or as many pages as came before an error; runs in a worker thread."""
     path = resource.path.format(parent_id=conversation_id)
     records: list[dict[str, Any]] = []
+    pages = 0
     try:
         for page in front.iter_pages(path, dict(resource.list_params) or None):
             records.extend(page)
+            pages += 1
     except FrontLooksDownError:
         raise
     except _CONVERSATION_ERRORS as exc:
-        return _Fetched(records, exc)
-    return _Fetched(records)
+        return _Fetched(records, exc, pages)
+    return _Fetched(records, pages=pages)
 
 
 def drain(front, conn, resource: Resource, run_id: str, settings: DrainSettings) -> ChildrenResult:
@@ -137,7 +140,7 @@ def _work_chunk(front, conn, resource: Resource, run_id: str, settings: DrainSet
                 lambda c: (c, _fetch(front, resource, c.conversation_id)), claims, max_workers=settings.workers):
             started.add(claim.conversation_id)
             _load(conn, resource, run_id, claim, fetched, result)
-            progress.add(records=len(fetched.records))
+            progress.add(pages=fetched.pages, records=len(fetched.records))
             if fetched.error is None or isinstance(fetched.error, (FrontConversationMerged, FrontNotFound)):
                 _finish(conn, resource, run_id, settings, claim, fetched, result)
                 succeeded += 1

@@ -20,14 +20,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from airflow.sdk import BaseOperator, Variable
+from airflow.sdk import Asset, BaseOperator, Variable
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
 from front_sync.config import CONFIG_VARIABLE, FRONT_CONN_ID, WAREHOUSE_CONN_ID, SyncConfig
 from front_sync.hooks.front import FrontHook, FrontNotFound
 from front_sync.ops import audit
 from front_sync.resources import CONVERSATIONS, get_resource
-from front_sync.sync import backfill, conversation_changes, conversation_children, watermarks
+from front_sync.sync import backfill, conversation_changes, conversation_children, logtext, watermarks
 from front_sync.sync.batching import counting_after, page_batches, record_ids
 from front_sync.sync.progress import Progress
 from front_sync.sync.window import Window, epoch, sync_window
@@ -156,7 +156,7 @@ class SyncTask(BaseOperator):
         config = SyncConfig.from_json(Variable.get(CONFIG_VARIABLE, default=None))
         watermark = watermarks.read(Variable, resource.name) if self.tracks_watermark() else None
         window = self.window(context, watermark, config)
-        sync_type = self.sync_type(window)
+        sync_type = self.sync_type_seen = self.sync_type(window)
         with FrontHook(front_conn_id=self.front_conn_id) as front, \
                 closing(warehouse_connection(self.warehouse_conn_id)) as conn:
             reason = self.skip_reason(conn, config)
@@ -173,8 +173,8 @@ class SyncTask(BaseOperator):
              window: Window, sync_type: str) -> dict[str, Any]:
         """The audit row around the work: opened first, closed with the counts (also when the work fails)."""
         outcome = Outcome()
-        log.info("Syncing %s (%s): window (%s, %s), watermark %s", resource.name, sync_type, window.lower,
-                 window.upper, watermark)
+        log.info("Syncing %s (%s): window %s, watermark %s", resource.name, sync_type,
+                 logtext.window(window.lower, window.upper), logtext.stamp(watermark))
         row_id = audit.open_row(conn, self.identity(context), resource.name, sync_type, window.lower, window.upper,
                                 watermark)
         stored = {"mark": watermark}
@@ -193,18 +193,35 @@ class SyncTask(BaseOperator):
             self.sync(context, conn, front, config, window, outcome)
             outcome.move_cursor(None)
         except BaseException as exc:
+            error = f"{type(exc).__name__}: {exc}"
             audit.close_row(conn, row_id, "failed", outcome.counts, front.sync_log_figures(), stored["mark"],
-                            f"{type(exc).__name__}: {exc}", {**outcome.metadata, **front.sync_log_metadata()})
+                            error, {**outcome.metadata, **front.sync_log_metadata()})
+            log.error("Sync of %s failed (batches committed before it stay; watermark %s):\n%s", resource.name,
+                      logtext.stamp(stored["mark"]), logtext.error(error))
             raise
         new_mark = stored["mark"]
         if outcome.capped:
             outcome.metadata["capped"] = True
-            log.warning("%s stopped at its max_results cap; the next run continues from %s", resource.name, new_mark)
+            log.warning("%s stopped at its max_results cap; the next run continues from %s", resource.name,
+                        logtext.stamp(new_mark))
         audit.close_row(conn, row_id, "success", outcome.counts, front.sync_log_figures(), new_mark, None,
                         {**outcome.metadata, **front.sync_log_metadata()})
         result = {k: int(outcome.counts[k]) for k in ("fetched", *OUTCOMES, "deleted", "restored")}
-        log.info("Synced %s: %s; watermark %s -> %s", resource.name, result, watermark, new_mark)
-        return {**result, "capped": outcome.capped, "watermark": None if new_mark is None else f"{new_mark:.3f}"}
+        log.info("Synced %s: %s; watermark %s -> %s", resource.name, result, logtext.stamp(watermark),
+                 logtext.stamp(new_mark))
+        summary = {**result, "capped": outcome.capped, "watermark": None if new_mark is None else f"{new_mark:.3f}"}
+        self.describe_asset_events(context, summary)
+        return summary
+
+    def describe_asset_events(self, context, summary: dict[str, Any]) -> None:
+        """Put the run's counts and watermark on the event of every Asset this task declares as an outlet, so a
+        DAG scheduled on front_sync.<resource> (or the Assets view) sees what changed without reading sync_logs."""
+        events = context.get("outlet_events")
+        if events is None:
+            return
+        for outlet in self.outlets or ():
+            if isinstance(outlet, Asset):
+                events[outlet].extra = {**summary, "sync_type": self.sync_type_seen, "run_id": context["run_id"]}
 
     def deadline(self) -> float | None:
         """time.monotonic() by which a long drain should stop on its own: 80 % of the task's execution_timeout."""
@@ -337,7 +354,7 @@ class ConversationChangesOperator(SyncTask):
                                   on_change=self.watermark_recorder(context, conn, CONVERSATIONS.name,
                                                                     "initialised"))
             log.warning("No conversations watermark yet: initial load of every conversation; the change feed "
-                        "takes over at %s", start)
+                        "takes over at %s", logtext.stamp(start))
             lower = start - config.overlap_seconds
         if checkpoints.load(conn, key) is not None:
             loaded = backfill.run(front, conn, key, backfill.BackfillScope(), context["run_id"],

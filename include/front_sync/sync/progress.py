@@ -22,7 +22,9 @@ class Progress:
     started: float = field(default_factory=time.monotonic)
     _last: float = 0.0
 
-    def add(self, pages: int = 0, records: int = 0) -> None:
+    def add(self, *, pages: int, records: int) -> None:
+        """Count pages and the records they held (both required: a caller that counted no pages would log
+        "0 pages, 1 records"); logs a line when `every_seconds` have passed since the last one."""
         self.pages += pages
         self.records += records
         now = time.monotonic()
@@ -36,6 +38,12 @@ class Progress:
         calls = getattr(metrics, "calls", 0)
         quota = getattr(metrics, "quota_remaining", None)
         done = f", {100 * self.records / self.total:.0f}% of {self.total}" if self.total else ""
-        log.info("%s%s: %d pages, %d records (%.0f/s), %d API calls%s%s", self.name, " done" if final else "",
-                 self.pages, self.records, self.records / elapsed, calls,
+        log.info("%s%s: %s, %s (%.0f/s), %s%s%s", self.name, " done" if final else "",
+                 _count(self.pages, "page"), _count(self.records, "record"), self.records / elapsed,
+                 _count(calls, "API call"),
                  f", quota remaining {quota}" if quota is not None else "", done)
+
+
+def _count(n: int, noun: str) -> str:
+    """`1 page`, `2 pages`."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"

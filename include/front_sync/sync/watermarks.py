@@ -8,6 +8,7 @@ from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 
 from front_sync.config import ConfigError, watermark_key
+from front_sync.sync.logtext import stamp
 
 log = logging.getLogger(__name__)
 
@@ -51,10 +52,10 @@ def advance(variables, resource: str, candidate: Decimal | None, run_id: str, ad
         return current
     if read_from is not None and (current is None or read_from > current):
         log.info("Watermark %s stays at %s: this run read from %s only, moving it to %s would skip the time "
-                 "between", watermark_key(resource), current, f"{read_from:.3f}", f"{candidate:.3f}")
+                 "between", watermark_key(resource), stamp(current), stamp(read_from), stamp(candidate))
         return current
     variables.set(watermark_key(resource), render(candidate, run_id, advanced_at))
-    log.info("Watermark %s advanced from %s to %s", watermark_key(resource), current, f"{candidate:.3f}")
+    log.info("Watermark %s advanced from %s to %s", watermark_key(resource), stamp(current), stamp(candidate))
     if on_change is not None:
         on_change(current, candidate)
     return candidate
@@ -66,7 +67,7 @@ def initialise(variables, resource: str, value: Decimal, run_id: str, advanced_a
     if read(variables, resource) is not None:
         return False
     variables.set(watermark_key(resource), render(value, run_id, advanced_at))
-    log.info("Watermark %s initialised to %s", watermark_key(resource), f"{value:.3f}")
+    log.info("Watermark %s initialised to %s", watermark_key(resource), stamp(value))
     if on_change is not None:
         on_change(None, value)
     return True

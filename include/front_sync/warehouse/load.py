@@ -25,7 +25,7 @@ from decimal import Decimal
 from typing import Any
 
 from front_sync.resources import Resource
-from front_sync.warehouse import checkpoints, contacts_provisional, dead_letters, write
+from front_sync.warehouse import checkpoints, contacts_provisional, dead_letters, drift, write
 from front_sync.warehouse.prepare import PreparedBatch, keep_one, prepare, prepare_batch
 from front_sync.warehouse.sql_files import load_sql
 
@@ -143,6 +143,7 @@ def write_batch(conn, resource: Resource, batch: PreparedBatch, run_id: str, *,
             dead.extend((item.record, error) for item, error in rejected)
             dead_letters.write(cur, resource.name, dead, run_id)
             counts["dead_lettered"] += len(dead)
+            counts["drift_fields"] += drift.record(cur, resource, batch.drift, run_id)
             if checkpoint is not None:
                 checkpoints.write(cur, checkpoint[0], checkpoint[1], run_id)
         conn.commit()

@@ -17,6 +17,7 @@ from operator import itemgetter
 from typing import Any
 
 from front_sync.resources import Resource, transform
+from front_sync.resources.drift import BatchDrift, observe
 
 _BOOKKEEPING = ("untyped_fields", "row_hash", "sync_run_id", "raw")
 # UnicodeEncodeError is a ValueError: text the transform produced that UTF-8 cannot hold.
@@ -144,6 +145,7 @@ class PreparedBatch:
     dead: list[tuple[Any, str]]
     counts: Counter
     id_less: list[dict[str, Any]]
+    drift: BatchDrift | None = None
 
 
 def prepare_batch(resource: Resource, records: list[Any], run_id: str) -> PreparedBatch:
@@ -155,4 +157,4 @@ def prepare_batch(resource: Resource, records: list[Any], run_id: str) -> Prepar
         if id_less:
             keyed = [r for r in records if not (isinstance(r, dict) and r.get("id") is None)]
     prepared, dead, counts = prepare(resource, keyed, run_id)
-    return PreparedBatch(records, prepared, dead, counts, id_less)
+    return PreparedBatch(records, prepared, dead, counts, id_less, observe(resource, records))

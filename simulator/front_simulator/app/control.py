@@ -15,6 +15,7 @@ from front_simulator import CONTROL_PREFIX
 from front_simulator.app.http import ApiError, json_response
 from front_simulator.faults import FaultSpecError
 from front_simulator.resources import TEMPLATES, TRUTH_NAMES
+from front_simulator.schema_drift import SchemaDriftError
 from front_simulator.state import MutationError, SimulatorState
 
 _decode = msgspec.json.Decoder().decode
@@ -157,6 +158,38 @@ async def rate_limit_put(request: Request) -> Response:
     except (TypeError, ValueError) as exc:
         raise ApiError(400, "Bad request", str(exc)) from exc
     return json_response(limiter.settings())
+
+
+@router.get("/schema")
+async def schema_get(request: Request) -> Response:
+    return json_response({"drift": sim(request).schema_drift.describe()})
+
+
+@router.put("/schema")
+async def schema_put(request: Request) -> Response:
+    """Add fields to / drop fields from a resource's records as served: {"resource", "add": {path: value},
+    "drop": [path]} (front_simulator.schema_drift)."""
+    state = sim(request)
+    payload = await body_of(request)
+    resource = payload.get("resource")
+    if resource not in TRUTH_NAMES:
+        raise ApiError(400, "Bad request", f"resource must be one of {', '.join(TRUTH_NAMES)}")
+    try:
+        with state.lock:
+            state.schema_drift.set(resource, payload.get("add"), payload.get("drop"))
+            state.encoded_cache.clear()
+    except SchemaDriftError as exc:
+        raise ApiError(400, "Bad request", str(exc)) from exc
+    return json_response({"drift": state.schema_drift.describe()})
+
+
+@router.delete("/schema")
+async def schema_delete(request: Request) -> Response:
+    state = sim(request)
+    with state.lock:
+        state.schema_drift.clear()
+        state.encoded_cache.clear()
+    return json_response({"drift": {}})
 
 
 @router.get("/routes")

@@ -1,0 +1,156 @@
+"""scripts/: the settings derived from make airflow's port, the demo's watermark reset, and Ctrl-C on make airflow
+(a real `airflow standalone` started by scripts/airflow_standalone.sh on a free port, then interrupted)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPTS = ROOT / "scripts"
+
+
+def _env_after(snippet: str, **env: str) -> dict[str, str]:
+    """The environment after sourcing airflow_env.sh and running `snippet` in bash."""
+    out = subprocess.run(["bash", "-c", f"source {SCRIPTS / 'airflow_env.sh'} && {snippet} && env -0"],
+                         capture_output=True, text=True, check=True, env={**os.environ, **env})
+    return dict(line.split("=", 1) for line in out.stdout.split("\0") if "=" in line)
+
+
+def test_the_port_sets_the_api_base_url_and_the_execution_api_url_tasks_call():
+    env = _env_after("airflow_port_env 47500")
+    assert env["AIRFLOW__API__PORT"] == "47500"
+    assert env["AIRFLOW__API__BASE_URL"] == "http://127.0.0.1:47500"
+    assert env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"] == "http://127.0.0.1:47500/execution/"
+    assert (env["AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT"], env["AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT"]) == (
+        "47501", "47502")
+    assert env["AIRFLOW__CORE__TEST_CONNECTION"] == "Enabled"
+    default = _env_after("airflow_port_env 8080")
+    assert "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT" not in default  # Airflow's own 8793/8794
+
+
+def test_airflow_reads_the_derived_execution_api_url(tmp_path):
+    out = subprocess.run(
+        ["bash", "-c", f"source {SCRIPTS / 'airflow_env.sh'} && airflow_port_env 47500 && "
+                       "airflow config get-value core execution_api_server_url && "
+                       "airflow config get-value core test_connection"],
+        capture_output=True, text=True, env={**os.environ, "AIRFLOW_HOME": str(tmp_path)}, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["http://127.0.0.1:47500/execution/", "Enabled"]
+
+
+def _demo_tools():
+    spec = importlib.util.spec_from_file_location("demo_tools", SCRIPTS / "demo_tools.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_reset_watermarks_deletes_every_watermark_conversations_included(clean_variables):
+    from front_sync.resources import ALL_RESOURCES
+
+    keys = [f"front_sync.watermark.{r.name}" for r in ALL_RESOURCES] + ["front_sync.watermark.retired_resource"]
+    for key in keys:
+        clean_variables.set(key, json.dumps({"value": "1700000000.000"}))
+    clean_variables.set("front_sync.config", "{}")
+
+    deleted = _demo_tools().reset_watermarks()
+
+    assert "front_sync.watermark.conversations" in deleted
+    assert sorted(deleted) == sorted(keys)
+    assert all(clean_variables.get(key, default_var=None) is None for key in keys)
+    assert clean_variables.get("front_sync.config") == "{}"  # only cursors go
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _session_pids(sid: int) -> list[int]:
+    out = subprocess.run(["ps", "-eo", "pid=,sid=,stat="], capture_output=True, text=True).stdout
+    return [int(pid) for pid, s, stat in (line.split() for line in out.splitlines())
+            if int(s) == sid and not stat.startswith("Z")]  # a zombie is dead, only not reaped yet
+
+
+def _wait_healthy(port: int, proc: subprocess.Popen, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, "make airflow's script exited before Airflow was healthy"
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/monitor/health", timeout=2) as response:
+                health = json.load(response)
+            if all(health.get(k, {}).get("status") == "healthy" for k in ("metadatabase", "scheduler")):
+                return
+        except OSError:
+            pass
+        time.sleep(1)
+    pytest.fail(f"Airflow was not healthy on port {port} within {seconds}s")
+
+
+@pytest.mark.integration
+def test_ctrl_c_stops_airflow_the_simulator_and_postgresql_promptly(tmp_path):
+    port = _free_port()
+    env = {**os.environ, "AIRFLOW_HOME": str(tmp_path / "airflow"), "AIRFLOW_PORT": str(port),
+           "DEMO_CONTACTS": "50", "STOP_GRACE_SECONDS": "3"}
+    for name in [n for n in env if n.startswith(("AIRFLOW_CONN_", "AIRFLOW_VAR_", "AIRFLOW__"))]:
+        del env[name]
+    log = (tmp_path / "script.log").open("w")
+    # A session of its own, as a terminal would give make: the script is its leader.
+    proc = subprocess.Popen([str(SCRIPTS / "airflow_standalone.sh")], cwd=ROOT, env=env, stdout=log, stderr=log,
+                            start_new_session=True)
+    try:
+        _wait_healthy(port, proc, 240)
+        pg_port = _warehouse_port(tmp_path / "airflow")
+        airflow_sid = _airflow_session(proc.pid)
+        assert airflow_sid and _session_pids(airflow_sid)
+
+        started = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=30)
+        took = time.monotonic() - started
+
+        assert took < 20, f"Ctrl-C took {took:.1f}s"
+        assert _session_pids(airflow_sid) == []
+        assert _session_pids(proc.pid) == []  # the simulator, the script's children
+        assert not _listening(port)
+        assert not _listening(pg_port)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+        log.close()
+    print((tmp_path / "script.log").read_text()[-2000:])
+
+
+def _warehouse_port(airflow_home: Path) -> int:
+    """The throwaway PostgreSQL's port, from the front_warehouse connection the script stored."""
+    out = subprocess.run([sys.executable, "-m", "airflow", "connections", "get", "front_warehouse", "-o", "json"],
+                         capture_output=True, text=True, env={**os.environ, "AIRFLOW_HOME": str(airflow_home)},
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    return int(json.loads(out.stdout)[0]["port"])
+
+
+def _airflow_session(script_pid: int) -> int | None:
+    """The session `airflow standalone` runs in: the script's child that leads a session of its own."""
+    out = subprocess.run(["ps", "-eo", "pid=,ppid=,sid="], capture_output=True, text=True).stdout
+    for pid, ppid, sid in (map(int, line.split()) for line in out.splitlines()):
+        if ppid == script_pid and pid == sid:
+            return sid
+    return None
