@@ -33,6 +33,9 @@ log = logging.getLogger(__name__)
 BURST_HEADROOM = 1.02  # space same-resource requests 2 % wider than the burst limit: arrival jitter
 QUOTA_RESERVE = 0  # hold until the reset once the company quota reads this low
 SEARCH_SHARE = 0.4  # Front allows search 40 % of the plan: it gets 40 % of our budget
+# After a sleep at least this long, look again for a hold that began meanwhile (a store round trip); a hold that
+# begins during a shorter sleep costs at most one more 429, which the request loop waits out.
+RECHECK_AFTER = 0.05
 PACE_LANE = "pace"  # the company pace; also carries the plan-wide holds and the quota reading
 SEARCH_LANE = "search"
 _INF = float("inf")
@@ -148,6 +151,7 @@ class RateBudget:
         self.key = key
         self._sleep = sleep
         self._wall_clock = wall_clock
+        self._quota_binds = False  # whether our latest quota reading slowed the pace (then the next one is written)
 
     def _lanes(self, resource: str, search: bool) -> list[tuple[str, float]]:
         lanes = [(PACE_LANE, self.interval), (burst_lane(resource), self.resource_interval)]
@@ -174,7 +178,7 @@ class RateBudget:
             self._sleep(wait)
             waited += wait
             # A 429 or an exhausted quota seen by another thread or worker while we slept: queue again behind it.
-            if self.store.hold_left(self.key, names) <= 0:
+            if wait < RECHECK_AFTER or self.store.hold_left(self.key, names) <= 0:
                 return Slot(waited, held)
             held = True
             delay = 0.0  # the slot we slept to was at least our own delay away
@@ -197,4 +201,10 @@ class RateBudget:
                 log.info("Front quota exhausted (limit %s, remaining %s): holding requests %.1f s until the reset",
                          limit, remaining, until_reset)
             return
-        self.store.set_quota(self.key, PACE_LANE, until_reset / remaining, until_reset)
+        spacing = until_reset / remaining
+        binds = spacing > self.interval
+        # A reading that does not slow the pace is written only to replace one that did: most responses (plenty
+        # of quota left) then cost no store write.
+        if binds or self._quota_binds:
+            self.store.set_quota(self.key, PACE_LANE, spacing, until_reset)
+        self._quota_binds = binds

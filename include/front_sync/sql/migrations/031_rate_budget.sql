@@ -30,12 +30,18 @@ DECLARE
     v_now    timestamptz;
     v_forced timestamptz;
     v_slot   timestamptz;
+    v_locked integer;
 BEGIN
-    INSERT INTO front.rate_budget (budget_key, lane)
-    SELECT p_key, lane FROM unnest(p_lanes) AS lane ORDER BY lane
-    ON CONFLICT (budget_key, lane) DO NOTHING;
     PERFORM 1 FROM front.rate_budget
     WHERE budget_key = p_key AND lane = ANY (p_lanes) ORDER BY lane FOR UPDATE;
+    GET DIAGNOSTICS v_locked = ROW_COUNT;
+    IF v_locked < cardinality(p_lanes) THEN  -- a lane's first use: create its row, then lock them all
+        INSERT INTO front.rate_budget (budget_key, lane)
+        SELECT p_key, lane FROM unnest(p_lanes) AS lane ORDER BY lane
+        ON CONFLICT (budget_key, lane) DO NOTHING;
+        PERFORM 1 FROM front.rate_budget
+        WHERE budget_key = p_key AND lane = ANY (p_lanes) ORDER BY lane FOR UPDATE;
+    END IF;
     v_now := clock_timestamp();  -- read once the rows are ours: the time the reservation is made
     SELECT greatest(v_now + make_interval(secs => p_delay), max(b.hold_until)),
            max(b.last_slot + make_interval(secs => CASE WHEN b.quota_until > v_now
