@@ -8,12 +8,12 @@ import time
 import pytest
 
 from front_sync.hooks.breaker import CircuitBreaker
-from front_sync.hooks.budget import RateBudget
+from front_sync.hooks.budget import MemoryBudgetStore, RateBudget
 from front_sync.hooks.errors import FrontLooksDownError, FrontRetryableError
 
 
-def budget(clock, rpm: float = 60_000, burst: float = 0) -> RateBudget:
-    return RateBudget(rpm, burst, clock=clock.monotonic, sleep=clock.sleep, wall_clock=clock.wall)
+def budget(clock, rpm: float = 60_000, burst: float = 0, **shared) -> RateBudget:
+    return RateBudget(rpm, burst, clock=clock.monotonic, sleep=clock.sleep, wall_clock=clock.wall, **shared)
 
 
 def test_requests_are_spaced_evenly_at_the_budget(fake_time):
@@ -135,6 +135,50 @@ def test_all_threads_draw_from_one_bucket():
     assert len(stamps) == 40
     # One bucket for all: 40 grants take 39 intervals. Per-thread buckets would take 9 (0.09 s).
     assert stamps[-1] - stamps[0] >= 39 * 0.01 - 0.01
+
+
+def test_budgets_of_one_key_on_one_store_share_one_pace_and_other_keys_do_not(fake_time):
+    clock = fake_time
+    store = MemoryBudgetStore(clock.monotonic)
+    task_a, task_b = (budget(clock, rpm=120, store=store, key="acme") for _ in range(2))
+    other = budget(clock, rpm=120, store=store, key="globex")
+    task_a.acquire("contacts")
+    task_b.acquire("tags")  # another task of the same company waits its turn
+    assert clock.sleeps == pytest.approx([0.5])
+    other.acquire("contacts")  # another company does not
+    assert clock.sleeps == pytest.approx([0.5])
+
+
+def test_a_hold_seen_by_one_task_holds_every_task_of_the_company(fake_time):
+    clock = fake_time
+    store = MemoryBudgetStore(clock.monotonic)
+    task_a, task_b = (budget(clock, store=store, key="acme") for _ in range(2))
+    task_a.observe(100, 0, str(int(clock.wall()) + 5))  # task A reads an exhausted quota
+    slot = task_b.acquire("contacts")
+    assert slot.held and slot.waited == pytest.approx(5.0, abs=1.0)
+
+
+def test_search_gets_40_percent_of_the_budget_and_still_counts_toward_the_pace(fake_time):
+    clock = fake_time
+    pacer = budget(clock, rpm=120)  # one request every 0.5 s; search one every 1.25 s
+    start = clock.now
+    searches = []
+    for _ in range(3):
+        pacer.acquire("conversations", search=True)
+        searches.append(clock.now - start)
+    assert searches == pytest.approx([0, 1.25, 2.5])
+    before = clock.now
+    pacer.acquire("contacts")  # the company pace counted the searches
+    assert clock.now - before == pytest.approx(0.5)
+
+
+def test_a_search_hold_stops_search_only(fake_time):
+    clock = fake_time
+    pacer = budget(clock)
+    pacer.hold(30.0, "conversations", search=True)  # search's own limit is spent until the window resets
+    assert not pacer.acquire("conversations").held  # listing conversations goes on
+    slot = pacer.acquire("conversations", search=True)
+    assert slot.held and slot.waited == pytest.approx(30.0, abs=0.01)
 
 
 # -- circuit breaker --------------------------------------------------------------------------------------

@@ -41,16 +41,29 @@ def test_numbers_typed_into_the_ui_as_text_are_accepted():
         ({"breaker_failures": 0}, "breaker_failures"), ({"breaker_cooldown_seconds": -5}, "breaker_cooldown_seconds"),
         ({"max_workers": 100}, "max_workers"), ({"burst_per_second": -1}, "burst_per_second"),
         ({"allowed_hosts": 5}, "allowed_hosts"), ({"allowed_hosts": ["ok", ""]}, "allowed_hosts"),
-        ({"rpm": float("nan")}, "rpm"),
+        ({"rpm": float("nan")}, "rpm"), ({"budget_key": "  "}, "budget_key"), ({"budget_key": 7}, "budget_key"),
     ],
     ids=["rpm-zero", "rpm-text", "share-zero", "share-above-one", "share-bool", "page-limit-too-big",
          "page-limit-fraction", "connect-timeout-zero", "read-timeout-text", "attempts-negative", "wait-cap-zero",
          "breaker-zero", "cooldown-negative", "workers-too-many", "burst-negative", "hosts-not-list",
-         "hosts-empty-name", "rpm-nan"],
+         "hosts-empty-name", "rpm-nan", "budget-key-blank", "budget-key-not-text"],
 )
 def test_a_bad_extra_fails_fast_naming_the_connection_and_the_setting(extra, setting):
     with pytest.raises(FrontConfigError, match=f"'front_default'.*'{setting}'"):
         HookSettings.from_connection(conn(extra), "front_default")
+
+
+def test_the_budget_key_defaults_to_a_hash_of_base_url_and_token_never_the_token():
+    key = HookSettings.from_connection(conn(password="tok-123456"), "c").budget_key
+    assert "tok-123456" not in key and key == HookSettings.from_connection(conn(password="tok-123456"), "d").budget_key
+    assert key != HookSettings.from_connection(conn(password="tok-654321"), "c").budget_key
+    assert key != HookSettings.from_connection(conn(host="https://other.frontapp.com"), "c").budget_key
+
+
+def test_connections_of_one_company_share_a_budget_through_the_budget_key_extra():
+    one = HookSettings.from_connection(conn({"budget_key": " acme "}, password="tok-1"), "a")
+    two = HookSettings.from_connection(conn({"budget_key": "acme"}, password="tok-2"), "b")
+    assert one.budget_key == two.budget_key == "acme"
 
 
 def test_share_of_exactly_one_and_burst_zero_are_allowed():

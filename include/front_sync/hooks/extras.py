@@ -14,14 +14,16 @@ from typing import Any
 DEFAULT_BASE_URL = "https://api2.frontapp.com"
 DEFAULT_ALLOWED_HOSTS = ("*.frontapp.com",)
 MAX_PAGE_LIMIT = 100
+MAX_TEXT = 200
 
 
 @dataclass(frozen=True)
 class Extra:
     """One connection extra: its type, default and bounds (parsing), its label and description (UI form).
 
-    ``kind`` is ``number`` (float), ``integer`` or ``hosts`` (a list of host patterns, or one comma-separated
-    string as the UI field gives it). Bounds are inclusive, except ``low`` when ``low_inclusive`` is false.
+    ``kind`` is ``number`` (float), ``integer``, ``text`` (a non-blank string, at most 200 characters) or
+    ``hosts`` (a list of host patterns, or one comma-separated string as the UI field gives it). Bounds are
+    inclusive, except ``low`` when ``low_inclusive`` is false.
     """
 
     name: str
@@ -38,6 +40,8 @@ class Extra:
         """What a valid value looks like: the same words in the error message and in the UI form."""
         if self.kind == "hosts":
             return "a list of host names or patterns (or a comma-separated string)"
+        if self.kind == "text":
+            return f"a non-blank string of at most {MAX_TEXT} characters"
         if self.kind == "integer":
             return f"an integer from {self.low:g} to {self.high:g}"
         return f"a number {'>=' if self.low_inclusive else '>'} {self.low:g} and <= {self.high:g}"
@@ -48,7 +52,7 @@ class Extra:
         if value is None or value == "":
             return () if self.kind == "hosts" else _typed(self.kind, self.default)
         parsed = _PARSERS[self.kind](value)
-        if parsed is None or (self.kind != "hosts" and not self._in_bounds(parsed)):
+        if parsed is None or (self.kind in ("number", "integer") and not self._in_bounds(parsed)):
             raise ValueError(f"extra {self.name!r} must be {self.expected}")
         return parsed
 
@@ -58,7 +62,7 @@ class Extra:
 
     def conn_field(self) -> dict[str, Any]:
         """The UI form field (provider_info ``conn-fields`` entry), its accepted values spelled out."""
-        json_type = {"number": "number", "integer": "integer", "hosts": "string"}[self.kind]
+        json_type = {"number": "number", "integer": "integer", "hosts": "string", "text": "string"}[self.kind]
         schema: dict[str, Any] = {"type": [json_type, "null"]}
         if self.default is not None:
             schema["default"] = self.default
@@ -95,6 +99,10 @@ EXTRAS: tuple[Extra, ...] = (
           "Threads fetching per-conversation messages and comments.", low=1, high=32),
     Extra("allowed_hosts", "hosts", None, "Allowed hosts",
           "Host names besides the base host and *.frontapp.com that may receive the token."),
+    Extra("budget_key", "text", None, "Rate budget key",
+          "Names the Front company whose rate budget this connection draws from (shared by every task and "
+          "worker through the warehouse). Default: a hash of the base URL and the token. Give connections of "
+          "one company with different tokens the same key, so they share one budget."),
 )
 EXTRA_NAMES = frozenset(extra.name for extra in EXTRAS)
 
@@ -137,4 +145,10 @@ def _hosts(value: Any) -> tuple[str, ...] | None:
     return tuple(h.strip().lower() for h in value)
 
 
-_PARSERS = {"number": _number, "integer": _integer, "hosts": _hosts}
+def _text(value: Any) -> str | None:
+    if not isinstance(value, str) or not value.strip() or len(value.strip()) > MAX_TEXT:
+        return None
+    return value.strip()
+
+
+_PARSERS = {"number": _number, "integer": _integer, "hosts": _hosts, "text": _text}

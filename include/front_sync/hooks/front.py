@@ -22,7 +22,7 @@ from airflow.providers.http.hooks.http import HttpHook
 from front_sync.config import FRONT_CONN_ID
 from front_sync.hooks import pagination
 from front_sync.hooks.breaker import CircuitBreaker
-from front_sync.hooks.budget import RateBudget
+from front_sync.hooks.budget import BudgetStore, RateBudget
 from front_sync.hooks.errors import (
     FrontAPIError,
     FrontAuthError,
@@ -73,8 +73,9 @@ R = TypeVar("R")
 class FrontHook(HttpHook):
     """Reads Front's Core API with the token of an Airflow connection of type ``front``.
 
-    One hook per task run: its rate budget, circuit breaker and metrics are shared by every thread that
-    uses it (see ``map_concurrent``); each thread gets its own HTTP session. ``close()`` (or ``with
+    One hook per task run: its circuit breaker and metrics are shared by every thread that uses it (see
+    ``map_concurrent``); each thread gets its own HTTP session. Its rate budget is the Front company's: shared
+    with every hook of the same budget key on the same ``budget_store``. ``close()`` (or ``with
     FrontHook(...) as front:``) closes the sessions; ``map_concurrent`` closes its workers' sessions itself.
 
     Args:
@@ -87,6 +88,9 @@ class FrontHook(HttpHook):
         wall_clock: epoch seconds, to read ``x-ratelimit-reset`` and HTTP-date ``Retry-After``.
         session_factory: builds each thread's bare ``requests.Session`` before HttpHook's configuration is
             applied (tests pass one that records requests or mounts a fake transport).
+        budget_store: where the rate budget lives, e.g. ``warehouse.budget_store.PostgresBudgetStore`` so
+            every task and worker of the company shares it (the sync tasks pass that one); None: in this
+            hook's memory only (scripts, unit tests). The caller closes it.
         kwargs: passed to ``HttpHook`` (``adapter``: one transport mounted on every session).
     """
 
@@ -105,6 +109,7 @@ class FrontHook(HttpHook):
         sleep: Callable[[float], None] = time.sleep,
         wall_clock: Callable[[], float] = time.time,
         session_factory: Callable[[], requests.Session] = requests.Session,
+        budget_store: BudgetStore | None = None,
         **kwargs: Any,
     ) -> None:
         # No shared TCP keep-alive adapter: it would put every thread's session on one connection pool, which
@@ -117,6 +122,7 @@ class FrontHook(HttpHook):
         self._sleep = sleep
         self._wall_clock = wall_clock
         self._session_factory = session_factory
+        self._budget_store = budget_store
         self._setup_lock = threading.Lock()
         self._settings: HookSettings | None = None
         self._connection: Any = None
@@ -143,7 +149,8 @@ class FrontHook(HttpHook):
         settings = HookSettings.from_connection(conn, self.front_conn_id)
         self._set_base_url(conn)
         self._budget = RateBudget(settings.requests_per_minute, settings.burst_per_second,
-                                  clock=self._clock, sleep=self._sleep, wall_clock=self._wall_clock)
+                                  clock=self._clock, sleep=self._sleep, wall_clock=self._wall_clock,
+                                  store=self._budget_store, key=settings.budget_key)
         self._breaker = CircuitBreaker(settings.breaker_failures, settings.breaker_cooldown_seconds, self._clock)
         self._loop = RequestLoop(settings, self.get_conn, self._budget, self._breaker, self.metrics,
                                  sleep=self._sleep, wall_clock=self._wall_clock)
@@ -152,7 +159,8 @@ class FrontHook(HttpHook):
 
     @property
     def budget(self) -> RateBudget:
-        """The task's rate budget (token bucket plus Front's quota headers), shared by its threads."""
+        """The company's rate budget (token bucket plus Front's quota headers), shared by the hook's threads
+        and, through its store, by every hook of the same budget key."""
         self.settings  # noqa: B018 - builds the budget on first use
         assert self._budget is not None
         return self._budget

@@ -65,6 +65,7 @@ class _Request:
     path: str
     raw_path: str
     resource: str
+    search: bool = False
     attempt: int = 0
     rate_limited_for: float = 0.0
 
@@ -103,7 +104,8 @@ class RequestLoop:
         settings = self.settings
         urls.check_token_destination(url, settings.base_url, settings.allowed_hosts, settings.conn_id)
         raw_path = urlsplit(url).path
-        request = _Request(url, params, urls.loggable_path(url), raw_path, urls.resource_of(raw_path))
+        request = _Request(url, params, urls.loggable_path(url), raw_path, urls.resource_of(raw_path),
+                           urls.is_search(raw_path))
         retrying = Retrying(
             retry=retry_if_exception_type(_TransientFailure),
             stop=stop_after_attempt(settings.max_attempts + 1),
@@ -126,7 +128,7 @@ class RequestLoop:
         own_wait = 0.0
         while True:
             self.breaker.before_call()
-            slot = self.budget.acquire(request.resource, own_wait)
+            slot = self.budget.acquire(request.resource, own_wait, search=request.search)
             self.metrics.record_wait(slot.waited, slot.held)
             response = self._send(request)
             limit = int_header(response.headers, "x-ratelimit-limit")
@@ -210,7 +212,8 @@ class RequestLoop:
         request.rate_limited_for += wait
         if burst:
             said = front_retry_after(response.headers, wall_now)
-            self.budget.hold(wait if said is None else said, request.resource)
+            # A search 429 while quota remains is search's own limit: it holds search, not all conversations.
+            self.budget.hold(wait if said is None else said, request.resource, search=request.search)
         else:
             self.budget.hold(wait)
         log.info("GET %s -> 429 (%s limit%s, attempt %d): waiting %.3f s; no retry attempt used", request.path,

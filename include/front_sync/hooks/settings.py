@@ -5,6 +5,7 @@ The extras are parsed and checked from the one list of them, ``extras.EXTRAS``.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -13,7 +14,8 @@ from urllib.parse import urlsplit
 from front_sync.hooks.errors import FrontAuthError, FrontConfigError
 from front_sync.hooks.extras import DEFAULT_ALLOWED_HOSTS, DEFAULT_BASE_URL, EXTRA_NAMES, EXTRAS, MAX_PAGE_LIMIT
 
-__all__ = ["DEFAULT_ALLOWED_HOSTS", "DEFAULT_BASE_URL", "MAX_PAGE_LIMIT", "HookSettings", "base_url_from"]
+__all__ = ["DEFAULT_ALLOWED_HOSTS", "DEFAULT_BASE_URL", "MAX_PAGE_LIMIT", "HookSettings", "base_url_from",
+           "default_budget_key"]
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +39,7 @@ class HookSettings:
     breaker_failures: int
     breaker_cooldown_seconds: float
     max_workers: int
+    budget_key: str
 
     @property
     def requests_per_minute(self) -> float:
@@ -65,11 +68,20 @@ class HookSettings:
         except ValueError as exc:
             raise FrontConfigError(f"Connection {conn_id!r}: {exc}") from None
         values["allowed_hosts"] = (*DEFAULT_ALLOWED_HOSTS, *values["allowed_hosts"])
+        base_url = base_url_from(conn, conn_id)
+        values["budget_key"] = values["budget_key"] or default_budget_key(base_url, token)
         unknown = sorted(set(extras) - EXTRA_NAMES)
         if unknown:  # a typo would otherwise silently keep the default
             log.warning("Connection %r: ignoring unknown extra(s) %s; known: %s", conn_id, unknown,
                         sorted(EXTRA_NAMES))
-        return cls(conn_id=conn_id, token=token, base_url=base_url_from(conn, conn_id), **values)
+        return cls(conn_id=conn_id, token=token, base_url=base_url, **values)
+
+
+def default_budget_key(base_url: str, token: str) -> str:
+    """One rate budget per Front company: a token names its company, so the budget key defaults to a hash of
+    the base URL and the token (never the token itself, which the key table and logs must not hold)."""
+    digest = hashlib.sha256(f"front-sync budget\n{base_url}\n{token}".encode()).hexdigest()
+    return f"token-{digest[:24]}"
 
 
 def base_url_from(conn: Any, conn_id: str) -> str:

@@ -84,3 +84,8 @@ def page_token(url: str) -> str:
 def resource_of(path: str) -> str:
     """Front's burst limits are per resource type: the first path segment (contacts, conversations...)."""
     return path.strip("/").split("/", 1)[0] or "/"
+
+
+def is_search(path: str) -> bool:
+    """Whether a path is Front's conversation search, which has its own limit (40 % of the plan)."""
+    return path.strip("/").split("/")[:2] == ["conversations", "search"]

@@ -32,6 +32,7 @@ from front_sync.sync.batching import counting_after, page_batches, record_ids
 from front_sync.sync.progress import Progress
 from front_sync.sync.window import Window, epoch, sync_window
 from front_sync.warehouse import checkpoints, migrations, pending
+from front_sync.warehouse.budget_store import PostgresBudgetStore
 from front_sync.warehouse.connection import warehouse_connection
 from front_sync.warehouse.load import OUTCOMES, BatchResult, load_batches
 from front_sync.warehouse.reconcile import database_clock, reconcile_deletions
@@ -157,7 +158,9 @@ class SyncTask(BaseOperator):
         watermark = watermarks.read(Variable, resource.name) if self.tracks_watermark() else None
         window = self.window(context, watermark, config)
         sync_type = self.sync_type_seen = self.sync_type(window)
-        with FrontHook(front_conn_id=self.front_conn_id) as front, \
+        # The rate budget lives in the warehouse: one per Front company for every task and worker.
+        with PostgresBudgetStore(lambda: warehouse_connection(self.warehouse_conn_id)) as budget_store, \
+                FrontHook(front_conn_id=self.front_conn_id, budget_store=budget_store) as front, \
                 closing(warehouse_connection(self.warehouse_conn_id)) as conn:
             reason = self.skip_reason(conn, config)
             if reason:
