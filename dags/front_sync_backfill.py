@@ -20,11 +20,8 @@ import pendulum
 from airflow.sdk import DAG, Asset, Param
 
 from front_sync.config import API_POOL
-from front_sync.sync.operators import (
-    BackfillConversationsOperator,
-    ConversationChildrenOperator,
-    MigrateWarehouseOperator,
-)
+from front_sync.sync.conversation_operators import BackfillConversationsOperator, ConversationChildrenOperator
+from front_sync.sync.operators import MigrateWarehouseOperator
 from front_sync.sync.plan import CHILD_RESOURCES, TAGS_COMMON, default_args, priority
 
 with DAG(

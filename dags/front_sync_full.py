@@ -19,12 +19,8 @@ from airflow.sdk import DAG, Asset, CronDataIntervalTimetable
 
 from front_sync.config import API_POOL, schedule
 from front_sync.ops.operators import ReportSchemaDriftOperator
-from front_sync.sync.operators import (
-    ConversationChildrenOperator,
-    ConversationListingOperator,
-    FrontSyncOperator,
-    MigrateWarehouseOperator,
-)
+from front_sync.sync.conversation_operators import ConversationChildrenOperator, ConversationListingOperator
+from front_sync.sync.operators import FrontSyncOperator, MigrateWarehouseOperator
 from front_sync.sync.plan import CHILD_RESOURCES, LIST_RESOURCES, TAGS_COMMON, default_args, priority
 
 with DAG(

@@ -19,7 +19,7 @@ import pytest
 from front_sync.config import CONFIG_VARIABLE, watermark_key
 from front_sync.hooks.front import FrontHook
 from front_sync.resources import COMMENTS, CONVERSATIONS, MESSAGES
-from front_sync.sync import operators
+from front_sync.sync import conversation_operators, operators
 from front_sync.sync.conversation_children import DrainSettings, drain
 from front_sync.sync.window import epoch
 from front_sync.warehouse import migrations, pending
@@ -107,7 +107,7 @@ def test_an_events_backlog_drains_across_runs_and_a_killed_run_keeps_what_it_com
     variables.set(CONFIG_VARIABLE, json.dumps({"batch_pages": 1, "overlap_seconds": 0}))
     connect_front(max_attempts=0)
     simulator.set_faults([{"endpoint": "/events", "kind": "status", "status": 503, "after_calls": 2}])
-    task = operators.ConversationChangesOperator(task_id="sync_conversations", resource="conversations")
+    task = conversation_operators.ConversationChangesOperator(task_id="sync_conversations", resource="conversations")
     with pytest.raises(Exception, match="503|failing"):
         execute(task)
     assert variables.mark("conversations") == events[29]  # two pages committed: the 30th event
@@ -133,7 +133,7 @@ def test_a_cap_smaller_than_the_overlap_still_moves_the_watermark(simulator, con
     simulator.mutate("new_inbound", count=25)
     wait_past(simulator)
     variables.set(CONFIG_VARIABLE, json.dumps({"batch_pages": 1, "max_results": {"conversations": 10}}))
-    task = operators.ConversationChangesOperator(task_id="sync_conversations", resource="conversations")
+    task = conversation_operators.ConversationChangesOperator(task_id="sync_conversations", resource="conversations")
     assert execute(task)["capped"]
     assert variables.mark("conversations") > mark  # re-reading the overlap does not use up the cap
     for _ in range(4):
@@ -155,7 +155,7 @@ def test_an_airflow_backfill_run_never_moves_a_watermark_over_time_it_did_not_re
     now = datetime.now(UTC)
     interval = {"run_type": "backfill", "start": now - timedelta(minutes=30), "end": now + timedelta(seconds=1)}
     execute(operators.FrontSyncOperator(task_id="sync_contacts", resource="contacts"), **interval)
-    execute(operators.ConversationChangesOperator(task_id="sync_conversations", resource="conversations"),
+    execute(conversation_operators.ConversationChangesOperator(task_id="sync_conversations", resource="conversations"),
             **interval)
     # The interval's changes are loaded, but 24 hours before it were never read: both watermarks stay.
     assert set(stored_raw(migrated, "contacts", changed)) == set(changed)
@@ -178,7 +178,7 @@ def test_the_list_strategy_under_a_cap_never_skips_older_changes(
     wait_past(simulator)
     variables.set(CONFIG_VARIABLE, json.dumps({"conversation_strategy": "list", "batch_pages": 1,
                                                "max_results": {"conversations": 8}, "overlap_seconds": 0}))
-    task = operators.ConversationChangesOperator(task_id="sync_conversations", resource="conversations")
+    task = conversation_operators.ConversationChangesOperator(task_id="sync_conversations", resource="conversations")
     before = variables.mark("conversations")
     result = execute(task)
     assert result["capped"] and variables.mark("conversations") == before  # newest first: older ones unread
@@ -348,7 +348,7 @@ def test_the_first_hourly_run_of_a_fresh_install_loads_the_whole_history_resumab
     connect_front(max_attempts=0, page_limit=10)
     variables.set(CONFIG_VARIABLE, json.dumps({"batch_pages": 1}))
     simulator.set_faults([{"endpoint": "/conversations", "kind": "status", "status": 503, "on_calls": [3]}])
-    task = operators.ConversationChangesOperator(task_id="sync_conversations", resource="conversations")
+    task = conversation_operators.ConversationChangesOperator(task_id="sync_conversations", resource="conversations")
     with pytest.raises(Exception, match="503|failing"):
         execute(task)
     started = variables.mark("conversations")
@@ -359,7 +359,7 @@ def test_the_first_hourly_run_of_a_fresh_install_loads_the_whole_history_resumab
     assert calls(simulator, "/conversations") == 4  # pages 3-6: the two committed pages are not listed again
     assert result["fetched"] >= 40
     for child in ("messages", "comments"):
-        execute(operators.ConversationChildrenOperator(task_id=f"sync_{child}", resource=child))
+        execute(conversation_operators.ConversationChildrenOperator(task_id=f"sync_{child}", resource=child))
     for table in ("conversations", "messages", "comments"):
         truth = {r["id"]: r for r in simulator.truth(table)["_results"]}
         assert stored_raw(migrated, table, truth) == truth
@@ -374,7 +374,8 @@ def test_a_backfill_started_with_restart_clears_its_checkpoint_on_the_first_try_
     connect_front(max_attempts=0, page_limit=10)
     variables.set(CONFIG_VARIABLE, json.dumps({"batch_pages": 1}))
     simulator.set_faults([{"endpoint": "/conversations", "kind": "status", "status": 503, "on_calls": [3]}])
-    task = operators.BackfillConversationsOperator(task_id="backfill_conversations", scope_params={"restart": True})
+    task = conversation_operators.BackfillConversationsOperator(task_id="backfill_conversations",
+                                                                scope_params={"restart": True})
     with pytest.raises(Exception, match="503|failing"):
         execute(task, run_type="manual", run_id="manual__1")
     simulator.clear_faults()
@@ -394,7 +395,7 @@ def test_dead_lettered_events_are_counted_in_sync_logs(simulator, connect_front,
     wait_past(simulator)
     simulator.set_faults([{"endpoint": "/events", "kind": "bad_records", "variant": "missing_id", "count": 2,
                            "times": 1}])
-    execute(operators.ConversationChangesOperator(task_id="sync_conversations", resource="conversations"))
+    execute(conversation_operators.ConversationChangesOperator(task_id="sync_conversations", resource="conversations"))
     log = query(migrated, "SELECT fetched, dead_lettered, created, updated, unchanged, stale, conflicts "
                           "FROM front.sync_logs WHERE resource = 'conversations'")[0]
     dead = query(migrated, "SELECT count(*) AS n FROM front.dead_letters WHERE resource = 'events'")[0]["n"]

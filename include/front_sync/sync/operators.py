@@ -8,10 +8,8 @@ do the work batch by batch (each batch committed), close the row with its counts
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
-import uuid
 from abc import abstractmethod
 from collections import Counter
 from collections.abc import Callable
@@ -21,24 +19,23 @@ from decimal import Decimal
 from typing import Any
 
 from airflow.sdk import Asset, BaseOperator, Variable
-from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
+from airflow.sdk.exceptions import AirflowSkipException
 
 from front_sync.config import CONFIG_VARIABLE, FRONT_CONN_ID, WAREHOUSE_CONN_ID, SyncConfig
 from front_sync.hooks.front import FrontHook, FrontNotFound
 from front_sync.ops import audit
-from front_sync.resources import CONVERSATIONS, get_resource
-from front_sync.sync import backfill, conversation_changes, conversation_children, logtext, watermarks
+from front_sync.resources import get_resource
+from front_sync.sync import logtext, watermarks
 from front_sync.sync.batching import counting_after, page_batches, record_ids
 from front_sync.sync.progress import Progress
-from front_sync.sync.window import Window, epoch, sync_window
-from front_sync.warehouse import checkpoints, migrations, pending
+from front_sync.sync.window import Window, sync_window
+from front_sync.warehouse import migrations
 from front_sync.warehouse.budget_store import PostgresBudgetStore
 from front_sync.warehouse.connection import warehouse_connection
 from front_sync.warehouse.load import OUTCOMES, BatchResult, load_batches
 from front_sync.warehouse.reconcile import database_clock, reconcile_deletions
 
 log = logging.getLogger(__name__)
-CONVERSATION_ID = re.compile(r"^cnv_[0-9a-z]+$")
 
 
 class MigrateWarehouseOperator(BaseOperator):
@@ -308,184 +305,3 @@ def _listed_pages(front: FrontHook, resource, params: dict[str, Any]):
     if first is not None:
         yield first
         yield from pages
-
-
-class ConversationChangesOperator(SyncTask):
-    """Finds changed conversations (Events API, or the listing strategy), loads them, queues their children.
-
-    With no conversations watermark yet (a fresh install with only the hourly DAG on), the first run starts the
-    initial load: it marks where the change feed takes over (the watermark), then lists every conversation,
-    checkpointed per batch; a killed or timed-out run's successor goes on from the checkpoint before it reads
-    events. Messages and comments of the initial load wait in the queue behind the hourly changes.
-    """
-
-    def sync(self, context, conn, front, config, window, outcome) -> None:
-        cap = config.cap("conversations")
-        dag_id = context["ti"].dag_id
-        lower = window.lower
-        if config.conversation_strategy == "events":
-            lower = self._initial_load(context, conn, front, config, window, outcome)
-            result = conversation_changes.from_events(front, conn, context["run_id"], max(lower, Decimal(0)),
-                                                      window.upper, batch_pages=config.batch_pages, cap=cap,
-                                                      on_cursor=outcome.move_cursor,
-                                                      since=lower + config.overlap_seconds,
-                                                      skip_applied=window.sync_type != "backfill")
-        else:
-            key = checkpoints.CheckpointKey(dag_id, CONVERSATIONS.name, "listing")
-            result = conversation_changes.from_listing(front, conn, context["run_id"], lower,
-                                                       batch_pages=config.batch_pages, cap=cap, key=key,
-                                                       on_cursor=outcome.move_cursor)
-        outcome.absorb(result.loaded, result.fetched, cursor=False)  # the cursor is the feed's, not updated_at
-        outcome.move_cursor(result.cursor)
-        outcome.capped = result.capped
-        outcome.counts["deleted"] += result.merged_away
-        outcome.metadata.update(strategy=config.conversation_strategy, events=result.events,
-                                merged_away=result.merged_away, queued=dict(result.queued),
-                                already_applied_events=result.already_applied,
-                                carried_by_events=dict(result.carried),
-                                carried_outcomes={k: int(v) for k, v in result.carried_loaded.counts.items() if v})
-
-    def _initial_load(self, context, conn, front, config, window, outcome) -> Decimal:
-        """Start or go on with the initial load when one is due; returns where to read events from."""
-        key = checkpoints.CheckpointKey(context["ti"].dag_id, CONVERSATIONS.name, "initial_load")
-        lower = window.lower
-        if lower is None and window.sync_type != "backfill":
-            start = window.upper if window.upper is not None else epoch(context["dag_run"].run_after)
-            if checkpoints.load(conn, key) is None:
-                checkpoints.save(conn, key, {"segment": 0, "next": None}, context["run_id"])
-            watermarks.initialise(Variable, CONVERSATIONS.name, start, context["run_id"], f"{start:.3f}",
-                                  on_change=self.watermark_recorder(context, conn, CONVERSATIONS.name,
-                                                                    "initialised"))
-            log.warning("No conversations watermark yet: initial load of every conversation; the change feed "
-                        "takes over at %s", logtext.stamp(start))
-            lower = start - config.overlap_seconds
-        if checkpoints.load(conn, key) is not None:
-            loaded = backfill.run(front, conn, key, backfill.BackfillScope(), context["run_id"],
-                                  batch_pages=config.batch_pages)
-            outcome.absorb(loaded.loaded, loaded.fetched_now, cursor=False)
-            outcome.metadata.update(initial_load={"conversations": loaded.fetched, "batches": loaded.batches,
-                                                  "resumed": loaded.resumed})
-            checkpoints.clear(conn, key)
-        return lower
-
-
-class ConversationListingOperator(SyncTask):
-    """The nightly re-listing of every conversation (one call per 100): changes that emit no event (a tag renamed, a
-    contact renamed inside a conversation's recipients) converge within a day, conversations Front no longer lists
-    are soft-deleted, and the children of conversations changed since their last fetch are queued.
-
-    Checkpointed per batch like the backfill (a retry resumes); deletions are reconciled only after a listing that
-    one try ran from start to end. It never touches the conversations watermark (the change feed owns it).
-    """
-
-    uses_watermark = False
-
-    def __init__(self, **kwargs) -> None:
-        super().__init__(resource=CONVERSATIONS.name, mode="full", **kwargs)
-
-    def sync(self, context, conn, front, config, window, outcome) -> None:
-        key = checkpoints.CheckpointKey(context["ti"].dag_id, CONVERSATIONS.name, "relisting")
-        seen: set[str] = set()
-        started = database_clock(conn)
-        result = backfill.run(front, conn, key, backfill.BackfillScope(), context["run_id"],
-                              batch_pages=config.batch_pages, priority=pending.Priority.HOURLY, seen=seen)
-        outcome.absorb(result.loaded, result.fetched_now, cursor=False)
-        checkpoints.clear(conn, key)
-        outcome.metadata.update(queued=dict(result.queued), resumed=result.resumed,
-                                complete_listing=not result.resumed)
-        if result.resumed:
-            log.warning("conversations: this listing resumed an earlier try's, so it cannot tell which conversations "
-                        "Front no longer lists; deletions are reconciled by the next complete re-listing")
-            return
-        reconciled = reconcile_deletions(conn, CONVERSATIONS, seen, context["run_id"], first_synced_before=started)
-        outcome.counts["deleted"] += reconciled.deleted
-        outcome.counts["restored"] += reconciled.restored
-
-
-class ConversationChildrenOperator(SyncTask):
-    """Works the sync_pending queue of one child resource (messages or comments) with a few parallel fetches.
-
-    Several of these may run at once (hourly, backfill, on demand): each claims its conversations, most urgent
-    first; an on-demand run queues and fetches only its own ids. A long drain stops by itself at 80 % of the
-    task's execution_timeout; what is left waits for the next run.
-
-    Args:
-        conversation_ids: ids to queue first (the on-demand DAG); templated.
-    """
-
-    template_fields = ("resource", "conversation_ids")
-    uses_watermark = False
-
-    def __init__(self, *, conversation_ids: Any = None, **kwargs) -> None:
-        super().__init__(**kwargs)
-        self.conversation_ids = conversation_ids
-
-    def sync(self, context, conn, front, config, window, outcome) -> None:
-        resource = get_resource(self.resource)
-        priority = pending.PRIORITY_OF_MODE[self.mode]
-        only = None
-        if self.conversation_ids:
-            _check_conversation_ids(self.conversation_ids)
-            only = sorted(set(self.conversation_ids))
-            with conn.cursor() as cur:
-                pending.enqueue(cur, resource.name, only, context["run_id"], priority)
-            conn.commit()
-        if self.mode != "on_demand":
-            only = None
-        who = self.identity(context)
-        settings = conversation_children.DrainSettings(
-            worker=f"{who.dag_id}/{who.task_id}/{who.run_id}/{who.try_number}/{uuid.uuid4().hex[:8]}",
-            priority=priority, workers=front.settings.max_workers, lease_seconds=config.queue_lease_seconds,
-            max_attempts=config.queue_max_attempts, retry_after_seconds=config.queue_retry_seconds,
-            cap=config.cap(resource.name), deadline=self.deadline(), only=only)
-        freed = pending.release_earlier_tries(conn, resource.name, f"{who.dag_id}/{who.task_id}/{who.run_id}/",
-                                              settings.worker)
-        if freed:
-            log.info("%s: %d conversation(s) claimed by an earlier try of this task are free again", resource.name,
-                     freed)
-        result = conversation_children.drain(front, conn, resource, context["run_id"], settings)
-        outcome.absorb(result.loaded, result.fetched)
-        outcome.capped = result.capped
-        outcome.counts["deleted"] += result.children_deleted
-        outcome.metadata.update(conversations=result.conversations, merged=result.merged, missing=result.missing,
-                                failed_conversations=result.failed, out_of_time=result.out_of_time,
-                                dead_lettered_conversations=result.dead_lettered_conversations,
-                                still_queued=pending.count(conn, resource.name, only))
-
-
-def _check_conversation_ids(ids: Any) -> None:
-    """Refuse anything but a list of cnv_ ids before any API call (the Params form checks it too)."""
-    if not isinstance(ids, list | tuple) or not all(isinstance(i, str) and CONVERSATION_ID.match(i) for i in ids):
-        raise AirflowFailException(f"conversation_ids must be a list of Front conversation ids (cnv_...), got {ids!r}")
-
-
-class BackfillConversationsOperator(SyncTask):
-    """Loads every conversation in scope (Params after/before/inbox_ids), checkpointed per batch, and queues
-    their messages and comments; a retry, or any later run of the same scope, resumes from the checkpoint
-    (Param restart=true starts over, on the run's first try only: its retries still resume)."""
-
-    template_fields = ("resource", "scope_params")
-    uses_watermark = False
-
-    def __init__(self, *, scope_params: Any = None, **kwargs) -> None:
-        super().__init__(resource=CONVERSATIONS.name, mode="backfill", **kwargs)
-        self.scope_params = scope_params
-
-    def sync(self, context, conn, front, config, window, outcome) -> None:
-        scope = backfill.BackfillScope.from_params(dict(self.scope_params or {}))
-        started = getattr(context["dag_run"], "run_after", None)
-        if started is not None:
-            # Everything before this moment is the backfill's; the incremental DAG's events take over from here.
-            watermarks.initialise(Variable, CONVERSATIONS.name, epoch(started), context["run_id"], str(started),
-                                  on_change=self.watermark_recorder(context, conn, CONVERSATIONS.name,
-                                                                    "initialised"))
-        # Keyed by scope, not run: a retry, a cleared task or a new run of the same scope resumes unfinished work.
-        key = checkpoints.CheckpointKey(context["ti"].dag_id, CONVERSATIONS.name, scope.fingerprint())
-        if (self.scope_params or {}).get("restart") and context["ti"].try_number <= 1:
-            checkpoints.clear(conn, key)
-        result = backfill.run(front, conn, key, scope, context["run_id"], batch_pages=config.batch_pages,
-                              refetch_children=bool((self.scope_params or {}).get("refetch_children")))
-        outcome.absorb(result.loaded, result.fetched_now)
-        outcome.metadata.update(batches=result.batches, resumed=result.resumed, conversations_total=result.fetched,
-                                queued=dict(result.queued))
-        checkpoints.clear(conn, key)
