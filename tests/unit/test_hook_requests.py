@@ -269,7 +269,7 @@ def test_sync_log_figures_have_exactly_the_sync_logs_keys(make_hook):
     assert meta["quota_limit"] == 100 and meta["quota_remaining"] == 90 and meta["by_status"] == {"200": 1}
 
 
-def test_map_concurrent_yields_in_order_with_one_session_per_thread(make_hook):
+def test_map_concurrent_yields_every_result_with_one_session_per_thread(make_hook):
     hook, front, _ = make_hook(lambda r: (200, {}, {"id": r.url.rsplit("/", 1)[1]}))
     sessions = set()
 
@@ -279,16 +279,34 @@ def test_map_concurrent_yields_in_order_with_one_session_per_thread(make_hook):
         return hook.request_json(f"/conversations/{cid}")["id"]
 
     ids = [f"cnv_{i}" for i in range(40)]
-    assert list(hook.map_concurrent(fetch, ids, max_workers=4)) == ids
+    results = list(hook.map_concurrent(fetch, ids, max_workers=4))
+    assert sorted(results) == sorted(ids) and len(results) == 40
     assert len(sessions) == 4 and len(front.sent) == 40
     assert hook._sessions == [] and front.closed >= 4  # the workers' sessions were closed with the pool
+
+
+def test_map_concurrent_a_slow_first_item_does_not_hold_back_the_others():
+    hook = FrontHook()
+    release = threading.Event()
+
+    def fetch(i):
+        if i == 0:  # as if waiting out a backoff or a 429: only the others can release it
+            release.wait(timeout=10)
+        return i
+
+    seen = []
+    for result in hook.map_concurrent(fetch, range(30), max_workers=3):
+        seen.append(result)
+        if len(seen) == 29:
+            release.set()
+    assert sorted(seen[:29]) == list(range(1, 30)) and seen[-1] == 0
 
 
 def test_map_concurrent_keeps_at_most_two_items_per_worker_ahead():
     hook = FrontHook()
     started = []
     results = hook.map_concurrent(lambda i: started.append(i) or i, range(1000), max_workers=3)
-    assert next(results) == 0
+    assert next(results) in range(6)
     time.sleep(0.05)
     assert len(started) <= 7
     results.close()
@@ -305,6 +323,25 @@ def test_map_concurrent_raises_the_first_failure_and_stops(make_hook):
     with pytest.raises(FrontNotFound):
         list(hook.map_concurrent(fetch, range(500), max_workers=2))
     assert len(front.sent) < 20  # the rest were never submitted
+
+
+def test_map_concurrent_yields_the_results_ready_before_raising_a_failure():
+    hook = FrontHook()
+    gate = threading.Event()
+
+    def fetch(i):
+        if i == 0:
+            gate.wait(timeout=10)
+            raise FrontNotFound("/conversations/cnv_0/messages")
+        return i
+
+    seen = []
+    with pytest.raises(FrontNotFound):
+        for result in hook.map_concurrent(fetch, range(4), max_workers=2):
+            seen.append(result)
+            if len(seen) == 3:
+                gate.set()
+    assert sorted(seen) == [1, 2, 3]
 
 
 # -- what HttpHook provides, and what it must not do -------------------------------------------------------
