@@ -150,6 +150,30 @@ def test_429s_never_use_up_retry_attempts(make_hook):
     assert hook.sync_log_metadata()["http_429"] == 10
 
 
+@pytest.mark.parametrize(
+    ("remaining", "other", "held_for"),
+    [("40", "conversations", 0.004), ("40", "contacts", 0.0), ("0", "contacts", 0.004)],
+    ids=["burst-same-resource-waits-what-front-said", "burst-other-resource-goes-on",
+         "plan-limit-waits-what-front-said"],
+)
+def test_a_429_pauses_the_others_only_for_fronts_retry_after_not_the_refused_requests_1s(
+        make_hook, remaining, other, held_for):
+    refusal = (429, {"retry-after": "0.004", "x-ratelimit-remaining": remaining}, {})
+    hook, front, clock = make_hook(sequence(refusal, OK))
+    meanwhile = []
+
+    def sleep(seconds):  # the refused request waits out its 1 s: another thread sends at its start
+        if seconds >= 1 and not meanwhile:
+            meanwhile.append(hook.budget.acquire(other))
+        clock.sleep(seconds)
+
+    hook.settings  # noqa: B018 - build the loop and budget, then route their sleeps through the test's
+    hook._loop._sleep = hook.budget._sleep = sleep
+    hook.request_json("/conversations/cnv_1")
+    assert clock.waits() == pytest.approx([1.0])  # the refused request itself: Retry-After floored at 1 s
+    assert meanwhile[0].waited == pytest.approx(held_for, abs=0.0015)
+
+
 def test_429_waits_stop_at_the_cap_with_a_retryable_error(make_hook):
     hook, front, clock = make_hook(sequence((429, {"retry-after": "10", "x-ratelimit-remaining": "0"}, {})),
                                    max_rate_limit_wait_seconds=25)
