@@ -12,7 +12,8 @@ Reports each run's wall time, their ratio, API calls (sync_logs and the simulato
 (conversations, messages, comments). Starts its own PostgreSQL (scripts/pg_start.sh) and Airflow metadata DB
 (a temp AIRFLOW_HOME); writes bench/results/bench_backfill_faults.json and prints a table.
 
-    .venv/bin/python bench/bench_backfill_faults.py [--conversations 60] [--rpm 300] [--share 0.8] [--seed 1]
+    .venv/bin/python bench/bench_backfill_faults.py [--conversations 250] [--rpm 1500] [--share 0.8] [--burst 25]
+        [--retry-after 1.0] [--workers 4] [--seed 1]
 
 Target (issue 11): faulted wall time <= 2x the fault-free run, warehouse equal to ground truth in both.
 """
@@ -155,6 +156,7 @@ def main() -> None:
     parser.add_argument("--share", type=float, default=0.8, help="the connection's share of the plan")
     parser.add_argument("--burst", type=float, default=25, help="per-resource burst limit, requests per second")
     parser.add_argument("--retry-after", type=float, default=1.0, help="Retry-After of the injected burst 429s")
+    parser.add_argument("--workers", type=int, default=4, help="the connection's max_workers (concurrent fetches)")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
 
@@ -180,7 +182,7 @@ def main() -> None:
         os.environ["AIRFLOW_CONN_FRONT_DEFAULT"] = json.dumps({
             "conn_type": "front", "host": base_url, "password": "test-token",
             "extra": {"allowed_hosts": ["localhost"], "rpm": args.rpm, "share": args.share,
-                      "burst_per_second": args.burst}})
+                      "burst_per_second": args.burst, "max_workers": args.workers}})
         dag = DagBag(dag_folder=str(ROOT / "dags")).dags["front_sync_backfill"]
         clean = one_run(dag, control, admin_url, [], args)
         faulted = one_run(dag, control, admin_url, fault_mix(args.retry_after), args)
