@@ -150,6 +150,30 @@ def test_429s_never_use_up_retry_attempts(make_hook):
     assert hook.sync_log_metadata()["http_429"] == 10
 
 
+@pytest.mark.parametrize(
+    ("remaining", "other", "held_for"),
+    [("40", "conversations", 0.004), ("40", "contacts", 0.0), ("0", "contacts", 0.004)],
+    ids=["burst-same-resource-waits-what-front-said", "burst-other-resource-goes-on",
+         "plan-limit-waits-what-front-said"],
+)
+def test_a_429_pauses_the_others_only_for_fronts_retry_after_not_the_refused_requests_1s(
+        make_hook, remaining, other, held_for):
+    refusal = (429, {"retry-after": "0.004", "x-ratelimit-remaining": remaining}, {})
+    hook, front, clock = make_hook(sequence(refusal, OK))
+    meanwhile = []
+
+    def sleep(seconds):  # the refused request waits out its 1 s: another thread sends at its start
+        if seconds >= 1 and not meanwhile:
+            meanwhile.append(hook.budget.acquire(other))
+        clock.sleep(seconds)
+
+    hook.settings  # noqa: B018 - build the loop and budget, then route their sleeps through the test's
+    hook._loop._sleep = hook.budget._sleep = sleep
+    hook.request_json("/conversations/cnv_1")
+    assert clock.waits() == pytest.approx([1.0])  # the refused request itself: Retry-After floored at 1 s
+    assert meanwhile[0].waited == pytest.approx(held_for, abs=0.0015)
+
+
 def test_429_waits_stop_at_the_cap_with_a_retryable_error(make_hook):
     hook, front, clock = make_hook(sequence((429, {"retry-after": "10", "x-ratelimit-remaining": "0"}, {})),
                                    max_rate_limit_wait_seconds=25)
@@ -269,7 +293,7 @@ def test_sync_log_figures_have_exactly_the_sync_logs_keys(make_hook):
     assert meta["quota_limit"] == 100 and meta["quota_remaining"] == 90 and meta["by_status"] == {"200": 1}
 
 
-def test_map_concurrent_yields_in_order_with_one_session_per_thread(make_hook):
+def test_map_concurrent_yields_every_result_with_one_session_per_thread(make_hook):
     hook, front, _ = make_hook(lambda r: (200, {}, {"id": r.url.rsplit("/", 1)[1]}))
     sessions = set()
 
@@ -279,16 +303,34 @@ def test_map_concurrent_yields_in_order_with_one_session_per_thread(make_hook):
         return hook.request_json(f"/conversations/{cid}")["id"]
 
     ids = [f"cnv_{i}" for i in range(40)]
-    assert list(hook.map_concurrent(fetch, ids, max_workers=4)) == ids
+    results = list(hook.map_concurrent(fetch, ids, max_workers=4))
+    assert sorted(results) == sorted(ids) and len(results) == 40
     assert len(sessions) == 4 and len(front.sent) == 40
     assert hook._sessions == [] and front.closed >= 4  # the workers' sessions were closed with the pool
+
+
+def test_map_concurrent_a_slow_first_item_does_not_hold_back_the_others():
+    hook = FrontHook()
+    release = threading.Event()
+
+    def fetch(i):
+        if i == 0:  # as if waiting out a backoff or a 429: only the others can release it
+            release.wait(timeout=10)
+        return i
+
+    seen = []
+    for result in hook.map_concurrent(fetch, range(30), max_workers=3):
+        seen.append(result)
+        if len(seen) == 29:
+            release.set()
+    assert sorted(seen[:29]) == list(range(1, 30)) and seen[-1] == 0
 
 
 def test_map_concurrent_keeps_at_most_two_items_per_worker_ahead():
     hook = FrontHook()
     started = []
     results = hook.map_concurrent(lambda i: started.append(i) or i, range(1000), max_workers=3)
-    assert next(results) == 0
+    assert next(results) in range(6)
     time.sleep(0.05)
     assert len(started) <= 7
     results.close()
@@ -305,6 +347,25 @@ def test_map_concurrent_raises_the_first_failure_and_stops(make_hook):
     with pytest.raises(FrontNotFound):
         list(hook.map_concurrent(fetch, range(500), max_workers=2))
     assert len(front.sent) < 20  # the rest were never submitted
+
+
+def test_map_concurrent_yields_the_results_ready_before_raising_a_failure():
+    hook = FrontHook()
+    gate = threading.Event()
+
+    def fetch(i):
+        if i == 0:
+            gate.wait(timeout=10)
+            raise FrontNotFound("/conversations/cnv_0/messages")
+        return i
+
+    seen = []
+    with pytest.raises(FrontNotFound):
+        for result in hook.map_concurrent(fetch, range(4), max_workers=2):
+            seen.append(result)
+            if len(seen) == 3:
+                gate.set()
+    assert sorted(seen) == [1, 2, 3]
 
 
 # -- what HttpHook provides, and what it must not do -------------------------------------------------------

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from itertools import islice
 from typing import Any, NoReturn, TypeVar
 
 import requests
@@ -277,29 +277,38 @@ class FrontHook(HttpHook):
         return pagination.iter_pages_resumable(self.request_json, self.settings, path, params, resume_url)
 
     def map_concurrent(self, fn: Callable[[T], R], items: Iterable[T], max_workers: int | None = None) -> Iterator[R]:
-        """Run ``fn(item)`` for each item in a bounded thread pool; yield the results in input order.
+        """Run ``fn(item)`` for each item in a bounded thread pool; yield each result as soon as it is ready.
 
-        Lazy like ``Executor.map``, but it submits at most two items per worker ahead of the consumer, so a
-        long id list never piles up results. Every request of every worker draws from this hook's one rate
-        budget and circuit breaker. The first exception from ``fn`` (in input order) stops the pool and is
-        raised; ``fn`` should catch FrontNotFound / FrontConversationMerged for children it may record. The
-        workers' sessions are closed when the pool ends.
+        Results come in completion order, not input order: one item waiting out a backoff or a 429 never
+        holds back the results of the others, and its worker's slot is refilled from ``items`` at once. So
+        ``fn`` should return whatever the caller needs to know which item a result is for. Lazy like
+        ``Executor.map``, but at most two items per worker are taken from ``items`` ahead of the consumer, so
+        a long id list (or a generator that claims work as it goes) never piles up. Every request of every
+        worker draws from this hook's one rate budget and circuit breaker. An exception from ``fn`` stops the
+        pool and is raised after the results already completed are yielded; items not started are dropped.
+        ``fn`` should catch FrontNotFound / FrontConversationMerged for children it may record. The workers'
+        sessions are closed when the pool ends.
         """
         workers = max_workers or self.settings.max_workers
         if workers < 1:
             raise ValueError("max_workers must be at least 1")
-        pending: deque = deque()
+        source = iter(items)
+        running: set[Future] = set()
         try:
             with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="front-sync-api") as pool:
                 try:
-                    for item in items:
-                        pending.append(pool.submit(fn, item))
-                        if len(pending) >= 2 * workers:
-                            yield pending.popleft().result()
-                    while pending:
-                        yield pending.popleft().result()
+                    running.update(pool.submit(fn, item) for item in islice(source, 2 * workers))
+                    while running:
+                        done, running = wait(running, return_when=FIRST_COMPLETED)
+                        failed = [f for f in done if f.exception() is not None]
+                        if failed:
+                            yield from (f.result() for f in done if f.exception() is None)
+                            failed[0].result()
+                        for future in done:
+                            yield future.result()
+                            running.update(pool.submit(fn, item) for item in islice(source, 1))
                 finally:
-                    for future in pending:
+                    for future in running:
                         future.cancel()
         finally:
             self._close_sessions_of_finished_threads()

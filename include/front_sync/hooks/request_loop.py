@@ -127,8 +127,13 @@ class RequestLoop:
         request.attempt += 1
         own_wait = 0.0
         while True:
+            if own_wait:
+                # This request's own Retry-After, waited outside the budget: reserving a slot that far ahead
+                # would queue every other thread behind it, pausing more than Front asked to pause.
+                self._sleep(own_wait)
+                self.metrics.record_wait(own_wait, held=True)
             self.breaker.before_call()
-            slot = self.budget.acquire(request.resource, own_wait, search=request.search)
+            slot = self.budget.acquire(request.resource, search=request.search)
             self.metrics.record_wait(slot.waited, slot.held)
             response = self._send(request)
             limit = int_header(response.headers, "x-ratelimit-limit")
@@ -192,9 +197,10 @@ class RequestLoop:
     def _wait_out_429(self, request: _Request, response: requests.Response, remaining: int | None) -> float:
         """Return how long this request waits (Retry-After, >= 1 s) and hold the others as long as Front says.
 
-        A plan-limit 429 holds every thread for the full wait (Front refuses them all); a burst 429 (quota
-        remains) holds only this resource, for Front's exact Retry-After, so one unlucky arrival does not
-        stall the pool for a second.
+        Only what Front asked is paused, for as long as Front said: a plan-limit 429 holds every thread (Front
+        refuses them all), a burst 429 (quota remains) holds only this resource; either for Front's exact
+        Retry-After (the floored wait when Front gave none), so one unlucky arrival does not stall the pool
+        for a second. The refused request alone waits the floored wait (see ``_attempt``).
         """
         settings = self.settings
         burst = bool(remaining)  # 429 while quota remains: a per-resource burst limit, not the plan's
@@ -210,12 +216,11 @@ class RequestLoop:
                 cause="rate_limited",
             )
         request.rate_limited_for += wait
-        if burst:
-            said = front_retry_after(response.headers, wall_now)
-            # A search 429 while quota remains is search's own limit: it holds search, not all conversations.
-            self.budget.hold(wait if said is None else said, request.resource, search=request.search)
-        else:
-            self.budget.hold(wait)
+        said = front_retry_after(response.headers, wall_now)
+        # Others wait exactly what Front said; a search 429 while quota remains is search's own limit: it holds
+        # search, not all conversations.
+        self.budget.hold(wait if said is None else said, request.resource if burst else None,
+                         search=burst and request.search)
         log.info("GET %s -> 429 (%s limit%s, attempt %d): waiting %.3f s; no retry attempt used", request.path,
                  "burst" if burst else "plan", f" {response.headers.get('x-front-tier')}" if burst else "",
                  request.attempt, wait)

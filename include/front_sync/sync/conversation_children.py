@@ -1,19 +1,23 @@
 """Fetch the messages or comments of queued conversations, a few at a time in parallel, and load them.
 
-Work comes from the sync_pending queue (see pending.py for the claim rules). Per conversation:
+Work comes from the sync_pending queue (see pending.py for the claim rules), claimed as fetch slots free up:
+`workers` conversations are in flight all the time and each is loaded the moment its fetch ends, so one
+conversation waiting out a backoff or a 429 delays nothing but itself. Per conversation:
 - a complete fetch loads its records, soft-deletes the ones Front no longer returns, and finishes the claim;
 - a fetch that fails part-way still loads the pages it got, and the conversation stays queued (tried again
   after a back-off; after `max_attempts` tries it goes to dead_letters and the rest of the queue goes on);
 - a merged conversation (301) is soft-deleted and its survivor queued; a 404 soft-deletes the conversation.
-When every conversation of a chunk fails and Front does not answer GET /me either, Front itself is failing: the
-claims are handed back uncounted and the task fails, so Airflow's retry tries again later instead of
-dead-lettering healthy conversations.
+When many conversations in a row fail (or every one of a short queue) and Front does not answer GET /me either,
+Front itself is failing: the claims are handed back uncounted and the task fails, so Airflow's retry tries again
+later instead of dead-lettering healthy conversations. An exception hands back every claim not yet settled.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -90,33 +94,33 @@ def _fetch(front, resource: Resource, conversation_id: str) -> _Fetched:
 
 
 def drain(front, conn, resource: Resource, run_id: str, settings: DrainSettings) -> ChildrenResult:
-    """Work through the queue for `resource` until it is empty, the cap is reached or the deadline passed."""
+    """Work through the queue for `resource` until it is empty, the cap is reached or the deadline passed.
+
+    Up to `settings.workers` conversations are fetched at once, continuously: a new one is claimed as soon as
+    one is done, and each is loaded the moment its fetch ends, so a slow or retrying conversation holds back
+    nothing but itself (there is no chunk to wait for).
+    """
     result = ChildrenResult()
-    progress = Progress(resource.name, front, total=None)
-    chunk = max(settings.workers * 4, 8)
+    worker = _Drain(front, conn, resource, run_id, settings, result, Progress(resource.name, front, total=None))
     waited_since: float | None = None
     while True:
-        if settings.deadline is not None and time.monotonic() >= settings.deadline:
-            result.out_of_time = pending.count(conn, resource.name, settings.only) > 0
-            break
-        claims = pending.take(conn, resource.name, chunk, worker=settings.worker,
-                              lease_seconds=settings.lease_seconds, only=settings.only)
-        if not claims:
-            if settings.only and pending.count(conn, resource.name, settings.only):
-                # Another consumer holds some of our conversations: wait for it (its lease bounds the wait).
-                waited_since = waited_since or time.monotonic()
-                if time.monotonic() - waited_since < settings.lease_seconds:
-                    time.sleep(_WAIT_FOR_OTHERS_SECONDS)
-                    continue
-            break
-        waited_since = None
-        _work_chunk(front, conn, resource, run_id, settings, claims, result, progress)
-        if settings.cap is not None and result.fetched >= settings.cap:
-            result.capped = pending.count(conn, resource.name, settings.only) > 0
-            if result.capped:
-                log.warning("%s: stopped at max_results=%d; queued conversations wait for the next run",
-                            resource.name, settings.cap)
-            break
+        stopped, claimed = worker.work_round()
+        if claimed:
+            waited_since = None
+        if stopped == "empty" and settings.only and pending.count(conn, resource.name, settings.only):
+            # Another consumer holds some of our conversations: wait for it (its lease bounds the wait).
+            waited_since = waited_since or time.monotonic()
+            if time.monotonic() - waited_since < settings.lease_seconds:
+                time.sleep(_WAIT_FOR_OTHERS_SECONDS)
+                continue
+        break
+    if stopped == "deadline":
+        result.out_of_time = pending.count(conn, resource.name, settings.only) > 0
+    if stopped == "cap":
+        result.capped = pending.count(conn, resource.name, settings.only) > 0
+        if result.capped:
+            log.warning("%s: stopped at max_results=%d; queued conversations wait for the next run",
+                        resource.name, settings.cap)
     if result.out_of_time:
         log.warning("%s: stopped at the task's time budget; queued conversations wait for the next run",
                     resource.name)
@@ -124,45 +128,117 @@ def drain(front, conn, resource: Resource, run_id: str, settings: DrainSettings)
         log.warning("%s: %d conversation fetch(es) failed and stay queued for a later try; %d gave up after %d "
                     "tries and went to front.dead_letters", resource.name, result.failed,
                     result.dead_lettered_conversations, settings.max_attempts)
-    progress.report(final=True)
+    worker.progress.report(final=True)
     return result
 
 
-def _work_chunk(front, conn, resource: Resource, run_id: str, settings: DrainSettings,
-                claims: list[pending.Claim], result: ChildrenResult, progress: Progress) -> None:
-    """Fetch a chunk of claimed conversations concurrently and apply each outcome as it arrives."""
-    by_id = {c.conversation_id: c for c in claims}
-    failures: list[tuple[pending.Claim, _Fetched]] = []
-    succeeded = 0
-    started: set[str] = set()
-    try:
-        for claim, fetched in front.map_concurrent(
-                lambda c: (c, _fetch(front, resource, c.conversation_id)), claims, max_workers=settings.workers):
-            started.add(claim.conversation_id)
-            _load(conn, resource, run_id, claim, fetched, result)
-            progress.add(pages=fetched.pages, records=len(fetched.records))
-            if fetched.error is None or isinstance(fetched.error, (FrontConversationMerged, FrontNotFound)):
-                _finish(conn, resource, run_id, settings, claim, fetched, result)
-                succeeded += 1
-            else:
-                failures.append((claim, fetched))
-    except BaseException:
-        pending.release(conn, resource.name, [c for i, c in by_id.items() if i not in started], settings.worker)
-        raise
-    if failures and not succeeded and len(failures) > 1 and not _front_answers(front):
-        pending.release(conn, resource.name, [claim for claim, _ in failures], settings.worker)
+class _Drain:
+    """One consumer's pass over the queue: claims as fetch slots free up, applies each outcome as it arrives.
+
+    Claims move through three states: buffered (claimed, not yet handed to the pool), in flight (fetching)
+    and settled (finished or recorded as failed). A failure is held back, unrecorded, until a success shows
+    that Front itself is fine: when `outage_window` conversations in a row fail and Front does not answer
+    GET /me either, Front is failing, so their claims are handed back uncounted and the task fails (Airflow's
+    retry tries again later instead of dead-lettering healthy conversations).
+    """
+
+    def __init__(self, front, conn, resource: Resource, run_id: str, settings: DrainSettings,
+                 result: ChildrenResult, progress: Progress) -> None:
+        self.front, self.conn, self.resource, self.run_id = front, conn, resource, run_id
+        self.settings, self.result, self.progress = settings, result, progress
+        self.outage_window = max(settings.workers * 4, 8)
+        self.claim_batch = max(settings.workers, 1)
+        self.buffered: deque[pending.Claim] = deque()
+        self.in_flight: dict[str, pending.Claim] = {}
+        self.suspects: list[tuple[pending.Claim, _Fetched]] = []
+        self.claimed = 0
+
+    def work_round(self) -> tuple[str, int]:
+        """Fetch until no claim is left to take; returns why ("empty", "cap" or "deadline") and how many claims."""
+        stopped: list[str] = []
+        self.claimed = 0
+        fetch = self.front.map_concurrent(
+            lambda c: (c, _fetch(self.front, self.resource, c.conversation_id)), self._claims(stopped),
+            max_workers=self.settings.workers)
+        try:
+            for claim, fetched in fetch:
+                del self.in_flight[claim.conversation_id]
+                self._apply(claim, fetched)
+            self._settle_suspects(final=True)
+        except BaseException:
+            fetch.close()  # stop the pool before handing its claims back
+            unsettled = [*self.buffered, *self.in_flight.values(), *(claim for claim, _ in self.suspects)]
+            self.buffered.clear()
+            self.in_flight.clear()
+            self.suspects = []
+            pending.release(self.conn, self.resource.name, unsettled, self.settings.worker)
+            raise
+        return stopped[0], self.claimed
+
+    def _claims(self, stopped: list[str]) -> Iterator[pending.Claim]:
+        """Claims, taken from the queue a few at a time as the pool asks for them, until cap, deadline or empty."""
+        settings = self.settings
+        while True:
+            if settings.deadline is not None and time.monotonic() >= settings.deadline:
+                stopped.append("deadline")
+                break
+            if settings.cap is not None and self.result.fetched >= settings.cap:
+                stopped.append("cap")
+                break
+            if not self.buffered:
+                self.buffered.extend(pending.take(self.conn, self.resource.name, self.claim_batch,
+                                                  worker=settings.worker, lease_seconds=settings.lease_seconds,
+                                                  only=settings.only))
+                if not self.buffered:
+                    stopped.append("empty")
+                    break
+                self.claimed += len(self.buffered)
+            claim = self.buffered.popleft()
+            self.in_flight[claim.conversation_id] = claim
+            yield claim
+        pending.release(self.conn, self.resource.name, list(self.buffered), settings.worker)
+        self.buffered.clear()
+
+    def _apply(self, claim: pending.Claim, fetched: _Fetched) -> None:
+        """Load one conversation's records; finish it if Front answered, else hold its failure as a suspect."""
+        _load(self.conn, self.resource, self.run_id, claim, fetched, self.result)
+        self.progress.add(pages=fetched.pages, records=len(fetched.records))
+        if fetched.error is None or isinstance(fetched.error, (FrontConversationMerged, FrontNotFound)):
+            _finish(self.conn, self.resource, self.run_id, self.settings, claim, fetched, self.result)
+            self._record_failures()  # Front answers: the failures so far were the conversations' own
+        else:
+            self.suspects.append((claim, fetched))
+            self._settle_suspects(final=False)
+
+    def _settle_suspects(self, *, final: bool) -> None:
+        """After `outage_window` failures in a row (or at the end, two or more): an outage, or their own?"""
+        enough = len(self.suspects) >= (2 if final else self.outage_window)
+        if enough and not _front_answers(self.front):
+            self._raise_outage()
+        if enough or final:
+            self._record_failures()
+
+    def _raise_outage(self) -> None:
+        """Fail the task; work_round hands every unsettled claim back uncounted on the way out."""
+        failures = self.suspects
         first = failures[0][1].error
-        raise FrontAPIError(f"{resource.name}: every conversation of a chunk of {len(failures)} failed (first: "
+        raise FrontAPIError(f"{self.resource.name}: {len(failures)} conversations in a row failed (first: "
                             f"{type(first).__name__}: {first}) and Front does not answer GET /me either; the task "
                             f"retry tries again later") from first
-    for claim, fetched in failures:
-        error = f"{type(fetched.error).__name__}: {fetched.error}"
-        result.failed += 1
-        log.warning("%s of %s failed after %d record(s) (try %d of %d): %s", resource.name, claim.conversation_id,
-                    len(fetched.records), claim.attempts, settings.max_attempts, error)
-        if pending.failed(conn, resource.name, claim, settings.worker, error, max_attempts=settings.max_attempts,
-                          run_id=run_id, retry_after_seconds=settings.retry_after_seconds * claim.attempts):
-            result.dead_lettered_conversations += 1
+
+    def _record_failures(self) -> None:
+        """Record the held failures on their queue rows (retried later; dead-lettered after max_attempts)."""
+        settings, result = self.settings, self.result
+        failures, self.suspects = self.suspects, []
+        for claim, fetched in failures:
+            error = f"{type(fetched.error).__name__}: {fetched.error}"
+            result.failed += 1
+            log.warning("%s of %s failed after %d record(s) (try %d of %d): %s", self.resource.name,
+                        claim.conversation_id, len(fetched.records), claim.attempts, settings.max_attempts, error)
+            if pending.failed(self.conn, self.resource.name, claim, settings.worker, error,
+                              max_attempts=settings.max_attempts, run_id=self.run_id,
+                              retry_after_seconds=settings.retry_after_seconds * claim.attempts):
+                result.dead_lettered_conversations += 1
 
 
 def _front_answers(front) -> bool:
