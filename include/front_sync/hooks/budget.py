@@ -30,7 +30,8 @@ from front_sync.hooks.policy import seconds_until_reset
 
 log = logging.getLogger(__name__)
 
-BURST_HEADROOM = 1.02  # space same-resource requests 2 % wider than the burst limit: arrival jitter
+BURST_HEADROOM = 1.05  # same-resource requests 5 % wider apart than the burst limit: a request sent late (a busy
+# worker, a slow connect) must not bring the next five inside one second at Front
 QUOTA_RESERVE = 0  # hold until the reset once the company quota reads this low
 SEARCH_SHARE = 0.4  # Front allows search 40 % of the plan: it gets 40 % of our budget
 # After a sleep at least this long, look again for a hold that began meanwhile (a store round trip); a hold that
