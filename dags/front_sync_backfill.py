@@ -9,7 +9,8 @@ costs 40 % of the rate budget). An unfinished backfill of the same scope is resu
 were last synced (front.children_synced), so re-running an unchanged backfill costs its listing pages;
 `refetch_children` fetches them all (e.g. to find comments deleted in Front, which emit no event). It never moves
 a watermark back; it sets the conversations watermark to its start when there is none, so the incremental DAG's
-events take over from there.
+events take over from there. `dry_run` writes nothing: it samples the account with a few read-only calls, checks
+the token's scopes and logs the calls and time the load would take (as `front-sync estimate` prints them).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import pendulum
 from airflow.sdk import DAG, Asset, Param
 
 from front_sync.config import API_POOL
+from front_sync.estimate.operator import DryRunGate
 from front_sync.sync.conversation_operators import BackfillConversationsOperator, ConversationChildrenOperator
 from front_sync.sync.operators import MigrateWarehouseOperator
 from front_sync.sync.plan import CHILD_RESOURCES, TAGS_COMMON, default_args, priority
@@ -44,13 +46,16 @@ with DAG(
                          description="Ignore the checkpoint of an unfinished backfill of the same scope."),
         "refetch_children": Param(False, type="boolean", title="Fetch every conversation's messages and comments",
                                   description="Also for conversations unchanged since their children were synced."),
+        "dry_run": Param(False, type="boolean", title="Dry run: estimate only",
+                         description="Sample the account, check the token's scopes, log the cost; write nothing."),
     },
 ) as dag:
     conversations = BackfillConversationsOperator(
         task_id="backfill_conversations", pool=API_POOL, priority_weight=priority("conversations"),
         scope_params="{{ params }}", outlets=[Asset("front_sync.conversations")],
     )
-    MigrateWarehouseOperator(task_id="migrate_warehouse", priority_weight=40) >> conversations
+    gate = DryRunGate(task_id="dry_run_estimate", pool=API_POOL, priority_weight=50)
+    gate >> MigrateWarehouseOperator(task_id="migrate_warehouse", priority_weight=40) >> conversations
     for child in CHILD_RESOURCES:
         conversations >> ConversationChildrenOperator(
             task_id=f"sync_{child.name}", resource=child.name, mode="backfill", pool=API_POOL,

@@ -73,15 +73,24 @@ def test_every_dag_migrates_first_and_declares_outlets_docs_and_timeouts(dagbag,
     dag = dagbag.dags[dag_id]
     assert dag.doc_md and len(dag.doc_md) > 100
     migrate = dag.get_task("migrate_warehouse")
-    assert not migrate.upstream_task_ids
+    assert migrate.upstream_task_ids <= {"dry_run_estimate"}  # the backfill's dry run writes nothing, not even this
     for task in dag.tasks:
         assert task.execution_timeout is not None and task.retry_exponential_backoff
-        if task.task_id == "report_schema_drift":  # no API call, no outlet: it reads the warehouse only
+        if task.task_id == "dry_run_estimate":  # API calls only on a dry run, and it loads nothing
+            assert task.pool == "front_api" and not task.outlets and not task.upstream_task_ids
+        elif task.task_id == "report_schema_drift":  # no API call, no outlet: it reads the warehouse only
             assert set(task.upstream_task_ids) == {t.task_id for t in dag.tasks if t.task_id.startswith("sync_")}
         elif task.task_id != "migrate_warehouse":
             assert task.pool == "front_api"
             assert [a.name for a in task.outlets] == [f"front_sync.{task.resource}"]
             assert "migrate_warehouse" in task.get_flat_relative_ids(upstream=True)
+
+
+def test_backfill_dry_run_gates_every_task(dagbag):
+    dag = dagbag.dags["front_sync_backfill"]
+    assert dag.params["dry_run"] is False
+    gated = dag.get_task("dry_run_estimate").get_flat_relative_ids(upstream=False)
+    assert gated == {t.task_id for t in dag.tasks} - {"dry_run_estimate"}
 
 
 def test_priorities_favour_foundation_then_conversations_then_messages(dagbag):

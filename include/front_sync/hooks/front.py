@@ -20,7 +20,7 @@ import requests
 from airflow.providers.http.hooks.http import HttpHook
 
 from front_sync.config import FRONT_CONN_ID
-from front_sync.hooks import pagination
+from front_sync.hooks import cassette, pagination
 from front_sync.hooks.breaker import CircuitBreaker
 from front_sync.hooks.budget import BudgetStore, RateBudget
 from front_sync.hooks.errors import (
@@ -87,7 +87,8 @@ class FrontHook(HttpHook):
         sleep: blocks for the given seconds (tests inject one that does not wait).
         wall_clock: epoch seconds, to read ``x-ratelimit-reset`` and HTTP-date ``Retry-After``.
         session_factory: builds each thread's bare ``requests.Session`` before HttpHook's configuration is
-            applied (tests pass one that records requests or mounts a fake transport).
+            applied (tests pass one that records requests or mounts a fake transport); the default is a
+            plain session, or a recording / replaying one when ``FRONT_SYNC_CASSETTE`` says so (cassette.py).
         budget_store: where the rate budget lives, e.g. ``warehouse.budget_store.PostgresBudgetStore`` so
             every task and worker of the company shares it (the sync tasks pass that one); None: in this
             hook's memory only (scripts, unit tests). The caller closes it.
@@ -108,7 +109,7 @@ class FrontHook(HttpHook):
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
         wall_clock: Callable[[], float] = time.time,
-        session_factory: Callable[[], requests.Session] = requests.Session,
+        session_factory: Callable[[], requests.Session] = cassette.session,
         budget_store: BudgetStore | None = None,
         **kwargs: Any,
     ) -> None:

@@ -36,6 +36,8 @@ SCOPES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^/channels(/|$)", "channels:read"),
         (r"^/events(/|$)", "events:*:read"),
         (r"^/accounts(/|$)", "accounts:read"),
+        (r"^/teams(/|$)", "teams:read"),
+        (r"^/links(/|$)", "links:read"),
     )
 )
 
