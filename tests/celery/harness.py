@@ -368,8 +368,13 @@ class Run:
         log(f"SIGKILL to {target['worker']}'s process tree mid-task: {target}")
 
         def retried() -> bool:
-            tries = self.tries("front_sync_backfill", run_id, target["task_id"])
-            return any(t["try"] > target["try_number"] and t["worker"] for t in tries)
+            # Running (or done) only: a row waiting for its retry still shows the killed try's hostname, and a
+            # queued try could still go to the replacement.
+            rows = self.cluster.query(
+                "SELECT 1 FROM task_instance WHERE dag_id = 'front_sync_backfill' AND run_id = %s AND task_id = %s "
+                "AND try_number > %s AND state IN ('running', 'success', 'failed')",
+                (run_id, target["task_id"], target["try_number"]))
+            return bool(rows)
 
         infra.wait_for(f"the retry of {target['task_id']} to start", retried, 180, interval=1)
         # The machine "comes back" only now, so the retry had just the other worker to go to.
@@ -487,6 +492,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--summary-json", type=Path)
     parser.add_argument("--keep-logs", type=Path)
     args = parser.parse_args(argv)
+
+    def interrupted(signum, _frame):
+        raise KeyboardInterrupt(f"signal {signum}")   # run()'s finally stops the cluster and the simulator
+
+    signal.signal(signal.SIGTERM, interrupted)
     summary = run(VARIANTS[args.variant], args.keep_logs)
     print(json.dumps(summary, indent=1, default=str))
     if args.summary_json:
