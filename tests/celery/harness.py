@@ -188,11 +188,17 @@ class Cluster:
         started = time.monotonic()
         with _suppress_gone():
             os.kill(self.proc.pid, signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait()
+        ends = time.monotonic() + timeout
+        while self.proc.poll() is None:
+            # Reap the replacement workers (this process is their parent): an exited worker left as a zombie
+            # would keep its process group alive, and the script would wait out its grace period for it.
+            for worker in self.extra_workers.values():
+                worker.poll()
+            if time.monotonic() > ends:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+                break
+            time.sleep(0.2)
         seconds = round(time.monotonic() - started, 1)
         time.sleep(0.5)
         left = sorted(p for p in tracked if _alive(p))
