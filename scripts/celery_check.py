@@ -1,0 +1,22 @@
+"""make test-celery / test-celery-full: the native Celery topology under test (see tests/celery/harness.py).
+
+    .venv/bin/python scripts/celery_check.py [--variant short|full] [--summary-json FILE] [--keep-logs DIR]
+
+Exit code 0 when every run succeeded on both workers, the killed worker's task succeeded on the other one, the
+warehouse equals the simulator's ground truth and the shutdown was clean; 1 otherwise.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "celery"))
+# front_sync and the simulator, should the venv not have them installed (editable installs come first).
+sys.path.extend(str(p) for p in (ROOT / "include", ROOT / "simulator") if p.is_dir())
+
+from harness import main  # noqa: E402
+
+if __name__ == "__main__":
+    raise SystemExit(main())
