@@ -511,6 +511,9 @@ def main(argv: list[str] | None = None) -> int:
     return 0 if "error" not in summary and not problems(summary) else 1
 
 
+MAX_429_PERCENT = 1.0
+
+
 def problems(summary: dict[str, Any]) -> list[str]:
     """What the summary shows to be wrong (the test asserts the same list is empty)."""
     out = []
@@ -530,6 +533,9 @@ def problems(summary: dict[str, Any]) -> list[str]:
             out.append(f"the next try of {kill['task_id']} did not run on another worker: {tries}")
         if not after or after[-1]["state"] != "success":
             out.append(f"{kill['task_id']} did not succeed after the kill: {tries}")
+    if (summary.get("http_429_percent") or 0) > MAX_429_PERCENT:  # one budget per company across both workers
+        out.append(f"{summary.get('http_429')} HTTP 429 of {summary.get('api_calls')} calls: over "
+                   f"{MAX_429_PERCENT} % (the shared rate budget did not hold across workers)")
     shutdown = summary.get("shutdown") or {}
     if shutdown.get("processes_left") or shutdown.get("servers_still_listening") or \
             shutdown.get("pg_data_removed") is False:
