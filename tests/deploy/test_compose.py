@@ -85,6 +85,7 @@ def test_connections_come_from_the_environment_and_default_to_the_demo_services(
     front = json.loads(env["AIRFLOW_CONN_FRONT_DEFAULT"])
     assert front["host"] == "http://front-simulator:9000" and "front-simulator" in front["extra"]["allowed_hosts"]
     assert env["AIRFLOW_CONN_FRONT_WAREHOUSE"] == "postgresql://front:front@warehouse:5432/front"
+    assert env["AIRFLOW__CORE__TEST_CONNECTION"] == "Enabled"  # the connection form's Test button
 
 
 def test_a_connection_in_env_replaces_the_demo_default(project, tmp_path):
