@@ -54,7 +54,8 @@ class Variables:
 @pytest.fixture
 def variables(monkeypatch):
     store = Variables()
-    monkeypatch.setattr(operators, "Variable", store)
+    for module in (operators, conversation_operators):
+        monkeypatch.setattr(module, "Variable", store)
     return store
 
 
