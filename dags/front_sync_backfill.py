@@ -20,44 +20,52 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import DAG, Asset, Param
 
-from front_sync.config import API_POOL
+from front_sync.config import Tenant, tenants
 from front_sync.estimate.operator import DryRunGate
 from front_sync.sync.conversation_operators import BackfillConversationsOperator, ConversationChildrenOperator
 from front_sync.sync.operators import MigrateWarehouseOperator
 from front_sync.sync.plan import CHILD_RESOURCES, TAGS_COMMON, default_args, priority
 
-with DAG(
-    dag_id="front_sync_backfill",
-    schedule=None,
-    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
-    catchup=False,
-    max_active_runs=1,
-    doc_md=__doc__,
-    tags=[*TAGS_COMMON, "backfill"],
-    render_template_as_native_obj=True,  # params reach the operators as lists and dicts, not their text
-    default_args=default_args(timedelta(hours=12)),
-    params={
-        "after": Param(None, type=["null", "string"], format="date-time", title="Active after",
-                       description="Only conversations with activity after this moment (ISO, with time zone)."),
-        "before": Param(None, type=["null", "string"], format="date-time", title="Active before"),
-        "inbox_ids": Param([], type="array", items={"type": "string", "pattern": "^inb_[0-9a-z]+$"},
-                           title="Inbox ids", description="Only these inboxes (inb_...); empty for all."),
-        "restart": Param(False, type="boolean", title="Start over",
-                         description="Ignore the checkpoint of an unfinished backfill of the same scope."),
-        "refetch_children": Param(False, type="boolean", title="Fetch every conversation's messages and comments",
-                                  description="Also for conversations unchanged since their children were synced."),
-        "dry_run": Param(False, type="boolean", title="Dry run: estimate only",
-                         description="Sample the account, check the token's scopes, log the cost; write nothing."),
-    },
-) as dag:
-    conversations = BackfillConversationsOperator(
-        task_id="backfill_conversations", pool=API_POOL, priority_weight=priority("conversations"),
-        scope_params="{{ params }}", outlets=[Asset("front_sync.conversations")],
-    )
-    gate = DryRunGate(task_id="dry_run_estimate", pool=API_POOL, priority_weight=50)
-    gate >> MigrateWarehouseOperator(task_id="migrate_warehouse", priority_weight=40) >> conversations
-    for child in CHILD_RESOURCES:
-        conversations >> ConversationChildrenOperator(
-            task_id=f"sync_{child.name}", resource=child.name, mode="backfill", pool=API_POOL,
-            priority_weight=priority(child.name), outlets=[Asset(f"front_sync.{child.name}")],
+
+def build(tenant: Tenant) -> DAG:
+    """front_sync_backfill of one tenant (the single default keeps the plain id)."""
+    with DAG(
+        dag_id=tenant.dag_id("front_sync_backfill"),
+        schedule=None,
+        start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+        catchup=False,
+        max_active_runs=1,
+        doc_md=__doc__,
+        tags=[*TAGS_COMMON, "backfill", *tenant.tags],
+        render_template_as_native_obj=True,  # params reach the operators as lists and dicts, not their text
+        default_args=default_args(timedelta(hours=12), tenant),
+        params={
+            "after": Param(None, type=["null", "string"], format="date-time", title="Active after",
+                           description="Only conversations with activity after this moment (ISO, with time zone)."),
+            "before": Param(None, type=["null", "string"], format="date-time", title="Active before"),
+            "inbox_ids": Param([], type="array", items={"type": "string", "pattern": "^inb_[0-9a-z]+$"},
+                               title="Inbox ids", description="Only these inboxes (inb_...); empty for all."),
+            "restart": Param(False, type="boolean", title="Start over",
+                             description="Ignore the checkpoint of an unfinished backfill of the same scope."),
+            "refetch_children": Param(False, type="boolean", title="Fetch every conversation's messages and comments",
+                                      description="Also for conversations unchanged since their children were synced."),
+            "dry_run": Param(False, type="boolean", title="Dry run: estimate only",
+                             description="Sample the account, check the token's scopes, log the cost; write nothing."),
+        },
+    ) as dag:
+        conversations = BackfillConversationsOperator(
+            task_id="backfill_conversations", pool=tenant.pool, priority_weight=priority("conversations"),
+            scope_params="{{ params }}", outlets=[Asset("front_sync.conversations")],
         )
+        gate = DryRunGate(task_id="dry_run_estimate", pool=tenant.pool, priority_weight=50)
+        gate >> MigrateWarehouseOperator(task_id="migrate_warehouse", priority_weight=40) >> conversations
+        for child in CHILD_RESOURCES:
+            conversations >> ConversationChildrenOperator(
+                task_id=f"sync_{child.name}", resource=child.name, mode="backfill", pool=tenant.pool,
+                priority_weight=priority(child.name), outlets=[Asset(f"front_sync.{child.name}")],
+            )
+        return dag
+
+
+for _tenant in tenants():
+    build(_tenant)

@@ -17,37 +17,45 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import DAG, Asset, CronDataIntervalTimetable
 
-from front_sync.config import API_POOL, schedule
+from front_sync.config import Tenant, schedule, tenants
 from front_sync.ops.operators import ReportSchemaDriftOperator
 from front_sync.sync.conversation_operators import ConversationChildrenOperator, ConversationListingOperator
 from front_sync.sync.operators import FrontSyncOperator, MigrateWarehouseOperator
 from front_sync.sync.plan import CHILD_RESOURCES, LIST_RESOURCES, TAGS_COMMON, default_args, priority
 
-with DAG(
-    dag_id="front_sync_full",
-    schedule=CronDataIntervalTimetable(schedule("full"), timezone="UTC"),
-    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
-    catchup=False,
-    max_active_runs=1,
-    doc_md=__doc__,
-    tags=[*TAGS_COMMON, "full"],
-    default_args=default_args(timedelta(hours=3)),
-) as dag:
-    migrate = MigrateWarehouseOperator(task_id="migrate_warehouse", priority_weight=40)
-    # After every sync, whether it succeeded or not: a sync that failed may still have noted drift.
-    report = ReportSchemaDriftOperator(task_id="report_schema_drift", trigger_rule="all_done")
-    for resource in LIST_RESOURCES:
-        migrate >> FrontSyncOperator(
-            task_id=f"sync_{resource.name}", resource=resource.name, mode="full", pool=API_POOL,
-            priority_weight=priority(resource.name), outlets=[Asset(f"front_sync.{resource.name}")],
-        ) >> report
-    conversations = ConversationListingOperator(
-        task_id="sync_conversations", pool=API_POOL, priority_weight=priority("conversations"),
-        outlets=[Asset("front_sync.conversations")],
-    )
-    migrate >> conversations >> report
-    for child in CHILD_RESOURCES:
-        conversations >> ConversationChildrenOperator(
-            task_id=f"sync_{child.name}", resource=child.name, mode="full", pool=API_POOL,
-            priority_weight=priority(child.name), outlets=[Asset(f"front_sync.{child.name}")],
-        ) >> report
+
+def build(tenant: Tenant) -> DAG:
+    """front_sync_full of one tenant (the single default keeps the plain id)."""
+    with DAG(
+        dag_id=tenant.dag_id("front_sync_full"),
+        schedule=CronDataIntervalTimetable(schedule("full"), timezone="UTC"),
+        start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+        catchup=False,
+        max_active_runs=1,
+        doc_md=__doc__,
+        tags=[*TAGS_COMMON, "full", *tenant.tags],
+        default_args=default_args(timedelta(hours=3), tenant),
+    ) as dag:
+        migrate = MigrateWarehouseOperator(task_id="migrate_warehouse", priority_weight=40)
+        # After every sync, whether it succeeded or not: a sync that failed may still have noted drift.
+        report = ReportSchemaDriftOperator(task_id="report_schema_drift", trigger_rule="all_done")
+        for resource in LIST_RESOURCES:
+            migrate >> FrontSyncOperator(
+                task_id=f"sync_{resource.name}", resource=resource.name, mode="full", pool=tenant.pool,
+                priority_weight=priority(resource.name), outlets=[Asset(f"front_sync.{resource.name}")],
+            ) >> report
+        conversations = ConversationListingOperator(
+            task_id="sync_conversations", pool=tenant.pool, priority_weight=priority("conversations"),
+            outlets=[Asset("front_sync.conversations")],
+        )
+        migrate >> conversations >> report
+        for child in CHILD_RESOURCES:
+            conversations >> ConversationChildrenOperator(
+                task_id=f"sync_{child.name}", resource=child.name, mode="full", pool=tenant.pool,
+                priority_weight=priority(child.name), outlets=[Asset(f"front_sync.{child.name}")],
+            ) >> report
+        return dag
+
+
+for _tenant in tenants():
+    build(_tenant)

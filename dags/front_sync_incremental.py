@@ -18,36 +18,44 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import DAG, Asset, CronDataIntervalTimetable
 
-from front_sync.config import API_POOL, schedule
+from front_sync.config import Tenant, schedule, tenants
 from front_sync.sync.conversation_operators import ConversationChangesOperator, ConversationChildrenOperator
 from front_sync.sync.operators import FrontSyncOperator, MigrateWarehouseOperator
 from front_sync.sync.plan import CHILD_RESOURCES, LIST_RESOURCES, TAGS_COMMON, default_args, priority
 
-with DAG(
-    dag_id="front_sync_incremental",
-    schedule=CronDataIntervalTimetable(schedule("incremental"), timezone="UTC"),
-    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
-    catchup=False,
-    max_active_runs=1,
-    doc_md=__doc__,
-    tags=[*TAGS_COMMON, "incremental"],
-    # One run at a time, backfills included: `airflow backfill create` ignores max_active_runs (a backfill has its
-    # own, 10 unless --max-active-runs is given), so each task also runs one interval at a time.
-    default_args={**default_args(timedelta(minutes=50)), "max_active_tis_per_dag": 1},
-) as dag:
-    migrate = MigrateWarehouseOperator(task_id="migrate_warehouse", priority_weight=40)
-    for resource in LIST_RESOURCES:
-        migrate >> FrontSyncOperator(
-            task_id=f"sync_{resource.name}", resource=resource.name, pool=API_POOL,
-            priority_weight=priority(resource.name), outlets=[Asset(f"front_sync.{resource.name}")],
+
+def build(tenant: Tenant) -> DAG:
+    """front_sync_incremental of one tenant (the single default keeps the plain id)."""
+    with DAG(
+        dag_id=tenant.dag_id("front_sync_incremental"),
+        schedule=CronDataIntervalTimetable(schedule("incremental"), timezone="UTC"),
+        start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+        catchup=False,
+        max_active_runs=1,
+        doc_md=__doc__,
+        tags=[*TAGS_COMMON, "incremental", *tenant.tags],
+        # One run at a time, backfills included: `airflow backfill create` ignores max_active_runs (a backfill has
+        # its own, 10 unless --max-active-runs is given), so each task also runs one interval at a time.
+        default_args={**default_args(timedelta(minutes=50), tenant), "max_active_tis_per_dag": 1},
+    ) as dag:
+        migrate = MigrateWarehouseOperator(task_id="migrate_warehouse", priority_weight=40)
+        for resource in LIST_RESOURCES:
+            migrate >> FrontSyncOperator(
+                task_id=f"sync_{resource.name}", resource=resource.name, pool=tenant.pool,
+                priority_weight=priority(resource.name), outlets=[Asset(f"front_sync.{resource.name}")],
+            )
+        conversations = ConversationChangesOperator(
+            task_id="sync_conversations", resource="conversations", pool=tenant.pool,
+            priority_weight=priority("conversations"), outlets=[Asset("front_sync.conversations")],
         )
-    conversations = ConversationChangesOperator(
-        task_id="sync_conversations", resource="conversations", pool=API_POOL,
-        priority_weight=priority("conversations"), outlets=[Asset("front_sync.conversations")],
-    )
-    migrate >> conversations
-    for child in CHILD_RESOURCES:
-        conversations >> ConversationChildrenOperator(
-            task_id=f"sync_{child.name}", resource=child.name, pool=API_POOL,
-            priority_weight=priority(child.name), outlets=[Asset(f"front_sync.{child.name}")],
-        )
+        migrate >> conversations
+        for child in CHILD_RESOURCES:
+            conversations >> ConversationChildrenOperator(
+                task_id=f"sync_{child.name}", resource=child.name, pool=tenant.pool,
+                priority_weight=priority(child.name), outlets=[Asset(f"front_sync.{child.name}")],
+            )
+        return dag
+
+
+for _tenant in tenants():
+    build(_tenant)

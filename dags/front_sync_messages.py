@@ -13,30 +13,38 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import DAG, Asset, Param
 
-from front_sync.config import API_POOL
+from front_sync.config import Tenant, tenants
 from front_sync.sync.conversation_operators import ConversationChildrenOperator
 from front_sync.sync.operators import MigrateWarehouseOperator
 from front_sync.sync.plan import TAGS_COMMON, default_args, priority
 
-with DAG(
-    dag_id="front_sync_messages",
-    schedule=None,
-    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
-    catchup=False,
-    doc_md=__doc__,
-    tags=[*TAGS_COMMON, "on-demand"],
-    render_template_as_native_obj=True,  # params reach the operators as lists and dicts, not their text
-    default_args=default_args(timedelta(hours=1)),
-    params={
-        "conversation_ids": Param(
-            type="array", minItems=1, maxItems=10000, uniqueItems=True,
-            items={"type": "string", "pattern": "^cnv_[0-9a-z]+$"},
-            title="Conversation ids", description="Front conversation ids (cnv_...) whose messages to sync.",
-        ),
-    },
-) as dag:
-    MigrateWarehouseOperator(task_id="migrate_warehouse", priority_weight=40) >> ConversationChildrenOperator(
-        task_id="sync_messages", resource="messages", mode="on_demand", pool=API_POOL,
-        conversation_ids="{{ params.conversation_ids }}", priority_weight=priority("messages"),
-        outlets=[Asset("front_sync.messages")],
-    )
+
+def build(tenant: Tenant) -> DAG:
+    """front_sync_messages of one tenant (the single default keeps the plain id)."""
+    with DAG(
+        dag_id=tenant.dag_id("front_sync_messages"),
+        schedule=None,
+        start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+        catchup=False,
+        doc_md=__doc__,
+        tags=[*TAGS_COMMON, "on-demand", *tenant.tags],
+        render_template_as_native_obj=True,  # params reach the operators as lists and dicts, not their text
+        default_args=default_args(timedelta(hours=1), tenant),
+        params={
+            "conversation_ids": Param(
+                type="array", minItems=1, maxItems=10000, uniqueItems=True,
+                items={"type": "string", "pattern": "^cnv_[0-9a-z]+$"},
+                title="Conversation ids", description="Front conversation ids (cnv_...) whose messages to sync.",
+            ),
+        },
+    ) as dag:
+        MigrateWarehouseOperator(task_id="migrate_warehouse", priority_weight=40) >> ConversationChildrenOperator(
+            task_id="sync_messages", resource="messages", mode="on_demand", pool=tenant.pool,
+            conversation_ids="{{ params.conversation_ids }}", priority_weight=priority("messages"),
+            outlets=[Asset("front_sync.messages")],
+        )
+        return dag
+
+
+for _tenant in tenants():
+    build(_tenant)

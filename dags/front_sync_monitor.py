@@ -18,21 +18,29 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import DAG
 
-from front_sync.config import schedule
+from front_sync.config import Tenant, schedule, tenants
 from front_sync.ops.operators import MonitorOperator, RetentionOperator
 from front_sync.sync.operators import MigrateWarehouseOperator
 from front_sync.sync.plan import TAGS_COMMON, default_args
 
-with DAG(
-    dag_id="front_sync_monitor",
-    schedule=schedule("monitor"),
-    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
-    catchup=False,
-    max_active_runs=1,
-    doc_md=__doc__,
-    tags=[*TAGS_COMMON, "monitor"],
-    default_args={**default_args(timedelta(minutes=10)), "retry_delay": timedelta(seconds=30)},
-) as dag:
-    migrate = MigrateWarehouseOperator(task_id="migrate_warehouse", priority_weight=40)
-    migrate >> MonitorOperator(task_id="check_alerts", priority_weight=30)
-    migrate >> RetentionOperator(task_id="purge_expired_bodies")
+
+def build(tenant: Tenant) -> DAG:
+    """front_sync_monitor of one tenant (the single default keeps the plain id)."""
+    with DAG(
+        dag_id=tenant.dag_id("front_sync_monitor"),
+        schedule=schedule("monitor"),
+        start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+        catchup=False,
+        max_active_runs=1,
+        doc_md=__doc__,
+        tags=[*TAGS_COMMON, "monitor", *tenant.tags],
+        default_args={**default_args(timedelta(minutes=10), tenant), "retry_delay": timedelta(seconds=30)},
+    ) as dag:
+        migrate = MigrateWarehouseOperator(task_id="migrate_warehouse", priority_weight=40)
+        migrate >> MonitorOperator(task_id="check_alerts", priority_weight=30)
+        migrate >> RetentionOperator(task_id="purge_expired_bodies")
+        return dag
+
+
+for _tenant in tenants():
+    build(_tenant)

@@ -16,28 +16,37 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import DAG, Param
 
+from front_sync.config import Tenant, tenants
 from front_sync.ops.operators import ReplayDeadLettersOperator
 from front_sync.resources import ALL_RESOURCES
 from front_sync.sync.operators import MigrateWarehouseOperator
 from front_sync.sync.plan import TAGS_COMMON, default_args
 
-with DAG(
-    dag_id="front_sync_replay",
-    schedule=None,
-    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
-    catchup=False,
-    max_active_runs=1,
-    doc_md=__doc__,
-    tags=[*TAGS_COMMON, "on-demand"],
-    default_args=default_args(timedelta(hours=2)),
-    params={
-        "resource": Param(None, type=["null", "string"], enum=[None, *(r.name for r in ALL_RESOURCES)],
-                          title="Resource", description="Only this resource's dead letters (empty: all)."),
-        "error_contains": Param(None, type=["null", "string"], title="Error contains",
-                                description="Only dead letters whose error contains this text (any case)."),
-    },
-) as dag:
-    MigrateWarehouseOperator(task_id="migrate_warehouse", priority_weight=40) >> ReplayDeadLettersOperator(
-        task_id="replay_dead_letters", resource="{{ params.resource or '' }}",
-        error_contains="{{ params.error_contains or '' }}",
-    )
+
+def build(tenant: Tenant) -> DAG:
+    """front_sync_replay of one tenant (the single default keeps the plain id)."""
+    with DAG(
+        dag_id=tenant.dag_id("front_sync_replay"),
+        schedule=None,
+        start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+        catchup=False,
+        max_active_runs=1,
+        doc_md=__doc__,
+        tags=[*TAGS_COMMON, "on-demand", *tenant.tags],
+        default_args=default_args(timedelta(hours=2), tenant),
+        params={
+            "resource": Param(None, type=["null", "string"], enum=[None, *(r.name for r in ALL_RESOURCES)],
+                              title="Resource", description="Only this resource's dead letters (empty: all)."),
+            "error_contains": Param(None, type=["null", "string"], title="Error contains",
+                                    description="Only dead letters whose error contains this text (any case)."),
+        },
+    ) as dag:
+        MigrateWarehouseOperator(task_id="migrate_warehouse", priority_weight=40) >> ReplayDeadLettersOperator(
+            task_id="replay_dead_letters", resource="{{ params.resource or '' }}",
+            error_contains="{{ params.error_contains or '' }}",
+        )
+        return dag
+
+
+for _tenant in tenants():
+    build(_tenant)

@@ -60,7 +60,9 @@ def read_snapshot() -> dict[str, Any]:
     try:
         conn = warehouse_connection()
     except AirflowNotFoundException:
-        raise HTTPException(503, f"The {WAREHOUSE_CONN_ID} connection is not defined") from None
+        # Several tenants: the page shows one warehouse, the tenant whose warehouse_conn_id is front_warehouse.
+        raise HTTPException(503, f"The {WAREHOUSE_CONN_ID} connection is not defined (with several Front companies "
+                                 f"the page shows only the tenant whose warehouse is {WAREHOUSE_CONN_ID})") from None
     except psycopg.Error as exc:
         # The driver's message can name hosts and users: the log gets it, the page only the class.
         log.warning("Front sync dashboard: cannot connect to the warehouse: %s", exc)

@@ -22,6 +22,7 @@ os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 os.environ["AIRFLOW__CORE__UNIT_TEST_MODE"] = "False"
 for _name in [n for n in os.environ if n.startswith(("AIRFLOW_CONN_", "AIRFLOW_VAR_"))]:
     del os.environ[_name]
+os.environ.pop("FRONT_SYNC_TENANTS", None)  # a developer's tenant list would rename the DAGs under test
 
 TOKEN = "test-token"
 

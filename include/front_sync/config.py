@@ -1,9 +1,11 @@
-"""Names of the configuration surface (Connections, Variables, pool, schedules) and the front_sync.config Variable."""
+"""Names of the configuration surface (Connections, Variables, pool, schedules), the front_sync.config Variable
+and the tenant list (several Front companies, each with its own connections, DAGs, pool and Variables)."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from types import MappingProxyType
@@ -24,9 +26,14 @@ DEFAULT_SCHEDULES = {"incremental": "0 * * * *", "full": "0 2 * * *", "monitor":
 CONVERSATION_STRATEGIES = ("events", "list")
 
 
-def watermark_key(resource: str) -> str:
-    """The Variable that holds a resource's incremental cursor."""
-    return f"front_sync.watermark.{resource}"
+def watermark_key(resource: str, tenant: str | None = None) -> str:
+    """The Variable that holds a resource's incremental cursor (a tenant's: front_sync.<tenant>.watermark.<r>)."""
+    return f"front_sync.watermark.{resource}" if tenant is None else f"front_sync.{tenant}.watermark.{resource}"
+
+
+def config_key(tenant: str | None = None) -> str:
+    """The config Variable: front_sync.config, or a tenant's override of it, front_sync.<tenant>.config."""
+    return CONFIG_VARIABLE if tenant is None else f"front_sync.{tenant}.config"
 
 
 class ConfigError(ValueError):
@@ -46,20 +53,20 @@ def schedule(kind: str) -> str:
 
 def _non_negative_int(name: str, value: Any) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise ConfigError(f"Variable {CONFIG_VARIABLE}: setting {name!r} must be a non-negative integer")
+        raise ConfigError(f"setting {name!r} must be a non-negative integer")
     return value
 
 
 def _positive_int(name: str, value: Any) -> int:
     if _non_negative_int(name, value) == 0:
-        raise ConfigError(f"Variable {CONFIG_VARIABLE}: setting {name!r} must be at least 1")
+        raise ConfigError(f"setting {name!r} must be at least 1")
     return value
 
 
 def _strategy(name: str, value: Any) -> str:
     if value not in CONVERSATION_STRATEGIES:
         raise ConfigError(
-            f"Variable {CONFIG_VARIABLE}: setting {name!r} must be one of {list(CONVERSATION_STRATEGIES)}")
+            f"setting {name!r} must be one of {list(CONVERSATION_STRATEGIES)}")
     return value
 
 
@@ -69,31 +76,31 @@ def _optional_positive_int(name: str, value: Any) -> int | None:
 
 def _percent(name: str, value: Any) -> float:
     if not isinstance(value, int | float) or isinstance(value, bool) or not 0 < value <= 100:
-        raise ConfigError(f"Variable {CONFIG_VARIABLE}: setting {name!r} must be a number above 0 and at most 100")
+        raise ConfigError(f"setting {name!r} must be a number above 0 and at most 100")
     return float(value)
 
 
 def _factor(name: str, value: Any) -> float:
     if not isinstance(value, int | float) or isinstance(value, bool) or value <= 1:
-        raise ConfigError(f"Variable {CONFIG_VARIABLE}: setting {name!r} must be a number above 1")
+        raise ConfigError(f"setting {name!r} must be a number above 1")
     return float(value)
 
 
 def _url(name: str, value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise ConfigError(f"Variable {CONFIG_VARIABLE}: setting {name!r} must be a non-empty string (a URL)")
+        raise ConfigError(f"setting {name!r} must be a non-empty string (a URL)")
     return value.strip().rstrip("#")
 
 
 def _emails(name: str, value: Any) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) and "@" in v for v in value):
-        raise ConfigError(f"Variable {CONFIG_VARIABLE}: setting {name!r} must be a list of email addresses")
+        raise ConfigError(f"setting {name!r} must be a list of email addresses")
     return tuple(value)
 
 
 def _caps(name: str, value: Any) -> Mapping[str, int]:
     if not isinstance(value, dict):
-        raise ConfigError(f"Variable {CONFIG_VARIABLE}: setting {name!r} must be an object of resource -> integer")
+        raise ConfigError(f"setting {name!r} must be an object of resource -> integer")
     return MappingProxyType({str(k): _positive_int(f"{name}.{k}", v) for k, v in value.items()})
 
 
@@ -165,22 +172,150 @@ class SyncConfig:
     alert_emails: tuple[str, ...] = ()
 
     @classmethod
-    def from_json(cls, text: str | None) -> SyncConfig:
-        """Parse the Variable's JSON; unknown keys or wrong types fail fast with the setting's name."""
-        if not text:
-            return cls()
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ConfigError(f"Variable {CONFIG_VARIABLE} is not valid JSON: {exc}") from exc
-        if not isinstance(data, dict):
-            raise ConfigError(f"Variable {CONFIG_VARIABLE} must be a JSON object, got {type(data).__name__}")
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ConfigError(f"Variable {CONFIG_VARIABLE}: unknown setting(s) {unknown}; known: {sorted(known)}")
-        return cls(**{name: _VALIDATORS[name](name, value) for name, value in data.items()})
+    def from_json(cls, text: str | None, override: str | None = None, *,
+                  override_variable: str = CONFIG_VARIABLE) -> SyncConfig:
+        """Parse the Variable's JSON, and `override` (a tenant's front_sync.<tenant>.config) key by key over it;
+        unknown keys or wrong types fail fast naming the Variable and the setting."""
+        settings = {**_settings(text, CONFIG_VARIABLE), **_settings(override, override_variable)}
+        return cls(**settings)
 
     def cap(self, resource: str) -> int | None:
         """The max_results cap of a resource, if any."""
         return self.max_results.get(resource)
+
+
+def _settings(text: str | None, variable: str) -> dict[str, Any]:
+    """The checked settings of one config Variable's JSON (none when it is unset or empty)."""
+    if not text:
+        return {}
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"Variable {variable} is not valid JSON: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"Variable {variable} must be a JSON object, got {type(data).__name__}")
+    known = {f.name for f in fields(SyncConfig)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ConfigError(f"Variable {variable}: unknown setting(s) {unknown}; known: {sorted(known)}")
+    try:
+        return {name: _VALIDATORS[name](name, value) for name, value in data.items()}
+    except ConfigError as exc:
+        raise ConfigError(f"Variable {variable}: {exc}") from exc
+
+
+def read_config(variables, tenant: str | None = None) -> SyncConfig:
+    """The config a task runs with, from an object with Variable.get's signature: front_sync.config, with the
+    tenant's front_sync.<tenant>.config (when set) overriding it setting by setting."""
+    shared = variables.get(CONFIG_VARIABLE, default=None)
+    if tenant is None:
+        return SyncConfig.from_json(shared)
+    return SyncConfig.from_json(shared, variables.get(config_key(tenant), default=None),
+                                override_variable=config_key(tenant))
+
+
+# Several Front companies (tenants): a JSON file named by this environment setting, read when DAG files are parsed
+# (a file, not a Variable: parsing must not query the metadata DB). Unset: one tenant with today's names.
+TENANTS_ENV = "FRONT_SYNC_TENANTS"
+TENANT_NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+CONN_ID = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,249}$")
+RESERVED_TENANT_NAMES = frozenset({"config", "watermark", "default"})  # would read like the shared Variables
+TENANT_FIELDS = ("name", "front_conn_id", "warehouse_conn_id", "pool_slots")
+DEFAULT_POOL_SLOTS = 2
+
+
+@dataclass(frozen=True)
+class Tenant:
+    """One Front company: its connections and the names of its DAGs, pool and Variables.
+
+    name: None for the single-tenant default, which keeps today's names (front_sync_incremental, pool front_api,
+    front_sync.watermark.<resource>); a tenant named "acme" gets front_sync_incremental__acme, front_api__acme and
+    front_sync.acme.watermark.<resource>. Its rate budget (plan rpm, share, budget key) is its Front connection's
+    extras, and it lives in its own warehouse database: tenants never share one.
+    """
+
+    name: str | None = None
+    front_conn_id: str = FRONT_CONN_ID
+    warehouse_conn_id: str = WAREHOUSE_CONN_ID
+    pool_slots: int = DEFAULT_POOL_SLOTS
+
+    def dag_id(self, base: str) -> str:
+        """The id of this tenant's copy of a DAG."""
+        return base if self.name is None else f"{base}__{self.name}"
+
+    @property
+    def pool(self) -> str:
+        """The pool that caps this tenant's concurrent Front API tasks."""
+        return API_POOL if self.name is None else f"{API_POOL}__{self.name}"
+
+    @property
+    def tags(self) -> list[str]:
+        """Tags that let the UI filter one tenant's DAGs."""
+        return [] if self.name is None else [f"tenant:{self.name}"]
+
+    def task_defaults(self) -> dict[str, Any]:
+        """default_args entries that hand the tenant's connections and name to every operator that takes them."""
+        return {"front_conn_id": self.front_conn_id, "warehouse_conn_id": self.warehouse_conn_id,
+                "tenant": self.name}
+
+
+def tenants(environ: Mapping[str, str] = os.environ) -> tuple[Tenant, ...]:
+    """The tenants of this deployment: those of the file FRONT_SYNC_TENANTS names, or the single default."""
+    path = environ.get(TENANTS_ENV, "").strip()
+    if not path:
+        return (Tenant(),)
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+    except OSError as exc:
+        raise ConfigError(f"Environment setting {TENANTS_ENV}={path!r}: cannot read the tenant list ({exc})") from exc
+    return parse_tenants(text, source=path)
+
+
+def parse_tenants(text: str, source: str = TENANTS_ENV) -> tuple[Tenant, ...]:
+    """Parse and check a tenant list, {"tenants": [{"name", "front_conn_id", "warehouse_conn_id", "pool_slots"?}]};
+    the error names the entry and the field."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"Tenant list {source} is not valid JSON: {exc}") from exc
+    entries = data.get("tenants") if isinstance(data, dict) else None
+    if not isinstance(entries, list) or not entries:
+        raise ConfigError(f'Tenant list {source} must be an object {{"tenants": [...]}} with at least one tenant')
+    found = tuple(_tenant(entry, f"{source}: tenants[{index}]") for index, entry in enumerate(entries))
+    for attribute in ("name", "front_conn_id", "warehouse_conn_id"):
+        values = [getattr(t, attribute) for t in found]
+        repeated = sorted({v for v in values if values.count(v) > 1})
+        if repeated:
+            raise ConfigError(f"Tenant list {source}: {attribute} must differ between tenants; repeated: {repeated}")
+    return found
+
+
+def _tenant(entry: Any, where: str) -> Tenant:
+    """One checked entry of the tenant list."""
+    if not isinstance(entry, dict):
+        raise ConfigError(f"{where} must be an object with {list(TENANT_FIELDS)}")
+    unknown = sorted(set(entry) - set(TENANT_FIELDS))
+    if unknown:
+        raise ConfigError(f"{where}: unknown field(s) {unknown}; known: {list(TENANT_FIELDS)}")
+    name = entry.get("name")
+    if not isinstance(name, str) or not TENANT_NAME.match(name) or name in RESERVED_TENANT_NAMES:
+        raise ConfigError(f"{where}: field 'name' must be 1-32 lower-case letters, digits or _ starting with a "
+                          f"letter, not one of {sorted(RESERVED_TENANT_NAMES)}; got {name!r}")
+    for conn_field in ("front_conn_id", "warehouse_conn_id"):
+        value = entry.get(conn_field)
+        if not isinstance(value, str) or not CONN_ID.match(value):
+            raise ConfigError(f"{where} ({name}): field {conn_field!r} must be a connection id (letters, digits, "
+                              f"_ . -); got {value!r}")
+    slots = entry.get("pool_slots", DEFAULT_POOL_SLOTS)
+    if not isinstance(slots, int) or isinstance(slots, bool) or slots < 1:
+        raise ConfigError(f"{where} ({name}): field 'pool_slots' must be an integer of at least 1; got {slots!r}")
+    return Tenant(name, entry["front_conn_id"], entry["warehouse_conn_id"], slots)
+
+
+def tenant_pools(found: tuple[Tenant, ...]) -> dict[str, dict[str, Any]]:
+    """The pools the tenants need, in `airflow pools import` form (pools cannot come from the environment)."""
+    return {t.pool: {"slots": t.pool_slots, "include_deferred": False,
+                     "description": f"Caps concurrent Front API tasks of tenant {t.name or '(default)'}: each "
+                                    "Front company has its own rate budget, its tasks share it."}
+            for t in found}

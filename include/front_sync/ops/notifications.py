@@ -13,7 +13,7 @@ import logging
 from airflow.sdk import BaseHook, BaseNotifier
 from airflow.sdk.exceptions import AirflowNotFoundException
 
-from front_sync.config import SLACK_CONN_ID
+from front_sync.config import SLACK_CONN_ID, WAREHOUSE_CONN_ID
 
 log = logging.getLogger(__name__)
 
@@ -35,20 +35,21 @@ def failure_text(context) -> str:
     return "\n".join(lines)
 
 
-def escalated(context) -> bool:
-    """Whether this failure belongs to a streak that is (now, or already) escalated: then it sends nothing more."""
+def escalated(context, warehouse_conn_id: str = WAREHOUSE_CONN_ID, tenant: str | None = None) -> bool:
+    """Whether this failure belongs to a streak that is (now, or already) escalated: then it sends nothing more.
+    The streak is read from the tenant's warehouse (sync_logs), with the tenant's config."""
     from datetime import UTC, datetime
 
     from airflow.sdk import Variable
 
-    from front_sync.config import CONFIG_VARIABLE, SyncConfig
+    from front_sync.config import read_config
     from front_sync.ops import alerts, monitor
     from front_sync.warehouse.connection import warehouse_connection
 
     ti = context.get("ti") or context.get("task_instance")
     try:
-        config = SyncConfig.from_json(Variable.get(CONFIG_VARIABLE, default=None))
-        conn = warehouse_connection()
+        config = read_config(Variable, tenant)
+        conn = warehouse_connection(warehouse_conn_id)
     except Exception as exc:  # noqa: BLE001 - the warehouse may be what failed; the plain alert still goes out
         log.warning("Escalation check skipped (%s): sending the failure alert", type(exc).__name__)
         return False
@@ -65,16 +66,20 @@ def escalated(context) -> bool:
 
 
 class SlackFailureAlert(BaseNotifier):
-    """Task-level on_failure_callback that posts `failure_text` to the Slack webhook connection."""
+    """Task-level on_failure_callback that posts `failure_text` to the Slack webhook connection; the escalation
+    check reads the warehouse (and config) of the task's tenant."""
 
     template_fields = ()
 
-    def __init__(self, slack_conn_id: str = SLACK_CONN_ID) -> None:
+    def __init__(self, slack_conn_id: str = SLACK_CONN_ID, warehouse_conn_id: str = WAREHOUSE_CONN_ID,
+                 tenant: str | None = None) -> None:
         super().__init__()
         self.slack_conn_id = slack_conn_id
+        self.warehouse_conn_id = warehouse_conn_id
+        self.tenant = tenant
 
     def notify(self, context) -> None:
-        if escalated(context):
+        if escalated(context, self.warehouse_conn_id, self.tenant):
             return
         try:
             BaseHook.get_connection(self.slack_conn_id)

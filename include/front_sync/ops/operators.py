@@ -13,7 +13,7 @@ from typing import Any
 
 from airflow.sdk import BaseOperator, Variable
 
-from front_sync.config import CONFIG_VARIABLE, WAREHOUSE_CONN_ID, SyncConfig
+from front_sync.config import WAREHOUSE_CONN_ID, SyncConfig, read_config
 from front_sync.ops import audit, drift_report, monitor, replay, retention
 from front_sync.warehouse.connection import warehouse_connection
 
@@ -33,15 +33,16 @@ def identity(context) -> audit.RunIdentity:
 
 
 class _WarehouseTask(BaseOperator):
-    """Base: the warehouse connection id and the config."""
+    """Base: the warehouse connection id, the tenant (None: the single default) and its config."""
 
-    def __init__(self, *, warehouse_conn_id: str = WAREHOUSE_CONN_ID, **kwargs) -> None:
+    def __init__(self, *, warehouse_conn_id: str = WAREHOUSE_CONN_ID, tenant: str | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
         self.warehouse_conn_id = warehouse_conn_id
+        self.tenant = tenant
 
-    @staticmethod
-    def config() -> SyncConfig:
-        return SyncConfig.from_json(Variable.get(CONFIG_VARIABLE, default=None))
+    def config(self) -> SyncConfig:
+        """front_sync.config with the tenant's override, read at run time."""
+        return read_config(Variable, self.tenant)
 
 
 class MonitorOperator(_WarehouseTask):

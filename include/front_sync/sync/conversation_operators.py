@@ -68,7 +68,7 @@ class ConversationChangesOperator(SyncTask):
                 checkpoints.save(conn, key, {"segment": 0, "next": None}, context["run_id"])
             watermarks.initialise(Variable, CONVERSATIONS.name, start, context["run_id"], f"{start:.3f}",
                                   on_change=self.watermark_recorder(context, conn, CONVERSATIONS.name,
-                                                                    "initialised"))
+                                                                    "initialised"), tenant=self.tenant)
             log.warning("No conversations watermark yet: initial load of every conversation; the change feed "
                         "takes over at %s", logtext.stamp(start))
             lower = start - config.overlap_seconds
@@ -191,7 +191,7 @@ class BackfillConversationsOperator(SyncTask):
             # Everything before this moment is the backfill's; the incremental DAG's events take over from here.
             watermarks.initialise(Variable, CONVERSATIONS.name, epoch(started), context["run_id"], str(started),
                                   on_change=self.watermark_recorder(context, conn, CONVERSATIONS.name,
-                                                                    "initialised"))
+                                                                    "initialised"), tenant=self.tenant)
         # Keyed by scope, not run: a retry, a cleared task or a new run of the same scope resumes unfinished work.
         key = checkpoints.CheckpointKey(context["ti"].dag_id, CONVERSATIONS.name, scope.fingerprint())
         if (self.scope_params or {}).get("restart") and context["ti"].try_number <= 1:

@@ -21,7 +21,7 @@ from typing import Any
 from airflow.sdk import Asset, BaseOperator, Variable
 from airflow.sdk.exceptions import AirflowSkipException
 
-from front_sync.config import CONFIG_VARIABLE, FRONT_CONN_ID, WAREHOUSE_CONN_ID, SyncConfig
+from front_sync.config import FRONT_CONN_ID, WAREHOUSE_CONN_ID, SyncConfig, read_config
 from front_sync.hooks.front import FrontHook, FrontNotFound
 from front_sync.ops import audit
 from front_sync.resources import get_resource
@@ -104,6 +104,9 @@ class SyncTask(BaseOperator):
             "backfill" or "on_demand".
         front_conn_id: the Front connection (type ``front``).
         warehouse_conn_id: the PostgreSQL connection of the warehouse.
+        tenant: the Front company's name in a multi-tenant deployment (its watermarks are
+            front_sync.<tenant>.watermark.<resource>, its config override front_sync.<tenant>.config); None for
+            the single default.
     """
 
     template_fields = ("resource",)
@@ -111,7 +114,7 @@ class SyncTask(BaseOperator):
     uses_watermark = True
 
     def __init__(self, *, resource: str, mode: str = "incremental", front_conn_id: str = FRONT_CONN_ID,
-                 warehouse_conn_id: str = WAREHOUSE_CONN_ID, **kwargs) -> None:
+                 warehouse_conn_id: str = WAREHOUSE_CONN_ID, tenant: str | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
         if mode not in ("incremental", "full", "backfill", "on_demand"):
             raise ValueError(f"mode must be incremental, full, backfill or on_demand, got {mode!r}")
@@ -119,6 +122,7 @@ class SyncTask(BaseOperator):
         self.mode = mode
         self.front_conn_id = front_conn_id
         self.warehouse_conn_id = warehouse_conn_id
+        self.tenant = tenant
 
     def window(self, context, watermark: Decimal | None, config: SyncConfig) -> Window:
         dag_run = context["dag_run"]
@@ -151,8 +155,8 @@ class SyncTask(BaseOperator):
 
     def execute(self, context) -> dict[str, Any]:
         resource = get_resource(self.resource)
-        config = SyncConfig.from_json(Variable.get(CONFIG_VARIABLE, default=None))
-        watermark = watermarks.read(Variable, resource.name) if self.tracks_watermark() else None
+        config = read_config(Variable, self.tenant)
+        watermark = watermarks.read(Variable, resource.name, self.tenant) if self.tracks_watermark() else None
         window = self.window(context, watermark, config)
         sync_type = self.sync_type_seen = self.sync_type(window)
         # The rate budget lives in the warehouse: one per Front company for every task and worker.
@@ -186,7 +190,8 @@ class SyncTask(BaseOperator):
                 # Only forward, only over time this run read (window.lower), after every committed batch.
                 if stored["mark"] is None or candidate > stored["mark"]:
                     stored["mark"] = watermarks.advance(Variable, resource.name, candidate, context["run_id"],
-                                                        advanced_at, read_from=window.lower, on_change=record)
+                                                        advanced_at, read_from=window.lower, on_change=record,
+                                                        tenant=self.tenant)
 
             outcome.on_cursor = advance
         try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from front_sync.config import Tenant
 from front_sync.ops.notifications import SlackFailureAlert
 from front_sync.resources import get_resource, synced
 from front_sync.resources.model import LISTED, PER_CONVERSATION
@@ -20,16 +21,19 @@ def priority(resource_name: str) -> int:
     return get_resource(resource_name).priority
 
 
-def default_args(execution_timeout: timedelta) -> dict[str, Any]:
-    """The operational defaults every front-sync task gets: retries with backoff, timeout, Slack on failure."""
+def default_args(execution_timeout: timedelta, tenant: Tenant | None = None) -> dict[str, Any]:
+    """The operational defaults every front-sync task gets: retries with backoff, timeout, Slack on failure, and
+    the tenant's connections and name (Airflow hands a default_args entry to every operator that takes it)."""
+    tenant = tenant or Tenant()
     return {
+        **tenant.task_defaults(),
         "owner": "data-platform",
         "retries": 3,
         "retry_delay": timedelta(minutes=1),
         "retry_exponential_backoff": True,
         "max_retry_delay": timedelta(minutes=15),
         "execution_timeout": execution_timeout,
-        "on_failure_callback": [SlackFailureAlert()],
+        "on_failure_callback": [SlackFailureAlert(warehouse_conn_id=tenant.warehouse_conn_id, tenant=tenant.name)],
     }
 
 

@@ -13,7 +13,7 @@ from front_sync.sync.logtext import stamp
 log = logging.getLogger(__name__)
 
 
-def parse(text: str | None, resource: str) -> Decimal | None:
+def parse(text: str | None, resource: str, tenant: str | None = None) -> Decimal | None:
     """The cursor in a watermark Variable's JSON ({"value": "<epoch seconds>", ...}); None when unset."""
     if text in (None, ""):
         return None
@@ -22,9 +22,8 @@ def parse(text: str | None, resource: str) -> Decimal | None:
         value = data["value"] if isinstance(data, dict) else data
         return None if value is None else Decimal(str(value))
     except (ValueError, KeyError, TypeError, InvalidOperation) as exc:
-        raise ConfigError(
-            f"Variable {watermark_key(resource)} must be JSON like {{\"value\": \"1700000000.123\"}}; got {text!r}"
-        ) from exc
+        raise ConfigError(f"Variable {watermark_key(resource, tenant)} must be JSON like "
+                          f"{{\"value\": \"1700000000.123\"}}; got {text!r}") from exc
 
 
 def render(value: Decimal, run_id: str, advanced_at: str) -> str:
@@ -32,42 +31,44 @@ def render(value: Decimal, run_id: str, advanced_at: str) -> str:
     return json.dumps({"value": f"{value:.3f}", "run_id": run_id, "advanced_at": advanced_at})
 
 
-def read(variables, resource: str) -> Decimal | None:
-    """Current cursor of a resource, from an object with Airflow's Variable.get signature."""
-    return parse(variables.get(watermark_key(resource), default=None), resource)
+def read(variables, resource: str, tenant: str | None = None) -> Decimal | None:
+    """Current cursor of a resource (of a tenant), from an object with Airflow's Variable.get signature."""
+    return parse(variables.get(watermark_key(resource, tenant), default=None), resource, tenant)
 
 
 def advance(variables, resource: str, candidate: Decimal | None, run_id: str, advanced_at: str, *,
             read_from: Decimal | None = None, on_change: Callable[[Decimal | None, Decimal], None] | None = None,
-            ) -> Decimal | None:
+            tenant: str | None = None) -> Decimal | None:
     """Move the cursor to `candidate` if it is larger than the stored one; returns the cursor now stored.
 
     `read_from` is where the caller's reading started (None for a complete listing): the cursor moves only when
     that is at or before the stored cursor, so a run over a later interval (an Airflow backfill of 09:00-10:00
     while the cursor is at 00:00) never jumps it over time nobody read. The stored value is re-read just before
-    writing, so a slower run never moves it backwards. `on_change(before, after)` records a change.
+    writing, so a slower run never moves it backwards. `on_change(before, after)` records a change. `tenant`
+    names a Front company of a multi-tenant deployment (its own Variables); None is the single default.
     """
-    current = read(variables, resource)
+    key = watermark_key(resource, tenant)
+    current = read(variables, resource, tenant)
     if candidate is None or (current is not None and candidate <= current):
         return current
     if read_from is not None and (current is None or read_from > current):
         log.info("Watermark %s stays at %s: this run read from %s only, moving it to %s would skip the time "
-                 "between", watermark_key(resource), stamp(current), stamp(read_from), stamp(candidate))
+                 "between", key, stamp(current), stamp(read_from), stamp(candidate))
         return current
-    variables.set(watermark_key(resource), render(candidate, run_id, advanced_at))
-    log.info("Watermark %s advanced from %s to %s", watermark_key(resource), stamp(current), stamp(candidate))
+    variables.set(key, render(candidate, run_id, advanced_at))
+    log.info("Watermark %s advanced from %s to %s", key, stamp(current), stamp(candidate))
     if on_change is not None:
         on_change(current, candidate)
     return candidate
 
 
 def initialise(variables, resource: str, value: Decimal, run_id: str, advanced_at: str, *,
-               on_change: Callable[[Decimal | None, Decimal], None] | None = None) -> bool:
+               on_change: Callable[[Decimal | None, Decimal], None] | None = None, tenant: str | None = None) -> bool:
     """Set the cursor only when there is none yet (a first load marks where the change feed must take over)."""
-    if read(variables, resource) is not None:
+    if read(variables, resource, tenant) is not None:
         return False
-    variables.set(watermark_key(resource), render(value, run_id, advanced_at))
-    log.info("Watermark %s initialised to %s", watermark_key(resource), stamp(value))
+    variables.set(watermark_key(resource, tenant), render(value, run_id, advanced_at))
+    log.info("Watermark %s initialised to %s", watermark_key(resource, tenant), stamp(value))
     if on_change is not None:
         on_change(None, value)
     return True
