@@ -19,12 +19,13 @@ import argparse
 import json
 import logging
 import os
-import platform
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from machine import machine  # noqa: E402 - bench/ is on sys.path when run as a script
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
@@ -32,16 +33,6 @@ TOKEN = "test-token"
 WARM_UP = 15.0  # seconds after both tasks start before the rate is measured
 TOLERANCE_RPM = 5.0
 TARGETS = {"rpm_tolerance": TOLERANCE_RPM, "max_429_share": 0.01, "max_failed": 0}
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def worker(args: argparse.Namespace) -> int:
@@ -171,8 +162,7 @@ def result_of(args: argparse.Namespace, measured: dict) -> dict:
             "tasks": measured["tasks"],
         },
         "targets": TARGETS,
-        "machine": {"cpu": cpu_model(), "cpus": os.cpu_count(), "python": platform.python_version(),
-                    "platform": platform.platform()},
+        "machine": machine(),
         "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
 

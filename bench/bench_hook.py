@@ -20,28 +20,19 @@ import argparse
 import json
 import logging
 import os
-import platform
 import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
 
+from machine import machine  # noqa: E402 - bench/ is on sys.path when run as a script
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
 MIXED_PATHS = ("/inboxes", "/teammates", "/tags", "/channels")  # one request each, four more resources
 TOKEN = "bench-token"
 TARGETS = {"min_budget_share": 0.95, "max_429_share": 0.01, "max_failed": 0}
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def measure(args: argparse.Namespace) -> dict:
@@ -129,12 +120,7 @@ def run(args: argparse.Namespace) -> dict:
             "hook": measured["hook"],
         },
         "targets": TARGETS,
-        "machine": {
-            "cpu": cpu_model(),
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "platform": platform.platform(),
-        },
+        "machine": machine(),
         "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
 

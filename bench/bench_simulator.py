@@ -13,7 +13,6 @@ import argparse
 import http.client
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -22,6 +21,7 @@ from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 import msgspec
+from machine import machine  # noqa: E402 - bench/ is on sys.path when run as a script
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results" / "bench_simulator.json"
@@ -34,16 +34,6 @@ SCENARIOS = (
         {"limit": "100", "q[updated_after]": "1704067200", "sort_by": "updated_at", "sort_order": "asc"},
     ),
 )
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def start_server(contacts: int, cpu: int | None) -> tuple[subprocess.Popen[str], str]:
@@ -169,12 +159,7 @@ def main(argv: list[str] | None = None) -> int:
         },
         "figures": figures,
         "target": {"pages_per_second": 30},
-        "machine": {
-            "cpu": cpu_model(),
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "platform": platform.platform(),
-        },
+        "machine": machine(),
         "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import platform
 import socket
 import subprocess
 import sys
@@ -16,6 +15,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from machine import machine
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
@@ -93,9 +94,7 @@ def run_rows(url: str, dag_id: str) -> list[dict]:
 
 def write_report(name: str, parameters: dict[str, Any], figures: dict[str, Any]) -> Path:
     """bench/results/<name>.json with the parameters, figures and machine."""
-    report = {"name": name, "parameters": parameters, "figures": figures,
-              "machine": {"platform": platform.platform(), "python": platform.python_version(),
-                          "cpus": os.cpu_count()}}
+    report = {"name": name, "parameters": parameters, "figures": figures, "machine": machine()}
     RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / f"{name}.json"
     path.write_text(json.dumps(report, indent=2, default=str))
