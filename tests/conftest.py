@@ -48,18 +48,24 @@ def postgres_server():
     subprocess.run([str(ROOT / "scripts" / "pg_stop.sh"), datadir], capture_output=True, text=True)
 
 
-@pytest.fixture
-def warehouse_url(postgres_server, monkeypatch):
-    """A fresh, empty database per test, exposed as the front_warehouse connection."""
-    import psycopg2
+@pytest.fixture(scope="session")
+def new_database(postgres_server):
+    """Makes a new, empty database on the session's server: ``new_database(prefix="t")`` returns its URL."""
+    import psycopg
 
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    admin = psycopg2.connect(postgres_server)
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(f'CREATE DATABASE "{name}"')
-    admin.close()
-    url = postgres_server.rsplit("/", 1)[0] + f"/{name}"
+    def create(prefix: str = "t") -> str:
+        name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(postgres_server, autocommit=True) as admin:
+            admin.execute(f'CREATE DATABASE "{name}"')
+        return postgres_server.rsplit("/", 1)[0] + f"/{name}"
+
+    return create
+
+
+@pytest.fixture
+def warehouse_url(new_database, monkeypatch):
+    """A fresh, empty database per test, exposed as the front_warehouse connection."""
+    url = new_database()
     monkeypatch.setenv("AIRFLOW_CONN_FRONT_WAREHOUSE", url)
     return url
 

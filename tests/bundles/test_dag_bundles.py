@@ -16,10 +16,8 @@ import socket
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
-import psycopg2
 import pytest
 import requests
 
@@ -141,18 +139,13 @@ class Airflow:
 
 
 @pytest.fixture
-def airflow(postgres_server, tmp_path):
+def airflow(new_database, tmp_path):
     """A private Airflow on a new metadata database, the probe's bare repository and a work clone of it."""
-    name = f"bundles_{uuid.uuid4().hex[:8]}"
-    admin = psycopg2.connect(postgres_server)
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(f'CREATE DATABASE "{name}"')
-    admin.close()
+    metadata_url = new_database("bundles")
     bare, work = tmp_path / "probe.git", tmp_path / "work"
     subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(bare)], check=True)
     subprocess.run(["git", "clone", "-q", str(bare), str(work)], check=True, capture_output=True)
-    site = Airflow(tmp_path / "airflow", postgres_server.rsplit("/", 1)[0] + f"/{name}", bare)
+    site = Airflow(tmp_path / "airflow", metadata_url, bare)
     site.work = work
     yield site
     site.stop()

@@ -11,10 +11,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import uuid
 from pathlib import Path
 
-import psycopg2
 import pytest
 
 from front_sync.hooks import cassette
@@ -66,15 +64,9 @@ def fingerprint(contents: dict[str, object]) -> dict[str, object]:
 
 
 @pytest.fixture
-def second_warehouse(postgres_server, monkeypatch):
+def second_warehouse(new_database, monkeypatch):
     """A second empty database; front_warehouse points at it from here on."""
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    admin = psycopg2.connect(postgres_server)
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(f'CREATE DATABASE "{name}"')
-    admin.close()
-    url = postgres_server.rsplit("/", 1)[0] + f"/{name}"
+    url = new_database()
     return lambda: monkeypatch.setenv("AIRFLOW_CONN_FRONT_WAREHOUSE", url) or url
 
 

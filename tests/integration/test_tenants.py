@@ -8,9 +8,7 @@ and one tenant failing (a revoked token) leaves the other's runs and state alone
 from __future__ import annotations
 
 import json
-import uuid
 
-import psycopg2
 import pytest
 
 from .truth import ROOT, SIZES, assert_matches_truth, query, run, wait_past
@@ -36,20 +34,13 @@ def simulators():
 
 
 @pytest.fixture
-def companies(simulators, postgres_server):
+def companies(simulators, new_database):
     """Per tenant: its simulator, reset to its company, and a new warehouse database of its own."""
     started = {}
-    admin = psycopg2.connect(postgres_server)
-    admin.autocommit = True
     for name, spec in COMPANIES.items():
         server, control = simulators[name]
         control.reset(seed=spec["seed"], sizes=spec["sizes"])
-        database = f"tenant_{name}_{uuid.uuid4().hex[:8]}"
-        with admin.cursor() as cur:
-            cur.execute(f'CREATE DATABASE "{database}"')
-        started[name] = {"server": server, "control": control,
-                         "url": postgres_server.rsplit("/", 1)[0] + f"/{database}", **spec}
-    admin.close()
+        started[name] = {"server": server, "control": control, "url": new_database(f"tenant_{name}"), **spec}
     return started
 
 

@@ -12,7 +12,6 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-import uuid
 from pathlib import Path
 
 import pytest
@@ -129,17 +128,9 @@ def chromium():
 
 
 @pytest.fixture(scope="module")
-def ui_warehouse(postgres_server):
+def ui_warehouse(new_database):
     """A database of its own for the module (the standalone Airflow and this process both use it)."""
-    import psycopg
-
-    name = f"ui_{uuid.uuid4().hex[:12]}"
-    admin = psycopg.connect(postgres_server)
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(f'CREATE DATABASE "{name}"')
-    admin.close()
-    return postgres_server.rsplit("/", 1)[0] + f"/{name}"
+    return new_database("ui")
 
 
 @pytest.fixture(scope="module")

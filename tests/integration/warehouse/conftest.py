@@ -6,8 +6,6 @@ change the schema itself use tests/conftest.py's `warehouse` (a fresh database) 
 
 from __future__ import annotations
 
-import uuid
-
 import psycopg
 import pytest
 
@@ -16,12 +14,9 @@ from front_sync.warehouse.connection import warehouse_connection
 
 
 @pytest.fixture(scope="session")
-def shared_warehouse_url(postgres_server):
+def shared_warehouse_url(new_database):
     """A database with every migration applied, shared by the tests of this package."""
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(postgres_server, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    url = postgres_server.rsplit("/", 1)[0] + f"/{name}"
+    url = new_database()
     with psycopg.connect(url) as conn:
         migrations.migrate(conn)
     return url

@@ -24,3 +24,8 @@ COMMENT ON COLUMN front.schema_drift.example_path IS 'One concrete path where it
 COMMENT ON COLUMN front.schema_drift.records IS 'Records that had the unmapped field (missing: records of the batches that lacked it).';
 COMMENT ON COLUMN front.schema_drift.batches IS 'Load batches that showed it.';
 COMMENT ON COLUMN front.schema_drift.reported_at IS 'When front_sync_full sent it to Slack (null: not reported yet).';
+COMMENT ON COLUMN front.schema_drift.resource IS 'Resource name from front_sync.resources.';
+COMMENT ON COLUMN front.schema_drift.first_seen_at IS 'When a load batch first showed it.';
+COMMENT ON COLUMN front.schema_drift.last_seen_at IS 'When a load batch last showed it.';
+COMMENT ON COLUMN front.schema_drift.first_run_id IS 'Airflow run that first noted it.';
+COMMENT ON COLUMN front.schema_drift.last_run_id IS 'Airflow run that last noted it.';
