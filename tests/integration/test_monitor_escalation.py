@@ -30,4 +30,6 @@ def test_the_third_failed_run_escalates_once_then_the_alerts_stop(dags, simulato
     assert run(dag).state == "success"
     assert dags["front_sync_monitor"].test().state == "success"
     assert "resolved: repeated_failures:front_sync_incremental.sync_tags" in slack[-1]
-    assert query(warehouse_url, "SELECT count(*) AS n FROM front.alert_state WHERE cleared_at IS NULL")[0]["n"] == 0
+    # (4 failed tries of few may still open the failure-rate alert, for its own 24 h window)
+    assert query(warehouse_url, "SELECT count(*) AS n FROM front.alert_state WHERE cleared_at IS NULL "
+                                "AND alert_key LIKE 'repeated_failures:%%'")[0]["n"] == 0

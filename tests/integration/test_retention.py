@@ -67,7 +67,7 @@ def test_old_bodies_are_purged_and_stay_purged_after_the_next_sync(dags, simulat
                                                                         if a["message_id"] in old)
 
     # Every message fetched again: the purged ones are unchanged content (same row_hash), so not written back.
-    assert run(dags["front_sync_backfill"], restart=True).state == "success"
+    assert run(dags["front_sync_backfill"], restart=True, refetch_children=True).state == "success"
     again = _messages(warehouse_url)
     assert all(again[i]["body"] is None and "body" not in again[i]["raw"] for i in old)
     assert all(again[i]["local_updated_at"] is None for i in again)
