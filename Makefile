@@ -4,7 +4,8 @@ PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint airflow bench clean venv soak soak-short tools airflow-celery test-celery test-celery-full
+.PHONY: demo test lint airflow bench clean venv soak soak-short tools airflow-celery test-celery test-celery-full \
+	test-celery-tenants
 
 # (Re)create the venv when it is missing or the pinned requirements / project metadata changed.
 $(STAMP): requirements.txt pyproject.toml simulator/pyproject.toml
@@ -40,6 +41,11 @@ test-celery: $(STAMP)
 
 test-celery-full: $(STAMP)
 	$(VENV)/bin/python scripts/celery_check.py --variant full $(CELERY_ARGS)
+
+# Two Front companies as two tenants of one Celery cluster (two simulators, two warehouse databases), about 4
+# minutes; `make test` runs it too (tests/celery/test_celery_tenants.py).
+test-celery-tenants: $(STAMP)
+	$(VENV)/bin/python scripts/celery_check.py --variant tenants $(CELERY_ARGS)
 
 # The soak test under Airflow's real scheduler (tests/soak): full variant, under 15 minutes; `make test` runs the
 # short one (tests/soak/test_soak.py). SOAK_ARGS="--keep-logs DIR --summary-json FILE --seed N" for more.

@@ -3,7 +3,7 @@
 #   Redis (broker), PostgreSQL (Airflow's metadata DB and the warehouse, two databases on one throwaway server),
 #   api-server (UI and the execution API the workers' tasks talk to), scheduler (CeleryExecutor), dag-processor,
 #   triggerer and FRONT_SYNC_CELERY_WORKERS Celery workers (default 2: worker1, worker2), plus the Front simulator
-#   unless a Front connection is given. Each component runs in its own process group; Ctrl-C or SIGTERM stops them
+#   unless a Front connection or a tenant list is given. Each component runs in its own process group; Ctrl-C or SIGTERM stops them
 #   all (workers first, warm shutdown), then Redis and PostgreSQL.
 #
 # Usage:
@@ -20,6 +20,12 @@
 #   AIRFLOW_CONN_FRONT_DEFAULT / FRONT_API_TOKEN, AIRFLOW_CONN_FRONT_WAREHOUSE: real connections instead of the
 #                                  simulator / the throwaway warehouse database. Connections reach every component
 #                                  through the environment only; none is stored in the metadata DB.
+#   FRONT_SYNC_TENANTS             a tenant list (README "Several Front companies"): every component gets it, its
+#                                  pools are imported next to pools.json, and no simulator is started (the tenants'
+#                                  connections, AIRFLOW_CONN_<ID>, come from the environment like any other)
+#   FRONT_SYNC_PG_DATABASES        more databases to create on the throwaway PostgreSQL, e.g. "front_acme
+#                                  front_globex" (one warehouse per tenant); PGPORT fixes its port (default: a free
+#                                  one), so connections given before the start can name them
 #   AIRFLOW__*                     any other Airflow setting, passed to every component as given
 #   DEMO_CONTACTS, DEMO_CONVERSATIONS  the simulator's account size (10,000 and 1,000)
 #
@@ -156,6 +162,10 @@ log "working folder $STATE"
 PG_URL=$("$ROOT/scripts/pg_start.sh" "$PGDIR" 2>"$LOGS/pg_start.log") || { cat "$LOGS/pg_start.log" >&2; exit 1; }
 "$(cat "$PGDIR/front_sync_pgbin")/psql" "$PG_URL" -qc "CREATE DATABASE airflow;" >/dev/null
 METADATA_URL="${PG_URL%/*}/airflow"
+for database in ${FRONT_SYNC_PG_DATABASES:-}; do
+  "$(cat "$PGDIR/front_sync_pgbin")/psql" "$PG_URL" -qc "CREATE DATABASE \"$database\";" >/dev/null
+  log "PostgreSQL: database $database"
+done
 log "PostgreSQL: $PG_URL (warehouse) and $METADATA_URL (metadata)"
 
 REDIS_PORT=$(free_port)
@@ -169,7 +179,7 @@ if [ -z "${AIRFLOW_CONN_FRONT_DEFAULT:-}" ] && [ -n "${FRONT_API_TOKEN:-}" ]; th
   AIRFLOW_CONN_FRONT_DEFAULT=$(python -c 'import json, os; print(json.dumps({"conn_type": "front",
     "host": "https://api2.frontapp.com", "password": os.environ["FRONT_API_TOKEN"]}))')
 fi
-if [ -z "${AIRFLOW_CONN_FRONT_DEFAULT:-}" ]; then
+if [ -z "${AIRFLOW_CONN_FRONT_DEFAULT:-}" ] && [ -z "${FRONT_SYNC_TENANTS:-}" ]; then
   sim_port=$(free_port)
   start simulator python -m front_simulator --host 127.0.0.1 --port "$sim_port" --seed 1 \
     --contacts "${DEMO_CONTACTS:-10000}" --conversations "${DEMO_CONVERSATIONS:-1000}"
@@ -179,7 +189,7 @@ if [ -z "${AIRFLOW_CONN_FRONT_DEFAULT:-}" ]; then
     \"extra\": {\"allowed_hosts\": [\"localhost\"], \"rpm\": 100000, \"share\": 1.0, \"burst_per_second\": 0}}"
   log "Front simulator: $SIM_URL"
 fi
-export AIRFLOW_CONN_FRONT_DEFAULT
+[ -z "${AIRFLOW_CONN_FRONT_DEFAULT:-}" ] || export AIRFLOW_CONN_FRONT_DEFAULT
 WAREHOUSE_URL="${AIRFLOW_CONN_FRONT_WAREHOUSE:-$PG_URL}"
 export AIRFLOW_CONN_FRONT_WAREHOUSE="$WAREHOUSE_URL"
 
@@ -209,8 +219,7 @@ export "${!AIRFLOW__@}"   # every AIRFLOW__* setting, given or defaulted, reache
 # Everything a component gets, for `worker NAME` and for other shells (it holds the connections: owner only).
 umask 077
 {
-  for var in ROOT AIRFLOW_HOME PATH PYTHONPATH "${!AIRFLOW__@}" AIRFLOW_CONN_FRONT_DEFAULT \
-             AIRFLOW_CONN_FRONT_WAREHOUSE; do
+  for var in ROOT AIRFLOW_HOME PATH PYTHONPATH "${!AIRFLOW__@}" "${!AIRFLOW_CONN_@}" FRONT_SYNC_TENANTS; do
     [ -n "${!var+x}" ] && printf 'export %s=%q\n' "$var" "${!var}"
   done
   printf 'export %s=%q\n' API_URL "$API_URL" METADATA_URL "$METADATA_URL" WAREHOUSE_URL "$WAREHOUSE_URL" \
@@ -221,6 +230,12 @@ umask 022
 log "airflow db migrate, pools import pools.json"
 airflow db migrate >"$LOGS/db-migrate.log" 2>&1 || { tail -20 "$LOGS/db-migrate.log"; exit 1; }
 airflow pools import pools.json >"$LOGS/pools.log" 2>&1 || { cat "$LOGS/pools.log"; exit 1; }
+if [ -n "${FRONT_SYNC_TENANTS:-}" ]; then
+  export FRONT_SYNC_TENANTS
+  log "tenants of $FRONT_SYNC_TENANTS: pools import"
+  python scripts/tenants.py pools >"$STATE/tenant_pools.json" 2>>"$LOGS/pools.log" &&
+    airflow pools import "$STATE/tenant_pools.json" >>"$LOGS/pools.log" 2>&1 || { cat "$LOGS/pools.log"; exit 1; }
+fi
 
 start api-server airflow api-server
 start scheduler airflow scheduler
