@@ -11,31 +11,13 @@ per tenant, retries, calls and 429s per simulator, wall time) are printed: run p
 
 from __future__ import annotations
 
-import importlib.util
-import os
-import shutil
-import sys
-from pathlib import Path
-
 import pytest
-
-HERE = Path(__file__).resolve().parent
-
-
-def _harness():
-    spec = importlib.util.spec_from_file_location("front_sync_celery_harness", HERE / "harness.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.mark.integration
 @pytest.mark.timeout(480)
-@pytest.mark.skipif(os.environ.get("CELERY_SKIP") == "1", reason="CELERY_SKIP=1")
-@pytest.mark.skipif(shutil.which("redis-server") is None, reason="redis-server is not installed (.ci/run installs it)")
-def test_two_companies_on_one_celery_cluster_each_warehouse_equals_its_own_truth_and_nothing_crosses():
-    harness = _harness()
+def test_two_companies_on_one_celery_cluster_each_warehouse_equals_its_own_truth_and_nothing_crosses(celery_harness):
+    harness = celery_harness
     summary = harness.run(harness.VARIANTS["tenants"])
     report = harness.human(summary)
     print(report)

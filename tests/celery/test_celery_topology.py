@@ -10,31 +10,13 @@ Its figures (tries per worker, retries, the simulator's 429 count, wall time) ar
 
 from __future__ import annotations
 
-import importlib.util
-import os
-import shutil
-import sys
-from pathlib import Path
-
 import pytest
-
-HERE = Path(__file__).resolve().parent
-
-
-def _harness():
-    spec = importlib.util.spec_from_file_location("front_sync_celery_harness", HERE / "harness.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.mark.integration
 @pytest.mark.timeout(480)
-@pytest.mark.skipif(os.environ.get("CELERY_SKIP") == "1", reason="CELERY_SKIP=1")
-@pytest.mark.skipif(shutil.which("redis-server") is None, reason="redis-server is not installed (.ci/run installs it)")
-def test_short_celery_run_spreads_tasks_survives_a_killed_worker_and_equals_the_truth():
-    harness = _harness()
+def test_short_celery_run_spreads_tasks_survives_a_killed_worker_and_equals_the_truth(celery_harness):
+    harness = celery_harness
     summary = harness.run(harness.VARIANTS["short"])
     report = harness.human(summary)
     print(report)
