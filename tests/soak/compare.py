@@ -255,7 +255,9 @@ class TableReport:
                 "typed_ids": self.typed[:SAMPLES], "examples": self.examples[:SAMPLES], **self.notes}
 
 
-COMMENT_REFETCH_EVENTS = frozenset({"comment", "mention", "conversations_merged"})
+# Events after which the sync fetches a conversation's comments again: a merge. Comment and mention events carry
+# the comment in full (loaded from the event, no fetch), so they no longer reveal a comment deleted before them.
+COMMENT_REFETCH_EVENTS = frozenset({"conversations_merged"})
 
 
 def compare_entities(conn, table: str, truth: Truth, context: dict[str, Any] | None = None, *,
@@ -307,8 +309,8 @@ def compare_entities(conn, table: str, truth: Truth, context: dict[str, Any] | N
 
 
 def _refetch_moments(truth: Truth, context: dict[str, Any]) -> dict[str, list[Decimal]]:
-    """When each conversation's comments were due to be fetched again: its comment, mention and merge events,
-    plus every backfill run (a backfill fetches every conversation's comments)."""
+    """When each conversation's comments were due to be fetched again: its merge events, plus every backfill run
+    with refetch_children (any other backfill fetches only conversations changed since their last fetch)."""
     moments: dict[str, list[Decimal]] = defaultdict(list)
     for event in truth.records.get("events", {}).values():
         conversation = event.get("conversation") or {}
@@ -470,7 +472,8 @@ def compare_all(warehouse_url: str, control, context: dict[str, Any] | None = No
                 ) -> tuple[dict[str, TableReport], Truth, dict[str, str]]:
     """Every entity table the warehouse has against the truth the simulator has, then the child tables.
 
-    context: deleted_comments ({comment id: {"conversation", "at"}}) and backfill_started (epochs).
+    context: deleted_comments ({comment id: {"conversation", "at"}}) and backfill_started (epochs of the backfill
+    runs with refetch_children).
     Returns the reports, the truth, and the tables that could not be compared (with the reason)."""
     conn = psycopg2.connect(warehouse_url)
     try:

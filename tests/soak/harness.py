@@ -811,9 +811,9 @@ class Soak:
                 "faults_served": totals.get("faults_served"), "faults_by_kind": dict(sorted(kinds.items()))}
 
     def verdict(self) -> dict[str, Any]:
-        backfill_started = [r[0].timestamp() for r in self.site.query(
-            "SELECT start_date FROM dag_run WHERE dag_id = 'front_sync_backfill' AND state = 'success' "
-            "AND start_date IS NOT NULL")]
+        backfill_started = [r[0].timestamp() for r in self.site.query(  # those that re-fetch every conversation
+            "SELECT start_date, conf FROM dag_run WHERE dag_id = 'front_sync_backfill' AND state = 'success' "
+            "AND start_date IS NOT NULL") if _refetches_children(r[1])]
         context = {"deleted_comments": dict(self.mutator.deleted_comments) if self.mutator else {},
                    "backfill_started": backfill_started}
         reports, truth, skipped = compare_all(self.warehouse_url, self.control, context)
@@ -1031,3 +1031,12 @@ def main(argv: list[str] | None = None) -> int:
 if __name__ == "__main__":
     raise SystemExit(main())
 
+
+def _refetches_children(conf: Any) -> bool:
+    """Whether a backfill run's conf asked for every conversation's children (a JSON object, text or None)."""
+    if isinstance(conf, str | bytes):
+        try:
+            conf = json.loads(conf)
+        except ValueError:
+            return False
+    return isinstance(conf, dict) and conf.get("refetch_children") is True
