@@ -5,7 +5,7 @@ VENV := .venv
 STAMP := $(VENV)/.installed
 
 .PHONY: demo test lint airflow bench clean venv soak soak-short tools airflow-celery test-celery test-celery-full \
-	test-celery-tenants
+	test-celery-tenants update-spec
 
 # (Re)create the venv when it is missing or the pinned requirements / project metadata changed.
 $(STAMP): requirements.txt pyproject.toml simulator/pyproject.toml
@@ -68,6 +68,11 @@ airflow-celery: $(STAMP)
 
 bench: $(STAMP)
 	@for b in bench/bench_*.py; do $(VENV)/bin/python $$b || exit 1; done
+
+# Take a newer copy of Front's OpenAPI spec into simulator/spec/ (unmodified; SOURCE.md records where from):
+# make update-spec SPEC=/path/to/core-api.json COMMIT=<frontapp/front-api-specs commit>
+update-spec: $(STAMP)
+	$(VENV)/bin/python scripts/update_front_spec.py "$(SPEC)" "$(COMMIT)"
 
 clean:
 	rm -rf .airflow bench/results

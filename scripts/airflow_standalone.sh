@@ -4,7 +4,8 @@
 # configured), the front_api pool imported and the connections stored in the metadata DB.
 # Ctrl-C (or SIGTERM) stops everything within a few seconds: Airflow runs in its own session, which gets SIGTERM
 # and, after STOP_GRACE_SECONDS (default 5), SIGKILL (LocalExecutor workers ignore SIGINT/SIGTERM, and task
-# processes sit in process groups of their own); then the simulator and the throwaway PostgreSQL are stopped.
+# processes sit in process groups of their own); then the simulator and the throwaway PostgreSQL are stopped, and the
+# script exits only once every process it started is gone (the same bounded grace each), so ports are free.
 set -euo pipefail
 source "$(dirname "$0")/airflow_env.sh"
 cd "$ROOT"
@@ -28,6 +29,29 @@ wait_gone() {  # wait up to $2 seconds for Airflow's session to empty; fails if 
   done
 }
 
+pid_alive() {  # a live (not zombie) process
+  local stat
+  stat=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
+  [[ "$stat" != Z* ]]
+}
+
+stop_pid() {  # SIGTERM $1 ($2 names it), wait up to GRACE seconds for it to be gone, then SIGKILL and wait again
+  local pid="$1" waited=0
+  kill -TERM "$pid" 2>/dev/null || true
+  while pid_alive "$pid"; do
+    if [ "$waited" -eq $((GRACE * 10)) ]; then
+      echo "$2 still running after ${GRACE}s: SIGKILL" >&2
+      kill -KILL "$pid" 2>/dev/null || true
+    elif [ "$waited" -gt $((GRACE * 10 + 50)) ]; then
+      echo "$2 (pid $pid) did not exit" >&2
+      return 1
+    fi
+    sleep 0.1
+    waited=$((waited + 1))
+  done
+  wait "$pid" 2>/dev/null || true   # reap it when it is our child
+}
+
 stop_airflow() {
   [ -n "$AF_SID" ] || return 0
   local pids
@@ -44,8 +68,14 @@ stop_airflow() {
 cleanup() {
   trap - EXIT INT TERM
   stop_airflow
-  if [ -n "$SIM_PID" ]; then kill "$SIM_PID" 2>/dev/null || true; fi
-  if [ -n "$PGDIR" ]; then scripts/pg_stop.sh "$PGDIR" || true; fi
+  if [ -n "$SIM_PID" ]; then stop_pid "$SIM_PID" "the Front simulator" || true; fi
+  if [ -n "$PGDIR" ]; then
+    # pg_ctl stop waits for the pid file only; the postmaster may still be exiting: wait for the process too.
+    local postmaster
+    postmaster=$(head -n 1 "$PGDIR/postmaster.pid" 2>/dev/null || true)
+    scripts/pg_stop.sh "$PGDIR" || true
+    if [ -n "$postmaster" ]; then stop_pid "$postmaster" "PostgreSQL" || true; fi
+  fi
   return 0
 }
 trap cleanup EXIT

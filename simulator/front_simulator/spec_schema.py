@@ -18,8 +18,9 @@ import jsonschema
 from front_simulator.deviations import DEVIATIONS, Deviation, apply_deviations
 
 REPO = Path(__file__).resolve().parents[2]  # the repository root (simulator/front_simulator/ is two below)
-SPEC_PATH = REPO.parent / "shared" / "front-api" / "core-api.json"
-SKIP_REASON = f"Front's OpenAPI spec not found at {SPEC_PATH} (expected ../shared/front-api/core-api.json)"
+# Front's official spec, kept unmodified in the repository (simulator/spec/SOURCE.md says where it comes from).
+SPEC_DIR = REPO / "simulator" / "spec"
+SPEC_PATH = SPEC_DIR / "core-api.json"
 
 _DROP = {
     "example",
@@ -36,10 +37,6 @@ _DROP = {
     "default",
 }
 _SCHEMA_LISTS = ("allOf", "oneOf", "anyOf")
-
-
-def spec_available() -> bool:
-    return SPEC_PATH.is_file()
 
 
 @cache

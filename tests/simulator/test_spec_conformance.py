@@ -9,14 +9,10 @@ import pytest
 from front_simulator.deviations import DEVIATIONS
 from front_simulator.spec_schema import (
     REPO,
-    SKIP_REASON,
     component_validator,
     errors,
     response_validator,
-    spec_available,
 )
-
-pytestmark = pytest.mark.skipif(not spec_available(), reason=SKIP_REASON)
 
 MUTATIONS = [
     ("random_activity", 150),
