@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint airflow bench clean venv soak soak-short tools airflow-celery test-celery test-celery-full \
+.PHONY: demo test test-fast lint airflow bench clean venv soak soak-short tools airflow-celery test-celery test-celery-full \
 	test-celery-tenants update-spec
 
 # (Re)create the venv when it is missing or the pinned requirements / project metadata changed.
@@ -32,6 +32,11 @@ demo: $(STAMP)
 
 test: $(STAMP) $(TOOLS_STAMP)
 	$(VENV)/bin/python -m pytest tests
+
+# The fast tier, before every commit: unit, DAG integrity, layout and simulator tests; no PostgreSQL (a test that
+# starts one here fails and says so), no Airflow scheduler, no browser. `make test` stays the full suite and CI's.
+test-fast: $(STAMP)
+	FRONT_SYNC_TEST_TIER=fast $(VENV)/bin/python -m pytest tests/unit tests/dags tests/simulator -q
 
 # The native Celery topology under test (tests/celery): `make test` runs the short variant (about 4 minutes);
 # test-celery-full kills each worker once (a replacement joins in between), on a larger account.
