@@ -291,10 +291,11 @@ def _front_answers(front) -> bool:
 
 def _load(conn, resource: Resource, run_id: str, claim: pending.Claim, fetched: _Fetched,
           result: ChildrenResult) -> None:
-    """Load what was fetched, complete or not (records already received are never thrown away)."""
-    result.fetched += len(fetched.records)
+    """Load what was fetched, complete or not (records already received are never thrown away). Counted only once
+    loaded: a load that raised rolled back, and its records come again with the conversation's next try."""
     if fetched.records:
         result.loaded.add(load_batch(conn, resource, fetched.records, run_id))
+    result.fetched += len(fetched.records)
 
 
 def _finish(conn, resource: Resource, run_id: str, settings: DrainSettings, claim: pending.Claim,
