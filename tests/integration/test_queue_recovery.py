@@ -177,6 +177,7 @@ def test_item6_a_load_that_fails_counts_toward_attempts_and_goes_to_dead_letters
     queue(migrated, "messages", ids)
     result = drain(FrontHook(), psycopg.connect(migrated), MESSAGES, "r1", settings(max_attempts=2))
     assert result.failed == 2 and result.dead_lettered_conversations == 1 and result.conversations == len(ids) - 1
+    assert result.fetched == sum(result.loaded.counts.values())  # sync_logs: fetched = the sum of the outcomes
     letters = query(migrated, "SELECT resource, record_id, error FROM front.dead_letters")
     assert [(r["resource"], r["record_id"]) for r in letters] == [("messages", poison)]
     assert "load: QueryCanceled" in letters[0]["error"]

@@ -266,7 +266,6 @@ class _Drain:
                               retry_after_seconds=settings.retry_after_seconds * claim.attempts):
                 result.dead_lettered_conversations += 1
 
-
     def _load_failed(self, claim: pending.Claim, fetched: _Fetched, exc: Exception) -> None:
         """Record a load that raised on the conversation's queue row (its records come again with the next try)."""
         settings, result = self.settings, self.result
