@@ -9,6 +9,11 @@ Brings the warehouse up to date with what changed in Front (default hourly; `FRO
   comments, fetched for the conversations whose events can change them.
 
 Each task writes one `front.sync_logs` row and advances its watermark only after its data is committed.
+
+Re-sync conversations from a point in time: trigger with `resync_from` (ISO-8601 time or epoch seconds), e.g.
+`airflow dags trigger front_sync_incremental --conf '{"resync_from": "2026-12-01T00:00:00Z"}'`: sets the
+conversations watermark back, forgets the events applied since (they are applied again) and queues the messages and
+comments of the conversations changed since (docs/runbook.md, "Re-sync from a point in time").
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pendulum
-from airflow.sdk import DAG, Asset, CronDataIntervalTimetable
+from airflow.sdk import DAG, Asset, CronDataIntervalTimetable, Param
 
 from front_sync.config import Tenant, schedule, tenants
 from front_sync.sync.conversation_operators import ConversationChangesOperator, ConversationChildrenOperator
@@ -37,6 +42,10 @@ def build(tenant: Tenant) -> DAG:
         # One run at a time, backfills included: `airflow backfill create` ignores max_active_runs (a backfill has
         # its own, 10 unless --max-active-runs is given), so each task also runs one interval at a time.
         default_args={**default_args(timedelta(minutes=50), tenant), "max_active_tis_per_dag": 1},
+        params={"resync_from": Param(None, type=["null", "string"], title="Re-sync conversations from",
+                                     description="Manual runs: a point in time (ISO-8601 with a zone, or epoch "
+                                                 "seconds) to re-sync conversations, messages and comments from. "
+                                                 "Empty: a normal run.")},
     ) as dag:
         migrate = MigrateWarehouseOperator(task_id="migrate_warehouse", priority_weight=40)
         for resource in LIST_RESOURCES:

@@ -63,6 +63,10 @@ class SimulatorControl:
     def faults(self) -> list[dict[str, Any]]:
         return self._call("GET", "/faults")["faults"]
 
+    def expire_page_tokens(self) -> None:
+        """Every page token handed out so far answers 400 from now on (the data stays)."""
+        self._call("POST", "/expire_page_tokens")
+
     def clear_faults(self) -> None:
         self._call("DELETE", "/faults")
 

@@ -78,6 +78,12 @@ class SimulatorState:
             self.schema_drift.clear()
             self.limiter.reset_counters()
 
+    def expire_page_tokens(self) -> int:
+        """Invalidate every page token handed out so far (Front's may expire; the data stays): they answer 400."""
+        with self.lock:
+            self.generation += 1
+            return self.generation
+
     def set_link_base(self, link_base: str) -> None:
         with self.lock:
             self.link_base = link_base.rstrip("/")

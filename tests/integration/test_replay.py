@@ -85,3 +85,41 @@ def test_replay_loads_fixed_records_and_keeps_failing_ones(dags, simulator, ware
     third = _letters(warehouse_url)
     assert {i: r["replayed_at"] for i, r in third.items()} == {i: r["replayed_at"] for i, r in letters.items()}
     assert query(warehouse_url, "SELECT fetched FROM front.sync_logs ORDER BY id DESC LIMIT 1")[0]["fetched"] == 2
+
+
+def test_item7_replay_all_reapplies_dead_lettered_events_and_reports_names_it_cannot_replay(
+        dags, simulator, warehouse_url, clean_variables):
+    """Issue 19 item 7: "replay all" used to crash once any event was dead-lettered (resource `events` unknown to
+    replay), so dead-lettered events could never be replayed. An event now goes through the events sync's path
+    (conversation snapshot, carried comment, applied_events); one still bad stays with its new error; a name
+    nothing replays is reported and left, and the run succeeds."""
+    simulator.reset(seed=43, sizes={**SIZES, "contacts": 5, "conversations": 6, "messages_per_conversation": 1})
+    assert run(dags["front_sync_backfill"]).state == "success"
+    target = simulator.truth("conversations")["_results"][0]["id"]
+    made = simulator.mutate("add_comments", ids=[target])
+    made_ids = {e if isinstance(e, str) else e.get("id") for e in made["events"]}
+    event = next(e for e in simulator.truth("events")["_results"] if e["id"] in made_ids and e["type"] == "comment")
+    comment_id = event["target"]["data"]["id"]
+    fixed = _dead_letter(warehouse_url, "events", event, "Bug C: could not read the comment's author")
+    still_bad = _dead_letter(warehouse_url, "events", {"id": "evt_bad", "type": "comment"}, "no emitted_at")
+    unknown = _dead_letter(warehouse_url, "calls", {"id": "call_1"}, "a resource this version does not know")
+
+    assert dags["front_sync_replay"].test(run_conf=ALL).state == "success"
+    letters = _letters(warehouse_url)
+    assert letters[fixed]["replayed_at"] is not None
+    assert letters[still_bad]["replayed_at"] is None and "emitted_at" in letters[still_bad]["error"]
+    assert letters[unknown]["replayed_at"] is None and letters[unknown]["error"].startswith("a resource")
+    truth_comment = next(c for c in simulator.truth("comments")["_results"] if c["id"] == comment_id)
+    stored = query(warehouse_url, "SELECT raw, deleted_at FROM front.comments WHERE id = %s", (comment_id,))
+    assert stored == [{"raw": truth_comment, "deleted_at": None}]
+    conversation = query(warehouse_url, "SELECT raw FROM front.conversations WHERE id = %s", (target,))[0]["raw"]
+    assert conversation == event["conversation"]
+    assert query(warehouse_url, "SELECT event_id FROM front.applied_events WHERE event_id = %s", (event["id"],))
+    assert len(query(warehouse_url, "SELECT id FROM front.dead_letters")) == 3  # no copies
+    logs = query(warehouse_url, "SELECT status, fetched, updated, dead_lettered FROM front.sync_logs"
+                                " WHERE sync_type = 'replay' AND resource = 'events'")
+    assert logs == [{"status": "success", "fetched": 2, "updated": 1, "dead_lettered": 1}]
+
+    # Replaying it again changes nothing (the event is applied): only the still-bad one is selected again.
+    assert dags["front_sync_replay"].test(run_conf={"resource": "events", "error_contains": None}).state == "success"
+    assert _letters(warehouse_url)[still_bad]["replayed_at"] is None

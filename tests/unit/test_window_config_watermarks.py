@@ -75,3 +75,37 @@ def test_bad_config_fails_fast_naming_the_setting(text, message):
 def test_config_defaults_and_overrides():
     assert SyncConfig.from_json(None).overlap_seconds == 300
     assert SyncConfig.from_json('{"overlap_seconds": 60}').overlap_seconds == 60
+
+
+def test_item8_resync_point_reads_iso_times_and_epoch_seconds_and_refuses_the_rest():
+    """Issue 19 item 8: the incremental DAG's resync_from param, parsed before anything changes."""
+    from front_sync.config import ConfigError
+    from front_sync.sync.resync import parse_point
+
+    assert parse_point("2025-12-01T00:00:00Z") == Decimal("1764547200.000")
+    assert parse_point("2025-12-01T01:00:00+01:00") == Decimal("1764547200.000")
+    assert parse_point("1764547200.5") == Decimal("1764547200.500")
+    for bad in ("yesterday", "2026-12-01T00:00:00", ""):
+        with pytest.raises(ConfigError, match="resync_from"):
+            parse_point(bad)
+
+
+def test_item8_a_watermark_is_set_back_only_backwards():
+    from front_sync.sync import watermarks
+
+    store = {}
+
+    class Variables:
+        def get(self, key, default=None):
+            return store.get(key, default)
+
+        def set(self, key, value):
+            store[key] = value
+
+    changes = []
+    watermarks.set_back(Variables(), "conversations", Decimal("100"), "r", "x", on_change=lambda *c: changes.append(c))
+    assert watermarks.read(Variables(), "conversations") == Decimal("100") and changes == [(None, Decimal("100"))]
+    assert watermarks.set_back(Variables(), "conversations", Decimal("200"), "r", "x") == Decimal("100")
+    assert watermarks.read(Variables(), "conversations") == Decimal("100")
+    assert watermarks.set_back(Variables(), "conversations", Decimal("50"), "r", "x") == Decimal("100")
+    assert watermarks.read(Variables(), "conversations") == Decimal("50")

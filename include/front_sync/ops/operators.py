@@ -78,6 +78,7 @@ class ReplayDeadLettersOperator(_WarehouseTask):
     """
 
     template_fields = ("resource", "error_contains")
+    appliers: dict[str, replay.Applier] = {}  # names outside the resource table (the sync layer's subclass adds)
 
     def __init__(self, *, resource: str | None = None, error_contains: str | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -86,9 +87,10 @@ class ReplayDeadLettersOperator(_WarehouseTask):
 
     def execute(self, context) -> dict[str, Any]:
         with closing(warehouse_connection(self.warehouse_conn_id)) as conn:
-            done = replay.replay(conn, identity(context), self.resource or None, self.error_contains or None)
+            done = replay.replay(conn, identity(context), self.resource or None, self.error_contains or None,
+                                 appliers=self.appliers)
         return {"replayed": dict(done.replayed), "failed_again": dict(done.failed_again),
-                "requeued": dict(done.requeued)}
+                "requeued": dict(done.requeued), "unknown": dict(done.unknown)}
 
 
 class ReportSchemaDriftOperator(_WarehouseTask):

@@ -96,6 +96,20 @@ def from_events(front, conn, run_id: str, lower: Decimal, upper: Decimal | None,
     return result
 
 
+def replay_event(conn, event: Any, run_id: str) -> tuple[str | None, Counter]:
+    """Apply one dead-lettered event again through the events path (the same loads, merges, queueing and version
+    rule as the events sync; issue 19 item 7). Returns the error when the event is still bad (nothing written),
+    else None and its outcome for sync_logs: updated, or unchanged when a run has applied it since."""
+    changes = ChangeSet()
+    event_id = event.get("id") if isinstance(event, dict) else None
+    changes.add_page([event], known.applied_events(conn, [event_id]) if isinstance(event_id, str) else set())
+    if changes.bad_events:
+        return changes.bad_events[0][1], Counter()
+    result = ChangesResult()
+    _flush_events(conn, changes, run_id, result, None, born_after=Decimal("Infinity"))
+    return None, Counter({"unchanged" if result.already_applied else "updated": 1})
+
+
 def _flush_events(conn, batch: ChangeSet, run_id: str, result: ChangesResult,
                   on_cursor: Callable[[Decimal], None] | None, born_after: Decimal) -> None:
     """Load one batch of events' conversations and carried children, apply merges, queue what must be fetched,

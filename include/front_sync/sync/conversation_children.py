@@ -6,7 +6,10 @@ conversation waiting out a backoff or a 429 delays nothing but itself. Per conve
 - a complete fetch loads its records, soft-deletes the ones Front no longer returns, and finishes the claim;
 - a fetch that fails part-way still loads the pages it got, and the conversation stays queued (tried again
   after a back-off; after `max_attempts` tries it goes to dead_letters and the rest of the queue goes on);
-- a merged conversation (301) is soft-deleted and its survivor queued; a 404 soft-deletes the conversation.
+- a merged conversation (301) is soft-deleted and its survivor queued; a 404 soft-deletes the conversation;
+- a load that raises (statement timeout, memory...) is a failed try of that conversation, like a failed fetch.
+While claims are worked a heartbeat renews their leases; a claim whose lease was lost to another consumer is
+neither finished nor used to soft-delete anything (only the claim's holder acts on a complete fetch).
 When many conversations in a row fail (or every one of a short queue) and Front does not answer GET /me either,
 Front itself is failing: the claims are handed back uncounted and the task fails, so Airflow's retry tries again
 later instead of dead-lettering healthy conversations. An exception hands back every claim not yet settled.
@@ -64,6 +67,7 @@ class ChildrenResult:
     failed: int = 0
     dead_lettered_conversations: int = 0
     children_deleted: int = 0
+    lost_leases: int = 0  # fetched after another consumer took the claim over: loaded, nothing else
     capped: bool = False
     out_of_time: bool = False
 
@@ -98,10 +102,19 @@ def drain(front, conn, resource: Resource, run_id: str, settings: DrainSettings)
 
     Up to `settings.workers` conversations are fetched at once, continuously: a new one is claimed as soon as
     one is done, and each is loaded the moment its fetch ends, so a slow or retrying conversation holds back
-    nothing but itself (there is no chunk to wait for).
+    nothing but itself (there is no chunk to wait for). A heartbeat renews the leases of the claims in hand.
     """
     result = ChildrenResult()
     worker = _Drain(front, conn, resource, run_id, settings, result, Progress(resource.name, front, total=None))
+    with pending.LeaseKeeper(conn, resource.name, settings.worker, settings.lease_seconds, worker.working):
+        stopped = _drain_rounds(conn, resource, settings, worker)
+    _report(conn, resource, settings, stopped, result)
+    worker.progress.report(final=True)
+    return result
+
+
+def _drain_rounds(conn, resource: Resource, settings: DrainSettings, worker: _Drain) -> str:
+    """Work rounds until the queue is empty (or, on demand, our conversations are), the cap or the deadline."""
     waited_since: float | None = None
     while True:
         stopped, claimed = worker.work_round()
@@ -113,7 +126,11 @@ def drain(front, conn, resource: Resource, run_id: str, settings: DrainSettings)
             if time.monotonic() - waited_since < settings.lease_seconds:
                 time.sleep(_WAIT_FOR_OTHERS_SECONDS)
                 continue
-        break
+        return stopped
+
+
+def _report(conn, resource: Resource, settings: DrainSettings, stopped: str, result: ChildrenResult) -> None:
+    """Why the drain stopped and what failed, on the result and in the task log."""
     if stopped == "deadline":
         result.out_of_time = pending.count(conn, resource.name, settings.only) > 0
     if stopped == "cap":
@@ -125,11 +142,9 @@ def drain(front, conn, resource: Resource, run_id: str, settings: DrainSettings)
         log.warning("%s: stopped at the task's time budget; queued conversations wait for the next run",
                     resource.name)
     if result.failed:
-        log.warning("%s: %d conversation fetch(es) failed and stay queued for a later try; %d gave up after %d "
-                    "tries and went to front.dead_letters", resource.name, result.failed,
+        log.warning("%s: %d conversation(s) failed (fetch or load) and stay queued for a later try; %d gave up "
+                    "after %d tries and went to front.dead_letters", resource.name, result.failed,
                     result.dead_lettered_conversations, settings.max_attempts)
-    worker.progress.report(final=True)
-    return result
 
 
 class _Drain:
@@ -153,6 +168,11 @@ class _Drain:
         self.suspects: list[tuple[pending.Claim, _Fetched]] = []
         self.claimed = 0
 
+    def working(self) -> list[str]:
+        """The conversations claimed and not settled yet (the heartbeat's list; read from its thread)."""
+        return [*tuple(self.in_flight), *(c.conversation_id for c in tuple(self.buffered)),
+                *(c.conversation_id for c, _ in tuple(self.suspects))]
+
     def work_round(self) -> tuple[str, int]:
         """Fetch until no claim is left to take; returns why ("empty", "cap" or "deadline") and how many claims."""
         stopped: list[str] = []
@@ -162,7 +182,7 @@ class _Drain:
             max_workers=self.settings.workers)
         try:
             for claim, fetched in fetch:
-                del self.in_flight[claim.conversation_id]
+                self.in_flight.pop(claim.conversation_id, None)  # a lapsed lease may have been taken again
                 self._apply(claim, fetched)
             self._settle_suspects(final=True)
         except BaseException:
@@ -200,8 +220,14 @@ class _Drain:
         self.buffered.clear()
 
     def _apply(self, claim: pending.Claim, fetched: _Fetched) -> None:
-        """Load one conversation's records; finish it if Front answered, else hold its failure as a suspect."""
-        _load(self.conn, self.resource, self.run_id, claim, fetched, self.result)
+        """Load one conversation's records; finish it if Front answered, else hold its failure as a suspect. A load
+        that raises is a failed try of this conversation (issue 19 item 6): counted, dead-lettered at the maximum."""
+        try:
+            _load(self.conn, self.resource, self.run_id, claim, fetched, self.result)
+        except Exception as exc:  # noqa: BLE001 - any load error is this conversation's; a dead database re-raises
+            self.conn.rollback()
+            self._load_failed(claim, fetched, exc)
+            return
         self.progress.add(pages=fetched.pages, records=len(fetched.records))
         if fetched.error is None or isinstance(fetched.error, (FrontConversationMerged, FrontNotFound)):
             _finish(self.conn, self.resource, self.run_id, self.settings, claim, fetched, self.result)
@@ -240,6 +266,18 @@ class _Drain:
                               retry_after_seconds=settings.retry_after_seconds * claim.attempts):
                 result.dead_lettered_conversations += 1
 
+    def _load_failed(self, claim: pending.Claim, fetched: _Fetched, exc: Exception) -> None:
+        """Record a load that raised on the conversation's queue row (its records come again with the next try)."""
+        settings, result = self.settings, self.result
+        result.failed += 1
+        log.warning("%s of %s: loading %d record(s) failed (try %d of %d): %s%s", self.resource.name,
+                    claim.conversation_id, len(fetched.records), claim.attempts, settings.max_attempts,
+                    type(exc).__name__, f" (SQLSTATE {exc.sqlstate})" if getattr(exc, "sqlstate", None) else "")
+        if pending.failed(self.conn, self.resource.name, claim, settings.worker, f"load: {type(exc).__name__}: {exc}",
+                          max_attempts=settings.max_attempts, run_id=self.run_id,
+                          retry_after_seconds=settings.retry_after_seconds * claim.attempts):
+            result.dead_lettered_conversations += 1
+
 
 def _front_answers(front) -> bool:
     """Whether Front answers a cheap call: tells an outage from conversations that fail on their own."""
@@ -252,15 +290,19 @@ def _front_answers(front) -> bool:
 
 def _load(conn, resource: Resource, run_id: str, claim: pending.Claim, fetched: _Fetched,
           result: ChildrenResult) -> None:
-    """Load what was fetched, complete or not (records already received are never thrown away)."""
-    result.fetched += len(fetched.records)
+    """Load what was fetched, complete or not (records already received are never thrown away). Counted only once
+    loaded: a load that raised rolled back, and its records come again with the conversation's next try."""
     if fetched.records:
         result.loaded.add(load_batch(conn, resource, fetched.records, run_id))
+    result.fetched += len(fetched.records)
 
 
 def _finish(conn, resource: Resource, run_id: str, settings: DrainSettings, claim: pending.Claim,
             fetched: _Fetched, result: ChildrenResult) -> None:
-    """Settle a conversation whose fetch ended with an answer: complete, merged (301) or gone (404)."""
+    """Settle a conversation whose fetch ended with an answer: complete, merged (301) or gone (404); only while
+    this consumer holds the claim (a consumer whose lease was lost leaves it all to the one that took it)."""
+    if not _still_held(conn, resource, settings, claim, result):
+        return
     conversation_id = claim.conversation_id
     error = fetched.error
     if isinstance(error, FrontConversationMerged):
@@ -274,13 +316,35 @@ def _finish(conn, resource: Resource, run_id: str, settings: DrainSettings, clai
         result.conversations += 1
     try:
         with conn.cursor() as cur:
+            if not pending.held(cur, resource.name, [claim], settings.worker):  # locked until commit when held
+                conn.rollback()
+                _lost(resource, claim, result)
+                return
             if isinstance(error, FrontConversationMerged):
                 pending.enqueue(cur, resource.name, [error.surviving_id], run_id, settings.priority)
             else:  # a complete fetch, or none at all (404): what Front did not return is gone
-                result.children_deleted += soft_delete_children_gone(cur, resource, conversation_id,
-                                                                     record_ids(fetched.records), run_id)
+                result.children_deleted += soft_delete_children_gone(
+                    cur, resource, conversation_id, record_ids(fetched.records), run_id, claim.claimed_at)
             pending.done(cur, resource.name, [claim], settings.worker, run_id)
         conn.commit()
     except BaseException:
         conn.rollback()
         raise
+
+
+def _still_held(conn, resource: Resource, settings: DrainSettings, claim: pending.Claim,
+                result: ChildrenResult) -> bool:
+    """Whether this consumer still holds the claim; a lost one is logged and counted."""
+    with conn.cursor() as cur:
+        mine = pending.held(cur, resource.name, [claim], settings.worker)
+    conn.commit()
+    if not mine:
+        _lost(resource, claim, result)
+    return bool(mine)
+
+
+def _lost(resource: Resource, claim: pending.Claim, result: ChildrenResult) -> None:
+    result.lost_leases += 1
+    log.warning("%s of %s: this consumer's lease ran out and another consumer took the conversation over; what "
+                "this fetch brought is loaded, but it neither finishes the request nor soft-deletes anything",
+                resource.name, claim.conversation_id)

@@ -6,17 +6,20 @@ from __future__ import annotations
 import logging
 import re
 import uuid
+from contextlib import closing
 from decimal import Decimal
 from typing import Any
 
 from airflow.sdk import Variable
 from airflow.sdk.exceptions import AirflowFailException
 
+from front_sync.config import read_config
 from front_sync.resources import CONVERSATIONS, get_resource
-from front_sync.sync import backfill, conversation_changes, conversation_children, logtext, watermarks
+from front_sync.sync import backfill, conversation_changes, conversation_children, logtext, resync, watermarks
 from front_sync.sync.operators import SyncTask
 from front_sync.sync.window import epoch
 from front_sync.warehouse import checkpoints, pending
+from front_sync.warehouse.connection import warehouse_connection
 from front_sync.warehouse.reconcile import database_clock, reconcile_deletions
 
 log = logging.getLogger(__name__)
@@ -30,7 +33,22 @@ class ConversationChangesOperator(SyncTask):
     initial load: it marks where the change feed takes over (the watermark), then lists every conversation,
     checkpointed per batch; a killed or timed-out run's successor goes on from the checkpoint before it reads
     events. Messages and comments of the initial load wait in the queue behind the hourly changes.
+    With the DAG param `resync_from` (a point in time), the run first prepares a re-sync from it (sync/resync.py).
     """
+
+    def execute(self, context) -> dict[str, Any]:
+        point = (context.get("params") or {}).get("resync_from")
+        if point:
+            self._prepare_resync(context, resync.parse_point(point))
+        return super().execute(context)
+
+    def _prepare_resync(self, context, point: Decimal) -> None:
+        """Set the watermark back, forget the events applied since, queue the children changed since."""
+        config = read_config(Variable, self.tenant)
+        with closing(warehouse_connection(self.warehouse_conn_id)) as conn:
+            resync.resync_from(conn, Variable, point, context["run_id"], overlap_seconds=config.overlap_seconds,
+                               on_change=self.watermark_recorder(context, conn, CONVERSATIONS.name, "reset"),
+                               tenant=self.tenant)
 
     def sync(self, context, conn, front, config, window, outcome) -> None:
         cap = config.cap("conversations")
@@ -163,6 +181,7 @@ class ConversationChildrenOperator(SyncTask):
         outcome.metadata.update(conversations=result.conversations, merged=result.merged, missing=result.missing,
                                 failed_conversations=result.failed, out_of_time=result.out_of_time,
                                 dead_lettered_conversations=result.dead_lettered_conversations,
+                                lost_leases=result.lost_leases,
                                 still_queued=pending.count(conn, resource.name, only))
 
 

@@ -1,4 +1,5 @@
-"""Incremental cursors in Airflow Variables: read as exact Decimals, advanced only forward, only after commit."""
+"""Incremental cursors in Airflow Variables: read as exact Decimals, advanced only forward, only after commit; set
+back only by an explicit re-sync from a point in time."""
 
 from __future__ import annotations
 
@@ -72,3 +73,19 @@ def initialise(variables, resource: str, value: Decimal, run_id: str, advanced_a
     if on_change is not None:
         on_change(None, value)
     return True
+
+
+def set_back(variables, resource: str, value: Decimal, run_id: str, advanced_at: str, *,
+             on_change: Callable[[Decimal | None, Decimal], None] | None = None,
+             tenant: str | None = None) -> Decimal | None:
+    """Move the cursor back to `value` (a re-sync from a point in time; never forward); returns the one before."""
+    key = watermark_key(resource, tenant)
+    current = read(variables, resource, tenant)
+    if current is not None and current <= value:
+        log.info("Watermark %s stays at %s: already at or before %s", key, stamp(current), stamp(value))
+        return current
+    variables.set(key, render(value, run_id, advanced_at))
+    log.warning("Watermark %s set back from %s to %s", key, stamp(current), stamp(value))
+    if on_change is not None:
+        on_change(current, value)
+    return current

@@ -130,9 +130,11 @@ def soft_delete(conn, resource: Resource, ids: Iterable[str], run_id: str) -> in
 
 
 def soft_delete_children_gone(cur, resource: Resource, conversation_id: str, kept_ids: Iterable[str],
-                              run_id: str) -> int:
-    """Soft-delete a conversation's rows of `resource` that a complete fetch no longer returned; caller commits."""
+                              run_id: str, fetch_started: datetime) -> int:
+    """Soft-delete a conversation's rows of `resource` that a complete fetch no longer returned, of those last
+    written before the fetch started (warehouse clock: a later write is a newer view); caller commits."""
     cur.execute(load_sql("load/sync_writer"))
     cur.execute(load_sql("reconcile/children_gone", table=sql.Identifier(*resource.table)),
-                {"conversation_id": conversation_id, "kept": sorted(set(kept_ids)), "run_id": run_id})
+                {"conversation_id": conversation_id, "kept": sorted(set(kept_ids)), "run_id": run_id,
+                 "fetch_started": fetch_started})
     return cur.rowcount

@@ -61,6 +61,12 @@ async def config(request: Request) -> Response:
     )
 
 
+@router.post("/expire_page_tokens")
+async def expire_page_tokens(request: Request) -> Response:
+    """Every page token handed out so far answers 400 from now on; the data stays as it is."""
+    return json_response({"ok": True, "generation": sim(request).expire_page_tokens()})
+
+
 @router.post("/reset")
 async def reset(request: Request) -> Response:
     state = sim(request)
