@@ -22,6 +22,7 @@ from front_simulator import mutations, resources
 from front_simulator.data import SEED_END, Dataset
 from front_simulator.faults import FaultInjector
 from front_simulator.mutations import MutationError
+from front_simulator.oauth import OAuthServer
 from front_simulator.pagination import Index
 from front_simulator.ratelimit import RateLimiter
 from front_simulator.render import Renderer
@@ -51,6 +52,7 @@ class SimulatorState:
         self.stats = Stats()
         self.limiter = RateLimiter(clock)
         self.faults = FaultInjector(seed)
+        self.oauth = OAuthServer(clock=clock)  # kept across resets: a data reset does not disconnect the app
         self.schema_drift = SchemaDrift()
         self.generation = 0
         self.reset(seed, sizes)

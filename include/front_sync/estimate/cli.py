@@ -19,6 +19,7 @@ from front_sync.config import CONFIG_VARIABLE, FRONT_CONN_ID, SyncConfig
 from front_sync.estimate.cost import Estimate, Plan, estimate, render
 from front_sync.estimate.sample import SampleLimits, sample_account
 from front_sync.hooks.front import FrontHook
+from front_sync.sync.front_client import open_front_hook
 
 STANDALONE_CONN_ID = "front_sync_estimate"  # the connection --base-url/--token-env builds for this process only
 
@@ -77,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit("front-sync: --base-url and --token-env go together")
     conn_id = _standalone_connection(args.base_url, args.token_env) if args.base_url else args.conn_id
     limits = SampleLimits(activity_hours=args.activity_hours)
-    with FrontHook(conn_id) as front:
+    with open_front_hook(conn_id) as front:
         result = run_estimate(front, _sync_config(args), Decimal(repr(time.time())), limits, args.rpm, args.share)
     print(render(result))
     return 2 if result.sample.scope_errors else 0

@@ -1,0 +1,2 @@
+-- Front refused the refresh token (invalid_grant): every worker fails fast until an admin connects Front again.
+UPDATE front.oauth_tokens SET status = 'reconnect_needed', status_message = %(message)s WHERE conn_id = %(conn_id)s
