@@ -13,6 +13,7 @@ CREATE TABLE IF NOT EXISTS front.oauth_tokens (
     generation      integer     NOT NULL DEFAULT 1,
     status          text        NOT NULL DEFAULT 'connected' CHECK (status IN ('connected', 'reconnect_needed')),
     status_message  text,
+    status_at       timestamptz,
     connected_at    timestamptz NOT NULL DEFAULT clock_timestamp(),
     connected_by    text,
     refreshed_at    timestamptz,
