@@ -240,3 +240,35 @@ def test_a_changed_client_secret_asks_for_a_reconnect(oauth, warehouse_url, simu
     monkeypatch.setenv("AIRFLOW_CONN_FRONT_DEFAULT", json.dumps(changed))
     with open_front_hook("front_default") as front, pytest.raises(FrontOAuthReconnect, match="decrypted"):
         front.get_me()
+
+
+def test_headless_connect_prints_the_url_and_accepts_the_pasted_redirect(oauth, warehouse_url):
+    """Issue 23, headless: `front-sync oauth connect` prints the authorize URL and takes back the redirect URL
+    (state checked) or the bare code; `front-sync oauth status` shows the state, never a token."""
+    script = os.path.join(os.path.dirname(sys.executable), "front-sync")
+
+    def run_connect(answer_for) -> subprocess.CompletedProcess:
+        child = subprocess.Popen([script, "oauth", "connect"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True, env=os.environ.copy())
+        url = ""
+        while "/oauth/authorize?" not in url:
+            url = child.stdout.readline()
+            assert url, child.stderr.read()[-2000:]
+        out, err = child.communicate(answer_for(url.strip()) + "\n", timeout=120)
+        return subprocess.CompletedProcess(child.args, child.returncode, url + out, err)
+
+    forged = run_connect(lambda url: f"{CALLBACK}?code={approve(url)[0]}&state=forged")
+    assert forged.returncode == 1 and "state" in forged.stdout and oauth.stats()["code_exchanges"] == 0
+
+    def redirect(url: str) -> str:
+        code, state = approve(url)
+        return f"{CALLBACK}?code={code}&state={state}"
+
+    done = run_connect(redirect)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "Connected 'front_default'" in done.stdout and oauth.stats()["code_exchanges"] == 1
+    status = subprocess.run([script, "oauth", "status"], capture_output=True, text=True, timeout=120,
+                            env=os.environ.copy())
+    assert status.returncode == 0 and "front_default: connected" in status.stdout, status.stderr[-2000:]
+    output = done.stdout + done.stderr + status.stdout + status.stderr
+    assert not [t for t in issued_tokens(oauth) if t in output]
