@@ -149,9 +149,10 @@ class SimulatorState:
 
     # -- truth and mutations ------------------------------------------------------------------------
 
-    def truth(self, name: str) -> dict[str, Any]:
-        """Every current record of a resource exactly as the API renders it (``{"_results": [...]}``)."""
-        return resources.truth(self, name)
+    def truth(self, name: str, viewer: str | None = None) -> dict[str, Any]:
+        """Every current record of a resource exactly as the API renders it (``{"_results": [...]}``); ``viewer``
+        "oauth": as an OAuth access token sees them."""
+        return resources.truth(self, name, viewer)
 
     def mutate(self, action: str, params: dict[str, Any]) -> dict[str, Any]:
         """Apply one control-API mutation; returns at least ``{"ids": [...changed ids...], "events": [...]}``."""

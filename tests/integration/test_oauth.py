@@ -272,3 +272,26 @@ def test_headless_connect_prints_the_url_and_accepts_the_pasted_redirect(oauth, 
     assert status.returncode == 0 and "front_default: connected" in status.stdout, status.stderr[-2000:]
     output = done.stdout + done.stderr + status.stdout + status.stderr
     assert not [t for t in issued_tokens(oauth) if t in output]
+
+
+def test_oauth_tokens_see_shared_inboxes_only(oauth, simulator, simulator_server, warehouse_url):
+    """Issue 23, simulator: like Front, an OAuth access token does not see private inboxes (the static token does);
+    the truth for an OAuth viewer leaves them out too."""
+    from front_sync.hooks.front import FrontHook, FrontNotFound
+    from front_sync.sync.front_client import open_front_hook
+    from tests.conftest import front_connection_json
+
+    simulator.reset(seed=4, sizes={"contacts": 0, "inboxes": 12})
+    everything = {i["id"]: i["is_private"] for i in simulator.truth("inboxes")["_results"]}
+    private = [i for i, is_private in everything.items() if is_private]
+    assert private and len(private) < len(everything)  # the seed has both kinds
+    connect()
+    with open_front_hook("front_default") as front:
+        seen = {i["id"] for page in front.iter_pages("/inboxes") for i in page}
+        with pytest.raises(FrontNotFound):
+            front.request_json(f"/inboxes/{private[0]}")
+    assert seen == everything.keys() - set(private)
+    assert seen == {i["id"] for i in simulator.truth("inboxes", viewer="oauth")["_results"]}
+    os.environ["AIRFLOW_CONN_FRONT_DEFAULT"] = front_connection_json(simulator_server.base_url)  # monkeypatched
+    with FrontHook() as front:
+        assert {i["id"] for page in front.iter_pages("/inboxes") for i in page} == everything.keys()
