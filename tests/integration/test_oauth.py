@@ -295,3 +295,27 @@ def test_oauth_tokens_see_shared_inboxes_only(oauth, simulator, simulator_server
     os.environ["AIRFLOW_CONN_FRONT_DEFAULT"] = front_connection_json(simulator_server.base_url)  # monkeypatched
     with FrontHook() as front:
         assert {i["id"] for page in front.iter_pages("/inboxes") for i in page} == everything.keys()
+
+
+def test_the_estimate_and_its_scope_check_work_with_oauth(oauth, simulator):
+    """Issue 23: the estimate samples through an OAuth connection like through a static token; a 403 names the
+    scope and the app's settings; a revoked app is not mistaken for a missing scope."""
+    from decimal import Decimal
+
+    from front_sync.config import SyncConfig
+    from front_sync.estimate.cli import run_estimate
+    from front_sync.hooks.oauth import FrontOAuthReconnect
+    from front_sync.sync.front_client import open_front_hook
+
+    simulator.reset(seed=1, sizes={"contacts": 40, "conversations": 10})
+    connect()
+    simulator.set_faults([{"endpoint": "/events", "kind": "status", "status": 403}])
+    with open_front_hook("front_default") as front:
+        result = run_estimate(front, SyncConfig(), Decimal(repr(time.time())))
+        assert result.sample.calls > 3 and result.sample.scope_errors == {"/events": "403: needs events:*:read"}
+        with pytest.raises(Exception, match="the app's scopes under Settings > Developers"):
+            front.request_json("/events")
+    oauth.revoke()  # the access token still looks fresh to us: Front's 401, one refresh, invalid_grant
+    with open_front_hook("front_default") as front, pytest.raises(FrontOAuthReconnect, match="reconnect Front"):
+        run_estimate(front, SyncConfig(), Decimal(repr(time.time())))
+    assert oauth.stats()["invalid_grant"] == 1

@@ -255,11 +255,12 @@ class RequestLoop:
             elif status == 401:
                 problem = "did not accept the API token; put a valid token in the connection's password"
             else:
-                problem = "refused the API token: it lacks a scope or access to this resource"
+                problem = "refused the token: it lacks a scope or access to this resource"
+            where = ("the app's scopes under Settings > Developers > your app" if self._reauthorize is not None
+                     else "the token under Settings > Developers > API tokens")
             raise FrontAuthError(
                 f"Front {problem} (connection {conn_id!r}, GET {request.path} answered {status} {title}). This "
-                f"endpoint needs the scope {required_scope(request.raw_path)}; check the token under Settings > "
-                f"Developers > API tokens."
+                f"endpoint needs the scope {required_scope(request.raw_path)}; check {where}."
             )
         if action is Action.NOT_FOUND:
             self.metrics.count("not_found")
