@@ -5,7 +5,7 @@ VENV := .venv
 STAMP := $(VENV)/.installed
 
 .PHONY: demo test test-fast lint airflow bench clean venv soak soak-short tools airflow-celery test-celery test-celery-full \
-	test-celery-tenants update-spec
+	test-celery-tenants test-celery-oauth update-spec
 
 # (Re)create the venv when it is missing or the pinned requirements / project metadata changed.
 $(STAMP): requirements.txt pyproject.toml simulator/pyproject.toml
@@ -51,6 +51,11 @@ test-celery-full: $(STAMP)
 # minutes; `make test` runs it too (tests/celery/test_celery_tenants.py).
 test-celery-tenants: $(STAMP)
 	$(VENV)/bin/python scripts/celery_check.py --variant tenants $(CELERY_ARGS)
+
+# OAuth for Front apps across both workers (issue 23): access tokens living 20 s, backfill, hourly and nightly runs;
+# one refresh per expiry, no try failed on a 401, the warehouse equal to truth as an OAuth token sees it (~5 min).
+test-celery-oauth: $(STAMP)
+	$(VENV)/bin/python scripts/celery_check.py --variant oauth $(CELERY_ARGS)
 
 # The soak test under Airflow's real scheduler (tests/soak): full variant, under 15 minutes; `make test` runs the
 # short one (tests/soak/test_soak.py). SOAK_ARGS="--keep-logs DIR --summary-json FILE --seed N" for more.

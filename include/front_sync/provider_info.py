@@ -18,11 +18,13 @@ def get_provider_info() -> dict:
                 "hook-class-name": "front_sync.hooks.front.FrontHook",
                 "hook-name": "Front API",
                 "ui-field-behaviour": {
-                    "hidden-fields": ["schema", "login", "port"],
-                    "relabeling": {"host": "API base URL", "password": "API token"},
+                    "hidden-fields": ["schema", "port"],
+                    "relabeling": {"host": "API base URL", "login": "OAuth client id",
+                                   "password": "API token or OAuth client secret"},
                     "placeholders": {
                         "host": DEFAULT_BASE_URL,
-                        "password": "Front API token (Settings > Developers > API tokens)",
+                        "login": "OAuth only (extra auth: oauth): the Front app's client id",
+                        "password": "Front API token (Settings > Developers > API tokens), or the app's client secret",
                     },
                 },
                 "conn-fields": conn_fields(),

@@ -47,9 +47,10 @@ class SimulatorControl:
         """Apply a mutation (see README "Mutations"); returns ``{"ids": [...], "events": [...], ...}``."""
         return self._call("POST", "/mutate", {"action": action, "count": count, **params})
 
-    def truth(self, resource: str) -> dict[str, Any]:
-        """``{"_results": [...]}``: every current record of ``resource`` exactly as the API renders it."""
-        return self._call("GET", f"/truth/{resource}")
+    def truth(self, resource: str, viewer: str | None = None) -> dict[str, Any]:
+        """``{"_results": [...]}``: every current record of ``resource`` exactly as the API renders it (as an
+        OAuth access token sees it with ``viewer="oauth"``: no private inboxes)."""
+        return self._call("GET", f"/truth/{resource}" + (f"?viewer={viewer}" if viewer else ""))
 
     def stats(self) -> dict[str, Any]:
         return self._call("GET", "/stats")

@@ -15,6 +15,7 @@ from typing import Any
 import msgspec
 
 from front_simulator import CONTROL_PREFIX
+from front_simulator.app.oauth import OAUTH_PREFIX
 from front_simulator.faults import FaultRule
 from front_simulator.ratelimit import Decision
 from front_simulator.routes import SEARCH_TEMPLATE, endpoint_template, resource_of
@@ -61,21 +62,20 @@ class Gateway:
             await self.app(scope, receive, send)
             return
         path: str = scope["path"]
-        if path.startswith(CONTROL_PREFIX):
-            await self.app(scope, receive, send)
+        if path.startswith(CONTROL_PREFIX) or path.startswith(OAUTH_PREFIX + "/"):
+            await self.app(scope, receive, send)  # the OAuth endpoints authenticate the client themselves
             return
         state = self.state
         template = endpoint_template(path)
         auth = next((v for k, v in scope["headers"] if k == b"authorization"), None)
-        if auth is None or auth.strip() != self.expected_auth:
-            message = (
-                "JSON Web Token error: no Bearer token"
-                if auth is None
-                else "JSON Web Token error: invalid token"
-            )
-            await self.reply(send, 401, error_json(401, "Unauthenticated", message), [])
+        refused = self.refusal(auth)
+        if refused is not None:
+            await self.reply(send, 401, error_json(401, "Unauthenticated", refused), [])
             state.stats.record(template, 401)
             return
+        if auth is not None and auth.strip() != self.expected_auth:
+            scope = dict(scope)
+            scope["front_viewer"] = "oauth"  # OAuth tokens see shared inboxes only
         decision = state.limiter.check(resource_of(path), is_search=template == SEARCH_TEMPLATE)
         headers = rate_headers(decision)
         if decision.refused:
@@ -113,6 +113,22 @@ class Gateway:
                 await self.app(scope, receive, self.header_send(send, headers, status_box))
         finally:
             record()
+
+    def refusal(self, auth: bytes | None) -> str | None:
+        """Why a request's Authorization is refused (Front's 401 message), or None: the static API token or a
+        live OAuth access token."""
+        if auth is None:
+            return "JSON Web Token error: no Bearer token"
+        value = auth.strip()
+        if value == self.expected_auth:
+            return None
+        if value[:7].lower() == b"bearer ":
+            problem = self.state.oauth.check_access(value[7:].strip().decode("latin-1"))
+            if problem is None:
+                return None
+            if problem in ("expired", "revoked"):
+                return f"JSON Web Token error: the OAuth access token is {problem}"
+        return "JSON Web Token error: invalid token"
 
     # -- plain responses ----------------------------------------------------------------------------
 

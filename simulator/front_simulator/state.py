@@ -22,6 +22,7 @@ from front_simulator import mutations, resources
 from front_simulator.data import SEED_END, Dataset
 from front_simulator.faults import FaultInjector
 from front_simulator.mutations import MutationError
+from front_simulator.oauth import OAuthServer
 from front_simulator.pagination import Index
 from front_simulator.ratelimit import RateLimiter
 from front_simulator.render import Renderer
@@ -51,6 +52,7 @@ class SimulatorState:
         self.stats = Stats()
         self.limiter = RateLimiter(clock)
         self.faults = FaultInjector(seed)
+        self.oauth = OAuthServer(clock=clock)  # kept across resets: a data reset does not disconnect the app
         self.schema_drift = SchemaDrift()
         self.generation = 0
         self.reset(seed, sizes)
@@ -153,9 +155,10 @@ class SimulatorState:
 
     # -- truth and mutations ------------------------------------------------------------------------
 
-    def truth(self, name: str) -> dict[str, Any]:
-        """Every current record of a resource exactly as the API renders it (``{"_results": [...]}``)."""
-        return resources.truth(self, name)
+    def truth(self, name: str, viewer: str | None = None) -> dict[str, Any]:
+        """Every current record of a resource exactly as the API renders it (``{"_results": [...]}``); ``viewer``
+        "oauth": as an OAuth access token sees them."""
+        return resources.truth(self, name, viewer)
 
     def mutate(self, action: str, params: dict[str, Any]) -> dict[str, Any]:
         """Apply one control-API mutation; returns at least ``{"ids": [...changed ids...], "events": [...]}``."""

@@ -99,6 +99,9 @@ class Resource:
         survivor: for merged ids, the id that answers instead (a 301 to the survivor's same path).
         cache_encoded: keep encoded JSON per record until it changes (the hot path of large listings).
         singleton: the path answers one object, not a list (``/me``).
+        hidden_from_oauth: records an OAuth access token does not see (Front: OAuth apps see shared resources
+            only, so private inboxes are hidden): their lists and truth(viewer="oauth") leave them out and their
+            get route answers 404.
     """
 
     name: str
@@ -121,6 +124,13 @@ class Resource:
     survivor: Callable[[Any, str], str | None] | None = None
     cache_encoded: bool = False
     singleton: bool = False
+    hidden_from_oauth: Callable[[Any], bool] | None = None
+
+    def visible(self, viewer: str | None, records: Iterable[Any]) -> list[Any]:
+        """The records ``viewer`` ("oauth", or None for the static API token) may see."""
+        if viewer != "oauth" or self.hidden_from_oauth is None:
+            return list(records)
+        return [r for r in records if not self.hidden_from_oauth(r)]
 
     def child_suffix(self) -> str:
         """``/messages`` for ``/conversations/{id}/messages``: what a 301 keeps after the survivor's id."""

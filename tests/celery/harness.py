@@ -12,7 +12,13 @@ own data, token and rate limit, a tenant list (FRONT_SYNC_TENANTS) in every comp
 database per tenant; both tenants' DAGs run at the same time, and each warehouse must equal its own company's truth
 with no row, audit row, budget or token of one company reaching the other.
 
-    .venv/bin/python scripts/celery_check.py [--variant short|full|tenants] [--summary-json FILE] [--keep-logs DIR]
+The oauth variant (issue 23) runs the backfill, incremental and full DAGs with front_default as an OAuth app whose
+access tokens live OAUTH_LIFETIME seconds (no kill): every expiry must be refreshed exactly once across both
+workers, no try may fail on a 401, no refresh token may be sent twice, no token may reach a log, and the warehouse
+must equal the truth as an OAuth token sees it.
+
+    .venv/bin/python scripts/celery_check.py [--variant short|full|tenants|oauth] [--summary-json FILE]
+        [--keep-logs DIR]
 """
 
 from __future__ import annotations
@@ -90,6 +96,7 @@ class Variant:
     kills: tuple[str | None, ...]   # the worker each kill hits (None: whichever is first inside a queue task)
     deadline_seconds: float
     companies: tuple[Company, ...] = ()   # the tenants variant: one tenant per company, no kill
+    oauth: bool = False   # the oauth variant: front_default is an OAuth app with short-lived access tokens
 
 
 # The simulators' ids depend on the sizes, not the seed: different sizes give each company ids the other lacks,
@@ -102,7 +109,13 @@ VARIANTS = {
     "short": Variant("short", {**truth.SIZES, "contacts": 200, "conversations": 60}, (None,), 330),
     "full": Variant("full", {**truth.SIZES, "contacts": 1500, "conversations": 200}, ("worker1", "worker2"), 900),
     "tenants": Variant("tenants", {}, (), 330, COMPANIES),
+    # Six inboxes: seed 13 makes one of them private, which an OAuth token does not see.
+    "oauth": Variant("oauth", {**truth.SIZES, "contacts": 200, "conversations": 60, "inboxes": 6}, (), 420,
+                     oauth=True),
 }
+OAUTH_LIFETIME = 20.0  # seconds an access token lives in the oauth variant (Front: an hour)
+OAUTH_MARGIN = 5.0     # refresh this long before expiry
+OAUTH_CALLBACK = "http://127.0.0.1:9/front-sync-oauth/callback"
 
 
 def log(message: str) -> None:
@@ -324,8 +337,7 @@ class Run:
         env.update({
             "FRONT_SYNC_CELERY_DIR": str(self.folder),
             "AIRFLOW_PORT": str(infra.free_port()),
-            "AIRFLOW_CONN_FRONT_DEFAULT": json.dumps({"conn_type": "front", "host": self.sim.base_url,
-                                                      "password": TOKEN, "extra": FRONT_EXTRA}),
+            "AIRFLOW_CONN_FRONT_DEFAULT": self.front_connection(),
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
             # A dead worker's task is noticed after 20 s without a heartbeat (default 300 s).
             "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "20",
@@ -344,6 +356,9 @@ class Run:
         self.cluster.api("POST", "/variables", {"key": "front_sync.config", "value": json.dumps(SYNC_CONFIG)})
         for dag_id in DAGS:
             self.cluster.api("PATCH", f"/dags/{dag_id}", {"is_paused": False})
+
+    def front_connection(self) -> str:
+        return json.dumps({"conn_type": "front", "host": self.sim.base_url, "password": TOKEN, "extra": FRONT_EXTRA})
 
     def trigger(self, dag_id: str, conf: dict[str, Any] | None = None) -> str:
         return self.cluster.api("POST", f"/dags/{dag_id}/dagRuns", {"logical_date": None, "conf": conf or {}})[
@@ -428,7 +443,10 @@ class Run:
         """Backfill (a worker killed mid-task), changes, incremental, contact deletions, full; compared with the
         truth after each; the full variant re-loads with a second kill, of the other worker."""
         since = time.monotonic()
-        self.backfill_with_a_kill(self.variant.kills[0])
+        if self.variant.kills:
+            self.backfill_with_a_kill(self.variant.kills[0])
+        else:
+            self.run_dag("front_sync_backfill", timeout=300)
         self.compare("after_backfill", {k: truth.TABLES[k] for k in ("conversations", "messages", "comments")})
         for action in CHANGES:
             self.control.mutate(action, count=3)
@@ -732,9 +750,93 @@ class TenantsRun(Run):
             sim.stop()
 
 
+OAUTH_CONNECT = """
+import requests
+from urllib.parse import parse_qs, urlsplit
+from front_sync.sync import oauth_connect
+url, cookie = oauth_connect.start("front_default", "celery-harness")
+query = parse_qs(urlsplit(requests.get(url, allow_redirects=False, timeout=30).headers["location"]).query)
+oauth_connect.check_state("front_default", query["state"][0], cookie, "celery-harness")
+print("connected to", oauth_connect.complete("front_default", query["code"][0], "celery-harness").company)
+"""
+
+
+class OAuthRun(Run):
+    """Issue 23: front_default as an OAuth app whose access tokens live OAUTH_LIFETIME seconds, connected once
+    before the runs (as an admin would with "Connect Front"); the workers share the token pair in the warehouse."""
+
+    def front_connection(self) -> str:
+        extra = {**FRONT_EXTRA, "auth": "oauth", "oauth_url": self.sim.base_url,
+                 "oauth_redirect_uri": OAUTH_CALLBACK, "oauth_refresh_margin_seconds": OAUTH_MARGIN}
+        oauth = self.sim.state.oauth
+        return json.dumps({"conn_type": "front", "host": self.sim.base_url, "login": oauth.client_id,
+                           "password": oauth.client_secret, "extra": extra})
+
+    def setup(self) -> None:
+        super().setup()
+        self.sim.state.oauth.configure(access_token_lifetime=OAUTH_LIFETIME)
+        env = {**self.cluster.env, "AIRFLOW_HOME": str(self.folder / "airflow"),
+               "AIRFLOW_CONN_FRONT_WAREHOUSE": self.cluster.settings["WAREHOUSE_URL"]}
+        done = subprocess.run([infra.python(), "-c", OAUTH_CONNECT], env=env, cwd=str(ROOT), capture_output=True,
+                              text=True, timeout=120)
+        if done.returncode != 0:
+            raise ClusterError(f"connecting Front (OAuth) failed:\n{done.stderr[-3000:]}")
+        log(done.stdout.strip())
+        self.sim.state.oauth.reset_stats()
+        self.active_since = time.monotonic()
+
+    def compare(self, label: str, tables: dict[str, Any] | None = None) -> None:
+        since = time.monotonic()
+        truth.assert_matches_truth(self.control, self.cluster.settings["WAREHOUSE_URL"], tables or truth.TABLES,
+                                   viewer="oauth")
+        self.phase(f"compare_{label}_seconds", since)
+
+    def report(self) -> dict[str, Any]:
+        summary = super().report()
+        wh = self.cluster.settings["WAREHOUSE_URL"]
+        retired = [r[0] for r in self.cluster.query(
+            "SELECT extract(epoch FROM retired_at) FROM front.oauth_refresh_tokens_used ORDER BY retired_at", url=wh)]
+        gaps = [round(b - a, 1) for a, b in zip(retired, retired[1:], strict=False)]
+        failed = self.cluster.query(
+            "SELECT task_id, try_number FROM task_instance WHERE dag_id = ANY(%s) AND state = 'failed' UNION ALL "
+            "SELECT task_id, try_number FROM task_instance_history WHERE dag_id = ANY(%s) AND state = 'failed'",
+            (list(DAGS), list(DAGS)))
+        failed_401 = self.cluster.query("SELECT count(*) FROM front.sync_logs WHERE status = 'failed' AND "
+                                        "error_message ~ '401|OAuth|reconnect'", url=wh)[0][0]
+        per_try = self.cluster.query(
+            "SELECT coalesce(sum((metadata->>'oauth_refreshes')::int), 0), "
+            "coalesce(sum((metadata->>'oauth_401_renewals')::int), 0) FROM front.sync_logs", url=wh)[0]
+        statuses: Counter = Counter()
+        for endpoint in self.control.stats()["endpoints"].values():
+            statuses.update(endpoint["statuses"])
+        summary["oauth"] = {
+            "access_token_lifetime": OAUTH_LIFETIME, "margin": OAUTH_MARGIN, **self.sim.state.oauth.stats(),
+            "refreshes_stored": len(retired), "seconds_between_refreshes_min": min(gaps) if gaps else None,
+            "refreshes_by_tasks": int(per_try[0]), "renewals_after_401": int(per_try[1]),
+            "http_401": statuses.get("401", 0), "failed_tries": len(failed), "failed_tries_401": int(failed_401),
+            "tokens_found_in_files": self.tokens_in_files()}
+        return summary
+
+    def tokens_in_files(self) -> list[str]:
+        """Files of the cluster (task logs, component logs, PostgreSQL's data and WAL) holding an issued token."""
+        oauth = self.sim.state.oauth
+        tokens = [t.encode() for t in (*oauth._access, *oauth._refresh, *oauth._retired)]
+        found = []
+        for path in self.folder.rglob("*"):
+            if not path.is_file() or path.stat().st_size > 512 * 1024 * 1024:
+                continue
+            try:
+                data = path.read_bytes()
+            except OSError:
+                continue
+            if any(token in data for token in tokens):
+                found.append(str(path.relative_to(self.folder)))
+        return found
+
+
 def run(variant: Variant, keep: Path | None = None) -> dict[str, Any]:
     """The whole scenario; the summary says what happened, and `error` what went wrong if anything did."""
-    scenario = (TenantsRun if variant.companies else Run)(variant, keep)
+    scenario = (TenantsRun if variant.companies else OAuthRun if variant.oauth else Run)(variant, keep)
     summary: dict[str, Any] = {"variant": variant.name, "sizes": variant.sizes}
     try:
         scenario.setup()
@@ -768,6 +870,8 @@ def human(summary: dict[str, Any]) -> str:
                      f"{summary.get('tasks_retried')}")
         lines.append(f"   simulator: {summary.get('api_calls')} calls, {summary.get('http_429')} HTTP 429 "
                      f"({summary.get('http_429_percent')} %)")
+    if "oauth" in summary:
+        lines.append(f"   oauth: {summary['oauth']}")
     for r in summary.get("runs", []):
         lines.append(f"   {r['dag_id']} {r['run_id']}: {r['state']} in {r['seconds']} s")
     for k in summary.get("kills", []):
@@ -830,8 +934,33 @@ def problems(summary: dict[str, Any]) -> list[str]:
     if (summary.get("http_429_percent") or 0) > MAX_429_PERCENT:  # one budget per company across both workers
         out.append(f"{summary.get('http_429')} HTTP 429 of {summary.get('api_calls')} calls: over "
                    f"{MAX_429_PERCENT} % (the shared rate budget did not hold across workers)")
+    out += oauth_problems(summary.get("oauth"))
     shutdown = summary.get("shutdown") or {}
     if shutdown.get("processes_left") or shutdown.get("servers_still_listening") or \
             shutdown.get("pg_data_removed") is False:
         out.append(f"unclean shutdown: {shutdown}")
+    return out
+
+
+def oauth_problems(oauth: dict[str, Any] | None) -> list[str]:
+    """Issue 23 under the Celery topology: one refresh per expiry, no 401 failure, no reuse, no leak."""
+    if oauth is None:
+        return []
+    out = []
+    if oauth["failed_tries"] or oauth["failed_tries_401"]:
+        out.append(f"{oauth['failed_tries']} failed tries ({oauth['failed_tries_401']} on a 401 or OAuth)")
+    if not oauth["refreshes"]:
+        out.append("no refresh happened: the access tokens did not expire during the runs")
+    if not oauth["refreshes"] == oauth["refresh_requests"] == oauth["refreshes_stored"] == oauth["refreshes_by_tasks"]:
+        out.append(f"refreshes disagree (Front answered {oauth['refreshes']} of {oauth['refresh_requests']} "
+                   f"requests, the warehouse retired {oauth['refreshes_stored']}, the tasks did "
+                   f"{oauth['refreshes_by_tasks']})")
+    lowest = oauth["seconds_between_refreshes_min"]
+    if lowest is not None and lowest < oauth["access_token_lifetime"] - oauth["margin"] - 1:
+        out.append(f"two refreshes {lowest} s apart: more than one refresh for one expiry")
+    if oauth["refresh_tokens_presented_twice"] or oauth["invalid_grant"]:
+        out.append(f"a refresh token was sent again ({oauth['refresh_tokens_presented_twice']} twice, "
+                   f"{oauth['invalid_grant']} invalid_grant)")
+    if oauth["tokens_found_in_files"]:
+        out.append(f"OAuth tokens in files: {oauth['tokens_found_in_files'][:5]}")
     return out

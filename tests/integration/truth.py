@@ -38,10 +38,11 @@ def live_rows(url, table):
         return dict(cur.fetchall())
 
 
-def assert_matches_truth(simulator, url, tables=TABLES):
+def assert_matches_truth(simulator, url, tables=TABLES, viewer=None):
+    """Each warehouse table's live rows equal the simulator's truth (as ``viewer`` "oauth" sees it, if given)."""
     for table, truth_names in tables.items():
         names = (truth_names,) if isinstance(truth_names, str) else truth_names
-        truth = {r["id"]: r for name in names for r in simulator.truth(name)["_results"]}
+        truth = {r["id"]: r for name in names for r in simulator.truth(name, viewer)["_results"]}
         stored = live_rows(url, table)
         missing, extra = truth.keys() - stored.keys(), stored.keys() - truth.keys()
         assert not missing and not extra, f"{table}: {len(missing)} missing, {len(extra)} extra"

@@ -102,7 +102,7 @@ def test_one_list_of_extras_drives_the_settings_and_the_ui_form():
     from front_sync.provider_info import get_provider_info
 
     names = [extra.name for extra in EXTRAS]
-    assert {f.name for f in fields(HookSettings)} == {"conn_id", "token", "base_url", *names}
+    assert {f.name for f in fields(HookSettings)} == {"conn_id", "token", "client_id", "base_url", *names}
     form = get_provider_info()["connection-types"][0]["conn-fields"]
     assert list(form) == names
     page = form["page_limit"]

@@ -1,5 +1,7 @@
 """``front-sync``: the package's console script. ``front-sync estimate`` samples the account behind a Front
-connection and prints what syncing it will cost (see ``front_sync.estimate``).
+connection and prints what syncing it will cost (see ``front_sync.estimate``); ``front-sync oauth connect``
+connects a Front app (OAuth) without a browser on this machine: it prints the authorize URL and reads back the
+code (or the whole redirect URL) the admin's browser landed on.
 
 The token comes from the Airflow connection (``--conn-id``) or from an environment variable named by
 ``--token-env`` (with ``--base-url``, for use without Airflow); never from the command line, and it is never
@@ -15,10 +17,11 @@ import sys
 import time
 from decimal import Decimal
 
-from front_sync.config import CONFIG_VARIABLE, FRONT_CONN_ID, SyncConfig
+from front_sync.config import CONFIG_VARIABLE, FRONT_CONN_ID, WAREHOUSE_CONN_ID, SyncConfig
 from front_sync.estimate.cost import Estimate, Plan, estimate, render
 from front_sync.estimate.sample import SampleLimits, sample_account
 from front_sync.hooks.front import FrontHook
+from front_sync.sync.front_client import open_front_hook
 
 STANDALONE_CONN_ID = "front_sync_estimate"  # the connection --base-url/--token-env builds for this process only
 
@@ -37,6 +40,16 @@ def _parser() -> argparse.ArgumentParser:
                      help="recent span a typical hour is averaged over (default %(default)s)")
     cmd.add_argument("--sync-config", help="front_sync.config as JSON (default: the Airflow Variable with "
                                            "--conn-id, Front-sync's defaults with --base-url)")
+    oauth = commands.add_parser("oauth", help="OAuth for Front apps: connect Front, show the connection's state")
+    oauth_commands = oauth.add_subparsers(dest="oauth_command", required=True)
+    for name, text in (("connect", "print Front's authorize URL, then read the code an admin's approval returns "
+                                   "and store the tokens (encrypted) in the warehouse"),
+                       ("status", "show each OAuth connection's state (never the tokens)")):
+        sub = oauth_commands.add_parser(name, help=text)
+        sub.add_argument("--conn-id", default=FRONT_CONN_ID, help="the Airflow connection (default %(default)s)")
+        sub.add_argument("--warehouse-conn-id", default=WAREHOUSE_CONN_ID,
+                         help="where the tokens live unless the connection's warehouse_conn_id extra says "
+                              "(default %(default)s)")
     return parser
 
 
@@ -73,11 +86,15 @@ def run_estimate(front: FrontHook, config: SyncConfig, now: Decimal, limits: Sam
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``front-sync`` console script."""
     args = _parser().parse_args(argv)
+    if args.command == "oauth":
+        from front_sync.estimate.oauth_cli import run
+
+        return run(args)
     if bool(args.base_url) != bool(args.token_env):
         raise SystemExit("front-sync: --base-url and --token-env go together")
     conn_id = _standalone_connection(args.base_url, args.token_env) if args.base_url else args.conn_id
     limits = SampleLimits(activity_hours=args.activity_hours)
-    with FrontHook(conn_id) as front:
+    with open_front_hook(conn_id) as front:
         result = run_estimate(front, _sync_config(args), Decimal(repr(time.time())), limits, args.rpm, args.share)
     print(render(result))
     return 2 if result.sample.scope_errors else 0

@@ -13,7 +13,7 @@ from airflow.sdk.exceptions import AirflowFailException
 from front_sync.config import CONFIG_VARIABLE, FRONT_CONN_ID, SyncConfig
 from front_sync.estimate.cli import run_estimate
 from front_sync.estimate.cost import render
-from front_sync.hooks.front import FrontHook
+from front_sync.sync.front_client import open_front_hook
 from front_sync.sync.window import epoch
 
 log = logging.getLogger(__name__)
@@ -28,7 +28,7 @@ def dry_run_or_go_on(dry_run: Any, front_conn_id: str, dag_run: Any = None) -> b
         log.info("dry_run is off: the load goes on")
         return True
     config = SyncConfig.from_json(Variable.get(CONFIG_VARIABLE, default=None))
-    with FrontHook(front_conn_id) as front:
+    with open_front_hook(front_conn_id) as front:
         result = run_estimate(front, config, epoch(dag_run.run_after))
     for line in render(result).splitlines():
         log.info("%s", line)

@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 from front_sync.hooks.errors import FrontAuthError, FrontConversationMerged, FrontNotFound
 from front_sync.hooks.front import FrontHook
+from front_sync.hooks.oauth import FrontOAuthReconnect
 from front_sync.hooks.scopes import required_scope
 from front_sync.resources import CONTACTS, synced
 from front_sync.resources.model import LISTED, PER_CONVERSATION
@@ -76,6 +77,8 @@ class _Probe:
     def __call__(self, path: str, read, default=None):
         try:
             return read()
+        except FrontOAuthReconnect:
+            raise  # not a scope: the OAuth connection needs an admin to reconnect Front
         except FrontAuthError as exc:
             status = "401" if "answered 401" in str(exc) else "403"
             self.sample.scope_errors[path] = f"{status}: needs {required_scope(path)}"

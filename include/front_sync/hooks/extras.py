@@ -103,7 +103,22 @@ EXTRAS: tuple[Extra, ...] = (
           "Names the Front company whose rate budget this connection draws from (shared by every task and "
           "worker through the warehouse). Default: a hash of the base URL and the token. Give connections of "
           "one company with different tokens the same key, so they share one budget."),
+    Extra("auth", "text", None, "Authentication",
+          "token (default): the password is a Front API token. oauth: a Front app; login = client id, password "
+          "= client secret, and the token pair lives encrypted in the warehouse (connect on the Front sync page)."),
+    Extra("oauth_url", "text", None, "OAuth server",
+          "Where Front's /oauth/authorize and /oauth/token are (default https://app.frontapp.com)."),
+    Extra("oauth_redirect_uri", "text", None, "OAuth redirect URI",
+          "The redirect URI registered for the app (default: the Front sync page's callback on this Airflow)."),
+    Extra("oauth_refresh_margin_seconds", "number", 300, "Refresh ahead of expiry (s)",
+          "Refresh the OAuth access token this long before it expires (at most half its lifetime).",
+          low=0, high=86_400),
+    Extra("warehouse_conn_id", "text", None, "Token store connection",
+          "OAuth only: the warehouse connection whose front.oauth_tokens holds the token pair (default "
+          "front_warehouse)."),
 )
+AUTH_MODES = ("token", "oauth")
+DEFAULT_OAUTH_URL = "https://app.frontapp.com"
 EXTRA_NAMES = frozenset(extra.name for extra in EXTRAS)
 
 

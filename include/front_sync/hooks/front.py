@@ -36,6 +36,7 @@ from front_sync.hooks.errors import (
     FrontUnsafeURLError,
 )
 from front_sync.hooks.metrics import RequestMetrics
+from front_sync.hooks.oauth import OAuthBearerAuth, TokenSource, TokenStore, token_source
 from front_sync.hooks.request_loop import RequestLoop
 from front_sync.hooks.settings import (
     DEFAULT_ALLOWED_HOSTS,
@@ -92,6 +93,9 @@ class FrontHook(HttpHook):
         budget_store: where the rate budget lives, e.g. ``warehouse.budget_store.PostgresBudgetStore`` so
             every task and worker of the company shares it (the sync tasks pass that one); None: in this
             hook's memory only (scripts, unit tests). The caller closes it.
+        token_store: for a connection with extra ``auth: oauth``, where the token pair lives
+            (``warehouse.oauth_store.PostgresTokenStore`` on the connection's ``warehouse_conn_id``); an OAuth
+            connection without one fails with FrontConfigError. The caller closes it.
         kwargs: passed to ``HttpHook`` (``adapter``: one transport mounted on every session).
     """
 
@@ -111,6 +115,7 @@ class FrontHook(HttpHook):
         wall_clock: Callable[[], float] = time.time,
         session_factory: Callable[[], requests.Session] = cassette.session,
         budget_store: BudgetStore | None = None,
+        token_store: TokenStore | None = None,
         **kwargs: Any,
     ) -> None:
         # No shared TCP keep-alive adapter: it would put every thread's session on one connection pool, which
@@ -124,6 +129,8 @@ class FrontHook(HttpHook):
         self._wall_clock = wall_clock
         self._session_factory = session_factory
         self._budget_store = budget_store
+        self._token_store = token_store
+        self.tokens: TokenSource | None = None  # the OAuth token source (None with a static API token)
         self._setup_lock = threading.Lock()
         self._settings: HookSettings | None = None
         self._connection: Any = None
@@ -153,8 +160,11 @@ class FrontHook(HttpHook):
                                   clock=self._clock, sleep=self._sleep, wall_clock=self._wall_clock,
                                   store=self._budget_store, key=settings.budget_key)
         self._breaker = CircuitBreaker(settings.breaker_failures, settings.breaker_cooldown_seconds, self._clock)
+        if settings.oauth:
+            self.tokens = token_source(settings, self._token_store, clock=self._clock)
         self._loop = RequestLoop(settings, self.get_conn, self._budget, self._breaker, self.metrics,
-                                 sleep=self._sleep, wall_clock=self._wall_clock)
+                                 sleep=self._sleep, wall_clock=self._wall_clock,
+                                 reauthorize=self.tokens.after_unauthorized if self.tokens else None)
         self._connection = conn
         self._settings = settings
 
@@ -181,9 +191,12 @@ class FrontHook(HttpHook):
         self.base_url = base_url_from(connection, self.front_conn_id)
         self._base_url_initialized = True
 
-    def _extract_auth(self, connection: Any) -> BearerTokenAuth:
-        """The session's auth: the connection's password as a Bearer token, for allowed hosts only."""
+    def _extract_auth(self, connection: Any) -> BearerTokenAuth | OAuthBearerAuth:
+        """The session's auth, for allowed hosts only: the connection's password as a Bearer token, or (OAuth)
+        the shared token source's access token, read at each request."""
         settings = self.settings
+        if self.tokens is not None:
+            return OAuthBearerAuth(self.tokens, settings.base_url, settings.allowed_hosts, settings.conn_id)
         return self.auth_type(settings.token, settings.base_url, settings.allowed_hosts, settings.conn_id)
 
     def _configure_session_from_extra(self, session: requests.Session, connection: Any,
@@ -322,7 +335,8 @@ class FrontHook(HttpHook):
 
     def sync_log_metadata(self) -> dict[str, Any]:
         """Details for sync_logs.metadata: retries by cause, 429 kinds, other waits, quota seen, statuses."""
-        return {**self.metrics.metadata(), "breaker_opened": self._breaker.times_opened if self._breaker else 0}
+        return {**self.metrics.metadata(), "breaker_opened": self._breaker.times_opened if self._breaker else 0,
+                "oauth_refreshes": self.tokens.refreshes if self.tokens else 0}
 
     def get_me(self) -> dict[str, Any]:
         """GET /me: the token's company; a cheap credentials check."""

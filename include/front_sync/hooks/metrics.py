@@ -24,6 +24,7 @@ class RequestMetrics:
     failed_requests: int = 0
     not_found: int = 0
     merged: int = 0
+    oauth_401_renewals: int = 0  # OAuth: 401s answered by renewing the token and sending once more
     quota_limit: int | None = None
     quota_remaining: int | None = None
     quota_remaining_min: int | None = None
@@ -99,6 +100,7 @@ class RequestMetrics:
                 "failed_requests": self.failed_requests,
                 "not_found": self.not_found,
                 "merged": self.merged,
+                "oauth_401_renewals": self.oauth_401_renewals,
                 "quota_limit": self.quota_limit,
                 "quota_remaining": self.quota_remaining,
                 "quota_remaining_min": self.quota_remaining_min,

@@ -68,6 +68,7 @@ class _Request:
     search: bool = False
     attempt: int = 0
     rate_limited_for: float = 0.0
+    reauthorized: bool = False
 
 
 class RequestLoop:
@@ -78,6 +79,8 @@ class RequestLoop:
         session: returns the calling thread's ``requests.Session`` (it adds the token).
         budget, breaker, metrics: the task's, shared by every thread.
         sleep: blocks for seconds (backoffs). wall_clock: epoch seconds (HTTP-date Retry-After).
+        reauthorize: OAuth only: called with the refused ``Authorization`` header after a 401 (refreshes the
+            token unless another worker already did); the request is then sent once more, no attempt used.
     """
 
     def __init__(
@@ -90,6 +93,7 @@ class RequestLoop:
         *,
         sleep: Callable[[float], None],
         wall_clock: Callable[[], float],
+        reauthorize: Callable[[str | None], None] | None = None,
     ) -> None:
         self.settings = settings
         self.session = session
@@ -98,6 +102,7 @@ class RequestLoop:
         self.metrics = metrics
         self._sleep = sleep
         self._wall_clock = wall_clock
+        self._reauthorize = reauthorize
 
     def get_json(self, url: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
         """GET an absolute URL and return its JSON object (see FrontHook.request_json for what it raises)."""
@@ -150,9 +155,21 @@ class RequestLoop:
             if decision.action is Action.OK:
                 return self._decode(response)
             self.breaker.record_success()  # any other answer means Front is up
+            if self._renewed_after_401(request, response):
+                continue
             if decision.action is not Action.RATE_LIMITED:
                 self._raise_for(decision.action, request, response)
             own_wait = self._wait_out_429(request, response, remaining)
+
+    def _renewed_after_401(self, request: _Request, response: requests.Response) -> bool:
+        """OAuth: after the request's first 401, renew the token (single-flight) so the caller sends it again."""
+        if self._reauthorize is None or response.status_code != 401 or request.reauthorized:
+            return False
+        request.reauthorized = True
+        self.metrics.count("oauth_401_renewals")
+        log.info("GET %s -> 401 with the OAuth access token: renewing it and sending once more", request.path)
+        self._reauthorize(response.request.headers.get("Authorization") if response.request else None)
+        return True
 
     def _send(self, request: _Request) -> requests.Response:
         """One GET with both timeouts (the session adds the token); transport failures become retryable or fatal."""
@@ -232,14 +249,18 @@ class RequestLoop:
         title, message = _front_error(response)
         conn_id = self.settings.conn_id
         if action is Action.AUTH:
-            if status == 401:
+            if status == 401 and self._reauthorize is not None:
+                problem = ("did not accept the OAuth access token even after a refresh; reconnect Front on the "
+                           "Front sync page")
+            elif status == 401:
                 problem = "did not accept the API token; put a valid token in the connection's password"
             else:
-                problem = "refused the API token: it lacks a scope or access to this resource"
+                problem = "refused the token: it lacks a scope or access to this resource"
+            where = ("the app's scopes under Settings > Developers > your app" if self._reauthorize is not None
+                     else "the token under Settings > Developers > API tokens")
             raise FrontAuthError(
                 f"Front {problem} (connection {conn_id!r}, GET {request.path} answered {status} {title}). This "
-                f"endpoint needs the scope {required_scope(request.raw_path)}; check the token under Settings > "
-                f"Developers > API tokens."
+                f"endpoint needs the scope {required_scope(request.raw_path)}; check {where}."
             )
         if action is Action.NOT_FOUND:
             self.metrics.count("not_found")

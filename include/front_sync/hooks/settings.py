@@ -7,12 +7,20 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
 from front_sync.hooks.errors import FrontAuthError, FrontConfigError
-from front_sync.hooks.extras import DEFAULT_ALLOWED_HOSTS, DEFAULT_BASE_URL, EXTRA_NAMES, EXTRAS, MAX_PAGE_LIMIT
+from front_sync.hooks.extras import (
+    AUTH_MODES,
+    DEFAULT_ALLOWED_HOSTS,
+    DEFAULT_BASE_URL,
+    DEFAULT_OAUTH_URL,
+    EXTRA_NAMES,
+    EXTRAS,
+    MAX_PAGE_LIMIT,
+)
 
 __all__ = ["DEFAULT_ALLOWED_HOSTS", "DEFAULT_BASE_URL", "MAX_PAGE_LIMIT", "HookSettings", "base_url_from",
            "default_budget_key"]
@@ -22,10 +30,15 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class HookSettings:
-    """Everything FrontHook needs from its connection: the token, the base URL, and one field per extra."""
+    """Everything FrontHook needs from its connection: the token, the base URL, and one field per extra.
+
+    With ``auth == "oauth"``, ``token`` is the app's client secret and ``client_id`` its client id (the token
+    pair itself is in the token store, never in the connection). Secrets stay out of the repr.
+    """
 
     conn_id: str
-    token: str
+    token: str = field(repr=False)
+    client_id: str
     base_url: str
     allowed_hosts: tuple[str, ...]
     rpm: float
@@ -40,6 +53,15 @@ class HookSettings:
     breaker_cooldown_seconds: float
     max_workers: int
     budget_key: str
+    auth: str
+    oauth_url: str
+    oauth_redirect_uri: str | None
+    oauth_refresh_margin_seconds: float
+    warehouse_conn_id: str | None  # OAuth: where the token pair lives; None: the caller's warehouse
+
+    @property
+    def oauth(self) -> bool:
+        return self.auth == "oauth"
 
     @property
     def requests_per_minute(self) -> float:
@@ -57,24 +79,39 @@ class HookSettings:
     @classmethod
     def from_connection(cls, conn: Any, conn_id: str) -> HookSettings:
         """Validate the connection's password, host and extras; raise FrontConfigError naming a bad one."""
-        token = conn.password or ""
-        if not token:
-            raise FrontAuthError(
-                f"Connection {conn_id!r} has no API token: put the Front API token in its password field."
-            )
         extras = conn.extra_dejson or {}
         try:
             values = {extra.name: extra.read(extras) for extra in EXTRAS}
         except ValueError as exc:
             raise FrontConfigError(f"Connection {conn_id!r}: {exc}") from None
+        token, client_id = _credentials(conn, conn_id, values)
         values["allowed_hosts"] = (*DEFAULT_ALLOWED_HOSTS, *values["allowed_hosts"])
         base_url = base_url_from(conn, conn_id)
         values["budget_key"] = values["budget_key"] or default_budget_key(base_url, token)
+        values["oauth_url"] = (values["oauth_url"] or DEFAULT_OAUTH_URL).rstrip("/")
         unknown = sorted(set(extras) - EXTRA_NAMES)
         if unknown:  # a typo would otherwise silently keep the default
             log.warning("Connection %r: ignoring unknown extra(s) %s; known: %s", conn_id, unknown,
                         sorted(EXTRA_NAMES))
-        return cls(conn_id=conn_id, token=token, base_url=base_url, **values)
+        return cls(conn_id=conn_id, token=token, client_id=client_id, base_url=base_url, **values)
+
+
+def _credentials(conn: Any, conn_id: str, values: dict[str, Any]) -> tuple[str, str]:
+    """(token or client secret, client id) by the ``auth`` extra; a missing one is an actionable error."""
+    values["auth"] = (values["auth"] or "token").lower()
+    if values["auth"] not in AUTH_MODES:
+        raise FrontConfigError(f"Connection {conn_id!r}: extra 'auth' must be one of {', '.join(AUTH_MODES)}")
+    secret = conn.password or ""
+    if values["auth"] == "token":
+        if not secret:
+            raise FrontAuthError(
+                f"Connection {conn_id!r} has no API token: put the Front API token in its password field.")
+        return secret, ""
+    client_id = (conn.login or "").strip()
+    if not client_id or not secret:
+        raise FrontAuthError(f"Connection {conn_id!r} uses OAuth (auth: oauth): put the Front app's client id "
+                             "in its login field and its client secret in its password field.")
+    return secret, client_id
 
 
 def default_budget_key(base_url: str, token: str) -> str:

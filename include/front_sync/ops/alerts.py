@@ -43,6 +43,10 @@ RUNBOOK = {
     "dead_letters": Runbook(
         "alert-dead-letters",
         "Read the new rows' error in front.dead_letters, fix the cause, then replay them (front_sync_replay)."),
+    "oauth_reconnect": Runbook(
+        "alert-oauth-reconnect",
+        "An admin of the Front company opens the Front sync page and clicks \"Connect Front\" (or runs "
+        "`front-sync oauth connect`); then clear the failed tasks."),
     "conflicts": Runbook(
         "alert-conflicts",
         "Review the new rows in front.sync_conflicts: keep the local edit or let Front win (clear local_updated_at)."),

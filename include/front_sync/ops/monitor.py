@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 MONITORED = tuple(r.name for r in (*synced(LISTED), CONVERSATIONS, *synced(PER_CONVERSATION)))
 DIRECTORY = frozenset(r.name for r in synced(LISTED) if not r.incremental)
 MIN_BASELINE_RUNS = 5  # fewer successful runs than this are no "normal" to compare with
-STATE_ALERTS = ("stale_resource", "failure_rate", "slow_run", "quota", "repeated_failures")
+STATE_ALERTS = ("stale_resource", "failure_rate", "slow_run", "quota", "repeated_failures", "oauth_reconnect")
 
 
 def _rows(conn, name: str, params: dict, **identifiers) -> list[tuple]:
@@ -116,6 +116,15 @@ def repeated_failures(conn, config: SyncConfig, now: datetime, dag_id: str | Non
     return found
 
 
+def oauth_reconnect(conn, config: SyncConfig, now: datetime) -> list[Finding]:
+    """An OAuth connection whose refresh token Front refused (invalid_grant): every sync fails until an admin
+    connects Front again; one alert until then."""
+    return [Finding(f"oauth_reconnect:{conn_id}", "oauth_reconnect",
+                    f"Front refused the OAuth refresh token of connection {conn_id}: reconnect Front", since,
+                    f"{(message or 'invalid_grant')[:300]} vs expected: connected")
+            for conn_id, since, message in _rows(conn, "oauth_reconnect", {})]
+
+
 def new_rows(conn, table: str, alert: str) -> tuple[list[Finding], tuple[str, int]]:
     """Rows of dead_letters / sync_conflicts since the last check; returns the finding and the cursor to save."""
     after, upto = _rows(conn, "cursor_read", {"name": table}, table=sql.Identifier("front", table))[0]
@@ -143,7 +152,7 @@ def run_checks(conn, config: SyncConfig, now: datetime) -> CheckResult:
     """Every check; state alerts are sent once until they clear, new dead letters and conflicts each time."""
     result = CheckResult()
     state = [*stale_resources(conn, config, now), *failure_rate(conn, config, now), *slow_runs(conn, config, now),
-             *quota_use(conn, config, now), *repeated_failures(conn, config, now)]
+             *quota_use(conn, config, now), *repeated_failures(conn, config, now), *oauth_reconnect(conn, config, now)]
     result.findings.extend(state)
     result.sent += [f.key for f in alerts.open_and_send(conn, state, config)]
     result.cleared = alerts.clear_gone(conn, STATE_ALERTS, [f.key for f in state], config)

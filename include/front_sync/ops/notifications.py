@@ -65,6 +65,34 @@ def escalated(context, warehouse_conn_id: str = WAREHOUSE_CONN_ID, tenant: str |
         conn.close()
 
 
+def oauth_alerted(context, warehouse_conn_id: str = WAREHOUSE_CONN_ID, tenant: str | None = None) -> bool:
+    """A failure because Front refused the OAuth refresh token: one "reconnect Front" alert for every task that
+    fails the same way (the monitor's state alert, opened once), instead of one message per task."""
+    if not getattr(context.get("exception"), "oauth_reconnect", False):
+        return False
+    from datetime import UTC, datetime
+
+    from airflow.sdk import Variable
+
+    from front_sync.config import read_config
+    from front_sync.ops import alerts, monitor
+    from front_sync.warehouse.connection import warehouse_connection
+
+    try:
+        config = read_config(Variable, tenant)
+        conn = warehouse_connection(warehouse_conn_id)
+    except Exception as exc:  # noqa: BLE001 - then the plain failure alert goes out
+        log.warning("OAuth alert skipped (%s): sending the failure alert", type(exc).__name__)
+        return False
+    try:
+        findings = monitor.oauth_reconnect(conn, config, datetime.now(UTC))
+        sent = alerts.open_and_send(conn, findings, config)
+        log.info("OAuth reconnect needed: %s", "alert sent" if sent else "alert already open, not repeated")
+        return bool(findings)
+    finally:
+        conn.close()
+
+
 class SlackFailureAlert(BaseNotifier):
     """Task-level on_failure_callback that posts `failure_text` to the Slack webhook connection; the escalation
     check reads the warehouse (and config) of the task's tenant."""
@@ -79,6 +107,8 @@ class SlackFailureAlert(BaseNotifier):
         self.tenant = tenant
 
     def notify(self, context) -> None:
+        if oauth_alerted(context, self.warehouse_conn_id, self.tenant):
+            return
         if escalated(context, self.warehouse_conn_id, self.tenant):
             return
         try:

@@ -27,10 +27,10 @@ from front_sync.ops import audit
 from front_sync.resources import get_resource
 from front_sync.sync import logtext, watermarks
 from front_sync.sync.batching import counting_after, page_batches, record_ids
+from front_sync.sync.front_client import open_front_hook
 from front_sync.sync.progress import Progress
 from front_sync.sync.window import Window, sync_window
 from front_sync.warehouse import migrations
-from front_sync.warehouse.budget_store import PostgresBudgetStore
 from front_sync.warehouse.connection import warehouse_connection
 from front_sync.warehouse.load import OUTCOMES, BatchResult, load_batches
 from front_sync.warehouse.reconcile import database_clock, reconcile_deletions
@@ -160,8 +160,7 @@ class SyncTask(BaseOperator):
         window = self.window(context, watermark, config)
         sync_type = self.sync_type_seen = self.sync_type(window)
         # The rate budget lives in the warehouse: one per Front company for every task and worker.
-        with PostgresBudgetStore(lambda: warehouse_connection(self.warehouse_conn_id)) as budget_store, \
-                FrontHook(front_conn_id=self.front_conn_id, budget_store=budget_store) as front, \
+        with open_front_hook(self.front_conn_id, self.warehouse_conn_id, shared_budget=True) as front, \
                 closing(warehouse_connection(self.warehouse_conn_id)) as conn:
             reason = self.skip_reason(conn, config)
             if reason:

@@ -14,7 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from front_simulator.app import control
+from front_simulator.app import control, oauth
 from front_simulator.app.datafaults import apply_record_faults
 from front_simulator.app.http import (
     JSON,
@@ -44,6 +44,7 @@ def create_app(state: SimulatorState) -> FastAPI:
     app.add_api_route(SEARCH_TEMPLATE.replace("{query}", "{query:path}"), search_route(state), methods=["GET"])
     add_routes(app, [(path, endpoint) for path, endpoint in routes if "{" in path])
     app.include_router(control.router)
+    app.include_router(oauth.router)
     return app
 
 

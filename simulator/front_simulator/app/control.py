@@ -103,7 +103,7 @@ async def truth(request: Request, resource: str) -> Response:
     state = sim(request)
     with state.lock:
         try:
-            return json_response(state.truth(resource))
+            return json_response(state.truth(resource, request.query_params.get("viewer")))
         except KeyError as exc:
             known = ", ".join(TRUTH_NAMES)
             raise ApiError(404, "Not found", f"unknown resource {resource!r}; known: {known}") from exc

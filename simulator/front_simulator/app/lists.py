@@ -90,7 +90,8 @@ def list_body(state: SimulatorState, request: Request, resource: Resource, path:
         resource.listing.validate(state, query)
     if resource.listing.paginated:
         return page_body(state, request, resource, path, query)
-    records = list(resource.listed(state, query) if resource.listed else resource.records(state))
+    records = resource.visible(request.scope.get("front_viewer"),
+                               resource.listed(state, query) if resource.listed else resource.records(state))
     if query.sort_by:
         records.sort(key=attrgetter(query.sort_by), reverse=query.descending)
     parts = [state.encode(resource, r) for r in records]
@@ -139,6 +140,8 @@ def get_route(state: SimulatorState, resource: Resource) -> Callable:
         with state.lock:
             check_enabled(state, resource)
             record = resolve(state, request, resource, request.path_params["id"])
+            if not resource.visible(request.scope.get("front_viewer"), [record]):
+                raise ApiError(404, "Not found", f"{resource.noun} not found")
             return json_response(state.encode(resource, record, resource.render_one))
 
     endpoint.__name__ = f"get_{resource.name}"

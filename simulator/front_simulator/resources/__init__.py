@@ -83,12 +83,13 @@ TRUTH_EXTRAS = {
 TRUTH_NAMES: tuple[str, ...] = (*(r.name for r in RESOURCES if r.records is not None), *TRUTH_EXTRAS)
 
 
-def truth(state: Any, name: str) -> dict[str, Any]:
-    """Every current record of a resource exactly as the API renders it (``{"_results": [...]}``)."""
+def truth(state: Any, name: str, viewer: str | None = None) -> dict[str, Any]:
+    """Every current record of a resource exactly as the API renders it (``{"_results": [...]}``), as the static
+    token sees them or (``viewer="oauth"``) as an OAuth access token does."""
     if name in TRUTH_EXTRAS:
         return TRUTH_EXTRAS[name](state)
     resource = BY_NAME.get(name)
     if resource is None or resource.records is None:
         raise KeyError(name)
-    render = resource.render
-    return {"_results": [render(state.renderer, record) for record in resource.records(state)]}
+    records = resource.visible(viewer, resource.records(state))
+    return {"_results": [resource.render(state.renderer, record) for record in records]}

@@ -35,8 +35,9 @@ TEAMMATES = collection(
 TEAMS = collection(  # the list shows previews; GET /teams/{id} adds the team's inboxes and members
     "teams", "Team", Renderer.team_preview, render_one=Renderer.team, sizes=sizes(teams=3), generate=directory.teams
 )
-INBOXES = collection(  # one random stream generates inboxes and channels
-    "inboxes", "Inbox", Renderer.inbox, sizes=sizes(inboxes=4), generate=directory.inboxes_and_channels
+INBOXES = collection(  # one random stream generates inboxes and channels; OAuth tokens see shared inboxes only
+    "inboxes", "Inbox", Renderer.inbox, sizes=sizes(inboxes=4), generate=directory.inboxes_and_channels,
+    hidden_from_oauth=lambda inbox: inbox.is_private,
 )
 CHANNELS = collection("channels", "Channel", Renderer.channel, sizes=sizes(channels=12))
 CONTACT_LISTS = collection(
