@@ -67,6 +67,19 @@ COUNTS = ("compared", "unchanged_unknown", "queued_skipped", "mismatches", "drif
 POLL_SECONDS = 2.0
 
 
+def dead_letter_ids(conn) -> set[str]:
+    """Ids an unreplayed dead letter holds back: its record id, the id in its self link (a record served with a
+    garbled id), and for an event its conversation and target (the change it carried is not applied)."""
+    ids: set[str] = set()
+    for row in _fetch(conn, "SELECT record_id, payload #>> '{_links,self}', payload #>> '{conversation,id}', "
+                            "payload #>> '{target,data,id}' FROM front.dead_letters WHERE replayed_at IS NULL"):
+        record_id, link, conversation, target = row
+        ids.update(v for v in (record_id, conversation, target) if v)
+        if link:
+            ids.add(link.rstrip("/").rsplit("/", 1)[-1])
+    return ids
+
+
 def _digest(record: Any) -> str:
     return hashlib.sha1(json.dumps(record, sort_keys=True).encode()).hexdigest()
 
@@ -92,7 +105,7 @@ class Checkpoints(threading.Thread):
         self.last_end = None
         self.skipped_runs = 0
         self.errors: list[str] = []
-        self.dead: set[tuple[str, str]] = set()  # (resource, record id) of unreplayed dead letters
+        self.dead: set[str] = set()  # ids of the records unreplayed dead letters hold (or name)
 
     # -- the loop --
 
@@ -131,8 +144,7 @@ class Checkpoints(threading.Thread):
             taken = time.time()
             cutoffs = self.cutoffs(conn, run_id, started)
             pending = {(r, c) for r, c in _fetch(conn, "SELECT resource, conversation_id FROM front.sync_pending")}
-            self.dead = {(r, i) for r, i in _fetch(conn, "SELECT resource, record_id FROM front.dead_letters "
-                                                         "WHERE replayed_at IS NULL AND record_id IS NOT NULL")}
+            self.dead = dead_letter_ids(conn)
             stored = {t: {r[0]: (r[1], r[2]) for r in _fetch(conn, sql.SQL(
                 "SELECT id, raw, deleted_at IS NOT NULL FROM {}").format(sql.Identifier("front", t)))}
                 for t in tables if TRUTH_OF_TABLE.get(t, t) in truth.records}
@@ -216,7 +228,7 @@ class Checkpoints(threading.Thread):
                 counts["unchanged_unknown"] += 1
                 continue
             counts["compared"] += 1
-            if (table, record_id) in self.dead and (not live or raw != want):
+            if record_id in self.dead and (not live or raw != want):
                 self.drifted(key, result, counts, record_id, raw, context, "dead_lettered")
                 continue
             if not live:

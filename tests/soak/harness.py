@@ -179,7 +179,7 @@ VARIANTS = {
             Step(350, "clear", {"layer": "bad_events"}),
             Step(370, "kill", {"prefer": ("sync_contacts", "sync_conversations", "sync_messages", "sync_comments",
                                           "backfill_conversations"), "timeout": 60}),
-            Step(400, "backfill_create", {"intervals": 3}),
+            Step(400, "backfill_create", {"intervals": 3, "wait": 60}),
             Step(410, "watermark_back", {}),
             Step(415, "replay", {}),
             Step(420, "config", {"value": None}),

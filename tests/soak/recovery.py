@@ -90,8 +90,8 @@ class RecoveryActions:
                                     "WHERE dag_id = 'front_sync_incremental' AND run_type = 'scheduled'")[0]
             if first[0] is None:
                 raise SoakError("the incremental DAG has no scheduled run yet")
-            step = first[1] - first[0]
-            start, end, kind = first[0] - intervals * step, first[0] - step, "old intervals that never ran"
+            step = first[1] - first[0]  # one old interval: nothing there for it to turn back
+            start, end, kind = first[0] - step, first[0] - step, "an old interval that never ran"
         args = ["backfill", "create", "--dag-id", "front_sync_incremental", "--from-date", start.isoformat(),
                 "--to-date", end.isoformat(), "--reprocess-behavior", "completed", "--max-active-runs", "1"]
         result = self.site.cli(*args, timeout=120)
@@ -109,12 +109,14 @@ class RecoveryActions:
         """Set the conversations watermark to just before the oldest merge or deleted comment's creation (the
         runbook's "re-sync from a point in time"), as an operator would with `airflow variables set`."""
         moments = self.interesting_moments()
-        target = (moments[0][0] - 1) if moments else self.soak_started_wall
         current = self.site.api("GET", f"/variables/{WATERMARK}")["value"]
+        before = float(json.loads(current)["value"])
+        # back, never forward: a watermark that has not reached those moments yet goes back a minute instead
+        target = min((moments[0][0] - 1) if moments else self.soak_started_wall, before - 60)
         value = json.dumps({"value": f"{target:.3f}"})
         self.site.api("PATCH", f"/variables/{WATERMARK}", {"key": WATERMARK, "value": value})
         entry = {"action": "watermark_back", "t": round(self.clock(), 1), "at": time.time(),
-                 "before": json.loads(current).get("value"), "set_to": f"{target:.3f}"}
+                 "before": f"{before:.3f}", "set_to": f"{target:.3f}"}
         self.actions.append(entry)
         self.note("conversations watermark set back", before=entry["before"], set_to=entry["set_to"])
 
@@ -181,7 +183,8 @@ class RecoveryActions:
             elif entry["action"] == "watermark_back":
                 after = self.wh("SELECT run_id, watermark_before::text, watermark_after::text, status, fetched, "
                                 "stale FROM front.sync_logs WHERE dag_id = 'front_sync_incremental' AND resource = "
-                                "'conversations' AND started_at > to_timestamp(%s) ORDER BY id LIMIT 1",
+                                "'conversations' AND run_id NOT LIKE 'backfill%%' AND started_at > to_timestamp(%s) "
+                                "ORDER BY id LIMIT 1",
                                 (entry["at"],))
                 item["next_run"] = list(after[0]) if after else None
                 item["ok"] = bool(after) and after[0][3] == "success"
