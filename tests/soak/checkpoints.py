@@ -137,19 +137,22 @@ class Checkpoints(threading.Thread):
     def check(self, label: str, run_id: str | None, started: float) -> dict[str, Any]:
         """Compare the warehouse with Front at `started` (cutoffs per resource from the run's sync_logs)."""
         conn = psycopg2.connect(self.soak.warehouse_url, connect_timeout=10)
+        conn.set_session(isolation_level="REPEATABLE READ", readonly=True)  # one snapshot of the warehouse
         try:
+            # The warehouse first, Front after: no stored row can then be newer than the truth it is compared with
+            # (a run writing in between would otherwise look like a row Front does not have yet).
             tables = [t for t in entity_tables(conn) if t != "custom_fields"]
-            wanted = {TRUTH_OF_TABLE.get(t, t) for t in tables} | {"links"}
-            truth = Truth.fetch(self.control, wanted)
-            taken = time.time()
             cutoffs = self.cutoffs(conn, run_id, started)
             pending = {(r, c) for r, c in _fetch(conn, "SELECT resource, conversation_id FROM front.sync_pending")}
             self.dead = dead_letter_ids(conn)
             stored = {t: {r[0]: (r[1], r[2]) for r in _fetch(conn, sql.SQL(
                 "SELECT id, raw, deleted_at IS NOT NULL FROM {}").format(sql.Identifier("front", t)))}
-                for t in tables if TRUTH_OF_TABLE.get(t, t) in truth.records}
+                for t in tables}
         finally:
             conn.close()
+        truth = Truth.fetch(self.control, {TRUTH_OF_TABLE.get(t, t) for t in tables} | {"links"})
+        taken = time.time()
+        stored = {t: rows for t, rows in stored.items() if TRUTH_OF_TABLE.get(t, t) in truth.records}
         result = {"checkpoint": label, "run_started": round(started, 3), "taken": round(taken, 3),
                   "t": round(taken - self.soak.soak_started_wall, 1), "cutoffs": {k: float(v) for k, v in
                                                                                    sorted(cutoffs.items())},
