@@ -15,6 +15,8 @@ Then a quiet period (mutations and faults off; an incremental run after the last
 drained), and the verdict: every warehouse table against the simulator's ground truth row by row (child tables
 included), no sync_logs row left running, the accounting identity on every row, nothing left in the queue.
 The summary (JSON and text) gives runs, tries, faults by kind, rows compared and mismatches per table.
+During the run, checkpoints.py compares after every successful incremental run (rows older than Front at its start,
+resurrections, drift convergence); recovery.py holds the runbook's recovery actions the timetable performs.
 """
 
 from __future__ import annotations
