@@ -218,6 +218,7 @@ class Checkpoints(threading.Thread):
                 if not self.gone_by(table, record_id, cutoff, before, context):
                     counts["unchanged_unknown"] += 1
                     continue
+                counts["compared"] += 1
                 if self.deletion_without_event(table, record_id, cutoff, context, moments, truth):
                     self.drifted(key, result, counts, record_id, raw, context)
                     continue
