@@ -49,7 +49,8 @@ DRIFT_CAUSES = frozenset({"update_contacts", "merge_contacts", "delete_contacts"
                           "update_links", "delete_links", "delete_comments", "rename_teams",
                           "update_ticket_statuses"})
 # record field that dates a record's own last change (the current version is the one at the cutoff when <= it)
-UPDATED = {"conversations": "updated_at", "contacts": "updated_at", "tags": "updated_at", "accounts": "updated_at",
+# (not tags: a deleted parent makes its children top-level without moving their updated_at)
+UPDATED = {"conversations": "updated_at", "contacts": "updated_at", "accounts": "updated_at",
            "conversation_statuses": "updated_at"}
 CREATED = {"conversations": "created_at", "messages": "created_at", "comments": "posted_at",
            "contacts": "created_at", "tags": "created_at", "accounts": "created_at"}
@@ -131,6 +132,16 @@ class Checkpoints(threading.Thread):
         self.skipped_runs += len(rows) - 1  # a checkpoint takes seconds: only the newest run is checked
         run_id, started, _end, run_type = rows[-1]
         self.check(f"{run_type}:{run_id}", run_id, started.timestamp())
+
+    def final(self) -> dict[str, Any]:
+        """The last checkpoint, with the DAGs paused: against the start of the newest successful incremental run
+        (what the sync last said it had), so an unfinished quiet period does not count as rows older than Front."""
+        rows = self.soak.site.query(
+            "SELECT run_id, start_date FROM dag_run WHERE dag_id = 'front_sync_incremental' AND state = 'success' "
+            "AND run_type IN ('scheduled', 'manual') ORDER BY end_date DESC LIMIT 1")
+        if not rows:
+            return self.check("final (no incremental run succeeded)", None, self.soak.soak_started_wall)
+        return self.check(f"final:{rows[0][0]}", rows[0][0], rows[0][1].timestamp())
 
     # -- one checkpoint --
 
