@@ -15,6 +15,8 @@ Then a quiet period (mutations and faults off; an incremental run after the last
 drained), and the verdict: every warehouse table against the simulator's ground truth row by row (child tables
 included), no sync_logs row left running, the accounting identity on every row, nothing left in the queue.
 The summary (JSON and text) gives runs, tries, faults by kind, rows compared and mismatches per table.
+During the run, checkpoints.py compares after every successful incremental run (rows older than Front at its start,
+resurrections, drift convergence); recovery.py holds the runbook's recovery actions the timetable performs.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg2
+from checkpoints import Checkpoints
 from compare import bookkeeping, compare_all
 from infra import (
     AirflowSite,
@@ -48,8 +51,10 @@ from infra import (
     start_simulator,
     wait_for,
 )
+from recovery import BAD_EVENTS, RecoveryActions
+from summary import human_summary
 
-DAGS = ("front_sync_backfill", "front_sync_messages", "front_sync_incremental", "front_sync_full")
+DAGS = ("front_sync_backfill", "front_sync_messages", "front_sync_incremental", "front_sync_full", "front_sync_replay")
 TOKEN = "test-token"
 # front_sync.config for the whole run: the product's own time constants compressed like the schedules (a queue
 # lease of 10 minutes is ten compressed "hours"); every other setting keeps its default. Keys the product does not
@@ -127,7 +132,7 @@ VARIANTS = {
         schedules={"incremental": "* * * * *", "full": "*/2 * * * *"},
         mutation_interval=1.5,
         soak_seconds=100,
-        deadline_seconds=480,
+        deadline_seconds=540,
         steps=[
             Step(0, "faults", {"layer": "background", "rules": BACKGROUND_FAULTS}),
             Step(0, "faults", {"layer": "slow_children", "rules": SLOW_CHILDREN}),
@@ -137,8 +142,13 @@ VARIANTS = {
             Step(60, "clear", {"layer": "outage"}),
             Step(60, "faults", {"layer": "storm", "rules": STORM_FAULTS}),
             Step(65, "pg_restart", {"timeout": 30, "prefer": ("sync_messages", "sync_comments", "sync_contacts")}),
+            Step(70, "faults", {"layer": "bad_events", "rules": BAD_EVENTS}),
             Step(80, "clear", {"layer": "storm"}),
-            Step(82, "backfill_create", {"intervals": 1}),
+            Step(82, "backfill_create", {"intervals": 2, "wait": 40}),
+            Step(84, "relist_bumped", {"bumps": 3, "timeout": 60}),
+            Step(88, "clear", {"layer": "bad_events"}),
+            Step(90, "watermark_back", {}),
+            Step(92, "replay", {}),
         ],
         caps={},
         burst={},
@@ -166,9 +176,14 @@ VARIANTS = {
             Step(300, "backlog_end", {}),
             Step(305, "on_demand_during_backfill", {"timeout": 90, "new_backfill": True}),
             Step(310, "pg_restart", {"timeout": 60, "prefer": ("sync_messages", "sync_comments")}),
+            Step(330, "faults", {"layer": "bad_events", "rules": BAD_EVENTS}),
+            Step(345, "relist_bumped", {"bumps": 5, "timeout": 60}),
+            Step(350, "clear", {"layer": "bad_events"}),
             Step(370, "kill", {"prefer": ("sync_contacts", "sync_conversations", "sync_messages", "sync_comments",
                                           "backfill_conversations"), "timeout": 60}),
-            Step(400, "backfill_create", {"intervals": 2}),
+            Step(400, "backfill_create", {"intervals": 3, "wait": 60}),
+            Step(410, "watermark_back", {}),
+            Step(415, "replay", {}),
             Step(420, "config", {"value": None}),
         ],
         caps={"contacts": 150, "conversations": 45, "messages": 120, "comments": 60},
@@ -207,6 +222,7 @@ class Mutator(threading.Thread):
         self.errors: Counter = Counter()
         self.last_error = ""
         self.deleted_comments: dict[str, dict[str, Any]] = {}  # comment id -> conversation, when (epoch)
+        self.started: list[tuple[float, str]] = []  # (epoch a call started, action), for dating drift
 
     def run(self) -> None:
         index = 0
@@ -219,6 +235,8 @@ class Mutator(threading.Thread):
 
     def apply(self, action: str, count: int, control=None) -> None:
         """One mutation; another thread passes its own control client (a requests session is not shared)."""
+        with self.lock:
+            self.started.append((time.time(), action))
         try:
             result = (control or self.control).mutate(action, count=count)
             with self.lock:
@@ -236,6 +254,10 @@ class Mutator(threading.Thread):
     def stop(self) -> None:
         self.stop_event.set()
         self.join(timeout=60)
+
+    def started_since(self, since: float, actions: frozenset[str]) -> list[float]:
+        with self.lock:
+            return [at for at, action in self.started if at >= since and action in actions]
 
     def report(self) -> dict[str, Any]:
         with self.lock:
@@ -282,9 +304,11 @@ class FaultBoard:
 # -- the soak --------------------------------------------------------------------------------------------------
 
 
-class Soak:
-    def __init__(self, variant: Variant, seed: int, keep: Path | None, shared_postgres: bool = False):
+class Soak(RecoveryActions):
+    def __init__(self, variant: Variant, seed: int, keep: Path | None, shared_postgres: bool = False,
+                 verify_days: int = 1):
         self.variant = variant
+        self.verify_days = verify_days  # nightly runs in the quiet period: the bound drift must converge within
         self.seed = seed
         self.keep = keep
         self.shared_postgres = shared_postgres
@@ -310,6 +334,8 @@ class Soak:
         self.quiet_complete = False
         self.config_used: list[dict[str, Any]] = []
         self.unfinished: list[dict[str, str]] = []
+        self.actions: list[dict[str, Any]] = []  # recovery actions (recovery.py)
+        self.checkpoints: Checkpoints | None = None
 
     # -- helpers --
 
@@ -353,7 +379,7 @@ class Soak:
         from front_sync.config import SyncConfig
 
         known = {f.name for f in fields(SyncConfig)}
-        return {k: v for k, v in TIME_CONFIG.items() if k in known}
+        return {k: v for k, v in {**TIME_CONFIG, "verify_days": self.verify_days}.items() if k in known}
 
     def set_config(self, value: dict[str, Any] | None) -> None:
         """front_sync.config = the compressed time constants plus `value` (None: just those)."""
@@ -400,8 +426,8 @@ class Soak:
         self.site.cli("pools", "import", str(Path(__file__).resolve().parents[2] / "pools.json"))
         self.site.start(self.ws, self.deadline)
         self.set_config(None)
-        wait_for("the dag-processor to register the four DAGs",
-                 lambda: len(self.site.query("SELECT dag_id FROM dag WHERE dag_id = ANY(%s)", (list(DAGS),))) == 4,
+        wait_for("the dag-processor to register the DAGs", lambda: len(
+                     self.site.query("SELECT dag_id FROM dag WHERE dag_id = ANY(%s)", (list(DAGS),))) == len(DAGS),
                  180, self.deadline, 2)
         self.phases["setup_seconds"] = round(time.monotonic() - started, 1)
         log(f"set-up done in {self.phases['setup_seconds']} s: simulator {self.sim_url}, API {self.site.api_url}")
@@ -427,6 +453,8 @@ class Soak:
         for dag_id in ("front_sync_incremental", "front_sync_full"):
             self.site.unpause(dag_id)
         self.note("incremental and full DAGs unpaused")
+        self.checkpoints = Checkpoints(self)  # compares after every successful incremental run from now on
+        self.checkpoints.start()
 
     # -- the timetable --
 
@@ -552,34 +580,6 @@ class Soak:
         self.restarts.append(chosen)
         self.note("warehouse PostgreSQL restarted (pg_ctl restart -m fast) mid-load", **chosen)
 
-    # -- airflow backfill create over intervals that already ran --
-
-    def step_backfill_create(self, intervals: int) -> None:
-        """`airflow backfill create` over intervals the incremental DAG already ran successfully (reprocessing
-        them); when none has finished yet, over the intervals just before its first run (old, never run)."""
-        done = self.site.query(
-            "SELECT data_interval_start, data_interval_end FROM dag_run WHERE dag_id = 'front_sync_incremental' "
-            "AND run_type = 'scheduled' AND state = 'success' ORDER BY data_interval_start LIMIT 1")
-        if done:
-            step = done[0][1] - done[0][0]
-            start, end = done[0][0], done[0][0] + (intervals - 1) * step
-            kind = "intervals from the first that already ran (reprocessed)"
-        else:
-            first = self.site.query("SELECT min(data_interval_start), min(data_interval_end) FROM dag_run "
-                                    "WHERE dag_id = 'front_sync_incremental' AND run_type = 'scheduled'")[0]
-            if first[0] is None:
-                raise SoakError("the incremental DAG has no scheduled run yet")
-            step = first[1] - first[0]
-            start, end, kind = first[0] - intervals * step, first[0] - step, "old intervals that never ran"
-        args = ["backfill", "create", "--dag-id", "front_sync_incremental", "--from-date", start.isoformat(),
-                "--to-date", end.isoformat(), "--reprocess-behavior", "completed", "--max-active-runs", "1"]
-        result = self.site.cli(*args, timeout=120)
-        ids = self.site.query("SELECT id FROM backfill WHERE dag_id = 'front_sync_incremental' ORDER BY id")
-        entry = {"from": start.isoformat(), "to": end.isoformat(), "backfill_id": ids[-1][0] if ids else None,
-                 "kind": kind, "cli_tail": result.stdout.strip()[-300:]}
-        self.backfills.append(entry)
-        self.note(f"airflow backfill create over {kind}", **{k: entry[k] for k in ("from", "to", "backfill_id")})
-
     # -- an on-demand messages run while a backfill runs --
 
     def step_on_demand_during_backfill(self, timeout: float, new_backfill: bool) -> None:
@@ -641,7 +641,8 @@ class Soak:
             wait_for("the wall clock to pass the newest change", lambda: Decimal(time.time()) > newest + 1, 30,
                      self.deadline, 0.2)
             self.settle_run("front_sync_incremental", attempts=3)
-            self.settle_run("front_sync_full", attempts=2)
+            for _night in range(self.verify_days):  # the nightly runs a rolling verification needs (verify_days)
+                self.settle_run("front_sync_full", attempts=2)
             if self.pending_rows():
                 # Rows queued by an incremental run still in flight are drained by that run: let it finish first.
                 in_flight = self.site.query("SELECT run_id FROM dag_run WHERE dag_id = 'front_sync_incremental' "
@@ -811,11 +812,9 @@ class Soak:
                 "faults_served": totals.get("faults_served"), "faults_by_kind": dict(sorted(kinds.items()))}
 
     def verdict(self) -> dict[str, Any]:
-        backfill_started = [r[0].timestamp() for r in self.site.query(  # those that re-fetch every conversation
-            "SELECT start_date, conf FROM dag_run WHERE dag_id = 'front_sync_backfill' AND state = 'success' "
-            "AND start_date IS NOT NULL") if _refetches_children(r[1])]
         context = {"deleted_comments": dict(self.mutator.deleted_comments) if self.mutator else {},
-                   "backfill_started": backfill_started}
+                   "backfill_started": self.refetch_backfill_starts()}
+        during = self.final_checkpoint()
         reports, truth, skipped = compare_all(self.warehouse_url, self.control, context)
         books = bookkeeping(self.warehouse_url)
         books["running_rows_explained"] = [self.explain_running_row(row) for row in books["running_rows"]]
@@ -829,13 +828,33 @@ class Soak:
             "quiet_period_complete": self.quiet_complete,
             "no_run_left_unfinished": not self.unfinished,
             "capped_runs_make_progress": not books["capped_runs_without_progress"],
+            "checkpoints_no_older_rows": bool(during["count"]) and not during["mismatches"],
+            "no_resurrections": not during["resurrections"],
+            "drift_converged": not during["convergence"]["not_converged"]
+            and not sum(len(r.drift) for r in reports.values()),
         }
         return {"tables": tables, "rows_compared": sum(r.compared for r in reports.values()),
                 "mismatches": mismatches, "drift_without_event": sum(len(r.drift) for r in reports.values()),
                 "bookkeeping": books, "checks": checks,
                 "truth_sizes": {k: len(v) for k, v in truth.records.items()},
                 "not_compared": skipped,
-                "comments_deleted_by_mutations": len(context["deleted_comments"])}
+                "comments_deleted_by_mutations": len(context["deleted_comments"]), "checkpoints": during,
+                "checkpoint_comparisons": {"count": during["count"], "mismatches": during["mismatches"]},
+                "resurrections": len(during["resurrections"]),
+                "convergence_seconds": {k: during["convergence"][k] for k in ("max_seconds", "p50_seconds",
+                                                                              "converged", "not_converged")}}
+
+    def final_checkpoint(self) -> dict[str, Any]:
+        """Stop the checkpoint thread and compare once more with everything quiet (the end of the window drift
+        must converge within: the quiet period's incremental and `verify_days` nightly runs)."""
+        if self.checkpoints is None:
+            return {"count": 0, "mismatches": 0, "resurrections": [], "convergence": {"not_converged": 0}}
+        self.checkpoints.stop()
+        try:
+            self.checkpoints.final()
+        except Exception as exc:  # noqa: BLE001 - reported; the row-by-row comparison still runs
+            self.checkpoints.errors.append(f"final: {type(exc).__name__}: {exc}"[:300])
+        return self.checkpoints.report()
 
 
 def product_files() -> dict[str, str]:
@@ -860,8 +879,9 @@ def code_fingerprint(files: dict[str, str]) -> dict[str, Any]:
     return {"git_head": head or None, "working_tree_product_hash": digest, "files": len(files)}
 
 
-def run(variant: Variant, seed: int, keep: Path | None, shared_postgres: bool = False) -> dict[str, Any]:
-    soak = Soak(variant, seed, keep, shared_postgres)
+def run(variant: Variant, seed: int, keep: Path | None, shared_postgres: bool = False,
+        verify_days: int = 1) -> dict[str, Any]:
+    soak = Soak(variant, seed, keep, shared_postgres, verify_days)
     summary: dict[str, Any] = {"variant": variant.name, "seed": seed, "ok": False,
                                "postgres": "one server, restarted with the warehouse" if shared_postgres
                                else "metadata and warehouse on separate servers; only the warehouse restarted"}
@@ -900,6 +920,8 @@ def run(variant: Variant, seed: int, keep: Path | None, shared_postgres: bool = 
         try:
             if soak.mutator is not None and soak.mutator.is_alive():
                 soak.mutator.stop()
+            if soak.checkpoints is not None and soak.checkpoints.is_alive():
+                soak.checkpoints.stop()
             if soak.site is not None and soak.control is not None:
                 with contextlib.suppress(Exception):
                     summary["airflow"] = soak.airflow_report()
@@ -911,6 +933,8 @@ def run(variant: Variant, seed: int, keep: Path | None, shared_postgres: bool = 
                 with contextlib.suppress(Exception):
                     summary["faults_survived"] = soak.fault_outcomes()
                 summary["mutations"] = soak.mutator.report() if soak.mutator else {}
+                with contextlib.suppress(Exception):
+                    summary["recovery_actions"] = soak.action_outcomes()
             summary["front_sync_config"] = soak.config_used
             summary["timeline"] = soak.events
             summary["phases"] = soak.phases
@@ -927,99 +951,19 @@ def run(variant: Variant, seed: int, keep: Path | None, shared_postgres: bool = 
     return summary
 
 
-# -- the summary ----------------------------------------------------------------------------------------------
-
-
-def human_summary(summary: dict[str, Any]) -> str:
-    lines = [f"== soak ({summary['variant']}, seed {summary['seed']}): "
-             f"{'PASSED' if summary.get('ok') else 'FAILED'} in {summary.get('wall_seconds', 0):.0f} s"]
-    if summary.get("error"):
-        lines.append(f"   error: {summary['error']}")
-    phases = summary.get("phases") or {}
-    if phases:
-        lines.append("   phases: " + ", ".join(f"{k.removesuffix('_seconds')} {v:.0f} s" for k, v in phases.items()))
-    airflow = summary.get("airflow") or {}
-    if airflow:
-        by_dag: dict[str, Counter] = {}
-        for row in airflow["dag_runs"]:
-            by_dag.setdefault(row["dag_id"], Counter())[f"{row['run_type']}/{row['state']}"] += row["count"]
-        lines.append("   DAG runs:")
-        for dag_id, counts in sorted(by_dag.items()):
-            lines.append(f"     {dag_id:<24} " + ", ".join(f"{k} {n}" for k, n in sorted(counts.items())))
-        lines.append(f"   task tries {airflow['task_tries']} (earlier tries kept in history: "
-                     f"{airflow['retried_tries']}, task instances retried: {airflow['task_instances_retried']})")
-    sim = summary.get("simulator") or {}
-    if sim:
-        lines.append(f"   Front API calls {sim['api_calls']}, 429s {sim['http_429']} (limiter {sim['rate_limited']}, "
-                     f"burst {sim['burst_limited']}), faults served {sim['faults_served']}")
-        lines.append("   faults by kind: " + ", ".join(f"{k} {v}" for k, v in sim["faults_by_kind"].items()))
-    muts = summary.get("mutations") or {}
-    if muts:
-        lines.append(f"   mutations: {muts['calls']} calls, {muts['records_changed']} records, {muts['kinds']} kinds"
-                     + (f", errors {muts['errors']}" if muts["errors"] else ""))
-    for item in summary.get("faults_survived") or []:
-        lines.append(f"   fault window {item['layer']} t+{item['from']}..{item['to']}: failed task tries "
-                     f"{item['failed_task_tries']}, failed DAG runs {item['failed_dag_runs']}, an incremental run "
-                     f"succeeded {item['first_successful_incremental_after_s']} s after it ended")
-    for item in summary.get("disruptions") or []:
-        lines.append("   disruption: " + json.dumps(item, default=str))
-    tables = summary.get("tables") or {}
-    if tables:
-        lines.append(f"   {'table':<30}{'truth':>8}{'stored':>8}{'compared':>10}{'mismatch':>10}{'drift':>7}")
-        for name, t in tables.items():
-            lines.append(f"   {name:<30}{t['truth_rows']:>8}{t['warehouse_rows']:>8}{t['compared']:>10}"
-                         f"{t['mismatches']:>10}{t['drift_without_event']:>7}")
-        if summary.get("not_compared"):
-            lines.append(f"   not compared: {summary['not_compared']}")
-        lines.append(f"   rows compared {summary['rows_compared']}, mismatches {summary['mismatches']}, "
-                     f"drift without an event {summary['drift_without_event']} (not mismatches: tags renamed or "
-                     f"deleted, contacts edited/merged/deleted, comments deleted; see tests/soak/README.md)")
-        for name, t in tables.items():
-            if t["mismatches"]:
-                lines.append(f"   MISMATCH {name}: missing {t['missing_ids']} extra {t['extra_ids']} "
-                             f"differing {t['differing_ids']} typed {t['typed_ids']}")
-                for example in t["examples"][:2]:
-                    lines.append(f"      {json.dumps(example, default=str)[:600]}")
-    books = summary.get("bookkeeping") or {}
-    if books:
-        totals = books["sync_logs_totals"]
-        lines.append(f"   sync_logs totals: fetched {totals['fetched']}, created {totals['created']}, updated "
-                     f"{totals['updated']}, unchanged {totals['unchanged']}, stale {totals['stale']}, deleted "
-                     f"{totals['deleted']}; API calls {totals['api_calls']}, request retries "
-                     f"{totals['request_retries']}, rate-limit waits {totals['rate_limit_waits']}")
-        lines.append(f"   sync_logs {books['sync_logs_rows']} rows {books['sync_logs_by_status']}; "
-                     f"left running {len(books['running_rows'])}; identity violations "
-                     f"{len(books['identity_violations'])}; queued {len(books['pending'])}; "
-                     f"dead letters {books['dead_letters']}; open conflicts {books['open_conflicts']}; "
-                     f"runs stopped by a max_results cap {books.get('capped_runs_by_resource')}")
-        for row in (books.get("running_rows_explained") or books["running_rows"])[:10]:
-            lines.append(f"      running: {json.dumps(row, default=str)}")
-        for row in books.get("capped_runs_without_progress", [])[:5]:
-            lines.append(f"      capped without progress: {row}")
-        for row in books["identity_violations"][:5]:
-            lines.append(f"      identity: {row}")
-        for row in books["pending"][:5]:
-            lines.append(f"      queued: {row}")
-    if summary.get("code_fingerprint"):
-        lines.append(f"   code under test: {summary['code_fingerprint']}")
-    if summary.get("code_changed_during_run"):
-        lines.append(f"   note: code under test changed while the soak ran: {summary['code_changed_during_run']}")
-    checks = summary.get("checks") or {}
-    if checks:
-        lines.append("   checks: " + ", ".join(f"{k} {'ok' if v else 'FAILED'}" for k, v in checks.items()))
-    return "\n".join(lines)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--variant", choices=sorted(VARIANTS), default=os.environ.get("SOAK_VARIANT", "full"))
     parser.add_argument("--seed", type=int, default=int(os.environ.get("SOAK_SEED", "20261130")))
     parser.add_argument("--summary-json", type=Path, help="write the JSON summary here")
     parser.add_argument("--keep-logs", type=Path, help="copy every process and task log here before cleaning up")
+    parser.add_argument("--verify-days", type=int, default=int(os.environ.get("SOAK_VERIFY_DAYS", "1")),
+                        help="front_sync.config verify_days (when the product has it) and the number of nightly "
+                             "runs in the quiet period: the window drift without an event must converge within")
     parser.add_argument("--shared-postgres", action="store_true",
                         help="Airflow's metadata DB on the warehouse's server, so the mid-load restart hits both")
     args = parser.parse_args(argv)
-    summary = run(VARIANTS[args.variant], args.seed, args.keep_logs, args.shared_postgres)
+    summary = run(VARIANTS[args.variant], args.seed, args.keep_logs, args.shared_postgres, args.verify_days)
     text = json.dumps(summary, indent=2, default=str)
     if args.summary_json:
         args.summary_json.write_text(text)
@@ -1031,12 +975,3 @@ def main(argv: list[str] | None = None) -> int:
 if __name__ == "__main__":
     raise SystemExit(main())
 
-
-def _refetches_children(conf: Any) -> bool:
-    """Whether a backfill run's conf asked for every conversation's children (a JSON object, text or None)."""
-    if isinstance(conf, str | bytes):
-        try:
-            conf = json.loads(conf)
-        except ValueError:
-            return False
-    return isinstance(conf, dict) and conf.get("refetch_children") is True
