@@ -116,7 +116,8 @@ class Variant:
     schedules: dict[str, str]
     mutation_interval: float
     soak_seconds: float  # length of the disturbance phase (mutations run until then)
-    deadline_seconds: float  # the whole run, set-up and teardown included
+    deadline_seconds: float  # the whole run, set-up and teardown included, on an idle machine
+    quiet_seconds: float  # at least this long for the quiet period however long set-up and soak took (load)
     steps: list[Step]
     caps: dict[str, int]
     burst: dict[str, int]
@@ -133,6 +134,7 @@ VARIANTS = {
         mutation_interval=1.5,
         soak_seconds=100,
         deadline_seconds=540,
+        quiet_seconds=420,
         steps=[
             Step(0, "faults", {"layer": "background", "rules": BACKGROUND_FAULTS}),
             Step(0, "faults", {"layer": "slow_children", "rules": SLOW_CHILDREN}),
@@ -164,6 +166,7 @@ VARIANTS = {
         mutation_interval=1.2,
         soak_seconds=440,
         deadline_seconds=870,
+        quiet_seconds=480,
         steps=[
             Step(0, "faults", {"layer": "background", "rules": [*BACKGROUND_FAULTS, HANG_FAULT]}),
             Step(0, "faults", {"layer": "slow_children", "rules": SLOW_CHILDREN}),
@@ -635,6 +638,9 @@ class Soak(RecoveryActions):
         if self.incremental_paused:
             self.site.unpause("front_sync_incremental")
             self.incremental_paused = False
+        # The quiet period waits on conditions (runs finished, queue empty): on a loaded machine a slow set-up
+        # must not leave it too little time (seen: 260 s left at load 16 on 2 cores, runs still going).
+        self.deadline.at_least(self.variant.quiet_seconds + FREEZE_SECONDS)
         newest = self.newest_change()
         self.note("quiet period: mutations and faults stopped, caps removed", newest_change=str(newest))
         try:

@@ -59,6 +59,11 @@ class Deadline:
     def left(self) -> float:
         return self.ends - time.monotonic()
 
+    def at_least(self, seconds: float) -> None:
+        """Make sure `seconds` are left from now (a phase that waits on conditions gets its own bound, so a slow
+        set-up on a loaded machine does not eat it)."""
+        self.ends = max(self.ends, time.monotonic() + seconds)
+
     def check(self, what: str) -> None:
         if self.left() <= 0:
             raise SoakError(f"overall deadline reached while {what}")
