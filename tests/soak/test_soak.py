@@ -20,7 +20,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-LIMIT_SECONDS = 900  # the harness ends in about 540 s idle, later under load (its quiet period keeps 420 s + freeze); this only guards against a hung harness
+# The harness ends in about 540 s on an idle machine, later under load (its quiet period keeps 420 s plus the
+# freeze whatever set-up took); this limit only guards against a hung harness.
+LIMIT_SECONDS = 900
 
 
 @pytest.mark.soak
