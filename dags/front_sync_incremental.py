@@ -9,6 +9,9 @@ Brings the warehouse up to date with what changed in Front (default hourly; `FRO
   comments, fetched for the conversations whose events can change them.
 
 Each task writes one `front.sync_logs` row and advances its watermark only after its data is committed.
+A manual run can narrow itself (the Front sync page's "Sync now" does): `resources` (only these; messages or
+comments bring their conversations) and `force_directory_refresh` (list the small resources even if listed
+within `directory_refresh_minutes`).
 """
 
 from __future__ import annotations
@@ -21,7 +24,14 @@ from airflow.sdk import DAG, Asset, CronDataIntervalTimetable
 from front_sync.config import Tenant, schedule, tenants
 from front_sync.sync.conversation_operators import ConversationChangesOperator, ConversationChildrenOperator
 from front_sync.sync.operators import FrontSyncOperator, MigrateWarehouseOperator
-from front_sync.sync.plan import CHILD_RESOURCES, LIST_RESOURCES, TAGS_COMMON, default_args, priority
+from front_sync.sync.plan import (
+    CHILD_RESOURCES,
+    LIST_RESOURCES,
+    TAGS_COMMON,
+    default_args,
+    incremental_params,
+    priority,
+)
 
 
 def build(tenant: Tenant) -> DAG:
@@ -33,6 +43,8 @@ def build(tenant: Tenant) -> DAG:
         catchup=False,
         max_active_runs=1,
         doc_md=__doc__,
+        description="Hourly: what changed in Front since the last run, into the warehouse",
+        params=incremental_params(),
         tags=[*TAGS_COMMON, "incremental", *tenant.tags],
         # One run at a time, backfills included: `airflow backfill create` ignores max_active_runs (a backfill has
         # its own, 10 unless --max-active-runs is given), so each task also runs one interval at a time.

@@ -27,6 +27,7 @@ def build(tenant: Tenant) -> DAG:
         start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
         catchup=False,
         doc_md=__doc__,
+        description="On demand: fetch the messages of the conversations you name (cnv_...)",
         tags=[*TAGS_COMMON, "on-demand", *tenant.tags],
         render_template_as_native_obj=True,  # params reach the operators as lists and dicts, not their text
         default_args=default_args(timedelta(hours=1), tenant),
