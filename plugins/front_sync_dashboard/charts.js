@@ -13,11 +13,11 @@ function compact(v) {
   return v >= 10 || v === 0 ? Math.round(v).toLocaleString("en-US") : trim(v);
 }
 
-// A "nice" top for an axis: 1, 2 or 5 times a power of ten, at least the data's maximum.
+// A "nice" top for an axis of four steps: each step 1, 2, 2.5 or 5 times a power of ten, the top at least v.
 function niceMax(v) {
-  if (v <= 0) return 1;
-  const p = 10 ** Math.floor(Math.log10(v));
-  return [1, 2, 5, 10].map((m) => m * p).find((m) => m >= v);
+  if (v <= 0) return 4;
+  const step = v / 4, p = 10 ** Math.floor(Math.log10(step));
+  return 4 * [1, 2, 2.5, 5, 10].map((m) => m * p).find((m) => m >= step);
 }
 
 function setup(canvas) {
@@ -32,11 +32,11 @@ function setup(canvas) {
   return { ctx, width, height, plotW: width - PAD.left - PAD.right, plotH: height - PAD.top - PAD.bottom };
 }
 
-// The span from a little before the first run to now (at least an hour), and x(iso) in it.
+// From a little before the first run to a little after now (at least 30 minutes), and x(iso) in it.
 function timeScale(starts, plotW) {
-  const end = Date.now();
-  const first = Math.min(end - 3600000, ...starts.map((s) => Date.parse(s)));
-  const start = first - (end - first) * 0.04;
+  const now = Date.now();
+  const first = Math.min(now - 1800000, ...starts.map((s) => Date.parse(s)));
+  const start = first - (now - first) * 0.05, end = now + (now - first) * 0.05;
   return { start, end, x: (iso) => PAD.left + ((Date.parse(iso) - start) / (end - start)) * plotW };
 }
 
@@ -180,8 +180,9 @@ function hover(event) {
 }
 
 function drawCharts(data) {
-  const names = [...new Set(data.resource_runs.map((r) => r.resource))];
   const order = data.resources.map((r) => r.resource);
+  const seen = new Set(data.resource_runs.map((r) => r.resource));
+  const names = order.filter((name) => seen.has(name));
   const colourOf = (name) => COLOURS[Math.max(0, order.indexOf(name)) % COLOURS.length];
   legend(document.getElementById("legend-records"), names, colourOf);
   drawRecords(document.getElementById("chart-runs"), data, colourOf);

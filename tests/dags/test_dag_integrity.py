@@ -80,6 +80,8 @@ def test_every_dag_migrates_first_and_declares_outlets_docs_and_timeouts(dagbag,
             assert task.pool == "front_api" and not task.outlets and not task.upstream_task_ids
         elif task.task_id == "report_schema_drift":  # no API call, no outlet: it reads the warehouse only
             assert set(task.upstream_task_ids) == {t.task_id for t in dag.tasks if t.task_id.startswith("sync_")}
+        elif task.task_id == "check_found_in_front":  # reads the run's sync_logs rows only, after the sync
+            assert set(task.upstream_task_ids) == {"sync_messages"} and not task.outlets
         elif task.task_id != "migrate_warehouse":
             assert task.pool == "front_api"
             assert [a.name for a in task.outlets] == [f"front_sync.{task.resource}"]

@@ -48,3 +48,17 @@ def test_sync_now_on_messages_brings_its_conversations(dags, simulator, warehous
     assert dag_run.state == "success"
     assert (states["sync_conversations"], states["sync_messages"]) == ("success", "success")
     assert states["sync_comments"] == "skipped" and states["sync_contacts"] == "skipped"
+
+
+def test_an_unknown_conversation_id_fails_the_run_saying_so(dags, simulator, warehouse_url, clean_variables):
+    """Issue 22 finding 6: a well-formed id Front does not know ended green, its 404 only in the log."""
+    simulator.reset(seed=4, sizes={"contacts": 5, "conversations": 3})
+    known = simulator.truth("conversations")["_results"][0]["id"]
+    dag = dags["front_sync_messages"]
+    dag_run = run(dag, conversation_ids=[known, "cnv_zz404"])
+    states = task_states(dag_run)
+    assert states["sync_messages"] == "success"  # the known one is synced
+    assert dag_run.state == "failed" and states["check_found_in_front"] == "failed"
+    assert query(warehouse_url, "SELECT count(*) AS n FROM front.messages")[0]["n"] > 0
+    fine = run(dag, conversation_ids=[known])
+    assert fine.state == "success" and task_states(fine)["check_found_in_front"] == "success"
