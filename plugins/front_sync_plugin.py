@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -190,14 +191,73 @@ def data() -> JSONResponse:
     return JSONResponse(read_snapshot(), headers={"Cache-Control": "no-store"})
 
 
+# What our params' patterns mean, for the trigger form's error (jsonschema would print the regex and its schema).
+PATTERN_WORDS = {"^cnv_[0-9a-z]+$": "a Front conversation id (cnv_ and lower-case letters or digits)",
+                 "^inb_[0-9a-z]+$": "a Front inbox id (inb_ and lower-case letters or digits)"}
+TRIGGER_PATH = re.compile(r"/api/v2/dags/front_sync[\w.-]*/dagRuns$")
+
+
+def readable_param_error(body: bytes) -> bytes:
+    """A 400 of Airflow's trigger endpoint for a front_sync DAG, without jsonschema's dump of the schema and
+    instance (its first paragraph only), our patterns said in words."""
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        return body
+    detail = payload.get("detail") if isinstance(payload, dict) else None
+    if not isinstance(detail, str) or not detail.startswith("Invalid input for param"):
+        return body
+    text = detail.split("\n\nFailed validating", 1)[0].strip()
+    for pattern, words in PATTERN_WORDS.items():
+        text = text.replace(f"does not match {pattern!r}", f"is not {words}")
+    return json.dumps({**payload, "detail": text}).encode()
+
+
+class ReadableTriggerErrors:
+    """ASGI middleware: Airflow answers a front_sync DAG trigger with bad params with jsonschema's whole error
+    (the schema and the instance, printed as Python); the form shows that dump. Only its first paragraph is
+    kept, our id patterns in words. Other DAGs and other answers pass through unchanged."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST" or not TRIGGER_PATH.search(scope["path"]):
+            await self.app(scope, receive, send)
+            return
+        start: dict[str, Any] = {}
+        chunks: list[bytes] = []
+
+        async def capture(message) -> None:
+            if message["type"] == "http.response.start":
+                if message["status"] != 400:
+                    await send(message)
+                    return
+                start.update(message)
+            elif message["type"] == "http.response.body" and start:
+                chunks.append(message.get("body", b""))
+                if not message.get("more_body", False):
+                    body = readable_param_error(b"".join(chunks))
+                    headers = [(k, v) for k, v in start["headers"] if k.lower() != b"content-length"]
+                    headers.append((b"content-length", str(len(body)).encode()))
+                    await send({**start, "headers": headers})
+                    await send({"type": "http.response.body", "body": body})
+            else:
+                await send(message)
+
+        await self.app(scope, receive, capture)
+
+
 class FrontSyncPlugin(AirflowPlugin):
     """Registers the dashboard app with the api-server, its page in the UI's navigation, and the middleware
     that lets the connection list's Test button test Front connections."""
 
     name = "front_sync"
     fastapi_apps = [{"app": app, "url_prefix": URL_PREFIX, "name": "Front sync"}]
-    fastapi_root_middlewares = [{"middleware": FrontConnectionTestPort, "args": [], "kwargs": {},
-                                 "name": "Front connection test: no port"}]
+    fastapi_root_middlewares = [
+        {"middleware": FrontConnectionTestPort, "args": [], "kwargs": {}, "name": "Front connection test: no port"},
+        {"middleware": ReadableTriggerErrors, "args": [], "kwargs": {}, "name": "Front sync: readable param errors"},
+    ]
     external_views = [{
         "name": "Front sync",
         "href": "front-sync/",

@@ -88,6 +88,7 @@ function cell(content, label, className) {
   const td = el("td", typeof content === "object" && content !== null ? null : content, className);
   if (content instanceof Node) td.appendChild(content);
   td.dataset.label = label;
+  if (td.textContent === "–") td.classList.add("dash");
   return td;
 }
 
@@ -109,7 +110,8 @@ function freshnessText(r, schedule) {
     parts.push(due > 0 ? `next sync in ${span(due)}` : "next sync due now");
   }
   const state = r.last_state;
-  if (state && state !== "success") parts.push(`last run ${STATE_WORDS[state] || state}`);
+  // skipped: a small resource listed recently, or a run limited to other resources: nothing to report
+  if (state && state !== "success" && state !== "skipped") parts.push(`last run ${STATE_WORDS[state] || state}`);
   return parts.join(" · ");
 }
 
@@ -135,7 +137,7 @@ function resourceRow(r, schedule) {
     `${span(r.threshold_seconds)} without one` : "no successful sync yet";
   freshCell.dataset.freshness = r.health;
   freshCell.dataset.lastState = r.last_state || "";
-  if (r.last_task && r.last_task.state && r.last_task.state !== "success") {
+  if (r.last_task && r.last_task.state && !["success", "skipped"].includes(r.last_task.state)) {
     freshCell.appendChild(document.createTextNode(" "));
     freshCell.appendChild(uiLink(taskPath(r.last_task), "log"));
   }
@@ -223,6 +225,7 @@ function render(data) {
   const status = document.getElementById("status");
   status.textContent = statusText(data);
   status.dataset.state = data.status.state;
+  document.body.classList.toggle("empty", data.status.state === "empty");
   const sched = data.schedule || {};
   document.getElementById("schedule").textContent = sched.paused ? `${sched.dag_id} is paused: no hourly syncs ` +
     "until it is unpaused (the toggle in the DAG list)." : sched.next_run_at ? `Next hourly sync at ` +

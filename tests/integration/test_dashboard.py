@@ -313,3 +313,29 @@ def test_freshness_bands(age, expected):
 ], ids=["bearer", "token-param", "json-password", "email", "long", "clean"])
 def test_redaction(text, expected):
     assert dashboard.redact(text) == expected
+
+
+def test_a_bad_param_reads_as_words_not_a_jsonschema_dump(dags):
+    """Issue 22 finding 6: a bad conversation id in the trigger form answered with jsonschema's whole dump."""
+    import importlib.util
+    from pathlib import Path
+
+    from airflow.sdk.exceptions import ParamValidationError
+
+    path = Path(__file__).resolve().parents[2] / "plugins" / "front_sync_plugin.py"
+    spec = importlib.util.spec_from_file_location("front_sync_plugin_under_test", path)
+    plugin = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(plugin)
+    params = dags["front_sync_messages"].params
+    with pytest.raises(ParamValidationError) as caught:
+        params.get_param("conversation_ids").resolve(["cnv_ok1", "abc"])
+    # Airflow's trigger endpoint answers f"Invalid input for param {key}: {error}" (ParamsDict.validate)
+    airflow_says = json.dumps({"detail": f"Invalid input for param conversation_ids: {caught.value}"}).encode()
+    assert b"Failed validating" in airflow_says  # what the form showed
+    detail = json.loads(plugin.readable_param_error(airflow_says))["detail"]
+    assert detail == ("Invalid input for param conversation_ids: 'abc' is not a Front conversation id (cnv_ and "
+                      "lower-case letters or digits)"), detail
+    other = json.dumps({"detail": "Invalid input for param x: 1 is not of type 'string'\n\nFailed validating "
+                                  "'type' in schema: {...}"}).encode()
+    assert json.loads(plugin.readable_param_error(other))["detail"] == \
+        "Invalid input for param x: 1 is not of type 'string'"

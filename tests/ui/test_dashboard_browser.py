@@ -203,6 +203,7 @@ def test_connection_list_test_button_right_and_wrong_token(page, airflow_ui, scr
         set_token(airflow_ui, "test-token")
 
 
+@pytest.mark.timeout(600)
 def test_triggers_from_the_page_start_dag_runs(page, airflow_ui, ui_warehouse, screenshots):
     open_dashboard(page, airflow_ui)
     unpause(airflow_ui, "front_sync_messages")
@@ -221,6 +222,12 @@ def test_triggers_from_the_page_start_dag_runs(page, airflow_ui, ui_warehouse, s
     assert run["triggering_user_name"] == "admin" and "Front sync page" in (run["note"] or "")
     assert run["state"] == "success", run
 
+    # finding 6: a bad id in a trigger (the UI's form, the REST API) reads as words, not a jsonschema dump
+    status, body = airflow_ui.request("POST", "/api/v2/dags/front_sync_messages/dagRuns",
+                                      {"logical_date": None, "conf": {"conversation_ids": ["abc"]}})
+    assert status == 400 and "is not a Front conversation id" in body["detail"], body
+    assert "Failed validating" not in body["detail"] and "schema" not in body["detail"]
+
     page.evaluate(f"{FRAME}.querySelector('#backfill-after').value = '2026-01-01T00:00'")
     page.evaluate(f"{FRAME}.querySelector('#form-backfill button[type=submit]').click()")
     page.wait_for(in_frame("doc.getElementById('form-result').dataset.dagId === 'front_sync_backfill'"),
@@ -237,6 +244,7 @@ def test_triggers_from_the_page_start_dag_runs(page, airflow_ui, ui_warehouse, s
     assert result.startswith("Works") and "Connected to Front company" in result, result
 
 
+@pytest.mark.timeout(600)
 def test_error_log_link_lands_on_the_task_log(page, airflow_ui, ui_warehouse, screenshots):
     """Finding 1: inside the UI the page sits in a sandboxed frame; its log links did nothing."""
     status, run = airflow_ui.request("POST", "/api/v2/dags/front_sync_messages/dagRuns",
@@ -252,7 +260,7 @@ def test_error_log_link_lands_on_the_task_log(page, airflow_ui, ui_warehouse, sc
     open_in_ui(page, airflow_ui)
     link = in_frame("[...doc.querySelectorAll('#errors a')].find(a => a.href.includes("
                     f"{json.dumps(urllib.parse.quote(run['dag_run_id'], safe=''))}))")
-    page.wait_for(link, what="the error's log link")
+    page.wait_for(f"!!{link}", what="the error's log link")
     page.evaluate(f"{link}.click()")
     page.wait_for("location.pathname.endsWith('/tasks/sync_messages') && document.body.innerText.includes("
                   "'sync_messages') && !document.body.innerText.includes('Page Not Found')", timeout=30,
@@ -263,6 +271,7 @@ def test_error_log_link_lands_on_the_task_log(page, airflow_ui, ui_warehouse, sc
     assert not [e for e in page.console_errors if "sandbox" in e or "navigate" in e.lower()], page.console_errors
 
 
+@pytest.mark.timeout(1500)  # four DAG runs under the LocalExecutor, on a shared machine
 def test_a_broken_token_turns_the_page_red_then_green_with_the_error_resolved(page, airflow_ui, screenshots):
     """Finding 3 (status follows the last run, upstream_failed shows, errors resolve) and 5 (the monitor's alert
     on the page with Slack and SMTP unset)."""
@@ -311,6 +320,7 @@ def test_a_broken_token_turns_the_page_red_then_green_with_the_error_resolved(pa
     assert state in ("healthy", "degraded") and "failed" not in text, text
 
 
+@pytest.mark.timeout(900)
 def test_sync_now_on_a_directory_row_changes_its_last_sync(page, airflow_ui, screenshots):
     """Finding 4: the button ran the whole DAG, whose directory task was skipped; its feedback was off-screen."""
     open_dashboard(page, airflow_ui)
