@@ -72,12 +72,12 @@ def fill_history(conn, days: int) -> int:
             INSERT INTO front.sync_logs (run_id, dag_id, task_id, try_number, resource, sync_type, status,
                 started_at, completed_at, fetched, unchanged, api_calls, error_message, metadata)
             SELECT 'scheduled__' || h, 'front_sync_incremental', 'sync_' || t.resource, 1, t.resource, 'incremental',
-                   CASE WHEN h % 20 = 0 AND t.resource = 'contacts' THEN 'failed' ELSE 'success' END,
+                   CASE WHEN h %% 20 = 0 AND t.resource = 'contacts' THEN 'failed' ELSE 'success' END,
                    now() - make_interval(hours => h), now() - make_interval(hours => h) + interval '40 s',
-                   (h * 7 + t.n) % 300, (h * 7 + t.n) % 300, 3 + t.n,
-                   CASE WHEN h % 20 = 0 AND t.resource = 'contacts'
+                   (h * 7 + t.n) %% 300, (h * 7 + t.n) %% 300, 3 + t.n,
+                   CASE WHEN h %% 20 = 0 AND t.resource = 'contacts'
                         THEN 'FrontRetryableError: GET /contacts answered 503 Service Unavailable' END,
-                   jsonb_build_object('quota_remaining_min', 400 + (h % 50) * 10, 'quota_limit', 1000)
+                   jsonb_build_object('quota_remaining_min', 400 + (h %% 50) * 10, 'quota_limit', 1000)
             FROM generate_series(1, %(hours)s) AS h,
                  unnest(%(tasks)s::text[]) WITH ORDINALITY AS t(resource, n)
         """, {"hours": days * 24, "tasks": list(TASKS)})

@@ -101,7 +101,10 @@ def wait_for_run(airflow_ui, dag_id, run_id, states, timeout=RUN_TIMEOUT):
     path = f"/api/v2/dags/{dag_id}/dagRuns/{urllib.parse.quote(run_id, safe='')}"
     deadline = time.monotonic() + timeout
     while True:
-        status, run = airflow_ui.request("GET", path)
+        try:
+            status, run = airflow_ui.request("GET", path)
+        except TimeoutError:  # the api-server answers slowly while the machine is busy: ask again
+            continue
         assert status == 200, run
         if run["state"] in states or time.monotonic() > deadline:
             return run
