@@ -33,6 +33,7 @@ def build(tenant: Tenant) -> DAG:
         catchup=False,
         max_active_runs=1,
         doc_md=__doc__,
+        description="Nightly: every resource listed in full, deletions in Front reconciled",
         tags=[*TAGS_COMMON, "full", *tenant.tags],
         default_args=default_args(timedelta(hours=3), tenant),
     ) as dag:

@@ -14,6 +14,10 @@ Re-sync conversations from a point in time: trigger with `resync_from` (ISO-8601
 `airflow dags trigger front_sync_incremental --conf '{"resync_from": "2026-12-01T00:00:00Z"}'`: sets the
 conversations watermark back, forgets the events applied since (they are applied again) and queues the messages and
 comments of the conversations changed since (docs/runbook.md, "Re-sync from a point in time").
+
+A manual run can narrow itself (the Front sync page's "Sync now" does): `resources` (only these; messages or
+comments bring their conversations) and `force_directory_refresh` (list the small resources even if listed
+within `directory_refresh_minutes`).
 """
 
 from __future__ import annotations
@@ -21,12 +25,19 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pendulum
-from airflow.sdk import DAG, Asset, CronDataIntervalTimetable, Param
+from airflow.sdk import DAG, Asset, CronDataIntervalTimetable
 
 from front_sync.config import Tenant, schedule, tenants
 from front_sync.sync.conversation_operators import ConversationChangesOperator, ConversationChildrenOperator
 from front_sync.sync.operators import FrontSyncOperator, MigrateWarehouseOperator
-from front_sync.sync.plan import CHILD_RESOURCES, LIST_RESOURCES, TAGS_COMMON, default_args, priority
+from front_sync.sync.plan import (
+    CHILD_RESOURCES,
+    LIST_RESOURCES,
+    TAGS_COMMON,
+    default_args,
+    incremental_params,
+    priority,
+)
 
 
 def build(tenant: Tenant) -> DAG:
@@ -38,14 +49,12 @@ def build(tenant: Tenant) -> DAG:
         catchup=False,
         max_active_runs=1,
         doc_md=__doc__,
+        description="Hourly: what changed in Front since the last run, into the warehouse",
+        params=incremental_params(),
         tags=[*TAGS_COMMON, "incremental", *tenant.tags],
         # One run at a time, backfills included: `airflow backfill create` ignores max_active_runs (a backfill has
         # its own, 10 unless --max-active-runs is given), so each task also runs one interval at a time.
         default_args={**default_args(timedelta(minutes=50), tenant), "max_active_tis_per_dag": 1},
-        params={"resync_from": Param(None, type=["null", "string"], title="Re-sync conversations from",
-                                     description="Manual runs: a point in time (ISO-8601 with a zone, or epoch "
-                                                 "seconds) to re-sync conversations, messages and comments from. "
-                                                 "Empty: a normal run.")},
     ) as dag:
         migrate = MigrateWarehouseOperator(task_id="migrate_warehouse", priority_weight=40)
         for resource in LIST_RESOURCES:

@@ -33,6 +33,7 @@ def build(tenant: Tenant) -> DAG:
         catchup=False,
         max_active_runs=1,
         doc_md=__doc__,
+        description="Every few minutes: checks freshness, failures, slow runs, quota; opens and clears alerts",
         tags=[*TAGS_COMMON, "monitor", *tenant.tags],
         default_args={**default_args(timedelta(minutes=10), tenant), "retry_delay": timedelta(seconds=30)},
     ) as dag:

@@ -34,11 +34,13 @@ def build(tenant: Tenant) -> DAG:
         catchup=False,
         max_active_runs=1,
         doc_md=__doc__,
+        description="On demand: load dead-lettered records again once their cause is fixed",
         tags=[*TAGS_COMMON, "on-demand", *tenant.tags],
         default_args=default_args(timedelta(hours=2), tenant),
         params={
             "resource": Param(None, type=["null", "string"],
                               enum=[None, *(r.name for r in ALL_RESOURCES), REPLAYABLE_EVENTS],
+                              values_display={"null": "All resources"},
                               title="Resource", description="Only this resource's dead letters (empty: all)."),
             "error_contains": Param(None, type=["null", "string"], title="Error contains",
                                     description="Only dead letters whose error contains this text (any case)."),

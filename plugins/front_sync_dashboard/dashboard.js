@@ -1,12 +1,17 @@
 // The Front sync page: fills itself from data.json and triggers DAG runs through Airflow's REST API.
 // Same origin as the Airflow UI: the browser sends the user's session cookie, so Airflow authenticates and
-// authorises every call. Values are written with textContent only (never as HTML).
+// authorises every call. Values are written with textContent only (never as HTML). Nothing loads from elsewhere.
 "use strict";
 
 // The page lives at <airflow base>/front-sync/: the UI and its API are under <airflow base>.
 const AIRFLOW_BASE = window.location.pathname.replace(/front-sync\/.*$/, "");
 const REFRESH_MS = 60000;
+const RUN_POLL_MS = 3000;
 const PRIORITIES = { 0: "on demand", 1: "hourly", 2: "backfill" };
+const COLOURS = ["#3182ce", "#dd6b20", "#38a169", "#805ad5", "#d53f8c", "#319795", "#b7791f", "#5a67d8",
+  "#e53e3e", "#2f855a", "#97266d", "#2c5282", "#9c4221", "#285e61", "#744210", "#4a5568"];
+const TEST_KEY = "front-sync.connection-test";
+let latest = null;
 
 function el(tag, text, className) {
   const node = document.createElement(tag);
@@ -19,29 +24,58 @@ function num(value) {
   return value === null || value === undefined ? "–" : Number(value).toLocaleString("en-US");
 }
 
-function age(seconds) {
-  if (seconds === null || seconds === undefined) return "never";
+function span(seconds) {
   const s = Math.max(0, Math.round(seconds));
-  if (s < 120) return `${s} s ago`;
-  if (s < 7200) return `${Math.round(s / 60)} min ago`;
-  if (s < 172800) return `${(s / 3600).toFixed(1)} h ago`;
-  return `${Math.round(s / 86400)} days ago`;
+  if (s < 120) return `${s} s`;
+  if (s < 7200) return `${Math.round(s / 60)} min`;
+  if (s < 172800) return `${(s / 3600).toFixed(1).replace(/\.0$/, "")} h`;
+  return `${Math.round(s / 86400)} days`;
 }
 
 function when(iso) {
-  return iso ? iso.replace("T", " ").replace(/\.\d+Z$|Z$/, " UTC") : "–";
+  return iso ? iso.replace("T", " ").replace(/(:\d\d)(\.\d+)?Z$/, "$1 UTC") : "–";
+}
+
+function secondsSince(iso) {
+  return (Date.now() - Date.parse(iso)) / 1000;
+}
+
+// Links into the Airflow UI. The UI shows this page in a sandboxed frame that may not navigate the top window
+// itself, but the frame is same-origin: the click is replayed on a link in the UI's own document.
+function openInUi(event) {
+  if (window.top === window || event.ctrlKey || event.metaKey || event.shiftKey) return;
+  event.preventDefault();
+  const doc = window.top.document;
+  const link = doc.createElement("a");
+  link.href = event.currentTarget.href;
+  link.target = event.currentTarget.dataset.newTab ? "_blank" : "_self";
+  if (link.target === "_blank") link.rel = "noopener";
+  link.style.display = "none";
+  doc.body.appendChild(link);
+  link.click();
+  link.remove();
 }
 
 function uiLink(path, text) {
+  return outLink(AIRFLOW_BASE + path, text, false);
+}
+
+function outLink(href, text, newTab) {
   const a = el("a", text);
-  a.href = AIRFLOW_BASE + path;
-  a.target = "_top"; // open in the Airflow UI, not inside this frame
+  a.href = href;
+  a.target = newTab ? "_blank" : "_top";
+  if (newTab) { a.rel = "noopener"; a.dataset.newTab = "1"; }
+  a.addEventListener("click", openInUi);
   return a;
 }
 
-function taskLogPath(e) {
+function taskPath(e) {
   const enc = encodeURIComponent;
   return `dags/${enc(e.dag_id)}/runs/${enc(e.run_id)}/tasks/${enc(e.task_id)}?try_number=${enc(e.try_number)}`;
+}
+
+function runPath(dagId, runId) {
+  return `dags/${encodeURIComponent(dagId)}/runs/${encodeURIComponent(runId)}`;
 }
 
 function row(cells) {
@@ -50,144 +84,165 @@ function row(cells) {
   return tr;
 }
 
-function numCell(value) {
-  return el("td", num(value), "num");
+function cell(content, label, className) {
+  const td = el("td", typeof content === "object" && content !== null ? null : content, className);
+  if (content instanceof Node) td.appendChild(content);
+  td.dataset.label = label;
+  if (td.textContent === "–") td.classList.add("dash");
+  return td;
 }
 
-function resourceRow(r) {
+const STATE_WORDS = { success: "succeeded", failed: "failed", upstream_failed: "did not run: an earlier task failed",
+  skipped: "skipped", running: "running", queued: "queued", scheduled: "waiting to start",
+  up_for_retry: "failed, will retry", up_for_reschedule: "waiting", deferred: "waiting" };
+
+// "synced 5 min ago · next sync in 12 min" / "late by 40 min" / "last sync failed", with the colour of both.
+function freshnessText(r, schedule) {
+  const parts = [];
+  if (r.age_seconds === null) parts.push("never synced");
+  else parts.push(`synced ${span(r.age_seconds)} ago`);
+  if (r.age_seconds !== null && r.age_seconds > r.threshold_seconds) {
+    parts.push(`late by ${span(r.age_seconds - r.threshold_seconds)}`);
+  } else if (schedule && schedule.paused) {
+    parts.push("hourly DAG paused");
+  } else if (schedule && schedule.next_run_at) {
+    const due = -secondsSince(schedule.next_run_at);
+    parts.push(due > 0 ? `next sync in ${span(due)}` : "next sync due now");
+  }
+  const state = r.last_state;
+  // skipped: a small resource listed recently, or a run limited to other resources: nothing to report
+  if (state && state !== "success" && state !== "skipped") parts.push(`last run ${STATE_WORDS[state] || state}`);
+  return parts.join(" · ");
+}
+
+function strip(r) {
+  const box = el("span", null, "strip");
+  for (const run of r.runs) {
+    const mark = el("span", null, `run run-${run.status}`);
+    mark.title = `${when(run.started_at)}: ${run.status}, ${num(run.fetched)} records, ` +
+      `${num(run.duration_seconds)} s (${run.sync_type})`;
+    box.appendChild(mark);
+  }
+  if (!r.runs.length) box.appendChild(el("span", "no runs", "muted"));
+  return box;
+}
+
+function resourceRow(r, schedule) {
   const run = r.last_run || {};
-  const fresh = el("td");
-  fresh.appendChild(el("span", null, `dot fresh-${r.freshness}`));
-  fresh.appendChild(el("span", age(r.age_seconds)));
-  fresh.title = r.last_success_at ? when(r.last_success_at) : "no successful sync yet";
-  fresh.dataset.freshness = r.freshness;
-  const status = el("td", r.last_run ? `${run.status} (${run.sync_type})` : "–", `status-${run.status}`);
-  if (r.last_run) status.title = `${run.dag_id} ${run.run_id}, started ${when(run.started_at)}`;
+  const fresh = el("span");
+  fresh.appendChild(el("span", null, `dot fresh-${r.health}`));
+  fresh.appendChild(el("span", freshnessText(r, schedule)));
+  const freshCell = cell(fresh, "Freshness");
+  freshCell.title = r.last_success_at ? `last success ${when(r.last_success_at)}; late after ` +
+    `${span(r.threshold_seconds)} without one` : "no successful sync yet";
+  freshCell.dataset.freshness = r.health;
+  freshCell.dataset.lastState = r.last_state || "";
+  if (r.last_task && r.last_task.state && !["success", "skipped"].includes(r.last_task.state)) {
+    freshCell.appendChild(document.createTextNode(" "));
+    freshCell.appendChild(uiLink(taskPath(r.last_task), "log"));
+  }
+  const records = cell(num(run.fetched), "Records last run", "num");
+  if (r.last_run) {
+    records.title = `created ${num(run.created)}, updated ${num(run.updated)}, unchanged ${num(run.unchanged)}, ` +
+      `deleted ${num(run.deleted)}, ${num(run.duration_seconds)} s, ${num(run.api_calls)} API calls`;
+  }
+  const rows = cell(num(r.rows), "Rows", "num");
+  if (r.rows_estimated) { rows.textContent = `about ${num(r.rows)}`; rows.title = "estimated: the table is large"; }
+  const waiting = [];
+  if (r.dead_letters) waiting.push(`${num(r.dead_letters)} failed records`);
+  if (r.conflicts) waiting.push(`${num(r.conflicts)} conflicts`);
+  if (r.pending) waiting.push(`${num(r.pending)} queued`);
   const button = el("button", "Sync now");
   button.type = "button";
-  button.title = "Trigger front_sync_incremental (it syncs every resource that changed)";
-  button.addEventListener("click", () => trigger("front_sync_incremental", {},
-    `Triggered from the Front sync page for ${r.resource}`));
-  const rows = el("td", (r.rows_estimated ? "~" : "") + num(r.rows), "num");
-  const tr = row([el("td", r.resource), fresh, status, numCell(run.fetched), numCell(run.created),
-    numCell(run.updated), numCell(run.unchanged), numCell(run.deleted), numCell(run.duration_seconds), rows,
-    numCell(r.dead_letters), numCell(r.conflicts), numCell(r.pending), wrap(button)]);
+  button.title = `Run front_sync_incremental for ${r.resource} only` + (r.directory ? " (listed in full now)" : "");
+  button.addEventListener("click", () => syncNow(r));
+  const feedback = el("span", null, "feedback");
+  const actions = el("span", null, "row-actions");
+  actions.append(button, feedback);
+  const tr = row([cell(r.resource, "Resource", "name"), freshCell, cell(strip(r), "Last runs"), records, rows,
+    cell(waiting.join(", ") || "–", "Waiting for you", "num"), cell(actions, "")]);
   tr.dataset.resource = r.resource;
+  tr.dataset.lastSuccess = r.last_success_at || "";
   return tr;
-}
-
-function wrap(node) {
-  const td = el("td");
-  td.appendChild(node);
-  return td;
 }
 
 function fill(tableId, rows, emptyText, columns) {
   const body = document.querySelector(`#${tableId} tbody`);
   body.replaceChildren(...rows);
   if (!rows.length) {
-    const td = el("td", emptyText, "muted");
+    const td = el("td", emptyText, "muted empty");
     td.colSpan = columns;
     body.appendChild(row([td]));
   }
 }
 
 function errorRow(e) {
-  return row([el("td", when(e.started_at)), el("td", e.dag_id), el("td", e.task_id), el("td", e.try_number),
-    el("td", e.resource), el("td", e.error_message, "error"), wrap(uiLink(taskLogPath(e), "log"))]);
+  const state = e.resolved_at ? el("span", `Resolved ${when(e.resolved_at)}`, "resolved")
+    : el("span", "Open", "open");
+  const seen = e.tries > 1 ? `${e.tries} times, ${when(e.first_seen)} to ${when(e.last_seen)}` : when(e.last_seen);
+  const tr = row([cell(state, "State"), cell(`${e.resource} (${e.task_id})`, "Resource"),
+    cell(e.error_message, "Error", "error"), cell(seen, "Seen"), cell(uiLink(taskPath(e), "log"), "")]);
+  tr.dataset.resolved = e.resolved_at ? "yes" : "no";
+  tr.dataset.resource = e.resource;
+  return tr;
 }
 
 function pendingRow(p) {
-  return row([el("td", p.resource), el("td", PRIORITIES[p.priority] || p.priority), numCell(p.queued),
-    numCell(p.claimed), numCell(p.retrying), numCell(p.max_attempts), el("td", when(p.oldest_enqueued_at))]);
+  return row([cell(p.resource, "Resource"), cell(PRIORITIES[p.priority] || p.priority, "Priority"),
+    cell(num(p.queued), "Queued", "num"), cell(num(p.claimed), "Being fetched", "num"),
+    cell(num(p.retrying), "Retrying", "num"), cell(num(p.max_attempts), "Most attempts", "num"),
+    cell(when(p.oldest_enqueued_at), "Oldest")]);
 }
 
-// A small two-axis time chart: bars for one figure (left axis), a line with dots for another (right axis).
-function drawChart(canvas, runs, spec) {
-  const ratio = window.devicePixelRatio || 1;
-  const width = canvas.clientWidth || 640, height = canvas.clientHeight || 240;
-  canvas.width = width * ratio; canvas.height = height * ratio;
-  const ctx = canvas.getContext("2d");
-  ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
-  ctx.clearRect(0, 0, width, height);
-  ctx.font = "11px system-ui, sans-serif";
-  const pad = { left: 56, right: 56, top: 12, bottom: 28 };
-  const plotW = width - pad.left - pad.right, plotH = height - pad.top - pad.bottom;
-  const end = Date.now(), start = end - spec.days * 86400000;
-  const x = (iso) => pad.left + ((Date.parse(iso) - start) / (end - start)) * plotW;
-  const points = runs.filter((r) => Date.parse(r.started_at) >= start);
-  const maxOf = (key) => Math.max(1, ...points.map((r) => Number(r[key]) || 0));
-  const barMax = maxOf(spec.bar.key), lineMax = maxOf(spec.line.key);
-  axes(ctx, pad, plotW, plotH, start, end, spec, barMax, lineMax);
-  const barW = Math.max(2, Math.min(12, plotW / Math.max(points.length, 1) / 2));
-  ctx.fillStyle = spec.bar.color;
-  for (const r of points) {
-    const h = ((Number(r[spec.bar.key]) || 0) / barMax) * plotH;
-    ctx.fillStyle = r.failed_tasks > 0 ? "#c53030" : spec.bar.color;
-    ctx.fillRect(x(r.started_at) - barW / 2, pad.top + plotH - h, barW, h);
+function alertItem(a) {
+  const li = el("li", null, "alert");
+  li.appendChild(el("strong", a.alert_key));
+  li.appendChild(el("span", ` since ${when(a.since || a.opened_at)}: ${a.figure || ""}. `));
+  if (a.runbook) {
+    li.appendChild(/^https?:/.test(a.runbook) ? outLink(a.runbook, "What to do (runbook)", true)
+      : el("span", `What to do: ${a.runbook}`));
   }
-  const linePoints = points.filter((r) => r[spec.line.key] !== null && r[spec.line.key] !== undefined);
-  ctx.strokeStyle = spec.line.color; ctx.fillStyle = spec.line.color; ctx.lineWidth = 1.5;
-  ctx.beginPath();
-  linePoints.forEach((r, i) => {
-    const px = x(r.started_at), py = pad.top + plotH - (Number(r[spec.line.key]) / lineMax) * plotH;
-    if (i === 0) ctx.moveTo(px, py); else ctx.lineTo(px, py);
-  });
-  ctx.stroke();
-  for (const r of linePoints) {
-    const py = pad.top + plotH - (Number(r[spec.line.key]) / lineMax) * plotH;
-    ctx.beginPath(); ctx.arc(x(r.started_at), py, 2.5, 0, 2 * Math.PI); ctx.fill();
-  }
-  if (!points.length) {
-    ctx.fillStyle = "#718096";
-    ctx.fillText("No runs in this period", pad.left + plotW / 2 - 50, pad.top + plotH / 2);
-  }
-  canvas.dataset.points = String(points.length);
+  li.appendChild(el("span", a.notified_at ? ` Sent ${when(a.notified_at)}.`
+    : " Not sent anywhere (no Slack or e-mail channel delivered it): this page is where it shows.", "muted"));
+  return li;
 }
 
-function axes(ctx, pad, plotW, plotH, start, end, spec, barMax, lineMax) {
-  ctx.strokeStyle = "#cbd5e0"; ctx.lineWidth = 1;
-  ctx.strokeRect(pad.left, pad.top, plotW, plotH);
-  ctx.fillStyle = "#4a5568";
-  for (let i = 0; i <= 4; i++) {
-    const y = pad.top + plotH - (i / 4) * plotH;
-    ctx.fillStyle = spec.bar.color;
-    ctx.fillText(short(barMax * i / 4), 4, y + 4);
-    ctx.fillStyle = spec.line.color;
-    ctx.fillText(short(lineMax * i / 4), pad.left + plotW + 6, y + 4);
-  }
-  ctx.fillStyle = "#4a5568";
-  for (let d = 0; d <= spec.days; d += Math.max(1, Math.round(spec.days / 7))) {
-    const t = new Date(start + d * 86400000);
-    const px = pad.left + (d / spec.days) * plotW;
-    ctx.fillText(`${t.getUTCMonth() + 1}/${t.getUTCDate()}`, px - 12, pad.top + plotH + 16);
-  }
-}
-
-function short(v) {
-  if (v >= 1e6) return `${(v / 1e6).toFixed(1)}M`;
-  if (v >= 1e3) return `${(v / 1e3).toFixed(1)}k`;
-  return v >= 10 ? String(Math.round(v)) : v.toFixed(1);
+function statusText(data) {
+  const s = data.status;
+  if (s.state === "empty") return "No sync has run yet: the figures appear after the first run of front_sync_incremental.";
+  if (s.state === "healthy") return "Healthy: every resource's last sync succeeded on time.";
+  const since = s.since ? ` since ${when(s.since)}` : "";
+  const bits = [];
+  if (s.failing.length) bits.push(`last sync failed for ${s.failing.join(", ")}`);
+  if (s.late.length) bits.push(`late or never synced: ${s.late.join(", ")}`);
+  if (s.alerts) bits.push(`${s.alerts} open alert${s.alerts > 1 ? "s" : ""}`);
+  return `${s.state === "failing" ? "Failing" : "Degraded"}${since}: ${bits.join("; ")}.`;
 }
 
 function render(data) {
+  latest = data;
   document.getElementById("generated").textContent = `Updated ${when(data.generated_at)}`;
-  const hours = data.stale_after_seconds / 3600;
-  document.getElementById("threshold").textContent =
-    `Green: last success under ${hours / 2} h ago; amber: under ${hours} h; red: older (front_sync.config ` +
-    "stale_after_minutes). Rows with ~ are the planner's estimate.";
-  for (const node of document.querySelectorAll(".days")) node.textContent = data.history_days;
-  if (!data.warehouse_ready) notice("The warehouse has no front_sync tables yet: they appear after the first sync run.");
-  else if (data.config_error) notice(`front_sync.config: ${data.config_error}`);
-  else notice(null);
-  fill("resources", data.resources.map(resourceRow), "No resources", 14);
-  fill("errors", data.errors.map(errorRow), "No failed task tries", 7);
-  fill("pending", data.pending.map(pendingRow), "The queue is empty", 7);
-  const days = data.history_days;
-  drawChart(document.getElementById("chart-runs"), data.runs, { days,
-    bar: { key: "duration_seconds", color: "#3182ce" }, line: { key: "records", color: "#dd6b20" } });
-  drawChart(document.getElementById("chart-quota"), data.runs, { days,
-    bar: { key: "api_calls", color: "#805ad5" }, line: { key: "quota_remaining_min", color: "#38a169" } });
+  const status = document.getElementById("status");
+  status.textContent = statusText(data);
+  status.dataset.state = data.status.state;
+  document.body.classList.toggle("empty", data.status.state === "empty");
+  const sched = data.schedule || {};
+  document.getElementById("schedule").textContent = sched.paused ? `${sched.dag_id} is paused: no hourly syncs ` +
+    "until it is unpaused (the toggle in the DAG list)." : sched.next_run_at ? `Next hourly sync at ` +
+    `${when(sched.next_run_at)}.` : "";
+  document.getElementById("connection-id").textContent = data.connection_id || "front_default";
+  document.getElementById("threshold").textContent = `A resource is late when its last success is older than ` +
+    `${span(data.stale_after_seconds)} (front_sync.config stale_after_minutes; the small resources, listed in ` +
+    "full every few hours, get directory_refresh_minutes more). A failed last run shows red whatever its age.";
+  notice(data.config_error ? `front_sync.config: ${data.config_error}` : null);
+  document.getElementById("alerts").replaceChildren(...(data.alerts.length ? data.alerts.map(alertItem)
+    : [el("li", "No open alerts.", "muted")]));
+  fill("resources", data.resources.map((r) => resourceRow(r, data.schedule)),
+    "Nothing synced yet: run front_sync_incremental (or wait for its schedule).", 7);
+  for (const r of data.resources) showSync(r.resource);
+  fill("errors", data.errors.map(errorRow), "No failed syncs in the last " + data.history_days + " days.", 5);
+  fill("pending", data.pending.map(pendingRow), "Nothing waiting.", 7);
+  drawCharts(data);
 }
 
 function notice(text) {
@@ -214,6 +269,13 @@ async function load() {
   }
 }
 
+// Airflow's REST API answers a bad request with a detail that may be a list of pydantic errors: shown readably.
+function detailText(detail) {
+  if (typeof detail === "string") return detail.split("\n\n")[0];
+  if (Array.isArray(detail)) return detail.map((d) => d.msg || JSON.stringify(d)).join("; ");
+  return detail ? JSON.stringify(detail) : "";
+}
+
 async function airflowApi(method, path, body) {
   const response = await fetch(`${AIRFLOW_BASE}api/v2/${path}`, {
     method, credentials: "same-origin", cache: "no-store",
@@ -221,29 +283,104 @@ async function airflowApi(method, path, body) {
     body: body ? JSON.stringify(body) : undefined,
   });
   const payload = await response.json().catch(() => ({}));
-  if (!response.ok) {
-    const detail = typeof payload.detail === "string" ? payload.detail : JSON.stringify(payload.detail || "");
-    throw new Error(`${response.status} ${detail}`.trim());
-  }
+  if (!response.ok) throw new Error(`${response.status} ${detailText(payload.detail)}`.trim());
   return payload;
 }
 
-async function trigger(dagId, conf, note) {
-  const result = document.getElementById("action-result");
-  result.className = ""; result.textContent = `Triggering ${dagId}…`;
+async function trigger(dagId, conf, note, result) {
+  result.className = ""; result.textContent = `Starting ${dagId}…`;
+  delete result.dataset.runId;
   try {
     const run = await airflowApi("POST", `dags/${encodeURIComponent(dagId)}/dagRuns`,
       { logical_date: null, conf, note });
     const dag = await airflowApi("GET", `dags/${encodeURIComponent(dagId)}`).catch(() => ({}));
-    result.replaceChildren(el("span", `Triggered ${dagId}: `),
-      uiLink(`dags/${encodeURIComponent(dagId)}/runs/${encodeURIComponent(run.dag_run_id)}`, run.dag_run_id),
+    result.replaceChildren(el("span", `Started ${dagId}: `), uiLink(runPath(dagId, run.dag_run_id), run.dag_run_id),
       el("span", dag.is_paused ? " (the DAG is paused: the run waits until it is unpaused)" : ""));
     result.dataset.runId = run.dag_run_id;
     result.dataset.dagId = dagId;
+    return run;
   } catch (error) {
     result.className = "error";
-    result.textContent = `Could not trigger ${dagId}: ${error.message}`;
+    result.textContent = `Could not start ${dagId}: ${error.message}`;
+    return null;
   }
+}
+
+// "Sync now": this resource only (a directory resource is listed now, not skipped for being listed recently).
+// The row says what happens (kept across the page's reloads), and the figures reload when the run ends.
+const syncs = {};
+const SYNC_WORDS = { starting: "Starting…", queued: "Sync queued", running: "Syncing…", success: "Synced",
+  failed: "Sync failed", error: "Could not start" };
+
+function showSync(resource) {
+  const s = syncs[resource];
+  const feedback = document.querySelector(`tr[data-resource="${resource}"] .feedback`);
+  if (!s || !feedback) return;
+  const button = feedback.parentNode.querySelector("button");
+  button.disabled = !["success", "failed", "error"].includes(s.state);
+  feedback.dataset.state = s.state;
+  feedback.dataset.runId = s.runId || "";
+  feedback.className = `feedback ${s.state === "success" ? "ok" : ["failed", "error"].includes(s.state) ? "error" : ""}`;
+  const parts = [el("span", s.message || SYNC_WORDS[s.state] || s.state)];
+  if (s.runId) parts.push(el("span", " "), uiLink(runPath("front_sync_incremental", s.runId), "run"));
+  if (s.paused && !["success", "failed"].includes(s.state)) {
+    parts.push(el("span", " (the DAG is paused: the run waits until it is unpaused)"));
+  }
+  feedback.replaceChildren(...parts);
+}
+
+async function syncNow(r) {
+  syncs[r.resource] = { state: "starting" };
+  showSync(r.resource);
+  const result = el("span");
+  const run = await trigger("front_sync_incremental", { resources: [r.resource],
+    force_directory_refresh: r.directory }, `Sync now for ${r.resource} (Front sync page)`, result);
+  if (!run) {
+    syncs[r.resource] = { state: "error", message: result.textContent };
+    showSync(r.resource);
+    return;
+  }
+  syncs[r.resource] = { state: run.state || "queued", runId: run.dag_run_id, paused: /paused/.test(result.textContent) };
+  showSync(r.resource);
+  const path = `dags/front_sync_incremental/dagRuns/${encodeURIComponent(run.dag_run_id)}`;
+  const poll = async () => {
+    const found = await airflowApi("GET", path).catch(() => null);
+    if (found) syncs[r.resource].state = found.state;
+    if (found && (found.state === "success" || found.state === "failed")) {
+      await load();
+      showSync(r.resource);
+      return;
+    }
+    showSync(r.resource);
+    window.setTimeout(poll, RUN_POLL_MS);
+  };
+  window.setTimeout(poll, RUN_POLL_MS);
+}
+
+// The connection's Test, as Airflow's connection form runs it (FrontHook.test_connection: GET /me); the last
+// answer is kept in this browser.
+async function testConnection() {
+  const id = document.getElementById("connection-id").textContent;
+  const out = document.getElementById("connection-result");
+  out.className = "muted"; out.textContent = "Testing…";
+  let result;
+  try {
+    const answer = await airflowApi("POST", "connections/test", { connection_id: id, conn_type: "front" });
+    result = { ok: answer.status, message: answer.message, at: new Date().toISOString() };
+  } catch (error) {
+    result = { ok: false, message: `The test could not run: ${error.message}`, at: new Date().toISOString() };
+  }
+  window.localStorage.setItem(TEST_KEY, JSON.stringify(result));
+  showTest(result);
+}
+
+function showTest(result) {
+  if (!result) return;
+  const out = document.getElementById("connection-result");
+  out.className = result.ok ? "ok" : "error";
+  out.dataset.ok = result.ok ? "yes" : "no";
+  out.textContent = `${result.ok ? "Works" : "Fails"} (tested ${when(result.at.replace(/\.\d+Z$/, "Z"))}): ` +
+    result.message;
 }
 
 function conversationIds() {
@@ -257,28 +394,31 @@ function utcIso(inputId) {
 }
 
 function wireActions() {
+  const result = document.getElementById("form-result");
   document.getElementById("refresh").addEventListener("click", load);
+  document.getElementById("test-connection").addEventListener("click", testConnection);
   document.getElementById("form-messages").addEventListener("submit", (event) => {
     event.preventDefault();
     const ids = conversationIds();
     const bad = ids.filter((id) => !/^cnv_[0-9a-z]+$/.test(id));
     if (bad.length) {
-      const result = document.getElementById("action-result");
       result.className = "error";
-      result.textContent = `Not conversation ids: ${bad.slice(0, 5).join(", ")}`;
+      result.textContent = `Not conversation ids (they look like cnv_abc123): ${bad.slice(0, 5).join(", ")}`;
       return;
     }
-    trigger("front_sync_messages", { conversation_ids: ids }, "Triggered from the Front sync page");
+    trigger("front_sync_messages", { conversation_ids: ids }, "Triggered from the Front sync page", result);
   });
   document.getElementById("form-backfill").addEventListener("submit", (event) => {
     event.preventDefault();
     trigger("front_sync_backfill", { after: utcIso("backfill-after"), before: utcIso("backfill-before") },
-      "Triggered from the Front sync page");
+      "Triggered from the Front sync page", result);
   });
+  try { showTest(JSON.parse(window.localStorage.getItem(TEST_KEY))); } catch { /* nothing kept */ }
 }
 
 document.addEventListener("DOMContentLoaded", () => {
   wireActions();
   load();
   window.setInterval(load, REFRESH_MS);
+  window.addEventListener("resize", () => { if (latest) drawCharts(latest); });
 });

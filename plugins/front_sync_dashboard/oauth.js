@@ -6,6 +6,9 @@
   const OAUTH_BASE = window.location.pathname.replace(/front-sync\/.*$/, "front-sync-oauth/");
   const line = document.getElementById("oauth-status");
   if (!line) return;
+  // Inside Airflow's frame a target=_top link may not navigate the top window: open it the page's own way.
+  const connect = document.getElementById("connect-front");
+  if (connect && typeof openInUi === "function") connect.addEventListener("click", openInUi);
   const returned = new URLSearchParams(window.location.search).get("oauth");
   fetch(`${OAUTH_BASE}status.json`, { credentials: "same-origin" })
     .then((r) => (r.ok ? r.json() : []))

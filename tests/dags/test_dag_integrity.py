@@ -80,6 +80,8 @@ def test_every_dag_migrates_first_and_declares_outlets_docs_and_timeouts(dagbag,
             assert task.pool == "front_api" and not task.outlets and not task.upstream_task_ids
         elif task.task_id == "report_schema_drift":  # no API call, no outlet: it reads the warehouse only
             assert set(task.upstream_task_ids) == {t.task_id for t in dag.tasks if t.task_id.startswith("sync_")}
+        elif task.task_id == "check_found_in_front":  # reads the run's sync_logs rows only, after the sync
+            assert set(task.upstream_task_ids) == {"sync_messages"} and not task.outlets
         elif task.task_id != "migrate_warehouse":
             assert task.pool == "front_api"
             assert [a.name for a in task.outlets] == [f"front_sync.{task.resource}"]
@@ -125,3 +127,18 @@ def test_the_incremental_dag_runs_one_interval_at_a_time_even_in_a_backfill(dagb
     dag = dagbag.dags["front_sync_incremental"]
     assert dag.max_active_runs == 1
     assert {task.task_id: task.max_active_tis_per_dag for task in dag.tasks} == {t.task_id: 1 for t in dag.tasks}
+
+
+def test_param_forms_mark_only_required_fields_and_show_no_null(dagbag):
+    """Issue 22 finding 6: Airflow's trigger form marks a field required when its type does not include "null"
+    (the backfill form marked every optional field), and shows an enum's None as the word "null" unless
+    values_display names it (the replay form)."""
+    for dag_id, dag in dagbag.dags.items():
+        for name in dag.params:
+            schema = dag.params.get_param(name).schema
+            types = schema.get("type")
+            types = types if isinstance(types, list) else [types]
+            required = "null" not in types
+            assert required == (dag_id == "front_sync_messages" and name == "conversation_ids"), (dag_id, name)
+            if None in schema.get("enum", ()):
+                assert schema.get("values_display", {}).get("null"), (dag_id, name)

@@ -140,8 +140,10 @@ def test_figures_per_resource(client, token, seeded):
     resources = by_resource(data)
     assert [r["resource"] for r in data["resources"]] == [r.name for r in dashboard.ALL_RESOURCES]
     assert resources["contacts"]["freshness"] == "green"
-    assert resources["tags"]["freshness"] == "amber"
-    assert resources["inboxes"]["freshness"] == "red"
+    # the small resources are listed every directory_refresh_minutes (6 h): they are late only after 2 h + 6 h,
+    # as the monitor's stale_resource check counts them
+    assert resources["tags"]["threshold_seconds"] == 7200 + 6 * 3600 and resources["tags"]["directory"] is True
+    assert resources["tags"]["freshness"] == "green" and resources["inboxes"]["freshness"] == "green"
     assert resources["messages"]["freshness"] == "never"
     assert 1700 < resources["contacts"]["age_seconds"] < 1800
     contacts_run = resources["contacts"]["last_run"]
@@ -186,11 +188,105 @@ def test_staleness_threshold_comes_from_front_sync_config(client, token, seeded,
     data = client.get("/front-sync/data.json", headers={"Authorization": f"Bearer {token}"}).json()
     assert data["stale_after_seconds"] == 36000
     assert by_resource(data)["inboxes"]["freshness"] == "green"
+    clean_variables.set("front_sync.config", json.dumps({"stale_after_minutes": 20, "directory_refresh_minutes": 120}))
+    data = client.get("/front-sync/data.json", headers={"Authorization": f"Bearer {token}"}).json()
+    assert by_resource(data)["contacts"]["freshness"] == "red"  # 29 min against 20
+    assert by_resource(data)["inboxes"]["freshness"] == "red"  # 3 h against 20 min + 2 h
+    assert by_resource(data)["tags"]["freshness"] == "amber"  # 90 min against 140 (amber from 70)
 
 
 def test_fresh_warehouse_says_so(client, token, warehouse):
     data = client.get("/front-sync/data.json", headers={"Authorization": f"Bearer {token}"}).json()
     assert data["warehouse_ready"] is False and data["resources"] == []
+    assert data["status"]["state"] == "empty" and data["alerts"] == []
+
+
+def test_status_follows_the_last_run_and_errors_resolve(client, token, seeded):
+    """Issue 22 finding 3: a failed last run is red whatever the age, the page has one status line, and an
+    error is marked resolved once a later sync of its resource succeeds."""
+    headers = {"Authorization": f"Bearer {token}"}
+    data = client.get("/front-sync/data.json", headers=headers).json()
+    messages = by_resource(data)["messages"]
+    assert messages["last_state"] == "failed" and messages["health"] == "red"
+    assert by_resource(data)["contacts"]["health"] == "green"
+    assert data["status"]["state"] == "failing" and data["status"]["failing"] == ["messages"]
+    [error] = data["errors"]
+    assert error["resolved_at"] is None and error["tries"] == 1 and data["status"]["since"] == error["first_seen"]
+    assert [run["status"] for run in messages["runs"]] == ["failed"]
+    with seeded.cursor() as cur:
+        cur.execute("""INSERT INTO front.sync_logs (run_id, dag_id, task_id, try_number, resource, sync_type, status,
+                           started_at, completed_at, fetched, unchanged)
+                       VALUES ('r3', 'front_sync_incremental', 'sync_messages', 1, 'messages', 'incremental',
+                               'success', now() - interval '1 min', now(), 4, 4)""")
+    seeded.commit()
+    data = client.get("/front-sync/data.json", headers=headers).json()
+    messages = by_resource(data)["messages"]
+    assert messages["health"] == "green" and [run["status"] for run in messages["runs"]] == ["failed", "success"]
+    [error] = data["errors"]
+    assert error["resolved_at"] is not None
+    # no longer failing; still degraded: the seed leaves most resources never synced
+    assert data["status"]["state"] == "degraded" and data["status"]["failing"] == []
+    assert "messages" not in data["status"]["late"] and "teams" in data["status"]["late"]
+
+
+def test_a_task_that_never_ran_because_upstream_failed_is_red(seeded):
+    """Issue 22 finding 3: messages said "success" (its last sync_logs row) when its task was upstream_failed in
+    Airflow's newest run: Airflow's task state wins."""
+    states = {"comments": {"state": "upstream_failed", "dag_id": "front_sync_incremental", "run_id": "r9",
+                           "task_id": "sync_comments", "try_number": 0}}
+    with seeded.cursor() as cur:
+        cur.execute("""INSERT INTO front.sync_logs (run_id, dag_id, task_id, try_number, resource, sync_type, status,
+                           started_at, completed_at) VALUES ('r1', 'front_sync_incremental', 'sync_comments', 1,
+                           'comments', 'incremental', 'success', now() - interval '20 min',
+                           now() - interval '19 min')""")
+    seeded.commit()
+    data = dashboard.snapshot(seeded, task_states=states)
+    comments = by_resource(data)["comments"]
+    assert comments["last_run"]["status"] == "success" and comments["freshness"] == "green"
+    assert comments["last_state"] == "upstream_failed" and comments["health"] == "red"
+    assert "comments" in data["status"]["failing"]
+
+
+def test_open_alerts_show_without_slack_or_smtp(client, token, seeded):
+    """Issue 22 finding 5: an open monitor alert is on the page with its runbook link, delivered or not."""
+    with seeded.cursor() as cur:
+        cur.execute("""INSERT INTO front.alert_state (alert_key, alert, since, figure)
+                       VALUES ('stale_resource:inboxes', 'stale_resource', now() - interval '3 hours',
+                               '3 h 0 min since last success vs threshold 2 h 0 min')""")
+    seeded.commit()
+    data = client.get("/front-sync/data.json", headers={"Authorization": f"Bearer {token}"}).json()
+    [alert] = data["alerts"]
+    assert alert["alert_key"] == "stale_resource:inboxes" and alert["notified_at"] is None
+    assert alert["runbook"] == "docs/runbook.md#alert-no-successful-sync"
+    assert data["status"]["alerts"] == 1
+
+
+def test_connection_list_test_button_port_zero(client, token, simulator, simulator_server):
+    """Issue 22 finding 2: the connection list's Test sends port 0 for front_default's empty port (and the masked
+    password): Airflow refused with a bare 400; the plugin's middleware lets it test the stored connection."""
+    from airflow.models import Connection
+    from airflow.utils.session import create_session
+
+    from tests.ui.conftest import front_connection_json
+
+    with create_session() as session:
+        session.query(Connection).filter(Connection.conn_id == "front_default").delete()
+        session.add(Connection.from_json(front_connection_json(simulator_server.base_url), conn_id="front_default"))
+    body = {"connection_id": "front_default", "conn_type": "front", "host": simulator_server.base_url, "port": 0,
+            "password": "***", "login": "", "schema": "", "description": "", "extra": None}
+    headers = {"Authorization": f"Bearer {token}"}
+    try:
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv("AIRFLOW__CORE__TEST_CONNECTION", "Enabled")
+            answer = client.post("/api/v2/connections/test", headers=headers, json=body)
+            assert answer.status_code == 200, answer.text
+            assert answer.json()["status"] is True and "Connected to Front company" in answer.json()["message"]
+            other = client.post("/api/v2/connections/test", headers=headers,
+                                json={**body, "conn_type": "http", "port": 0})
+            assert other.status_code == 400  # other connection types are left to Airflow's rule
+    finally:
+        with create_session() as session:
+            session.query(Connection).filter(Connection.conn_id == "front_default").delete()
 
 
 def test_unreachable_warehouse_is_a_503_without_details(client, token, monkeypatch):
@@ -217,3 +313,29 @@ def test_freshness_bands(age, expected):
 ], ids=["bearer", "token-param", "json-password", "email", "long", "clean"])
 def test_redaction(text, expected):
     assert dashboard.redact(text) == expected
+
+
+def test_a_bad_param_reads_as_words_not_a_jsonschema_dump(dags):
+    """Issue 22 finding 6: a bad conversation id in the trigger form answered with jsonschema's whole dump."""
+    import importlib.util
+    from pathlib import Path
+
+    from airflow.sdk.exceptions import ParamValidationError
+
+    path = Path(__file__).resolve().parents[2] / "plugins" / "front_sync_plugin.py"
+    spec = importlib.util.spec_from_file_location("front_sync_plugin_under_test", path)
+    plugin = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(plugin)
+    params = dags["front_sync_messages"].params
+    with pytest.raises(ParamValidationError) as caught:
+        params.get_param("conversation_ids").resolve(["cnv_ok1", "abc"])
+    # Airflow's trigger endpoint answers f"Invalid input for param {key}: {error}" (ParamsDict.validate)
+    airflow_says = json.dumps({"detail": f"Invalid input for param conversation_ids: {caught.value}"}).encode()
+    assert b"Failed validating" in airflow_says  # what the form showed
+    detail = json.loads(plugin.readable_param_error(airflow_says))["detail"]
+    assert detail == ("Invalid input for param conversation_ids: 'abc' is not a Front conversation id (cnv_ and "
+                      "lower-case letters or digits)"), detail
+    other = json.dumps({"detail": "Invalid input for param x: 1 is not of type 'string'\n\nFailed validating "
+                                  "'type' in schema: {...}"}).encode()
+    assert json.loads(plugin.readable_param_error(other))["detail"] == \
+        "Invalid input for param x: 1 is not of type 'string'"

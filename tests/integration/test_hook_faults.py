@@ -193,8 +193,11 @@ def test_a_wrong_token_fails_at_once_naming_the_connection_and_scope(simulator, 
     assert isinstance(caught.value, AirflowFailException)
     assert "'front_default'" in text and "401" in text and "conversations:read" in text
     assert WRONG_TOKEN not in text and hook.metrics.calls == 1
+    # Issue 22 finding 2: the Test button's answer speaks of the form's field, not of a temporary conn id or
+    # "the scope none" (GET /me needs no scope).
     ok, message = hook.test_connection()
-    assert not ok and "front_default" in message and WRONG_TOKEN not in message
+    assert not ok and "this connection's API token field" in message and "401" in message
+    assert "scope" not in message and "front_default" not in message and WRONG_TOKEN not in message
 
 
 def test_a_missing_scope_fails_at_once_naming_it(simulator, simulator_server, monkeypatch):

@@ -343,9 +343,21 @@ class FrontHook(HttpHook):
         return self.request_json("/me")
 
     def test_connection(self) -> tuple[bool, str]:
-        """The Airflow UI's Test button: GET /me through the full policy (HttpHook's would call ``run``)."""
+        """The Airflow UI's Test button: GET /me through the full policy (HttpHook's would call ``run``).
+
+        The UI tests a copy of the connection under a temporary id: the answer speaks of the form's fields
+        ("this connection's API token") instead, and a refused token is a token problem (/me needs no scope).
+        """
         try:
             me = self.get_me()
+        except FrontAuthError as exc:
+            status = "401" if " answered 401" in str(exc) else "403"
+            if status == "401":
+                return False, ("Front did not accept the API token (GET /me answered 401): paste a valid token "
+                               "into this connection's API token field (Front: Settings > Developers > API tokens).")
+            return False, ("Front refused the API token (GET /me answered 403): the token is revoked or its "
+                           "company has no API access; create one under Settings > Developers > API tokens and "
+                           "paste it into this connection's API token field.")
         except Exception as exc:  # noqa: BLE001 - the UI shows the message, the error type does not matter
-            return False, str(exc)
+            return False, str(exc).replace(f"connection {self.front_conn_id!r}", "this connection")
         return True, f"Connected to Front company {me.get('name')!r}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -93,14 +94,18 @@ def resolved_message(key: str, since: datetime | None) -> str:
     return f":white_check_mark: front-sync resolved: {key} (since {opened})"
 
 
-def send(findings: Sequence[Finding], config: SyncConfig) -> None:
-    """Deliver findings, one message each (Slack and email); raises when a configured channel failed."""
-    for finding in findings:
-        delivery.deliver(f"front-sync alert: {finding.title}", message(finding, config), config)
+def send(findings: Sequence[Finding], config: SyncConfig, report: Counter | None = None) -> list[Finding]:
+    """Deliver findings, one message each (Slack and email); raises when a configured channel failed. Returns
+    the findings some channel delivered (none when neither Slack nor e-mail is configured)."""
+    return [finding for finding in findings
+            if delivery.deliver(f"front-sync alert: {finding.title}", message(finding, config), config, report)]
 
 
-def open_and_send(conn, findings: Sequence[Finding], config: SyncConfig) -> list[Finding]:
-    """Open state alerts not open yet and send them (plus open ones whose earlier delivery failed); returns sent."""
+def open_and_send(conn, findings: Sequence[Finding], config: SyncConfig, report: Counter | None = None,
+                  delivered: list[Finding] | None = None) -> list[Finding]:
+    """Open state alerts not open yet and send them (plus open ones no channel delivered yet); returns those due,
+    adds those a channel delivered to `delivered`. An alert counts as notified only once a channel delivered it
+    (the Front sync page shows it either way)."""
     due: list[Finding] = []
     with conn.cursor() as cur:
         for finding in findings:
@@ -114,7 +119,10 @@ def open_and_send(conn, findings: Sequence[Finding], config: SyncConfig) -> list
     conn.commit()  # opened before sending: a concurrent check or callback cannot send the same alert
     due += [f for f in findings if f.key in unsent and f not in due]
     for finding in due:
-        send([finding], config)
+        if not send([finding], config, report):
+            continue
+        if delivered is not None:
+            delivered.append(finding)
         with conn.cursor() as cur:
             cur.execute(load_sql("ops/alert_notified"), {"keys": [finding.key]})
         conn.commit()

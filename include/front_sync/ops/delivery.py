@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import logging
+from collections import Counter
 
 from airflow.sdk import BaseHook
 from airflow.sdk.exceptions import AirflowNotFoundException
@@ -57,17 +58,37 @@ def send_email(subject: str, text: str, recipients: tuple[str, ...], conn_id: st
     return True
 
 
-def deliver(subject: str, text: str, config: SyncConfig) -> list[str]:
-    """Send on every configured channel; returns the channels used, raises DeliveryError if one failed."""
+def deliver(subject: str, text: str, config: SyncConfig, report: Counter | None = None) -> list[str]:
+    """Send on every configured channel; returns the channels used, raises DeliveryError if one failed.
+    `report` (when given) counts per channel what was sent and what was skipped (not configured)."""
     used, failed = [], []
+    report = Counter() if report is None else report
     for channel, send in (("slack", lambda: send_slack(text)),
                           ("email", lambda: send_email(subject, text, config.alert_emails))):
         try:
             if send():
                 used.append(channel)
+                report[f"{channel} sent"] += 1
+            else:
+                report[f"{channel} skipped"] += 1
         except Exception as exc:  # noqa: BLE001 - try the other channel, then fail the task
             log.error("Alert delivery by %s failed: %s", channel, type(exc).__name__)
             failed.append(channel)
+            report[f"{channel} failed"] += 1
     if failed:
         raise DeliveryError(f"alert delivery failed on {', '.join(failed)}")
     return used
+
+
+def summary(report: Counter) -> str:
+    """Per channel, what a run sent and skipped: "slack 0 sent, 2 skipped (not configured); email ..."."""
+    parts = []
+    for channel in ("slack", "email"):
+        sent, skipped, failed = (report[f"{channel} {what}"] for what in ("sent", "skipped", "failed"))
+        part = f"{channel} {sent} sent"
+        if skipped:
+            part += f", {skipped} skipped (not configured)"
+        if failed:
+            part += f", {failed} failed"
+        parts.append(part)
+    return "; ".join(parts)

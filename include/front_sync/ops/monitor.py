@@ -7,13 +7,14 @@ reproducible. Thresholds come from front_sync.config (SyncConfig).
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from psycopg import sql
 
 from front_sync.config import SyncConfig
-from front_sync.ops import alerts
+from front_sync.ops import alerts, delivery
 from front_sync.ops.alerts import Finding
 from front_sync.resources import CONVERSATIONS, synced
 from front_sync.resources.model import LISTED, PER_CONVERSATION
@@ -144,8 +145,9 @@ class CheckResult:
     """What one monitor run found and sent."""
 
     findings: list[Finding] = field(default_factory=list)
-    sent: list[str] = field(default_factory=list)
+    sent: list[str] = field(default_factory=list)  # delivered by Slack or e-mail
     cleared: list[str] = field(default_factory=list)
+    channels: Counter = field(default_factory=Counter)
 
 
 def run_checks(conn, config: SyncConfig, now: datetime) -> CheckResult:
@@ -154,16 +156,19 @@ def run_checks(conn, config: SyncConfig, now: datetime) -> CheckResult:
     state = [*stale_resources(conn, config, now), *failure_rate(conn, config, now), *slow_runs(conn, config, now),
              *quota_use(conn, config, now), *repeated_failures(conn, config, now), *oauth_reconnect(conn, config, now)]
     result.findings.extend(state)
-    result.sent += [f.key for f in alerts.open_and_send(conn, state, config)]
+    delivered: list[Finding] = []
+    alerts.open_and_send(conn, state, config, result.channels, delivered)
+    result.sent += [f.key for f in delivered]
     result.cleared = alerts.clear_gone(conn, STATE_ALERTS, [f.key for f in state], config)
     for table, alert in (("dead_letters", "dead_letters"), ("sync_conflicts", "conflicts")):
         events, (name, upto) = new_rows(conn, table, alert)
-        alerts.send(events, config)  # before the cursor moves: a failed delivery is reported again
+        delivered = alerts.send(events, config, result.channels)  # before the cursor moves: a failed
+        # delivery is reported again
         with conn.cursor() as cur:
             cur.execute(load_sql("ops/cursor_save"), {"name": name, "last_id": upto})
         conn.commit()
         result.findings.extend(events)
-        result.sent += [f.key for f in events]
-    log.info("Monitor: %d finding(s), %d sent, %d cleared", len(result.findings), len(result.sent),
-             len(result.cleared))
+        result.sent += [f.key for f in delivered]
+    log.info("Monitor: %d finding(s), %d delivered (%s), %d cleared; open alerts show on the Front sync page",
+             len(result.findings), len(result.sent), delivery.summary(result.channels), len(result.cleared))
     return result

@@ -57,6 +57,29 @@ class MonitorOperator(_WarehouseTask):
         return {"found": [f.key for f in result.findings], "sent": result.sent, "cleared": result.cleared}
 
 
+class MissingConversationsCheck(_WarehouseTask):
+    """Fails the run, once and plainly, when conversations it was asked for do not exist in Front (a 404 for a
+    well-formed id): the sync task itself succeeds (nothing to load), so without this the run would end green
+    with the 404 only in its log."""
+
+    ui_color = "#fdf2e8"
+
+    def execute(self, context) -> None:
+        from airflow.sdk.exceptions import AirflowFailException
+
+        from front_sync.warehouse.sql_files import load_sql
+
+        with closing(warehouse_connection(self.warehouse_conn_id)) as conn, conn.cursor() as cur:
+            cur.execute(load_sql("ops/run_missing"), {"run_id": context["run_id"], "dag_id": context["ti"].dag_id})
+            missing = cur.fetchall()
+        if missing:
+            what = "; ".join(f"{resource}: {n} of {asked} conversation(s)" for resource, n, asked in missing)
+            raise AirflowFailException(
+                f"Not found in Front ({what}): Front answered 404 for these conversation ids. Check the ids "
+                "(a conversation merged or deleted in Front has a new id or none); the others were synced.")
+        log.info("Every conversation asked for was found in Front")
+
+
 class RetentionOperator(_WarehouseTask):
     """Purges message bodies and attachment metadata older than retention_days (at most once a day)."""
 

@@ -28,6 +28,7 @@ from front_sync.resources import get_resource
 from front_sync.sync import logtext, watermarks
 from front_sync.sync.batching import counting_after, page_batches, record_ids
 from front_sync.sync.front_client import open_front_hook
+from front_sync.sync.plan import not_chosen
 from front_sync.sync.progress import Progress
 from front_sync.sync.window import Window, sync_window
 from front_sync.warehouse import migrations
@@ -154,6 +155,10 @@ class SyncTask(BaseOperator):
         return lambda before, after: audit.record_watermark(conn, who, resource, before, after, reason)
 
     def execute(self, context) -> dict[str, Any]:
+        left_out = not_chosen(self.resource, context.get("params"))
+        if left_out:
+            raise AirflowSkipException(left_out)
+        self.forced = bool((context.get("params") or {}).get("force_directory_refresh"))
         resource = get_resource(self.resource)
         config = read_config(Variable, self.tenant)
         watermark = watermarks.read(Variable, resource.name, self.tenant) if self.tracks_watermark() else None
@@ -244,7 +249,8 @@ class FrontSyncOperator(SyncTask):
     def skip_reason(self, conn, config: SyncConfig) -> str | None:
         """A small resource in the hourly run: skipped while its last complete listing is recent enough."""
         resource = get_resource(self.resource)
-        if self.mode != "incremental" or resource.incremental or not config.directory_refresh_minutes:
+        if self.mode != "incremental" or resource.incremental or not config.directory_refresh_minutes or \
+                getattr(self, "forced", False):
             return None
         age = audit.last_listing_age(conn, resource.name)
         if age is None or age >= 60 * config.directory_refresh_minutes:

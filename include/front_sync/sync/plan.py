@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from airflow.sdk import Param
+
 from front_sync.config import Tenant
 from front_sync.ops.notifications import SlackFailureAlert
-from front_sync.resources import get_resource, synced
+from front_sync.resources import CONVERSATIONS, get_resource, synced
 from front_sync.resources.model import LISTED, PER_CONVERSATION
 
 # Listed by their endpoint (small resources in full, contacts since their watermark), in load order, and the
@@ -38,3 +40,28 @@ def default_args(execution_timeout: timedelta, tenant: Tenant | None = None) -> 
 
 
 TAGS_COMMON = ["source:front", "front-sync"]
+
+
+def incremental_params() -> dict[str, Param]:
+    """The hourly DAG's run parameters (the page's "Sync now" sets them): a scheduled run uses the defaults."""
+    names = [r.name for r in (*LIST_RESOURCES, CONVERSATIONS, *CHILD_RESOURCES)]
+    return {
+        "resources": Param([], type=["null", "array"], items={"type": "string", "enum": names},
+                           title="Only these resources",
+                           description="Empty: every resource. Messages or comments bring their conversations."),
+        "force_directory_refresh": Param(False, type=["null", "boolean"], title="List the small resources now",
+                                         description="Even if listed within directory_refresh_minutes."),
+        "resync_from": Param(None, type=["null", "string"], title="Re-sync conversations from",
+                             description="Manual runs: a point in time (ISO-8601 with a zone, or epoch seconds) to "
+                                         "re-sync conversations, messages and comments from. Empty: a normal run."),
+    }
+
+
+def not_chosen(resource: str, params: Any) -> str | None:
+    """Why a resource's task sits out a run limited to other resources (its `resources` param), else None."""
+    chosen = set((params or {}).get("resources") or ())
+    if not chosen or resource in chosen:
+        return None
+    if resource == CONVERSATIONS.name and chosen & {c.name for c in CHILD_RESOURCES}:
+        return None  # messages and comments follow the conversations this run reads
+    return f"this run syncs only {', '.join(sorted(chosen))} (its resources parameter)"
