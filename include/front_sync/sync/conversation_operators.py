@@ -110,7 +110,7 @@ class ConversationListingOperator(SyncTask):
             log.warning("conversations: this listing resumed an earlier try's, so it cannot tell which conversations "
                         "Front no longer lists; deletions are reconciled by the next complete re-listing")
             return
-        reconciled = reconcile_deletions(conn, CONVERSATIONS, seen, context["run_id"], first_synced_before=started)
+        reconciled = reconcile_deletions(conn, CONVERSATIONS, seen, context["run_id"], listing_started=started)
         outcome.counts["deleted"] += reconciled.deleted
         outcome.counts["restored"] += reconciled.restored
 
