@@ -26,7 +26,7 @@ from front_sync.hooks.front import FrontAPIError, FrontConversationMerged, Front
 from front_sync.resources import CONVERSATIONS, Resource
 from front_sync.sync.batching import record_ids
 from front_sync.sync.progress import Progress
-from front_sync.warehouse import pending
+from front_sync.warehouse import known, pending
 from front_sync.warehouse.load import BatchResult, load_batch
 from front_sync.warehouse.reconcile import soft_delete, soft_delete_children_gone
 
@@ -280,6 +280,8 @@ def _finish(conn, resource: Resource, run_id: str, settings: DrainSettings, clai
                 result.children_deleted += soft_delete_children_gone(cur, resource, conversation_id,
                                                                      record_ids(fetched.records), run_id)
             pending.done(cur, resource.name, [claim], settings.worker, run_id)
+            if isinstance(error, FrontNotFound):  # a 404 may reverse: its children are not proven gone (item 3)
+                known.forget_children(cur, resource.name, [conversation_id])
         conn.commit()
     except BaseException:
         conn.rollback()

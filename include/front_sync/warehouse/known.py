@@ -3,6 +3,9 @@
 - applied events (by Front's event id): re-reading the overlap below the watermark costs no second fetch;
 - per conversation and child resource, the conversation updated_at its children are current for
   (front.children_synced): a backfill, a listing or the nightly re-list queues only conversations changed since.
+  Markers fail closed (issue 19 item 3): only a proven-safe skip moves one on; anything unknown leaves it behind;
+- per conversation and child resource, when a complete fetch last verified its children (front.children_verified):
+  the nightly rolling verification re-fetches a slice so every conversation is verified every `verify_days`.
 """
 
 from __future__ import annotations
@@ -60,3 +63,11 @@ def children_changed(cur, resource: str, updated_at: Mapping[str, Decimal | None
     cur.execute(load_sql("known/children_changed"), {
         "resource": resource, "ids": ids, "updated_at": [updated_at[i] for i in ids]})
     return {row[0] for row in cur.fetchall()}
+
+
+def forget_children(cur, resource: str, conversation_ids: Iterable[str]) -> None:
+    """Move the markers of these conversations' `resource` rows back to unknown (their next listing queues a
+    fetch); in the caller's transaction."""
+    ids = sorted(set(conversation_ids))
+    if ids:
+        cur.execute(load_sql("known/children_synced_forget"), {"resource": resource, "ids": ids})
