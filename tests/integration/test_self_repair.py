@@ -8,6 +8,7 @@ nightly DAG runs are in test_verification.py.
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import psycopg
 import pytest
@@ -16,9 +17,10 @@ from front_sync.config import CONFIG_VARIABLE
 from front_sync.resources import COMMENTS, MESSAGES
 from front_sync.sync import conversation_operators, operators
 from front_sync.sync.conversation_children import drain
+from front_sync.sync.window import epoch
 from front_sync.warehouse import migrations
 
-from .test_zero_loss import SMALL, Variables, drain_settings, enqueue, execute, front_hook, newest_event
+from .test_zero_loss import SMALL, Variables, drain_settings, enqueue, execute, front_hook, newest_event, stored_raw
 from .truth import query, wait_past
 
 
@@ -143,3 +145,55 @@ def test_item_3_a_404_that_reverses_fetches_the_children_again(simulator, connec
     children()
     truth, stored = children_of(simulator, migrated, "comments", conversation)
     assert stored == truth and truth
+
+
+# -- item 4: the list strategy under a cap ---------------------------------------------------------------------
+
+
+def test_item_4_a_conversation_that_jumps_above_a_capped_listings_cursor_is_not_skipped(
+        simulator, connect_front, migrated, variables):
+    simulator.reset(seed=41, sizes=SMALL)
+    connect_front(page_limit=5)
+    variables.set_mark("conversations", epoch(datetime.now(UTC)))
+    changed = simulator.mutate("new_inbound", count=20)["ids"]
+    wait_past(simulator)
+    variables.set(CONFIG_VARIABLE, json.dumps({"conversation_strategy": "list", "batch_pages": 1,
+                                               "max_results": {"conversations": 8}, "overlap_seconds": 0}))
+    task = conversation_operators.ConversationChangesOperator(task_id="sync_conversations", resource="conversations")
+    assert execute(task)["capped"]
+    # Between two capped runs: a conversation gets a reply (it jumps above the saved cursor, the resumed pass
+    # never sees it), then one the pass has not reached yet is tagged (no bump: the pass sees its later time).
+    jumped = next(c["id"] for c in simulator.truth("conversations")["_results"] if c["id"] not in changed)
+    simulator.mutate("new_inbound", ids=[jumped])
+    simulator.mutate("tag", ids=[changed[0]])
+    wait_past(simulator)
+    for _ in range(6):
+        if not execute(task)["capped"]:
+            break
+    execute(task)  # the next pass, from the watermark the finished one left
+    truth = {c["id"]: c for c in simulator.truth("conversations")["_results"]}
+    stored = stored_raw(migrated, "conversations", [jumped, changed[0]])
+    assert stored == {jumped: truth[jumped], changed[0]: truth[changed[0]]}
+
+
+# -- item 10: children of a merged-away conversation -------------------------------------------------------------
+
+
+def test_item_10_a_comment_front_dropped_right_after_a_merge_ends_soft_deleted(
+        simulator, connect_front, migrated, variables):
+    ids = synced_company(simulator, connect_front, variables, seed=101)
+    kinds = {c["id"]: c for c in simulator.truth("conversations")["_results"]}
+    survivor, merged = [i for i in ids if kinds[i].get("type", "conversation") != "discussion"][:2]
+    simulator.mutate("add_comments", ids=[merged])  # the merged-away conversation's newest comment
+    wait_past(simulator)
+    hourly()
+    stored_under_merged = children_of(simulator, migrated, "comments", merged)[1]
+    simulator.mutate("merge_conversations", ids=[survivor, merged])
+    dropped = simulator.mutate("delete_comments", ids=[survivor])["comments"]
+    assert set(dropped) <= stored_under_merged  # Front drops one of the comments it just moved
+    wait_past(simulator)
+    hourly()
+    children()
+    live = {r["id"] for r in query(migrated, "SELECT id FROM front.comments WHERE deleted_at IS NULL")}
+    assert live == {c["id"] for c in simulator.truth("comments")["_results"]}
+    assert not set(dropped) & live

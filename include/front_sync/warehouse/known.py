@@ -71,3 +71,18 @@ def forget_children(cur, resource: str, conversation_ids: Iterable[str]) -> None
     ids = sorted(set(conversation_ids))
     if ids:
         cur.execute(load_sql("known/children_synced_forget"), {"resource": resource, "ids": ids})
+
+
+def record_merges(cur, merged_into: Mapping[str, str], run_id: str) -> None:
+    """Remember which conversation each merged-away one went into (front.conversation_merges); caller commits."""
+    merged = sorted(merged_into)
+    if merged:
+        cur.execute(load_sql("known/merges_record"), {
+            "merged": merged, "survivors": [merged_into[i] for i in merged], "run_id": run_id})
+
+
+def record_verified(cur, resource: str, conversation_ids: Iterable[str], run_id: str) -> None:
+    """A complete fetch read every `resource` row of these conversations (front.children_verified); caller commits."""
+    ids = sorted(set(conversation_ids))
+    if ids:
+        cur.execute(load_sql("known/children_verified_record"), {"resource": resource, "ids": ids, "run_id": run_id})

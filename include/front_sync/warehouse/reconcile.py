@@ -141,3 +141,13 @@ def soft_delete_children_gone(cur, resource: Resource, conversation_id: str, kep
     cur.execute(load_sql("reconcile/children_gone", table=sql.Identifier(*resource.table)),
                 {"conversation_id": conversation_id, "kept": sorted(set(kept_ids)), "run_id": run_id})
     return cur.rowcount
+
+
+def soft_delete_merged_children_gone(cur, resource: Resource, survivor_id: str, kept_ids: Iterable[str],
+                                     run_id: str) -> int:
+    """After a complete fetch of a survivor: soft-delete the rows still stored under the conversations merged into
+    it that the fetch did not return (issue 19 item 10); caller commits."""
+    cur.execute(load_sql("load/sync_writer"))
+    cur.execute(load_sql("reconcile/merged_children_gone", table=sql.Identifier(*resource.table)),
+                {"conversation_id": survivor_id, "kept": sorted(set(kept_ids)), "run_id": run_id})
+    return cur.rowcount
