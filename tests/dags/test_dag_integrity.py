@@ -79,7 +79,8 @@ def test_every_dag_migrates_first_and_declares_outlets_docs_and_timeouts(dagbag,
         if task.task_id == "dry_run_estimate":  # API calls only on a dry run, and it loads nothing
             assert task.pool == "front_api" and not task.outlets and not task.upstream_task_ids
         elif task.task_id == "report_schema_drift":  # no API call, no outlet: it reads the warehouse only
-            assert set(task.upstream_task_ids) == {t.task_id for t in dag.tasks if t.task_id.startswith("sync_")}
+            assert set(task.upstream_task_ids) == {t.task_id for t in dag.tasks
+                                                   if t.task_id.startswith(("sync_", "verify_"))}
         elif task.task_id != "migrate_warehouse":
             assert task.pool == "front_api"
             assert [a.name for a in task.outlets] == [f"front_sync.{task.resource}"]
@@ -125,3 +126,12 @@ def test_the_incremental_dag_runs_one_interval_at_a_time_even_in_a_backfill(dagb
     dag = dagbag.dags["front_sync_incremental"]
     assert dag.max_active_runs == 1
     assert {task.task_id: task.max_active_tis_per_dag for task in dag.tasks} == {t.task_id: 1 for t in dag.tasks}
+
+
+def test_the_nightly_dag_verifies_each_child_resource_after_fetching_it(dagbag):
+    """Issue 19, rolling verification: verify_<child> runs after sync_<child> in front_sync_full."""
+    from front_sync.sync.plan import CHILD_RESOURCES
+
+    dag = dagbag.dags["front_sync_full"]
+    for child in CHILD_RESOURCES:
+        assert dag.get_task(f"verify_{child.name}").upstream_task_ids == {f"sync_{child.name}"}

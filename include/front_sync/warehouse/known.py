@@ -86,3 +86,14 @@ def record_verified(cur, resource: str, conversation_ids: Iterable[str], run_id:
     ids = sorted(set(conversation_ids))
     if ids:
         cur.execute(load_sql("known/children_verified_record"), {"resource": resource, "ids": ids, "run_id": run_id})
+
+
+def verification_due(conn, resource: str, verify_days: int, night: int) -> list[str]:
+    """The conversations whose `resource` rows tonight's rolling verification re-fetches: night `night`'s slice
+    (about 1/verify_days of all) plus those not verified for verify_days."""
+    with conn.cursor() as cur:
+        cur.execute(load_sql("known/verification_due"), {"resource": resource, "days": verify_days,
+                                                         "slice": night % verify_days})
+        ids = [row[0] for row in cur.fetchall()]
+    conn.commit()
+    return ids
