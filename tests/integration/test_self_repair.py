@@ -8,6 +8,8 @@ nightly DAG runs are in test_verification.py.
 from __future__ import annotations
 
 import json
+import threading
+import time
 from datetime import UTC, datetime
 
 import psycopg
@@ -70,6 +72,43 @@ def children_of(simulator, url, table, conversation):
     stored = {r["id"] for r in query(url, f"SELECT id FROM front.{table} WHERE conversation_id = %s "  # noqa: S608
                                           "AND deleted_at IS NULL", (conversation,))}
     return truth, stored
+
+
+# -- item 2: a listing never deletes what changed during it ----------------------------------------------------
+
+
+def test_item_2_a_conversation_bumped_above_the_nightly_listings_cursor_is_not_soft_deleted(
+        simulator, connect_front, migrated, variables):
+    """The nightly re-listing pages newest first; a conversation it has not reached gets a reply (it moves above
+    the cursor and is never listed) and the hourly run applies it meanwhile: the listing must not delete it."""
+    synced_company(simulator, connect_front, variables, seed=21)
+    connect_front(max_attempts=0, page_limit=5)
+    listed = [c["id"] for page in front_hook(connect_front, max_attempts=0, page_limit=5).iter_pages(
+        "/conversations", {"q[statuses]": ["assigned", "unassigned", "archived", "trashed"], "sort_by": "date",
+                           "sort_order": "desc"}) for c in page]
+    oldest = listed[-1]  # on the listing's last page
+    simulator.reset_stats()
+    simulator.set_faults([{"endpoint": "/conversations", "kind": "latency", "seconds": 8, "on_calls": [2]}])
+    done: dict[str, float] = {}
+
+    def reply_during_the_listing():
+        while simulator.stats()["endpoints"].get("/conversations", {}).get("calls", 0) < 1:
+            time.sleep(0.05)  # page 1 served; page 2 is held back by the latency
+        simulator.mutate("new_inbound", ids=[oldest])
+        wait_past(simulator)
+        hourly()
+        done["hourly"] = time.monotonic()
+
+    replier = threading.Thread(target=reply_during_the_listing)
+    replier.start()
+    nightly_listing()
+    done["listing"] = time.monotonic()
+    replier.join()
+    assert done["hourly"] < done["listing"], "the hourly run ended after the listing: the scenario did not happen"
+    row = query(migrated, "SELECT deleted_at FROM front.conversations WHERE id = %s", (oldest,))
+    assert row == [{"deleted_at": None}]
+    truth = {c["id"]: c for c in simulator.truth("conversations")["_results"]}
+    assert stored_raw(migrated, "conversations", [oldest]) == {oldest: truth[oldest]}
 
 
 # -- item 3: markers fail closed -------------------------------------------------------------------------------

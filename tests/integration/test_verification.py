@@ -5,6 +5,10 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
+import psycopg
+
+from front_sync.ops import dashboard
+
 from .truth import assert_matches_truth, query
 
 SIZES = {"contacts": 20, "conversations": 40, "teammates": 3, "inboxes": 2, "channels": 2, "tags": 4,
@@ -45,3 +49,7 @@ def test_verify_days_2_repairs_a_comment_deleted_without_an_event_within_two_nig
     assert len(logs) == 4 and all(log["metadata"]["verify"]["verify_days"] == 2 for log in logs)
     repaired = sum(log["metadata"]["verify"]["repaired"] for log in logs if log["resource"] == "comments")
     assert repaired == len(deleted) == sum(log["deleted"] for log in logs if log["resource"] == "comments")
+    with psycopg.connect(warehouse_url) as conn:  # the dashboard's data shows the last night's verification
+        shown = {row["resource"]: row for row in dashboard.snapshot(conn)["verification"]}
+    assert set(shown) == {"messages", "comments"} and shown["comments"]["verify_days"] == 2
+    assert shown["comments"]["due"] == len(nights[1]["comments"]) and shown["comments"]["oldest_verified_at"]

@@ -142,7 +142,8 @@ def snapshot(conn, stale_seconds: int = DEFAULT_STALE_SECONDS, days: int = HISTO
             cur.execute("SET TRANSACTION READ ONLY")
             cur.execute(f"SET LOCAL statement_timeout = {int(STATEMENT_TIMEOUT_MS)}")
             if not warehouse_ready(cur):
-                return {**base, "warehouse_ready": False, "resources": [], "runs": [], "errors": [], "pending": []}
+                return {**base, "warehouse_ready": False, "resources": [], "runs": [], "errors": [], "pending": [],
+                        "verification": []}
             runs = _rows(cur, "runs", {"days": days, "limit": MAX_RUNS})
             runs.reverse()  # the query keeps the newest MAX_RUNS; charts read oldest first
             return {
@@ -151,6 +152,7 @@ def snapshot(conn, stale_seconds: int = DEFAULT_STALE_SECONDS, days: int = HISTO
                 "runs": runs,
                 "errors": error_rows(cur),
                 "pending": _rows(cur, "pending"),
+                "verification": _rows(cur, "verification"),
             }
     finally:
         conn.rollback()
