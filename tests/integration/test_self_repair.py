@@ -88,7 +88,7 @@ def test_item_2_a_conversation_bumped_above_the_nightly_listings_cursor_is_not_s
                            "sort_order": "desc"}) for c in page]
     oldest = listed[-1]  # on the listing's last page
     simulator.reset_stats()
-    simulator.set_faults([{"endpoint": "/conversations", "kind": "latency", "seconds": 8, "on_calls": [2]}])
+    simulator.set_faults([{"endpoint": "/conversations", "kind": "latency", "seconds": 20, "on_calls": [2]}])
     done: dict[str, float] = {}
 
     def reply_during_the_listing():
