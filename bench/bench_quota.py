@@ -2,7 +2,8 @@
 
 One account (`--conversations`, `--contacts`), then:
 1. the initial load (front_sync_backfill) and a nightly run (front_sync_full: small resources, contacts, the
-   conversation re-listing);
+   conversation re-listing, and the rolling verification of issue 19: the messages and comments of about
+   1/verify_days of all conversations, reported on its own as calls per night);
 2. an hourly run (front_sync_incremental) after `--changed` conversations (new messages, replies, comments, tags,
    assignments...) and `--contacts-changed` contacts changed; then a second hourly run inside the overlap;
 3. a backfill re-run over the unchanged account (its listing pages are the floor);
@@ -79,6 +80,7 @@ def steady_state(s: harness.Stack, args) -> dict:
     figures = {"backfill_calls": backfill["total"], "backfill_listing_pages": backfill.get("/conversations", 0),
                "backfill_seconds": round(time.monotonic() - started, 1)}
     figures["nightly_calls"] = measured(control, dags["front_sync_full"])
+    figures["nightly_verification"] = verification(s.warehouse_url)
     figures["changed_conversations"] = change(control, args.changed, args.contacts_changed)
     figures["hourly_calls"] = measured(control, dags["front_sync_incremental"])
     figures["hourly_again_in_overlap_calls"] = measured(control, dags["front_sync_incremental"])
@@ -86,6 +88,20 @@ def steady_state(s: harness.Stack, args) -> dict:
     figures["backfill_rerun_calls"] = rerun
     figures["backfill_rerun_over_listing"] = round(rerun["total"] / max(figures["backfill_listing_pages"], 1), 4)
     return figures
+
+
+def verification(url: str) -> dict:
+    """The last nightly run's rolling verification, from its sync_logs rows (verify_messages, verify_comments)."""
+    import psycopg2
+
+    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+        cur.execute("SELECT resource, api_calls, metadata FROM front.sync_logs WHERE task_id LIKE 'verify_%%' "
+                    "AND id > coalesce((SELECT max(id) FROM front.sync_logs WHERE task_id = 'sync_conversations' "
+                    "AND sync_type = 'full'), 0)")
+        rows = cur.fetchall()
+    per = {r: {"calls": calls, "conversations": meta["verify"]["due"], "repaired": meta["verify"]["repaired"],
+               "verify_days": meta["verify"]["verify_days"]} for r, calls, meta in rows}
+    return {"calls_per_night": sum(v["calls"] for v in per.values()), **per}
 
 
 def fresh_warehouse(s: harness.Stack) -> None:
@@ -153,6 +169,9 @@ def main() -> None:
     killed = figures["killed_backfill"]
     rows = [("backfill calls (listing pages)", f"{figures['backfill_calls']} ({figures['backfill_listing_pages']})"),
             ("nightly full run calls", figures["nightly_calls"]["total"]),
+            ("  of which rolling verification (conversations)",
+             f"{figures['nightly_verification']['calls_per_night']} "
+             f"({figures['nightly_verification'].get('messages', {}).get('conversations')})"),
             ("hourly calls after changes", figures["hourly_calls"]["total"]),
             ("hourly calls again inside the overlap", figures["hourly_again_in_overlap_calls"]["total"]),
             ("backfill re-run calls / listing pages", f"{figures['backfill_rerun_calls']['total']} "

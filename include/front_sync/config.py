@@ -123,6 +123,7 @@ _VALIDATORS = {
     "quota_window_minutes": _positive_int,
     "escalate_after_failures": _positive_int,
     "retention_days": _optional_positive_int,
+    "verify_days": _positive_int,
     "runbook_url": _url,
     "alert_emails": _emails,
 }
@@ -148,6 +149,9 @@ class SyncConfig:
     escalate_after_failures failed runs of a task in a row; runbook_url (links in alerts, e.g. the runbook on
     your Git host), alert_emails (recipients through the smtp_alerts connection).
     retention_days: message bodies and attachment metadata older than this are purged (null: kept forever).
+    verify_days: the nightly full DAG's rolling verification re-fetches the messages and comments of about
+    1/verify_days of all conversations each night (a slice by id), so every conversation's children are verified at
+    least once every verify_days and a change Front announced by no event converges within that bound.
     """
 
     overlap_seconds: int = 300
@@ -168,6 +172,7 @@ class SyncConfig:
     quota_window_minutes: int = 60
     escalate_after_failures: int = 3
     retention_days: int | None = None
+    verify_days: int = 7
     runbook_url: str = "docs/runbook.md"
     alert_emails: tuple[str, ...] = ()
 

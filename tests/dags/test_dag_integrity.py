@@ -79,7 +79,8 @@ def test_every_dag_migrates_first_and_declares_outlets_docs_and_timeouts(dagbag,
         if task.task_id == "dry_run_estimate":  # API calls only on a dry run, and it loads nothing
             assert task.pool == "front_api" and not task.outlets and not task.upstream_task_ids
         elif task.task_id == "report_schema_drift":  # no API call, no outlet: it reads the warehouse only
-            assert set(task.upstream_task_ids) == {t.task_id for t in dag.tasks if t.task_id.startswith("sync_")}
+            assert set(task.upstream_task_ids) == {t.task_id for t in dag.tasks
+                                                   if t.task_id.startswith(("sync_", "verify_"))}
         elif task.task_id == "check_found_in_front":  # reads the run's sync_logs rows only, after the sync
             assert set(task.upstream_task_ids) == {"sync_messages"} and not task.outlets
         elif task.task_id != "migrate_warehouse":
@@ -142,3 +143,12 @@ def test_param_forms_mark_only_required_fields_and_show_no_null(dagbag):
             assert required == (dag_id == "front_sync_messages" and name == "conversation_ids"), (dag_id, name)
             if None in schema.get("enum", ()):
                 assert schema.get("values_display", {}).get("null"), (dag_id, name)
+
+
+def test_the_nightly_dag_verifies_each_child_resource_after_fetching_it(dagbag):
+    """Issue 19, rolling verification: verify_<child> runs after sync_<child> in front_sync_full."""
+    from front_sync.sync.plan import CHILD_RESOURCES
+
+    dag = dagbag.dags["front_sync_full"]
+    for child in CHILD_RESOURCES:
+        assert dag.get_task(f"verify_{child.name}").upstream_task_ids == {f"sync_{child.name}"}

@@ -60,3 +60,17 @@ def test_the_newest_event_wins_and_events_applied_before_are_skipped_but_move_th
     assert changes.need["comments"] == set() and changes.duplicates == 1
     assert [e for e, _ in changes.applied] == ["evt_1", "evt_2"]
     assert changes.max_emitted_at == Decimal(12)
+
+
+def test_item_3_unknown_event_types_and_events_that_cannot_be_applied_fetch_every_child():
+    """Issue 19 item 3: skips fail closed. A type Front added (call_*, ticket_status_update) or a dead-lettered
+    event with a readable conversation asks for that conversation's messages and comments; known
+    conversation-only types ask for nothing."""
+    changes = ChangeSet()
+    changes.add_page([event("call_transcript_added", "call", {"id": "cal_1"}),
+                      event("ticket_status_update", event_id="evt_2", conversation="cnv_2"),
+                      {**event("inbound", "message", message(conversation="cnv_3"), event_id="evt_3",
+                               conversation="cnv_3"), "emitted_at": "soon"},  # dead-lettered: no usable time
+                      event("assign", "teammate", {"id": "tea_1"}, event_id="evt_4", conversation="cnv_4")])
+    assert len(changes.bad_events) == 1
+    assert changes.need == {"messages": {"cnv_1", "cnv_2", "cnv_3"}, "comments": {"cnv_1", "cnv_2", "cnv_3"}}

@@ -199,7 +199,7 @@ def snapshot(conn, stale_seconds: int = DEFAULT_STALE_SECONDS, days: int = HISTO
             cur.execute(f"SET LOCAL statement_timeout = {int(STATEMENT_TIMEOUT_MS)}")
             if not warehouse_ready(cur):
                 return {**base, "warehouse_ready": False, "resources": [], "runs": [], "resource_runs": [],
-                        "errors": [], "pending": [], "alerts": [],
+                        "errors": [], "pending": [], "alerts": [], "verification": [],
                         "status": {"state": "empty", "since": None, "failing": [], "late": [], "alerts": 0}}
             runs = _rows(cur, "runs", {"days": days, "limit": MAX_RUNS})
             runs.reverse()  # the query keeps the newest MAX_RUNS; charts read oldest first
@@ -212,6 +212,7 @@ def snapshot(conn, stale_seconds: int = DEFAULT_STALE_SECONDS, days: int = HISTO
                 **base, "warehouse_ready": True, "resources": resources, "runs": runs,
                 "resource_runs": per_resource, "errors": errors, "pending": _rows(cur, "pending"),
                 "alerts": alerts, "status": status_line(resources, errors, alerts),
+                "verification": _rows(cur, "verification"),
             }
     finally:
         conn.rollback()

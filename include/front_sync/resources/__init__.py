@@ -172,6 +172,12 @@ CONVERSATIONS = Resource(
 # Events that can add or change a conversation's messages (a failed send or a bounce changes a message's state),
 # and its comments; a merge moves both to the survivor.
 MERGE_EVENT = "conversations_merged"
+# Event types known to change only the conversation itself (its status, tags, assignee, inbox, links, fields),
+# never its messages or comments. Any type neither here nor in a child's touched_by (Front adds types: call_*,
+# ticket_status_update...) is unknown: its conversation's children are fetched (skips fail closed, issue 19 item 3).
+CONVERSATION_ONLY_EVENTS = frozenset({
+    "assign", "unassign", "archive", "reopen", "trash", "restore", "tag", "untag", "move", "reminder",
+    "custom_field_updated", "link_added", "link_removed"})
 MESSAGES = Resource(
     name="messages",
     path="/conversations/{parent_id}/messages",

@@ -19,9 +19,10 @@ from front_sync.resources.transform import BadRecord, front_timestamp
 from front_sync.sync.batching import counting_after, page_batches, queue_changed_children, queue_children, record_ids
 from front_sync.sync.events import ChangeSet
 from front_sync.sync.progress import Progress
+from front_sync.sync.window import epoch
 from front_sync.warehouse import checkpoints, dead_letters, known, pending
 from front_sync.warehouse.load import BatchResult, load_batch
-from front_sync.warehouse.reconcile import soft_delete
+from front_sync.warehouse.reconcile import database_clock, soft_delete
 
 log = logging.getLogger(__name__)
 
@@ -133,6 +134,7 @@ def _flush_events(conn, batch: ChangeSet, run_id: str, result: ChangesResult,
     with conn.cursor() as cur:
         result.queued.update(queue_children(cur, batch.need, run_id, pending.Priority.HOURLY))
         _mark_children_current(cur, batch, run_id, born_after)
+        known.record_merges(cur, batch.merged_into, run_id)
         known.record_applied(cur, batch.applied, run_id)
     conn.commit()
     result.events += batch.events
@@ -184,15 +186,19 @@ def from_listing(front, conn, run_id: str, lower: Decimal | None, *, batch_pages
     tell which changed). Bumps move conversations to the front, so nothing that bumps is missed. The listing
     runs newest first, so the cursor may move only once it has reached `lower`: a pass cut short by `cap` or a
     failure saves its page link (under `key`, with each batch) and the next run goes on from there before the
-    cursor moves to the newest update the pass saw.
+    cursor moves to the newest update the pass saw, but never past the moment the pass began (issue 19 item 4):
+    a conversation bumped after that may have jumped above the saved page link, and the next pass must list it.
     """
-    saved = checkpoints.load(conn, key)
-    resume_url, high = None, None
+    saved = checkpoints.load(conn, key) or {}
+    resume_url, high, began = None, None, None
     if saved:
         lower = None if saved.get("lower") is None else Decimal(saved["lower"])
         high = None if saved.get("high") is None else Decimal(saved["high"])
+        began = None if saved.get("began") is None else Decimal(saved["began"])
         resume_url = saved.get("next")
         log.info("conversations: resuming an unfinished listing pass (down to %s)", lower)
+    if began is None:
+        began = epoch(database_clock(conn))
     result = ChangesResult()
     progress = Progress("conversations", front)
     pages = front.iter_pages_resumable("/conversations", {"q[statuses]": list(ALL_STATUSES), "sort_by": "date",
@@ -206,11 +212,11 @@ def from_listing(front, conn, run_id: str, lower: Decimal | None, *, batch_pages
         result.events += len(fresh)
         next_url = batch.pages[-1][1]
         position = None if batch.ended else {"next": next_url, "high": None if high is None else str(high),
-                                             "lower": None if lower is None else str(lower)}
+                                             "lower": None if lower is None else str(lower), "began": str(began)}
         _flush_listing(conn, fresh, run_id, result, key, position)
         if batch.ended:
             checkpoints.clear(conn, key)
-            _move_cursor(result, high, on_cursor)
+            _move_cursor(result, None if high is None else min(high, began), on_cursor)
         elif batch.capped:
             result.capped = True
             log.warning("conversations: stopped at max_results=%d; the next run continues this listing pass, "

@@ -29,9 +29,9 @@ from front_sync.hooks.front import FrontAPIError, FrontConversationMerged, Front
 from front_sync.resources import CONVERSATIONS, Resource
 from front_sync.sync.batching import record_ids
 from front_sync.sync.progress import Progress
-from front_sync.warehouse import pending
+from front_sync.warehouse import known, pending
 from front_sync.warehouse.load import BatchResult, load_batch
-from front_sync.warehouse.reconcile import soft_delete, soft_delete_children_gone
+from front_sync.warehouse.reconcile import soft_delete, soft_delete_children_gone, soft_delete_merged_children_gone
 
 log = logging.getLogger(__name__)
 
@@ -321,11 +321,19 @@ def _finish(conn, resource: Resource, run_id: str, settings: DrainSettings, clai
                 _lost(resource, claim, result)
                 return
             if isinstance(error, FrontConversationMerged):
+                known.record_merges(cur, {conversation_id: error.surviving_id}, run_id)
                 pending.enqueue(cur, resource.name, [error.surviving_id], run_id, settings.priority)
             else:  # a complete fetch, or none at all (404): what Front did not return is gone
+                kept = record_ids(fetched.records)
                 result.children_deleted += soft_delete_children_gone(
-                    cur, resource, conversation_id, record_ids(fetched.records), run_id, claim.claimed_at)
+                    cur, resource, conversation_id, kept, run_id, claim.claimed_at)
             pending.done(cur, resource.name, [claim], settings.worker, run_id)
+            if isinstance(error, FrontNotFound):  # a 404 may reverse: its children are not proven gone (item 3)
+                known.forget_children(cur, resource.name, [conversation_id])
+            elif error is None:  # every child read: merged-away leftovers are gone, and the conversation verified
+                result.children_deleted += soft_delete_merged_children_gone(cur, resource, conversation_id, kept,
+                                                                            run_id, claim.claimed_at)
+                known.record_verified(cur, resource.name, [conversation_id], run_id)
         conn.commit()
     except BaseException:
         conn.rollback()

@@ -18,7 +18,7 @@ from front_sync.resources import CONVERSATIONS, get_resource
 from front_sync.sync import backfill, conversation_changes, conversation_children, logtext, resync, watermarks
 from front_sync.sync.operators import SyncTask
 from front_sync.sync.window import epoch
-from front_sync.warehouse import checkpoints, pending
+from front_sync.warehouse import checkpoints, known, pending
 from front_sync.warehouse.connection import warehouse_connection
 from front_sync.warehouse.reconcile import database_clock, reconcile_deletions
 
@@ -128,7 +128,7 @@ class ConversationListingOperator(SyncTask):
             log.warning("conversations: this listing resumed an earlier try's, so it cannot tell which conversations "
                         "Front no longer lists; deletions are reconciled by the next complete re-listing")
             return
-        reconciled = reconcile_deletions(conn, CONVERSATIONS, seen, context["run_id"], first_synced_before=started)
+        reconciled = reconcile_deletions(conn, CONVERSATIONS, seen, context["run_id"], listing_started=started)
         outcome.counts["deleted"] += reconciled.deleted
         outcome.counts["restored"] += reconciled.restored
 
@@ -163,6 +163,19 @@ class ConversationChildrenOperator(SyncTask):
             conn.commit()
         if self.mode != "on_demand":
             only = None
+        result = self.drain(context, conn, front, config, resource, priority, only)
+        outcome.absorb(result.loaded, result.fetched)
+        outcome.capped = result.capped
+        outcome.counts["deleted"] += result.children_deleted
+        outcome.metadata.update(conversations=result.conversations, merged=result.merged, missing=result.missing,
+                                failed_conversations=result.failed, out_of_time=result.out_of_time,
+                                dead_lettered_conversations=result.dead_lettered_conversations,
+                                lost_leases=result.lost_leases,
+                                still_queued=pending.count(conn, resource.name, only))
+
+    def drain(self, context, conn, front, config, resource, priority: pending.Priority,
+              only: list[str] | None) -> conversation_children.ChildrenResult:
+        """Work the queue as this task try (of `only`, when given), after freeing an earlier try's claims."""
         who = self.identity(context)
         settings = conversation_children.DrainSettings(
             worker=f"{who.dag_id}/{who.task_id}/{who.run_id}/{who.try_number}/{uuid.uuid4().hex[:8]}",
@@ -174,15 +187,41 @@ class ConversationChildrenOperator(SyncTask):
         if freed:
             log.info("%s: %d conversation(s) claimed by an earlier try of this task are free again", resource.name,
                      freed)
-        result = conversation_children.drain(front, conn, resource, context["run_id"], settings)
+        return conversation_children.drain(front, conn, resource, context["run_id"], settings)
+
+
+class VerifyChildrenOperator(ConversationChildrenOperator):
+    """The nightly rolling verification (issue 19): re-fetches the messages or comments of tonight's slice of
+    conversations (about 1/verify_days of all, plus any not verified for verify_days), so what no event announced
+    (a deleted comment or draft, a contact renamed inside recipients) converges within verify_days. Its sync_logs
+    row (metadata.verify) counts the conversations verified and the rows it repaired (created, updated, deleted).
+    """
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(mode="full", **kwargs)
+
+    def sync(self, context, conn, front, config, window, outcome) -> None:
+        resource = get_resource(self.resource)
+        end = context.get("data_interval_end") or context["dag_run"].run_after
+        night = int(epoch(end) // 86_400)
+        due = known.verification_due(conn, resource.name, config.verify_days, night)
+        with conn.cursor() as cur:
+            pending.enqueue(cur, resource.name, due, context["run_id"], pending.Priority.BACKFILL)
+        conn.commit()
+        result = self.drain(context, conn, front, config, resource, pending.Priority.BACKFILL, due) if due else \
+            conversation_children.ChildrenResult()
         outcome.absorb(result.loaded, result.fetched)
         outcome.capped = result.capped
         outcome.counts["deleted"] += result.children_deleted
-        outcome.metadata.update(conversations=result.conversations, merged=result.merged, missing=result.missing,
-                                failed_conversations=result.failed, out_of_time=result.out_of_time,
-                                dead_lettered_conversations=result.dead_lettered_conversations,
-                                lost_leases=result.lost_leases,
-                                still_queued=pending.count(conn, resource.name, only))
+        counts = result.loaded.counts
+        outcome.metadata.update(verify={
+            "verify_days": config.verify_days, "slice": night % config.verify_days, "due": len(due),
+            "verified": result.conversations, "merged": result.merged, "missing": result.missing,
+            "failed": result.failed, "lost_leases": result.lost_leases, "repaired": counts["created"] + counts["updated"] + result.children_deleted,
+            "still_queued": pending.count(conn, resource.name, due) if due else 0})
+        log.info("%s: verified %d of %d conversation(s) due tonight (verify_days=%d); %d row(s) repaired",
+                 resource.name, result.conversations, len(due), config.verify_days,
+                 outcome.metadata["verify"]["repaired"])
 
 
 def _check_conversation_ids(ids: Any) -> None:

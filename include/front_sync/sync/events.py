@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from front_sync.resources import MERGE_EVENT, Resource, synced
+from front_sync.resources import CONVERSATION_ONLY_EVENTS, MERGE_EVENT, Resource, synced
 from front_sync.resources.model import PER_CONVERSATION
 from front_sync.resources.transform import BadRecord, front_timestamp, has_paths, id_from_url
 
@@ -42,6 +42,13 @@ def carried_record(child: Resource, event: dict[str, Any], conversation_id: str)
     return record
 
 
+def _conversation_id(event: Any) -> str | None:
+    """The id of the conversation an event is about, when it has a readable one."""
+    conversation = event.get("conversation") if isinstance(event, dict) else None
+    conversation_id = conversation.get("id") if isinstance(conversation, dict) else None
+    return conversation_id if isinstance(conversation_id, str) else None
+
+
 @dataclass
 class ChangeSet:
     """Everything a run learned from the events it read; built up page by page (one batch at a time)."""
@@ -66,6 +73,13 @@ class ChangeSet:
                 self._add(event, already_applied)
             except BadRecord as exc:
                 self.bad_events.append((event, str(exc)))
+                self._fetch_all(_conversation_id(event))  # not applied: its conversation's children are not known
+
+    def _fetch_all(self, conversation_id: str | None) -> None:
+        """Ask for every child of a conversation (an event that was not applied, or of a kind not known)."""
+        if conversation_id is not None:
+            for child in synced(PER_CONVERSATION):
+                self.need[child.name].add(conversation_id)
 
     def carried_records(self, child: str) -> list[dict[str, Any]]:
         """The records of one child resource carried in full by this batch's events (newest version of each)."""
@@ -86,14 +100,17 @@ class ChangeSet:
         self.events += 1
         self._reached(emitted_at)
         conversation = event.get("conversation")
-        conversation_id = conversation.get("id") if isinstance(conversation, dict) else None
-        if not isinstance(conversation_id, str):
+        conversation_id = _conversation_id(event)
+        if conversation_id is None:
             return
         if emitted_at >= self.snapshot_at.get(conversation_id, Decimal(-1)):
             self.conversations[conversation_id] = conversation
             self.snapshot_at[conversation_id] = emitted_at
         kind = event.get("type")
-        for child in synced(PER_CONVERSATION):
+        children = synced(PER_CONVERSATION)
+        if kind not in CONVERSATION_ONLY_EVENTS and not any(kind in child.touched_by for child in children):
+            self._fetch_all(conversation_id)  # a kind Front added since: the skip is not proven safe
+        for child in children:
             if kind in child.touched_by:
                 self._touch(child, event, conversation_id, emitted_at)
         if kind == MERGE_EVENT:

@@ -296,7 +296,7 @@ class FrontSyncOperator(SyncTask):
         progress.report(final=True)
         if complete_listing and not outcome.capped:
             reconciled = reconcile_deletions(conn, resource, seen, context["run_id"],
-                                             first_synced_before=listing_started)
+                                             listing_started=listing_started)
             outcome.counts["deleted"] += reconciled.deleted
             outcome.counts["restored"] += reconciled.restored
         outcome.metadata["complete_listing"] = complete_listing and not outcome.capped

@@ -3,6 +3,9 @@
 - applied events (by Front's event id): re-reading the overlap below the watermark costs no second fetch;
 - per conversation and child resource, the conversation updated_at its children are current for
   (front.children_synced): a backfill, a listing or the nightly re-list queues only conversations changed since.
+  Markers fail closed (issue 19 item 3): only a proven-safe skip moves one on; anything unknown leaves it behind;
+- per conversation and child resource, when a complete fetch last verified its children (front.children_verified):
+  the nightly rolling verification re-fetches a slice so every conversation is verified every `verify_days`.
 """
 
 from __future__ import annotations
@@ -60,3 +63,37 @@ def children_changed(cur, resource: str, updated_at: Mapping[str, Decimal | None
     cur.execute(load_sql("known/children_changed"), {
         "resource": resource, "ids": ids, "updated_at": [updated_at[i] for i in ids]})
     return {row[0] for row in cur.fetchall()}
+
+
+def forget_children(cur, resource: str, conversation_ids: Iterable[str]) -> None:
+    """Move the markers of these conversations' `resource` rows back to unknown (their next listing queues a
+    fetch); in the caller's transaction."""
+    ids = sorted(set(conversation_ids))
+    if ids:
+        cur.execute(load_sql("known/children_synced_forget"), {"resource": resource, "ids": ids})
+
+
+def record_merges(cur, merged_into: Mapping[str, str], run_id: str) -> None:
+    """Remember which conversation each merged-away one went into (front.conversation_merges); caller commits."""
+    merged = sorted(merged_into)
+    if merged:
+        cur.execute(load_sql("known/merges_record"), {
+            "merged": merged, "survivors": [merged_into[i] for i in merged], "run_id": run_id})
+
+
+def record_verified(cur, resource: str, conversation_ids: Iterable[str], run_id: str) -> None:
+    """A complete fetch read every `resource` row of these conversations (front.children_verified); caller commits."""
+    ids = sorted(set(conversation_ids))
+    if ids:
+        cur.execute(load_sql("known/children_verified_record"), {"resource": resource, "ids": ids, "run_id": run_id})
+
+
+def verification_due(conn, resource: str, verify_days: int, night: int) -> list[str]:
+    """The conversations whose `resource` rows tonight's rolling verification re-fetches: night `night`'s slice
+    (about 1/verify_days of all) plus those not verified for verify_days."""
+    with conn.cursor() as cur:
+        cur.execute(load_sql("known/verification_due"), {"resource": resource, "days": verify_days,
+                                                         "slice": night % verify_days})
+        ids = [row[0] for row in cur.fetchall()]
+    conn.commit()
+    return ids

@@ -21,7 +21,7 @@ from enum import IntEnum
 
 import psycopg
 
-from front_sync.warehouse import dead_letters
+from front_sync.warehouse import dead_letters, known
 from front_sync.warehouse.sql_files import load_sql
 
 log = logging.getLogger(__name__)
@@ -162,6 +162,7 @@ def failed(conn, resource: str, claim: Claim, worker: str, error: str, *, max_at
             dead_letters.write(cur, resource, [({"id": claim.conversation_id, "queue": resource}, reason)], run_id)
             cur.execute(load_sql("pending/give_up"), {"resource": resource, "conversation_id": claim.conversation_id,
                                                       "generation": claim.generation})
+            known.forget_children(cur, resource, [claim.conversation_id])  # never fetched: not current (item 3)
             gave_up = True
         else:
             gave_up = False

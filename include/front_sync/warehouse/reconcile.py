@@ -46,7 +46,7 @@ def _stage_ids(cur, ids: Iterable[str]) -> None:
 
 
 def database_clock(conn) -> datetime:
-    """The warehouse's clock now: mark a listing's start with it (see `first_synced_before`)."""
+    """The warehouse's clock now: mark a listing's start with it (see `listing_started`)."""
     with conn.cursor() as cur:
         cur.execute(load_sql("reconcile/clock"))
         now = cur.fetchone()[0]
@@ -55,15 +55,19 @@ def database_clock(conn) -> datetime:
 
 
 def _scope(resource: Resource, where: Mapping[str, str] | None,
-           first_synced_before: datetime | None = None) -> tuple[sql.Composable, dict[str, Any]]:
+           listing_started: datetime | None = None) -> tuple[sql.Composable, dict[str, Any]]:
     """Which rows the listing covered: the resource's partition plus the caller's filter (e.g. one conversation),
-    and only rows that existed when it started (a row first loaded since, e.g. by the hourly run, was never due)."""
+    and only rows nothing touched since it started (issue 19 item 2): a row first loaded, written (last_synced_at),
+    soft-deleted or moved by Front (updated_at) after the start may have changed places in a paged listing
+    (a reply moves a conversation above the cursor), so its absence or presence proves nothing."""
     filters = {**resource.partition, **(where or {})}
     params: dict[str, Any] = {"provisional": PROVISIONAL_PREFIX + "%"}
     parts = [sql.SQL("t.id NOT LIKE %(provisional)s")]  # placeholders Front never lists
-    if first_synced_before is not None:
-        parts.append(sql.SQL("t.first_synced_at < %(first_synced_before)s"))
-        params["first_synced_before"] = first_synced_before
+    if listing_started is not None:
+        parts.append(load_sql("reconcile/untouched_since"))
+        if "updated_at" in resource.columns:
+            parts.append(load_sql("reconcile/unmoved_since"))
+        params["listing_started"] = listing_started
     for n, (column, value) in enumerate(sorted(filters.items())):
         parts.append(sql.SQL("t.{} = %({})s").format(sql.Identifier(column), sql.SQL(f"f{n}")))
         params[f"f{n}"] = value
@@ -73,7 +77,7 @@ def _scope(resource: Resource, where: Mapping[str, str] | None,
 def reconcile_deletions(conn, resource: Resource, seen_ids: Iterable[str], run_id: str, *,
                         where: Mapping[str, str] | None = None, max_deleted_share: float = 0.5,
                         min_rows_for_share_check: int = 20,
-                        first_synced_before: datetime | None = None) -> ReconcileResult:
+                        listing_started: datetime | None = None) -> ReconcileResult:
     """Apply a completed full listing: soft-delete unseen rows, restore seen soft-deleted ones; one commit.
 
     Args:
@@ -82,12 +86,13 @@ def reconcile_deletions(conn, resource: Resource, seen_ids: Iterable[str], run_i
         seen_ids: every id the completed listing returned (any iterable, streamed).
         run_id: Airflow run id, written to sync_run_id of the rows changed.
         where: extra column = value filters when the listing covered only part of the table.
-        first_synced_before: the listing's start (``database_clock``): rows first loaded after it are left alone.
+        listing_started: the listing's start (``database_clock``): rows loaded, written, soft-deleted or moved
+            by Front after it are left alone, both ways (never deleted, never restored).
         max_deleted_share: refuse (ReconcileRefused, nothing changed) when more than this share of the live
             rows in scope would be deleted, once at least `min_rows_for_share_check` rows would be.
     """
     table = sql.Identifier(*resource.table)
-    scope, params = _scope(resource, where, first_synced_before)
+    scope, params = _scope(resource, where, listing_started)
     params["run_id"] = run_id
     try:
         with conn.cursor() as cur:
@@ -136,5 +141,16 @@ def soft_delete_children_gone(cur, resource: Resource, conversation_id: str, kep
     cur.execute(load_sql("load/sync_writer"))
     cur.execute(load_sql("reconcile/children_gone", table=sql.Identifier(*resource.table)),
                 {"conversation_id": conversation_id, "kept": sorted(set(kept_ids)), "run_id": run_id,
+                 "fetch_started": fetch_started})
+    return cur.rowcount
+
+
+def soft_delete_merged_children_gone(cur, resource: Resource, survivor_id: str, kept_ids: Iterable[str],
+                                     run_id: str, fetch_started) -> int:
+    """After a complete fetch of a survivor: soft-delete the rows still stored under the conversations merged into
+    it that the fetch did not return (issue 19 item 10); caller commits."""
+    cur.execute(load_sql("load/sync_writer"))
+    cur.execute(load_sql("reconcile/merged_children_gone", table=sql.Identifier(*resource.table)),
+                {"conversation_id": survivor_id, "kept": sorted(set(kept_ids)), "run_id": run_id,
                  "fetch_started": fetch_started})
     return cur.rowcount

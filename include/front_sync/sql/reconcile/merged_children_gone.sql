@@ -1,0 +1,13 @@
+-- After a complete fetch of a survivor's messages (or comments): soft-delete the live rows still stored under the
+-- conversations merged into it (directly or through a chain of merges) that the fetch did not return. Front moved
+-- every child of a merged-away conversation to the survivor, so one it no longer returns is gone (issue 19 item 10).
+-- Only rows last written before the fetch started (item 5: a later write holds a newer view than this fetch).
+WITH RECURSIVE merged(id) AS (
+    SELECT merged_id FROM front.conversation_merges WHERE survivor_id = %(conversation_id)s
+    UNION
+    SELECT m.merged_id FROM front.conversation_merges AS m JOIN merged ON m.survivor_id = merged.id
+)
+UPDATE {table} AS t SET deleted_at = now(), sync_run_id = %(run_id)s
+WHERE t.conversation_id IN (SELECT id FROM merged) AND t.deleted_at IS NULL
+  AND NOT (t.id = ANY(%(kept)s::text[]))
+  AND t.last_synced_at < %(fetch_started)s

@@ -1,0 +1,55 @@
+"""Issue 19, bounded self-repair: the nightly full DAG's rolling verification, run with dag.test()."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import psycopg
+
+from front_sync.ops import dashboard
+
+from .truth import assert_matches_truth, query
+
+SIZES = {"contacts": 20, "conversations": 40, "teammates": 3, "inboxes": 2, "channels": 2, "tags": 4,
+         "contact_lists": 1, "messages_per_conversation": 2, "comments_per_conversation": 1}
+
+
+def verified_since(url, resource, moment):
+    return {r["conversation_id"] for r in query(
+        url, "SELECT conversation_id FROM front.children_verified WHERE resource = %s AND verified_at > %s",
+        (resource, moment))}
+
+
+def test_verify_days_2_repairs_a_comment_deleted_without_an_event_within_two_nights(
+        dags, simulator, warehouse_url, clean_variables):
+    simulator.reset(seed=9, sizes=SIZES)
+    clean_variables.set("front_sync.config", json.dumps({"verify_days": 2}))
+    assert dags["front_sync_backfill"].test().state == "success"
+    live = {r["id"] for r in query(warehouse_url, "SELECT id FROM front.conversations WHERE deleted_at IS NULL")}
+    assert len(live) == 40
+    with_comments = sorted({c["_links"]["related"]["conversation"].rsplit("/", 1)[-1]
+                            for c in simulator.truth("comments")["_results"]})
+    deleted = simulator.mutate("delete_comments", ids=with_comments[:4])["comments"]  # Front emits no event
+    start = query(warehouse_url, "SELECT now() AS t")[0]["t"]
+    nights, first_night = [], datetime(2026, 12, 1, 2, tzinfo=UTC)
+    for n in range(2):
+        assert dags["front_sync_full"].test(logical_date=first_night + timedelta(days=n)).state == "success"
+        nights.append({r: verified_since(warehouse_url, r, start) - set().union(*[x[r] for x in nights])
+                       for r in ("messages", "comments")})
+    for resource in ("messages", "comments"):
+        first, second = nights[0][resource], nights[1][resource]
+        assert first | second == live and not first & second  # every conversation once within verify_days
+        assert 0.25 * len(live) <= len(first) <= 0.75 * len(live)  # spread: about half each night
+    assert_matches_truth(simulator, warehouse_url, {"comments": "comments", "messages": "messages"})
+    gone = query(warehouse_url, "SELECT id FROM front.comments WHERE deleted_at IS NOT NULL")
+    assert {r["id"] for r in gone} == set(deleted)
+    logs = query(warehouse_url, "SELECT resource, deleted, metadata FROM front.sync_logs "
+                                "WHERE task_id LIKE 'verify_%%' ORDER BY id")
+    assert len(logs) == 4 and all(log["metadata"]["verify"]["verify_days"] == 2 for log in logs)
+    repaired = sum(log["metadata"]["verify"]["repaired"] for log in logs if log["resource"] == "comments")
+    assert repaired == len(deleted) == sum(log["deleted"] for log in logs if log["resource"] == "comments")
+    with psycopg.connect(warehouse_url) as conn:  # the dashboard's data shows the last night's verification
+        shown = {row["resource"]: row for row in dashboard.snapshot(conn)["verification"]}
+    assert set(shown) == {"messages", "comments"} and shown["comments"]["verify_days"] == 2
+    assert shown["comments"]["due"] == len(nights[1]["comments"]) and shown["comments"]["oldest_verified_at"]
