@@ -217,7 +217,8 @@ class VerifyChildrenOperator(ConversationChildrenOperator):
         outcome.metadata.update(verify={
             "verify_days": config.verify_days, "slice": night % config.verify_days, "due": len(due),
             "verified": result.conversations, "merged": result.merged, "missing": result.missing,
-            "failed": result.failed, "lost_leases": result.lost_leases, "repaired": counts["created"] + counts["updated"] + result.children_deleted,
+            "failed": result.failed, "lost_leases": result.lost_leases,
+            "repaired": counts["created"] + counts["updated"] + result.children_deleted,
             "still_queued": pending.count(conn, resource.name, due) if due else 0})
         log.info("%s: verified %d of %d conversation(s) due tonight (verify_days=%d); %d row(s) repaired",
                  resource.name, result.conversations, len(due), config.verify_days,
