@@ -53,7 +53,19 @@ def client(api_app):
 
 
 @pytest.fixture
-def seeded(warehouse, clean_variables):
+def no_incremental_runs(airflow_db):
+    """The page reads the newest front_sync_incremental run from Airflow's metadata DB, which every test of the
+    session shares: another test's run would stand for this warehouse's (seen: a green row the suite's order made)."""
+    from airflow.models import DagRun, TaskInstance
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        for model in (TaskInstance, DagRun):
+            session.query(model).filter(model.dag_id == "front_sync_incremental").delete(synchronize_session=False)
+
+
+@pytest.fixture
+def seeded(warehouse, clean_variables, no_incremental_runs):
     """A migrated warehouse with sync_logs of several ages and outcomes, dead letters, conflicts and a queue."""
     migrations.migrate(warehouse)
     with warehouse.cursor() as cur:
