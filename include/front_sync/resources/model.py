@@ -100,6 +100,19 @@ class Resource:
         return tuple(c.name for c in self.fields)
 
     @cached_property
+    def version_column(self) -> str | None:
+        """Front's own version stamp of a record (updated_at), when the resource has one: its view time."""
+        return "updated_at" if "updated_at" in self.columns else None
+
+    @cached_property
+    def absence_sources(self) -> tuple[tuple[str, tuple[tuple[str, ...], ...]], ...]:
+        """(column or child table, the dotted field paths it reads, split): what a partial payload may leave out.
+        Derived columns that name no field are always written."""
+        columns = tuple((c.name, tuple(tuple(p.removesuffix("[]").split(".")) for p in c.paths))
+                        for c in self.fields[1:] if c.paths)
+        return (*columns, *((child.table, tuple((f,) for f in child.source)) for child in self.children))
+
+    @cached_property
     def row(self) -> Callable[[dict[str, Any]], tuple]:
         """record -> values of `columns` (each read by its column's reader)."""
         return reader_of(self.fields)
