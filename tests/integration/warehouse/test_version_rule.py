@@ -170,3 +170,13 @@ def test_merged_away_conversations_keep_the_merge_as_their_view(migrated):
     deleted_at, view_at = stored(migrated, "conversations", "deleted_at, view_at", "cnv_x")
     assert deleted_at is not None and view_at == at + 50
     assert CONVERSATIONS.version_column == "updated_at" and COMMENTS.version_column is None
+
+
+def test_a_field_front_omits_when_it_no_longer_applies_is_cleared_by_an_event_payload(migrated):
+    """Front leaves waiting_since out once nobody waits (test_full_flow caught a first design that kept every
+    absent field): only fields events may leave out although set (description, due_at) keep their value."""
+    at = Decimal("1701292639")
+    apply_events(migrated, [event("evt_1", "inbound", at, conversation=task(at, description="d"))], "hourly")
+    replied = {k: v for k, v in task(at + 10).items() if k not in ("waiting_since", "description")}
+    apply_events(migrated, [event("evt_2", "out_reply", at + 10, conversation=replied)], "hourly")
+    assert stored(migrated, "conversations", "waiting_since, description", "cnv_1") == (None, "d")
