@@ -95,13 +95,17 @@ class _Statements:
         """SET list copying every staged column but the id from the `source` alias; a column the record's
         payload left out (listed in `absent`, an expression) keeps the stored value, and raw is merged then."""
         may_be_absent = {name for name, _ in self.resource.absence_sources}
+        kept_keys = sorted({path[0] for _, paths in self.resource.absence_sources for path in paths})
         parts = []
         for c in self.staged[1:]:
             new, old = sql.Identifier(source, c), sql.Identifier("t", c)
             if c in may_be_absent:
                 value = sql.SQL("CASE WHEN {} = ANY({}) THEN {} ELSE {} END").format(sql.Literal(c), absent, old, new)
-            elif c == "raw":
-                value = sql.SQL("CASE WHEN {} IS NULL THEN {} ELSE {} || {} END").format(absent, new, old, new)
+            elif c == "raw":  # the stored fields a partial payload may leave out, overlaid by what it sent
+                value = sql.SQL(
+                    "CASE WHEN {absent} IS NULL THEN {new} ELSE (SELECT COALESCE(jsonb_object_agg(e.key, e.value), "
+                    "'{{}}'::jsonb) FROM jsonb_each({old}) AS e WHERE e.key = ANY({keys}::text[])) || {new} END"
+                ).format(absent=absent, new=new, old=old, keys=sql.Literal(kept_keys))
             else:
                 value = new
             parts.append(sql.SQL("{} = {}").format(sql.Identifier(c), value))

@@ -180,3 +180,5 @@ def test_a_field_front_omits_when_it_no_longer_applies_is_cleared_by_an_event_pa
     replied = {k: v for k, v in task(at + 10).items() if k not in ("waiting_since", "description")}
     apply_events(migrated, [event("evt_2", "out_reply", at + 10, conversation=replied)], "hourly")
     assert stored(migrated, "conversations", "waiting_since, description", "cnv_1") == (None, "d")
+    assert fetch(migrated, "SELECT raw ? 'waiting_since', raw->>'description' FROM front.conversations") == [
+        (False, "d")]
