@@ -182,3 +182,27 @@ def test_a_field_front_omits_when_it_no_longer_applies_is_cleared_by_an_event_pa
     assert stored(migrated, "conversations", "waiting_since, description", "cnv_1") == (None, "d")
     assert fetch(migrated, "SELECT raw ? 'waiting_since', raw->>'description' FROM front.conversations") == [
         (False, "d")]
+
+
+def test_migration_035_backfills_the_view_time_of_rows_written_before_it(migrated):
+    """Rows stored before the version rule get updated_at where the table has it, else the time they were last
+    written (or seen gone): a re-applied old payload is stale against them, as it must be."""
+    from front_sync.resources import CONTACTS
+    from front_sync.warehouse import migrations
+
+    load_batch(migrated, CONTACTS, [r.contact("crd_1", "1700000000")], "r1")
+    load_batch(migrated, COMMENTS, [comment(), {**r.comment("com_2"), "body": "gone"}], "r1")
+    with migrated.cursor() as cur:
+        from front_sync.warehouse.reconcile import soft_delete_children_gone
+        soft_delete_children_gone(cur, COMMENTS, "cnv_1", ["com_1"], "r2")
+        cur.execute("SET LOCAL front_sync.writer = 'on'")
+        cur.execute("UPDATE front.contacts SET view_at = NULL")
+        cur.execute("UPDATE front.comments SET view_at = NULL")
+        cur.execute("DELETE FROM front.schema_migrations WHERE name = '035_view_time.sql'")
+    migrated.commit()
+    assert migrations.migrate(migrated) == ["035_view_time.sql"]
+    assert stored(migrated, "contacts", "view_at", "crd_1") == (Decimal("1700000000"),)
+    assert fetch(migrated, "SELECT id FROM front.comments WHERE view_at = round(extract(epoch FROM "
+                           "GREATEST(last_synced_at, deleted_at)), 3) ORDER BY id") == [("com_1",), ("com_2",)]
+    old = apply_events(migrated, [event("evt_1", "comment", T0, "comment", comment(body="old"))], "backfill")
+    assert old.carried_loaded.counts["stale"] == 1
