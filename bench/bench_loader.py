@@ -221,10 +221,11 @@ def bare_rows(records: list[dict[str, Any]], run_id: str) -> tuple[list[tuple], 
     """The rows the loader writes for these records, built the plainest way: typed columns, bookkeeping, raw."""
     parents: list[tuple] = []
     children: list[list[tuple]] = [[] for _ in CONTACTS.children]
+    version = CONTACTS.columns.index(CONTACTS.version_column)  # the view time (view_at) is updated_at
     for record in records:
         values = CONTACTS.row(record)
         raw, digest = transform.raw_and_hash(record)
-        parents.append((*values, None, digest, run_id, raw))
+        parents.append((*values, None, digest, run_id, values[version], raw))
         for rows, child in zip(children, CONTACTS.children, strict=True):
             rows.extend((values[0], *row) for row in child.rows(record))
     return parents, children

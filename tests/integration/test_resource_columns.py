@@ -9,7 +9,7 @@ from front_sync.resources import ALL_RESOURCES
 from front_sync.warehouse import migrations
 
 BOOKKEEPING = {"raw", "row_hash", "first_synced_at", "last_synced_at", "sync_run_id", "deleted_at",
-               "local_updated_at", "untyped_fields"}
+               "local_updated_at", "untyped_fields", "view_at"}
 
 
 def table_columns(conn, table: str) -> dict[str, str]:

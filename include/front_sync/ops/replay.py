@@ -1,7 +1,9 @@
 """Dead-letter replay: after a fix, load dead letters again through the normal loader (load_batch).
 
 Selected: the rows not replayed yet, all or one resource's, optionally only those whose error contains a text.
-Each record is loaded on its own (one transaction, the normal conflict rules), so one that still fails cannot
+Each record is loaded on its own (one transaction, the normal conflict rules and the version rule: as of the view
+its batch was seen in, or the oldest view when unknown, so an old payload never replaces a newer row), so one that
+still fails cannot
 hold back the others: a record that loads gets replayed_at (the row is kept); one that fails again keeps
 replayed_at null and takes the new error (the loader's new copy of it is removed). A dead-lettered queue entry
 (a conversation whose messages or comments failed too often: payload {"id": "cnv_...", "queue": ...}) is put
@@ -24,6 +26,7 @@ from front_sync.ops import audit
 from front_sync.resources import ALL_RESOURCES, get_resource
 from front_sync.warehouse import pending
 from front_sync.warehouse.load import load_batch
+from front_sync.warehouse.prepare import View
 from front_sync.warehouse.sql_files import load_sql
 
 log = logging.getLogger(__name__)
@@ -53,16 +56,16 @@ def _is_queue_entry(record: Any) -> bool:
     return isinstance(record, dict) and set(record) == {"id", "queue"} and isinstance(record["id"], str)
 
 
-def select(conn, resource: str | None, error_contains: str | None) -> dict[str, list[tuple[int, Any]]]:
-    """The dead letters to replay, by resource: (dead letter id, record)."""
+def select(conn, resource: str | None, error_contains: str | None) -> dict[str, list[tuple[int, Any, View]]]:
+    """The dead letters to replay, by resource: (dead letter id, record, the view it came from)."""
     with conn.cursor() as cur:
         cur.execute(load_sql("ops/replay_select"), {"resource": resource or None,
                                                     "error_contains": error_contains or None})
         rows = cur.fetchall()
     conn.rollback()
-    chosen: dict[str, list[tuple[int, Any]]] = defaultdict(list)
-    for dead_id, name, payload, payload_text in rows:
-        chosen[name].append((dead_id, _record(payload, payload_text)))
+    chosen: dict[str, list[tuple[int, Any, View]]] = defaultdict(list)
+    for dead_id, name, payload, payload_text, view_at in rows:
+        chosen[name].append((dead_id, _record(payload, payload_text), View(at=view_at)))
     return chosen
 
 
@@ -81,7 +84,7 @@ def _apply_one(conn, name: str, applier: Applier, dead_id: int, record: Any, run
     return error is None
 
 
-def _replay_one(conn, resource, dead_id: int, record: Any, run_id: str, counts: Counter) -> bool:
+def _replay_one(conn, resource, dead_id: int, record: Any, view: View, run_id: str, counts: Counter) -> bool:
     """Load or re-queue one dead letter; True when it went through."""
     if _is_queue_entry(record) and resource.name == record["queue"]:
         with conn.cursor() as cur:
@@ -90,7 +93,7 @@ def _replay_one(conn, resource, dead_id: int, record: Any, run_id: str, counts: 
         conn.commit()
         counts["requeued"] += 1
         return True
-    result = load_batch(conn, resource, [record], run_id)
+    result = load_batch(conn, resource, [record], run_id, view=view)
     counts["fetched"] += 1
     counts.update(result.counts)
     with conn.cursor() as cur:
@@ -121,18 +124,18 @@ def replay(conn, who: audit.RunIdentity, resource: str | None = None, error_cont
     return result
 
 
-def _replay_resource(conn, who: audit.RunIdentity, name: str, letters: list[tuple[int, Any]],
+def _replay_resource(conn, who: audit.RunIdentity, name: str, letters: list[tuple[int, Any, View]],
                      error_contains: str | None, applier: Applier | None, result: ReplayResult) -> None:
     """Replay one resource's dead letters under one sync_logs row."""
     counts: Counter = Counter()
     row_id = audit.open_row(conn, who, name, "replay", None, None, None)
     metadata = {"error_contains": error_contains, "selected": len(letters)}
     try:
-        for dead_id, record in letters:
+        for dead_id, record, view in letters:
             if applier is not None:
                 ok = _apply_one(conn, name, applier, dead_id, record, who.run_id, counts)
             else:
-                ok = _replay_one(conn, get_resource(name), dead_id, record, who.run_id, counts)
+                ok = _replay_one(conn, get_resource(name), dead_id, record, view, who.run_id, counts)
             result.replayed[name] += ok
             result.failed_again[name] += not ok
     except BaseException as exc:

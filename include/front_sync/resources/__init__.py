@@ -156,6 +156,7 @@ CONVERSATIONS = Resource(
     raw_only=("metadata", "recipient.name", "tags[]"),  # tags[]: the tags resource has a tag's own fields
     # status_*: only with ticketing on; description, due_at: left out of the conversation inside some events
     sometimes_absent=("status_id", "status_category", "description", "due_at"),
+    event_may_omit=("description", "due_at"),  # absent from some events' conversation although set (issue 19)
     cursor_column="updated_at",
     children=(
         ChildTable("conversation_tags", "conversation_id", ("tags",),

@@ -93,11 +93,28 @@ class Resource:
     # Read fields Front leaves out of a record when they do not apply (a whole batch may lack them): a batch
     # without them is not "Front stopped sending" drift.
     sometimes_absent: tuple[str, ...] = ()
+    # Fields an event's copy of a record may leave out although they apply (a partial payload): left out there,
+    # the stored value stays (absent is not null). Any other field left out means null, as Front omits fields that
+    # do not apply (waiting_since); a child list left out of an event's copy always keeps the stored rows.
+    event_may_omit: tuple[str, ...] = ()
 
     @cached_property
     def columns(self) -> tuple[str, ...]:
         """Typed column names, in COPY order."""
         return tuple(c.name for c in self.fields)
+
+    @cached_property
+    def version_column(self) -> str | None:
+        """Front's own version stamp of a record (updated_at), when the resource has one: its view time."""
+        return "updated_at" if "updated_at" in self.columns else None
+
+    @cached_property
+    def absence_sources(self) -> tuple[tuple[str, tuple[tuple[str, ...], ...]], ...]:
+        """(column or child table, the dotted field paths it reads, split): what a partial payload may leave out
+        and keep as stored (the columns of event_may_omit, every child list)."""
+        columns = tuple((c.name, tuple(tuple(p.split(".")) for p in c.paths))
+                        for c in self.fields[1:] if set(c.paths) & set(self.event_may_omit))
+        return (*columns, *((child.table, tuple((f,) for f in child.source)) for child in self.children))
 
     @cached_property
     def row(self) -> Callable[[dict[str, Any]], tuple]:

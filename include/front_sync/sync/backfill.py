@@ -22,6 +22,7 @@ from front_sync.sync.progress import Progress
 from front_sync.sync.window import epoch
 from front_sync.warehouse import checkpoints, pending
 from front_sync.warehouse.load import BatchResult, load_batch
+from front_sync.warehouse.prepare import View
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +106,7 @@ def run(front, conn, key: checkpoints.CheckpointKey, scope: BackfillScope, run_i
             continue
         link = resume_url if index == start_segment else None
         pages = front.iter_pages_resumable(path, params, resume_url=link)
+        view = View.requested_now()  # conversations carry updated_at: only the fallback for one without
         for batch in page_batches(pages, batch_pages, count=lambda p: len(p[0])):
             records = [record for page, _ in batch.pages for record in page]
             if seen is not None:
@@ -112,13 +114,13 @@ def run(front, conn, key: checkpoints.CheckpointKey, scope: BackfillScope, run_i
             progress.add(pages=len(batch.pages), records=len(records))
             next_url = batch.pages[-1][1]
             cursor = {"segment": index, "next": next_url} if next_url else {"segment": index + 1, "next": None}
-            _commit_batch(conn, key, records, cursor, run_id, result, (priority, refetch_children))
+            _commit_batch(conn, key, records, cursor, run_id, result, (priority, refetch_children), view)
     progress.report(final=True)
     return result
 
 
 def _commit_batch(conn, key, batch, cursor, run_id, result: BackfillResult,
-                  queueing: tuple[pending.Priority, bool]) -> None:
+                  queueing: tuple[pending.Priority, bool], view: View) -> None:
     """Queue the batch's changed children, then load it with its checkpoint in one transaction."""
     priority, refetch_children = queueing
     with conn.cursor() as cur:
@@ -127,4 +129,4 @@ def _commit_batch(conn, key, batch, cursor, run_id, result: BackfillResult,
     result.fetched_now += len(batch)
     result.batches += 1
     cursor = {**cursor, "fetched": result.fetched, "batches": result.batches}
-    result.loaded.add(load_batch(conn, CONVERSATIONS, batch, run_id, checkpoint=(key, cursor)))
+    result.loaded.add(load_batch(conn, CONVERSATIONS, batch, run_id, view=view, checkpoint=(key, cursor)))

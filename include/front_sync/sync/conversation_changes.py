@@ -22,6 +22,7 @@ from front_sync.sync.progress import Progress
 from front_sync.sync.window import epoch
 from front_sync.warehouse import checkpoints, dead_letters, known, pending
 from front_sync.warehouse.load import BatchResult, load_batch
+from front_sync.warehouse.prepare import View
 from front_sync.warehouse.reconcile import database_clock, soft_delete
 
 log = logging.getLogger(__name__)
@@ -47,10 +48,10 @@ class ChangesResult:
     already_applied: int = 0  # events read again (the overlap) that an earlier run or batch applied
 
 
-def _load_snapshots(conn, snapshots: list[dict[str, Any]], run_id: str, result: ChangesResult) -> None:
+def _load_snapshots(conn, snapshots: list[dict[str, Any]], run_id: str, result: ChangesResult, view: View) -> None:
     if snapshots:
         result.fetched += len(snapshots)
-        result.loaded.add(load_batch(conn, CONVERSATIONS, snapshots, run_id))
+        result.loaded.add(load_batch(conn, CONVERSATIONS, snapshots, run_id, view=view))
 
 
 def _move_cursor(result: ChangesResult, candidate: Decimal | None,
@@ -115,15 +116,16 @@ def _flush_events(conn, batch: ChangeSet, run_id: str, result: ChangesResult,
                   on_cursor: Callable[[Decimal], None] | None, born_after: Decimal) -> None:
     """Load one batch of events' conversations and carried children, apply merges, queue what must be fetched,
     remember the events, move the cursor; idempotent (a re-run of the batch changes nothing)."""
-    _load_snapshots(conn, [c for i, c in batch.conversations.items() if i not in batch.merged_into], run_id,
-                    result)
+    snapshots, view = batch.snapshots()
+    _load_snapshots(conn, snapshots, run_id, result, view)
     for child in synced(PER_CONVERSATION):
         records = batch.carried_records(child.name)
         if records:
             result.carried[child.name] += len(records)
-            result.carried_loaded.add(load_batch(conn, child, records, run_id))
-    if batch.merged_into:
-        result.merged_away += soft_delete(conn, CONVERSATIONS, batch.merged_into, run_id)
+            result.carried_loaded.add(load_batch(conn, child, records, run_id, view=batch.carried_view(child.name)))
+    if batch.merged_into:  # as of the batch's newest event: the merges are in it
+        result.merged_away += soft_delete(conn, CONVERSATIONS, batch.merged_into, run_id,
+                                          view_at=batch.max_emitted_at)
     if batch.bad_events:
         with conn.cursor() as cur:
             dead_letters.write(cur, "events", batch.bad_events, run_id)
@@ -201,6 +203,7 @@ def from_listing(front, conn, run_id: str, lower: Decimal | None, *, batch_pages
         began = epoch(database_clock(conn))
     result = ChangesResult()
     progress = Progress("conversations", front)
+    view = View.requested_now()  # conversations carry updated_at: this is only the fallback for one without
     pages = front.iter_pages_resumable("/conversations", {"q[statuses]": list(ALL_STATUSES), "sort_by": "date",
                                                           "sort_order": "desc"}, resume_url=resume_url)
     for batch in page_batches(_fresh_pages(pages, lower), batch_pages, count=lambda p: len(p[0]), cap=cap,
@@ -213,7 +216,7 @@ def from_listing(front, conn, run_id: str, lower: Decimal | None, *, batch_pages
         next_url = batch.pages[-1][1]
         position = None if batch.ended else {"next": next_url, "high": None if high is None else str(high),
                                              "lower": None if lower is None else str(lower), "began": str(began)}
-        _flush_listing(conn, fresh, run_id, result, key, position)
+        _flush_listing(conn, fresh, run_id, result, key, position, view)
         if batch.ended:
             checkpoints.clear(conn, key)
             _move_cursor(result, None if high is None else min(high, began), on_cursor)
@@ -226,10 +229,10 @@ def from_listing(front, conn, run_id: str, lower: Decimal | None, *, batch_pages
 
 
 def _flush_listing(conn, batch: list[dict[str, Any]], run_id: str, result: ChangesResult,
-                   key: checkpoints.CheckpointKey, position: dict[str, Any] | None) -> None:
+                   key: checkpoints.CheckpointKey, position: dict[str, Any] | None, view: View) -> None:
     """Queue the batch's children, then load it with the listing's position in one transaction."""
     with conn.cursor() as cur:
         result.queued.update(queue_changed_children(cur, batch, run_id, pending.Priority.HOURLY))
     result.fetched += len(batch)
-    result.loaded.add(load_batch(conn, CONVERSATIONS, batch, run_id,
+    result.loaded.add(load_batch(conn, CONVERSATIONS, batch, run_id, view=view,
                                  checkpoint=(key, position) if position is not None else None))

@@ -31,6 +31,7 @@ from front_sync.sync.batching import record_ids
 from front_sync.sync.progress import Progress
 from front_sync.warehouse import known, pending
 from front_sync.warehouse.load import BatchResult, load_batch
+from front_sync.warehouse.prepare import View
 from front_sync.warehouse.reconcile import soft_delete, soft_delete_children_gone, soft_delete_merged_children_gone
 
 log = logging.getLogger(__name__)
@@ -77,6 +78,7 @@ class _Fetched:
     """What one conversation's fetch brought: its records so far, and the error that stopped it, if any."""
 
     records: list[dict[str, Any]]
+    view: View  # the request's start: what it returned is at least this new (the version rule)
     error: BaseException | None = None
     pages: int = 0
 
@@ -86,6 +88,7 @@ def _fetch(front, resource: Resource, conversation_id: str) -> _Fetched:
     path = resource.path.format(parent_id=conversation_id)
     records: list[dict[str, Any]] = []
     pages = 0
+    view = View.requested_now()
     try:
         for page in front.iter_pages(path, dict(resource.list_params) or None):
             records.extend(page)
@@ -93,8 +96,8 @@ def _fetch(front, resource: Resource, conversation_id: str) -> _Fetched:
     except FrontLooksDownError:
         raise
     except _CONVERSATION_ERRORS as exc:
-        return _Fetched(records, exc, pages)
-    return _Fetched(records, pages=pages)
+        return _Fetched(records, view, exc, pages)
+    return _Fetched(records, view, pages=pages)
 
 
 def drain(front, conn, resource: Resource, run_id: str, settings: DrainSettings) -> ChildrenResult:
@@ -293,7 +296,7 @@ def _load(conn, resource: Resource, run_id: str, claim: pending.Claim, fetched: 
     """Load what was fetched, complete or not (records already received are never thrown away). Counted only once
     loaded: a load that raised rolled back, and its records come again with the conversation's next try."""
     if fetched.records:
-        result.loaded.add(load_batch(conn, resource, fetched.records, run_id))
+        result.loaded.add(load_batch(conn, resource, fetched.records, run_id, view=fetched.view))
     result.fetched += len(fetched.records)
 
 
@@ -307,11 +310,11 @@ def _finish(conn, resource: Resource, run_id: str, settings: DrainSettings, clai
     error = fetched.error
     if isinstance(error, FrontConversationMerged):
         result.merged += 1
-        soft_delete(conn, CONVERSATIONS, [conversation_id], run_id)
+        soft_delete(conn, CONVERSATIONS, [conversation_id], run_id, view_at=fetched.view.at)
     elif isinstance(error, FrontNotFound):
         result.missing += 1
         log.warning("%s: conversation %s is gone (404); soft-deleted", resource.name, conversation_id)
-        soft_delete(conn, CONVERSATIONS, [conversation_id], run_id)
+        soft_delete(conn, CONVERSATIONS, [conversation_id], run_id, view_at=fetched.view.at)
     else:
         result.conversations += 1
     try:
@@ -326,13 +329,14 @@ def _finish(conn, resource: Resource, run_id: str, settings: DrainSettings, clai
             else:  # a complete fetch, or none at all (404): what Front did not return is gone
                 kept = record_ids(fetched.records)
                 result.children_deleted += soft_delete_children_gone(
-                    cur, resource, conversation_id, kept, run_id, claim.claimed_at)
+                    cur, resource, conversation_id, kept, run_id, claim.claimed_at,
+                    view_at=fetched.view.at)
             pending.done(cur, resource.name, [claim], settings.worker, run_id)
             if isinstance(error, FrontNotFound):  # a 404 may reverse: its children are not proven gone (item 3)
                 known.forget_children(cur, resource.name, [conversation_id])
             elif error is None:  # every child read: merged-away leftovers are gone, and the conversation verified
-                result.children_deleted += soft_delete_merged_children_gone(cur, resource, conversation_id, kept,
-                                                                            run_id, claim.claimed_at)
+                result.children_deleted += soft_delete_merged_children_gone(
+                    cur, resource, conversation_id, kept, run_id, claim.claimed_at, view_at=fetched.view.at)
                 known.record_verified(cur, resource.name, [conversation_id], run_id)
         conn.commit()
     except BaseException:

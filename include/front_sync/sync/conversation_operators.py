@@ -20,6 +20,7 @@ from front_sync.sync.operators import SyncTask
 from front_sync.sync.window import epoch
 from front_sync.warehouse import checkpoints, known, pending
 from front_sync.warehouse.connection import warehouse_connection
+from front_sync.warehouse.prepare import View
 from front_sync.warehouse.reconcile import database_clock, reconcile_deletions
 
 log = logging.getLogger(__name__)
@@ -118,6 +119,7 @@ class ConversationListingOperator(SyncTask):
         key = checkpoints.CheckpointKey(context["ti"].dag_id, CONVERSATIONS.name, "relisting")
         seen: set[str] = set()
         started = database_clock(conn)
+        view = View.requested_now()  # the re-listing's start: a conversation Front moved since is not deleted
         result = backfill.run(front, conn, key, backfill.BackfillScope(), context["run_id"],
                               batch_pages=config.batch_pages, priority=pending.Priority.HOURLY, seen=seen)
         outcome.absorb(result.loaded, result.fetched_now, cursor=False)
@@ -128,7 +130,8 @@ class ConversationListingOperator(SyncTask):
             log.warning("conversations: this listing resumed an earlier try's, so it cannot tell which conversations "
                         "Front no longer lists; deletions are reconciled by the next complete re-listing")
             return
-        reconciled = reconcile_deletions(conn, CONVERSATIONS, seen, context["run_id"], listing_started=started)
+        reconciled = reconcile_deletions(conn, CONVERSATIONS, seen, context["run_id"], listing_started=started,
+                                         view_at=view.at)
         outcome.counts["deleted"] += reconciled.deleted
         outcome.counts["restored"] += reconciled.restored
 

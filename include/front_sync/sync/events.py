@@ -10,6 +10,7 @@ from typing import Any
 from front_sync.resources import CONVERSATION_ONLY_EVENTS, MERGE_EVENT, Resource, synced
 from front_sync.resources.model import PER_CONVERSATION
 from front_sync.resources.transform import BadRecord, front_timestamp, has_paths, id_from_url
+from front_sync.warehouse.prepare import View
 
 
 def _per_child() -> dict[str, Any]:
@@ -84,6 +85,15 @@ class ChangeSet:
     def carried_records(self, child: str) -> list[dict[str, Any]]:
         """The records of one child resource carried in full by this batch's events (newest version of each)."""
         return [record for _, record in self.carried[child].values()]
+
+    def carried_view(self, child: str) -> View:
+        """The view of carried_records(child): each record as of the event that carried it (a partial payload)."""
+        return View(each=[emitted_at for emitted_at, _ in self.carried[child].values()], partial=True)
+
+    def snapshots(self) -> tuple[list[dict[str, Any]], View]:
+        """The newest snapshot of each conversation not merged away, and their view (as of each event)."""
+        ids = [i for i in self.conversations if i not in self.merged_into]
+        return [self.conversations[i] for i in ids], View(each=[self.snapshot_at[i] for i in ids], partial=True)
 
     def _add(self, event: Any, already_applied: set[str]) -> None:
         if not isinstance(event, dict) or not isinstance(event.get("id"), str):

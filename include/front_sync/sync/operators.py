@@ -34,6 +34,7 @@ from front_sync.sync.window import Window, sync_window
 from front_sync.warehouse import migrations
 from front_sync.warehouse.connection import warehouse_connection
 from front_sync.warehouse.load import OUTCOMES, BatchResult, load_batches
+from front_sync.warehouse.prepare import View
 from front_sync.warehouse.reconcile import database_clock, reconcile_deletions
 
 log = logging.getLogger(__name__)
@@ -278,6 +279,7 @@ class FrontSyncOperator(SyncTask):
         seen: set[str] = set()
         progress = Progress(resource.name, front)
         listing_started = database_clock(conn)
+        view = View.requested_now()  # the listing's request start: the view of records without updated_at
 
         def batches():
             # The overlap below the watermark is re-read but does not use up the cap: a capped run moves on.
@@ -291,12 +293,12 @@ class FrontSyncOperator(SyncTask):
                 outcome.capped = batch.capped
                 yield records, None
 
-        for result in load_batches(conn, resource, batches(), context["run_id"]):
+        for result in load_batches(conn, resource, batches(), context["run_id"], view=view):
             outcome.absorb(result, fetched=0)  # counted page by page above
         progress.report(final=True)
         if complete_listing and not outcome.capped:
             reconciled = reconcile_deletions(conn, resource, seen, context["run_id"],
-                                             listing_started=listing_started)
+                                             listing_started=listing_started, view_at=view.at)
             outcome.counts["deleted"] += reconciled.deleted
             outcome.counts["restored"] += reconciled.restored
         outcome.metadata["complete_listing"] = complete_listing and not outcome.capped

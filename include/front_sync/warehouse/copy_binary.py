@@ -21,6 +21,7 @@ from front_sync.warehouse.sql_files import columns, load_sql
 
 TEXT = postgres.types["text"].oid
 NUMERIC = postgres.types["numeric"].oid
+TEXT_ARRAY = postgres.types["text"].array_oid
 _JSONB_VERSION = b"\x01"
 
 

@@ -40,12 +40,13 @@ def record_id(record: Any) -> str | None:
     return str(value).replace("\x00", "").encode("utf-8", "replace").decode("utf-8")[:200]
 
 
-def write(cur, resource: str, dead: list[tuple[Any, str]], run_id: str) -> None:
-    """Insert the dead letters of a batch in the batch's transaction (executemany: one statement, rows pipelined)."""
+def write(cur, resource: str, dead: list[tuple[Any, str]], run_id: str, view_at: Any = None) -> None:
+    """Insert the dead letters of a batch in the batch's transaction (executemany: one statement, rows pipelined);
+    `view_at`: the view time the records came from, if one for the batch (a replay is then that old)."""
     if not dead:
         return
     rows = []
     for record, error in dead:
         as_json, as_text = payload(record)
-        rows.append((resource, record_id(record), as_json, as_text, error[:MAX_ERROR_LENGTH], run_id))
+        rows.append((resource, record_id(record), as_json, as_text, error[:MAX_ERROR_LENGTH], run_id, view_at))
     cur.executemany(load_sql("load/dead_letter_insert"), rows)

@@ -26,7 +26,7 @@ from typing import Any
 
 from front_sync.resources import Resource
 from front_sync.warehouse import checkpoints, contacts_provisional, dead_letters, drift, write
-from front_sync.warehouse.prepare import PreparedBatch, keep_one, prepare, prepare_batch
+from front_sync.warehouse.prepare import UNKNOWN_VIEW, PreparedBatch, View, keep_one, prepare, prepare_batch
 from front_sync.warehouse.sql_files import load_sql
 
 log = logging.getLogger(__name__)
@@ -51,23 +51,26 @@ class BatchResult:
             self.max_cursor = other.max_cursor
 
 
-def load_batch(conn, resource: Resource, records: list[Any], run_id: str, *,
+def load_batch(conn, resource: Resource, records: list[Any], run_id: str, *, view: View = UNKNOWN_VIEW,
                checkpoint: tuple[checkpoints.CheckpointKey, Any] | None = None) -> BatchResult:
     """Load a batch in one transaction and return its outcome counts; bad records go to dead_letters.
 
+    `view` says when the records were seen in Front (the version rule: an older view than a row's is stale).
     With `checkpoint` = (key, cursor), the cursor is saved in the same transaction, so it is committed exactly
     when the batch is. Anything but a record's data error rolls the whole batch back and raises.
     """
-    return write_batch(conn, resource, prepare_batch(resource, records, run_id), run_id, checkpoint=checkpoint)
+    return write_batch(conn, resource, prepare_batch(resource, records, run_id, view), run_id, checkpoint=checkpoint)
 
 
 def load_batches(conn, resource: Resource, batches: Iterable[tuple[list[Any], Any]], run_id: str, *,
-                 checkpoint_key: checkpoints.CheckpointKey | None = None, read_ahead: int = 2) -> Iterator[BatchResult]:
+                 checkpoint_key: checkpoints.CheckpointKey | None = None, read_ahead: int = 2,
+                 view: View = UNKNOWN_VIEW) -> Iterator[BatchResult]:
     """Load (records, cursor) batches one transaction each, yielding each batch's result after its commit.
 
     A worker thread pulls the next batches from `batches` (e.g. pages from Front) and transforms them, up to
     `read_ahead` batches ahead, while the current one is written: the database, the transform and the API
     overlap. With `checkpoint_key`, each batch's cursor (when not None) is saved in that batch's transaction.
+    `view` applies to every batch (a listing: its request start).
     """
     ready: queue.Queue = queue.Queue(maxsize=read_ahead)
     stop = threading.Event()
@@ -76,7 +79,7 @@ def load_batches(conn, resource: Resource, batches: Iterable[tuple[list[Any], An
         """Worker thread: read and transform batches, hand them over in order, then a None end marker."""
         try:
             for records, cursor in batches:
-                item = (prepare_batch(resource, records, run_id), cursor)
+                item = (prepare_batch(resource, records, run_id, view), cursor)
                 while not stop.is_set():
                     try:
                         ready.put(item, timeout=0.1)
@@ -133,7 +136,8 @@ def write_batch(conn, resource: Resource, batch: PreparedBatch, run_id: str, *,
             prepared = dict(batch.prepared)
             if batch.id_less:
                 assigned = contacts_provisional.assign_ids(cur, batch.id_less, batch.records)
-                extra, extra_dead, extra_counts = prepare(resource, batch.id_less, run_id, assigned)
+                extra, extra_dead, extra_counts = prepare(resource, batch.id_less, run_id, assigned,
+                                                          View(batch.view.at, None, batch.view.partial))
                 for item in extra.values():
                     keep_one(prepared, counts, item)
                 dead.extend(extra_dead)
@@ -141,7 +145,7 @@ def write_batch(conn, resource: Resource, batch: PreparedBatch, run_id: str, *,
             items = list(prepared.values())
             rejected = write.apply(cur, resource, items, counts)
             dead.extend((item.record, error) for item, error in rejected)
-            dead_letters.write(cur, resource.name, dead, run_id)
+            dead_letters.write(cur, resource.name, dead, run_id, batch.view.at)
             counts["dead_lettered"] += len(dead)
             counts["drift_fields"] += drift.record(cur, resource, batch.drift, run_id)
             if checkpoint is not None:

@@ -5,12 +5,18 @@ a worker thread for the next batch while the current one is written (load.load_b
 strictly first (no cost for clean records); only when that raises BadRecord is it typed again leniently, which
 nulls and lists what cannot be typed (untyped_fields) and still raises for a record without a usable id. Records
 that cannot be keyed are returned as dead letters; NUL characters, which PostgreSQL text cannot hold, are removed.
+
+Each item carries its view time (the version rule, DESIGN.md section 4): the record's updated_at where the
+resource has one, else the time the caller's View gives it (the carrying event's emitted_at, a fetch's request
+start); none known means the oldest view. A partial view (an event payload) lists the columns and child tables
+whose fields the record left out: those keep their stored values (absent is not null).
 """
 
 from __future__ import annotations
 
+import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from operator import itemgetter
@@ -19,9 +25,36 @@ from typing import Any
 from front_sync.resources import Resource, transform
 from front_sync.resources.drift import BatchDrift, observe
 
-_BOOKKEEPING = ("untyped_fields", "row_hash", "sync_run_id", "raw")
+_BOOKKEEPING = ("untyped_fields", "row_hash", "sync_run_id", "view_at", "raw")
+_MS = Decimal("0.001")
 # UnicodeEncodeError is a ValueError: text the transform produced that UTF-8 cannot hold.
 _TRANSFORM_ERRORS = (transform.BadRecord, TypeError, ValueError, AttributeError, KeyError, RecursionError)
+
+
+@dataclass(frozen=True)
+class View:
+    """When a batch's records were seen in Front: one time for all (`at`), or one per record (`each`, in the
+    order of the records); None is unknown (the oldest view). `partial`: payloads that may leave fields out."""
+
+    at: Decimal | None = None
+    each: Sequence[Decimal | None] | None = None
+    partial: bool = False
+
+    @classmethod
+    def requested_now(cls) -> View:
+        """The view of a fetch whose request starts now: what it returns is at least this new."""
+        return cls(at=Decimal(repr(time.time())).quantize(_MS))
+
+    def of(self, index: int) -> Decimal | None:
+        """The view time of the record at `index`."""
+        return self.each[index] if self.each is not None else self.at
+
+    def keeping(self, indexes: list[int]) -> View:
+        """The view of a subset of the records (by their indexes)."""
+        return self if self.each is None else View(self.at, [self.each[i] for i in indexes], self.partial)
+
+
+UNKNOWN_VIEW = View()
 
 
 @dataclass(slots=True)
@@ -36,11 +69,13 @@ class Prepared:
     record: Any                   # as received, for a dead letter if the database rejects it
     has_front_id: bool = True     # False when the id was assigned by email matching
     untyped: bool = False         # some field could not be typed (listed in the row's untyped_fields)
+    view_at: Decimal | None = None  # the view time (see the module's docstring); None: oldest
+    absent: list[str] | None = None  # columns and child tables a partial payload left out: kept as stored
 
     @property
-    def key(self) -> tuple[str, Decimal | None, str]:
-        """(id, cursor, row_hash): what classification compares with the stored row."""
-        return (self.id, self.cursor, self.row_hash)
+    def key(self) -> tuple[str, Decimal | None, Decimal | None, str, list[str] | None]:
+        """(id, cursor, view_at, row_hash, absent): what classification compares with the stored row."""
+        return (self.id, self.cursor, self.view_at, self.row_hash, self.absent)
 
 
 def copy_columns(resource: Resource) -> tuple[str, ...]:
@@ -71,13 +106,30 @@ def _child_rows(parent_id: str, rows: list[tuple], key_of: Callable[[tuple], Any
     return unique
 
 
+def _absent_fields(resource: Resource, record: dict[str, Any]) -> list[str] | None:
+    """The columns and child tables whose every field the record leaves out (not null: left out)."""
+    absent = [name for name, paths in resource.absence_sources if not any(_has_path(record, p) for p in paths)]
+    return absent or None
+
+
+def _has_path(record: Any, path: tuple[str, ...]) -> bool:
+    for part in path:
+        if not isinstance(record, dict) or part not in record:
+            return False
+        record = record[part]
+    return True
+
+
+def _older(a: Decimal | None, b: Decimal | None) -> bool:
+    """Whether view time a is older than b (unknown is the oldest)."""
+    return (Decimal(-1) if a is None else a) < (Decimal(-1) if b is None else b)
+
+
 def _supersedes(new: Prepared, old: Prepared) -> bool:
     """Whether a later copy of an id in the same batch replaces the earlier one."""
     if new.has_front_id != old.has_front_id:
         return new.has_front_id  # a record Front keyed itself beats one matched by email
-    if new.cursor is not None and old.cursor is not None and new.cursor < old.cursor:
-        return False
-    return True  # newer or same timestamp (or none): the later copy in Front's order wins
+    return not _older(new.view_at, old.view_at)  # newer or same view: the later copy in Front's order wins
 
 
 def keep_one(prepared: dict[str, Prepared], counts: Counter, item: Prepared) -> None:
@@ -87,19 +139,20 @@ def keep_one(prepared: dict[str, Prepared], counts: Counter, item: Prepared) -> 
         prepared[item.id] = item
         return
     keep, drop = (item, previous) if _supersedes(item, previous) else (previous, item)
-    older = drop.cursor is not None and keep.cursor is not None and drop.cursor < keep.cursor
-    counts["stale" if older else "unchanged"] += 1
+    counts["stale" if _older(drop.view_at, keep.view_at) else "unchanged"] += 1
     prepared[item.id] = keep
 
 
-def prepare(resource: Resource, records: list[Any], run_id: str,
-            assigned_ids: dict[int, str] | None = None) -> tuple[dict[str, Prepared], list, Counter]:
+def prepare(resource: Resource, records: list[Any], run_id: str, assigned_ids: dict[int, str] | None = None,
+            view: View = UNKNOWN_VIEW) -> tuple[dict[str, Prepared], list, Counter]:
     """Transform records into rows; returns items by id, dead letters (record, error), superseded counts.
 
     A repeated id within one batch keeps one copy (see _supersedes); each other copy counts as stale when its
-    Front timestamp is older than the kept one's, else unchanged. `assigned_ids` gives ids to id-less records.
+    view is older than the kept one's, else unchanged. `assigned_ids` gives ids to id-less records; `view` says
+    when the records were seen (see View).
     """
     cursor_index = resource.columns.index(resource.cursor_column) if resource.cursor_column else None
+    version_index = resource.columns.index(resource.version_column) if resource.version_column else None
     row_of, raw_and_hash = resource.row, transform.raw_and_hash  # locals: a hot loop
     children_of = [(child.rows, itemgetter(*child.key_positions)) for child in resource.children]
     child_rows_of = [child.rows for child in resource.children]
@@ -124,8 +177,12 @@ def prepare(resource: Resource, records: list[Any], run_id: str,
             raw, digest = raw_and_hash(record)
             values = _without_nul(values)
             cursor = values[cursor_index] if cursor_index is not None else None
-            item = Prepared(values[0], (*values, untyped, digest, run_id, raw), children, cursor, digest, record,
-                            assigned is None, untyped is not None)
+            view_at = values[version_index] if version_index is not None else None
+            if view_at is None:
+                view_at = view.of(index)
+            item = Prepared(values[0], (*values, untyped, digest, run_id, view_at, raw), children, cursor, digest,
+                            record, assigned is None, untyped is not None, view_at,
+                            _absent_fields(resource, record) if view.partial else None)
         except _TRANSFORM_ERRORS as exc:
             dead.append((record, f"{type(exc).__name__}: {exc}"))
             continue
@@ -146,15 +203,18 @@ class PreparedBatch:
     counts: Counter
     id_less: list[dict[str, Any]]
     drift: BatchDrift | None = None
+    view: View = UNKNOWN_VIEW
 
 
-def prepare_batch(resource: Resource, records: list[Any], run_id: str) -> PreparedBatch:
+def prepare_batch(resource: Resource, records: list[Any], run_id: str,
+                  view: View = UNKNOWN_VIEW) -> PreparedBatch:
     """Everything about a batch that needs no database: safe to run in a worker thread."""
     id_less: list[dict[str, Any]] = []
     keyed = records
     if resource.match_missing_ids_by_email:
         id_less = [r for r in records if isinstance(r, dict) and r.get("id") is None]
         if id_less:
-            keyed = [r for r in records if not (isinstance(r, dict) and r.get("id") is None)]
-    prepared, dead, counts = prepare(resource, keyed, run_id)
-    return PreparedBatch(records, prepared, dead, counts, id_less, observe(resource, records))
+            kept = [i for i, r in enumerate(records) if not (isinstance(r, dict) and r.get("id") is None)]
+            keyed, view = [records[i] for i in kept], view.keeping(kept)
+    prepared, dead, counts = prepare(resource, keyed, run_id, view=view)
+    return PreparedBatch(records, prepared, dead, counts, id_less, observe(resource, records), view)

@@ -12,6 +12,7 @@ import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from psycopg import sql
@@ -76,8 +77,8 @@ def _scope(resource: Resource, where: Mapping[str, str] | None,
 
 def reconcile_deletions(conn, resource: Resource, seen_ids: Iterable[str], run_id: str, *,
                         where: Mapping[str, str] | None = None, max_deleted_share: float = 0.5,
-                        min_rows_for_share_check: int = 20,
-                        listing_started: datetime | None = None) -> ReconcileResult:
+                        min_rows_for_share_check: int = 20, listing_started: datetime | None = None,
+                        view_at: Decimal | None = None) -> ReconcileResult:
     """Apply a completed full listing: soft-delete unseen rows, restore seen soft-deleted ones; one commit.
 
     Args:
@@ -88,12 +89,14 @@ def reconcile_deletions(conn, resource: Resource, seen_ids: Iterable[str], run_i
         where: extra column = value filters when the listing covered only part of the table.
         listing_started: the listing's start (``database_clock``): rows loaded, written, soft-deleted or moved
             by Front after it are left alone, both ways (never deleted, never restored).
+        view_at: the listing's view (its request start, Front-side epoch; None: now): a row whose stored view is
+            newer (written or moved by Front since) is neither soft-deleted nor restored; deletions record it.
         max_deleted_share: refuse (ReconcileRefused, nothing changed) when more than this share of the live
             rows in scope would be deleted, once at least `min_rows_for_share_check` rows would be.
     """
     table = sql.Identifier(*resource.table)
     scope, params = _scope(resource, where, listing_started)
-    params["run_id"] = run_id
+    params.update(run_id=run_id, view_at=view_at)
     try:
         with conn.cursor() as cur:
             cur.execute(load_sql("load/sync_writer"))
@@ -117,15 +120,17 @@ def reconcile_deletions(conn, resource: Resource, seen_ids: Iterable[str], run_i
     return ReconcileResult(deleted=deleted, restored=restored)
 
 
-def soft_delete(conn, resource: Resource, ids: Iterable[str], run_id: str) -> int:
-    """Soft-delete specific rows Front says are gone (merged-away conversations, a 404); returns rows changed."""
+def soft_delete(conn, resource: Resource, ids: Iterable[str], run_id: str, *, view_at: Decimal | None = None) -> int:
+    """Soft-delete specific rows Front says are gone (merged-away conversations, a 404) as of the view `view_at`
+    (the merge event's emitted_at, the request's start; None: now); returns rows soft-deleted."""
     table = sql.Identifier(*resource.table)
     try:
         with conn.cursor() as cur:
             cur.execute(load_sql("load/sync_writer"))
             _stage_ids(cur, ids)
-            cur.execute(load_sql("reconcile/mark_listed_deleted", table=table, ids=_IDS), {"run_id": run_id})
-            deleted = cur.rowcount
+            cur.execute(load_sql("reconcile/mark_listed_deleted", table=table, ids=_IDS),
+                        {"run_id": run_id, "view_at": view_at})
+            deleted = cur.fetchone()[0]
             cur.execute(load_sql("load/stage_drop", tables=_IDS))
         conn.commit()
     except BaseException:
@@ -135,22 +140,23 @@ def soft_delete(conn, resource: Resource, ids: Iterable[str], run_id: str) -> in
 
 
 def soft_delete_children_gone(cur, resource: Resource, conversation_id: str, kept_ids: Iterable[str],
-                              run_id: str, fetch_started: datetime) -> int:
-    """Soft-delete a conversation's rows of `resource` that a complete fetch no longer returned, of those last
-    written before the fetch started (warehouse clock: a later write is a newer view); caller commits."""
+                              run_id: str, fetch_started: datetime, *, view_at: Decimal | None = None) -> int:
+    """Soft-delete a conversation's rows of `resource` that a complete fetch no longer returned, as of the fetch's
+    view `view_at` (its request start; None: now), of those last written before the fetch started (warehouse
+    clock): rows written since, or from a newer view, stay (issue 19 items 1 and 5). Caller commits."""
     cur.execute(load_sql("load/sync_writer"))
     cur.execute(load_sql("reconcile/children_gone", table=sql.Identifier(*resource.table)),
                 {"conversation_id": conversation_id, "kept": sorted(set(kept_ids)), "run_id": run_id,
-                 "fetch_started": fetch_started})
-    return cur.rowcount
+                 "fetch_started": fetch_started, "view_at": view_at})
+    return cur.fetchone()[0]
 
 
 def soft_delete_merged_children_gone(cur, resource: Resource, survivor_id: str, kept_ids: Iterable[str],
-                                     run_id: str, fetch_started) -> int:
+                                     run_id: str, fetch_started: datetime, *, view_at: Decimal | None = None) -> int:
     """After a complete fetch of a survivor: soft-delete the rows still stored under the conversations merged into
-    it that the fetch did not return (issue 19 item 10); caller commits."""
+    it that the fetch did not return (issue 19 item 10), under the same guards as children_gone; caller commits."""
     cur.execute(load_sql("load/sync_writer"))
     cur.execute(load_sql("reconcile/merged_children_gone", table=sql.Identifier(*resource.table)),
                 {"conversation_id": survivor_id, "kept": sorted(set(kept_ids)), "run_id": run_id,
-                 "fetch_started": fetch_started})
-    return cur.rowcount
+                 "fetch_started": fetch_started, "view_at": view_at})
+    return cur.fetchone()[0]

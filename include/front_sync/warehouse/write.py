@@ -1,10 +1,12 @@
 """The database side of the loader: prepared items are classified with the conflict rules and written set-wise.
 
-1. COPY each record's key (id, Front timestamp, content hash) into a temporary table and classify it against the
-   stored row with the four conflict rules (classify.sql): stale, conflict, unchanged, updated, else created.
+1. COPY each record's key (id, Front timestamp, view time, content hash, fields a partial payload left out) into a
+   temporary table and classify it against the stored row with the four conflict rules (classify.sql): stale (an
+   older view than the row's view_at: the version rule), conflict, unchanged, updated, else created.
 2. New rows are COPYed straight into the target table (COPY inserts in bulk, far cheaper than INSERT ... SELECT);
    changed and conflicting rows are COPYed into a staging table, from which one UPDATE applies the changes
-   (guarded by the Front timestamp against concurrent loads) and one INSERT records the conflicts.
+   (guarded by the view time against concurrent loads) and one INSERT records the conflicts. A column or child
+   list the payload left out keeps its stored value; unchanged rows seen in a newer view get that view time.
 3. The children of every row written are replaced: one DELETE and one COPY per child table.
 
 When the previous batch of a table held only new rows (an initial load, a backfill), the next one is first
@@ -29,13 +31,16 @@ from psycopg import errors, sql
 from front_sync.config import WAREHOUSE_SCHEMA
 from front_sync.resources import ChildTable, Resource
 from front_sync.warehouse import contacts_provisional
-from front_sync.warehouse.copy_binary import NUMERIC, TEXT, column_types, copy_rows
+from front_sync.warehouse.copy_binary import NUMERIC, TEXT, TEXT_ARRAY, column_types, copy_rows
 from front_sync.warehouse.prepare import Prepared, copy_columns
 from front_sync.warehouse.sql_files import columns, load_sql
 
 _SQL_OUTCOME = {"conflict": "conflicts"}
 _KEYS = sql.Identifier("_stage_keys")
-_KEY_COLUMNS, _KEY_TYPES = ("id", "cursor", "row_hash"), (TEXT, NUMERIC, TEXT)
+_KEY_COLUMNS = ("id", "cursor", "view_at", "row_hash", "_absent")
+_KEY_TYPES = (TEXT, NUMERIC, NUMERIC, TEXT, TEXT_ARRAY)
+# In the upsert, the fields the record's payload left out (the cast keeps ANY() from reading it as a subquery).
+_ABSENT_OF_EXCLUDED = sql.SQL("(SELECT k._absent FROM {} AS k WHERE k.id = excluded.id)::text[]").format(_KEYS)
 # Errors caused by the data of some record (not by the schema, the connection or the SQL): worth bisecting.
 # UnicodeEncodeError: text that UTF-8 cannot hold, met while a COPY encodes it.
 _RECORD_ERRORS = (psycopg.DataError, psycopg.IntegrityError, errors.ProgramLimitExceeded, errors.StatementTooComplex,
@@ -86,10 +91,25 @@ class _Statements:
             return sql.SQL(without)
         return sql.SQL(template).format(c=sql.Identifier(self.resource.cursor_column))
 
-    def assignments(self, source: str) -> sql.Composable:
-        """SET list copying every staged column but the id from the `source` alias."""
-        return sql.SQL(", ").join(sql.SQL("{} = {}").format(sql.Identifier(c), sql.Identifier(source, c))
-                                  for c in self.staged[1:])
+    def assignments(self, source: str, absent: sql.Composable) -> sql.Composable:
+        """SET list copying every staged column but the id from the `source` alias; a column the record's
+        payload left out (listed in `absent`, an expression) keeps the stored value, and raw is merged then."""
+        may_be_absent = {name for name, _ in self.resource.absence_sources}
+        kept_keys = sorted({path[0] for _, paths in self.resource.absence_sources for path in paths})
+        parts = []
+        for c in self.staged[1:]:
+            new, old = sql.Identifier(source, c), sql.Identifier("t", c)
+            if c in may_be_absent:
+                value = sql.SQL("CASE WHEN {} = ANY({}) THEN {} ELSE {} END").format(sql.Literal(c), absent, old, new)
+            elif c == "raw":  # the stored fields a partial payload may leave out, overlaid by what it sent
+                value = sql.SQL(
+                    "CASE WHEN {absent} IS NULL THEN {new} ELSE (SELECT COALESCE(jsonb_object_agg(e.key, e.value), "
+                    "'{{}}'::jsonb) FROM jsonb_each({old}) AS e WHERE e.key = ANY({keys}::text[])) || {new} END"
+                ).format(absent=absent, new=new, old=old, keys=sql.Literal(kept_keys))
+            else:
+                value = new
+            parts.append(sql.SQL("{} = {}").format(sql.Identifier(c), value))
+        return sql.SQL(", ").join(parts)
 
     def copy_into(self, cur, table: sql.Identifier, items: list[Prepared]) -> None:
         """COPY the items' rows into the target or a staging table shaped like it."""
@@ -165,12 +185,13 @@ def _classify_and_write(cur, st: _Statements, items: list[Prepared]) -> Counter:
     cur.execute(load_sql("load/stage_analyze", stage=_KEYS))
     cur.execute(load_sql(
         "load/classify", keys=_KEYS, table=st.target,
-        stale_condition=st.cursor_sql("k.cursor < t.{c}", "FALSE"),
         local_edit_newer=st.cursor_sql(
             "(k.cursor IS NULL OR t.local_updated_at > to_timestamp(k.cursor::double precision))", "TRUE"),
     ))
     cur.execute(load_sql("load/classified", keys=_KEYS))
     outcome_of = dict(cur.fetchall())
+    if resource.version_column is None and "unchanged" in outcome_of.values():
+        cur.execute(load_sql("load/advance_unchanged", keys=_KEYS, table=st.target))
     by_id = {item.id: item for item in items}
     tables: list[sql.Identifier] = []
     to_stage = [by_id[i] for i, outcome in outcome_of.items() if outcome in ("updated", "conflict")]
@@ -223,10 +244,8 @@ def _stage_rows(cur, st: _Statements, stage: sql.Identifier, items: list[Prepare
 
 def _update_changed(cur, st: _Statements) -> set[str]:
     """Apply the changed rows; returns the ids updated (a newer version committed meanwhile is left alone)."""
-    cur.execute(load_sql(
-        "load/update_changed", stage=st.stage, keys=_KEYS, table=st.target, assignments=st.assignments("s"),
-        not_older=st.cursor_sql("s.{c} IS NULL OR t.{c} IS NULL OR t.{c} <= s.{c}", "TRUE"),
-    ))
+    cur.execute(load_sql("load/update_changed", stage=st.stage, keys=_KEYS, table=st.target,
+                         assignments=st.assignments("s", sql.SQL("k._absent"))))
     return {row[0] for row in cur.fetchall()}
 
 
@@ -235,7 +254,7 @@ def _insert_created(cur, st: _Statements, items: list[Prepared],
     """COPY the new rows into the target; returns (ids inserted, ids that turned out to exist and were updated).
 
     The rows were absent when classified, so only a concurrent load inserting the same id can make the COPY fail;
-    then, from a savepoint, the rows go through a staging table and an upsert with the Front-timestamp guard.
+    then, from a savepoint, the rows go through a staging table and an upsert with the view-time guard.
     """
     if not items:
         return [], []
@@ -256,9 +275,7 @@ def _insert_created(cur, st: _Statements, items: list[Prepared],
     cur.execute(load_sql(
         "load/upsert_created", stage=stage, table=st.target, columns=columns(st.staged),
         values=columns(st.staged, "s"),
-        assignments=sql.SQL(", ").join(sql.SQL("{c} = excluded.{c}").format(c=sql.Identifier(c))
-                                       for c in st.staged[1:]),
-        not_older=st.cursor_sql("excluded.{c} IS NULL OR t.{c} IS NULL OR t.{c} <= excluded.{c}", "TRUE"),
+        assignments=st.assignments("excluded", _ABSENT_OF_EXCLUDED),
     ))
     rows = cur.fetchall()
     return [i for i, inserted in rows if inserted], [i for i, inserted in rows if not inserted]
@@ -273,7 +290,7 @@ def _replace_children(cur, child: ChildTable, written: list[Prepared], index: in
     table, names, types = _child_copy(cur, child)
     delete = load_sql("load/children_delete", table=table, keys=_KEYS, parent_column=sql.Identifier(names[0]))
     if replaces:
-        cur.execute(delete, {"outcomes": ["updated"]})
+        cur.execute(delete, {"outcomes": ["updated"], "child": child.table})
     rows = [row for item in written for row in item.children[index]]
     if not rows:
         return
@@ -284,6 +301,6 @@ def _replace_children(cur, child: ChildTable, written: list[Prepared], index: in
         if exc.diag.constraint_name != f"{child.table}_pkey":
             raise
         cur.execute("ROLLBACK TO SAVEPOINT front_sync_children")
-        cur.execute(delete, {"outcomes": ["created"]})
+        cur.execute(delete, {"outcomes": ["created"], "child": child.table})
         copy_rows(cur, table, names, types, rows)
     cur.execute("RELEASE SAVEPOINT front_sync_children")

@@ -31,7 +31,8 @@ def test_a_slower_older_load_does_not_overwrite_a_newer_commit(migrated, migrate
     newer = psycopg.connect(migrated_url)
     older = psycopg.connect(migrated_url, application_name="older_load")
     with newer.cursor() as cur:  # a concurrent load wrote v300 and has not committed yet
-        cur.execute("UPDATE front.contacts SET updated_at = 300, name = 'v300', row_hash = 'h300' WHERE id = 'crd_1'")
+        cur.execute("UPDATE front.contacts SET updated_at = 300, view_at = 300, name = 'v300', row_hash = 'h300' "
+                    "WHERE id = 'crd_1'")
     results = {}
 
     def load_older():
@@ -58,8 +59,9 @@ def test_a_new_id_inserted_concurrently_goes_through_the_guarded_upsert(migrated
     other = psycopg.connect(migrated_url)
     loader = psycopg.connect(migrated_url, application_name="racing_load")
     with other.cursor() as cur:  # another load inserts the same new contact and has not committed yet
-        cur.execute("INSERT INTO front.contacts (id, name, updated_at, raw, row_hash, sync_run_id) "
-                    "VALUES ('crd_9', %s, %s, '{}', 'h', 'other')", (f"v{concurrent_version}", concurrent_version))
+        cur.execute("INSERT INTO front.contacts (id, name, updated_at, view_at, raw, row_hash, sync_run_id) "
+                    "VALUES ('crd_9', %s, %s, %s, '{}', 'h', 'other')",
+                    (f"v{concurrent_version}", concurrent_version, concurrent_version))
     results = {}
 
     def load():

@@ -19,7 +19,7 @@ OPERATIONAL_TABLES = {"sync_logs", "sync_checkpoints", "sync_conflicts", "dead_l
 BOOKKEEPING = {"raw": "jsonb", "row_hash": "text", "first_synced_at": "timestamp with time zone",
                "last_synced_at": "timestamp with time zone", "sync_run_id": "text",
                "deleted_at": "timestamp with time zone", "local_updated_at": "timestamp with time zone",
-               "untyped_fields": "jsonb"}
+               "untyped_fields": "jsonb", "view_at": "numeric"}
 
 
 def columns_of(conn, table: str) -> dict[str, str]:
@@ -52,8 +52,9 @@ def test_front_timestamps_are_exact_numeric_with_a_generated_timestamptz(migrate
         LEFT JOIN information_schema.columns AS g
           ON g.table_schema = c.table_schema AND g.table_name = c.table_name AND g.column_name = c.column_name || '_ts'
         WHERE c.table_schema = 'front' AND c.data_type = 'numeric'
-          AND c.table_name NOT IN ('sync_logs', 'watermark_changes', 'applied_events', 'children_synced')""")
-    # (operational tables: epoch values, not Front's records)
+          AND c.table_name NOT IN ('sync_logs', 'watermark_changes', 'applied_events', 'children_synced')
+          AND c.column_name <> 'view_at'""")
+    # (operational tables and view_at, the version rule's bookkeeping: epoch values, not Front's records)
     stamps = {(table, c.name) for r in ALL_RESOURCES
               for table, fields in [(r.table[1], r.fields), *((ch.table, ch.fields) for ch in r.children)]
               for c in fields if c.sql_type == "numeric(15,3)"}

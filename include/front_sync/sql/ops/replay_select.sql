@@ -1,5 +1,5 @@
 -- Dead letters not replayed yet, optionally of one resource and/or whose error contains a text (any case).
-SELECT id, resource, payload, payload_text
+SELECT id, resource, payload, payload_text, view_at
 FROM front.dead_letters
 WHERE replayed_at IS NULL
   AND (%(resource)s::text IS NULL OR resource = %(resource)s)
