@@ -56,7 +56,8 @@ class Airflow:
         data = json.dumps(body).encode() if body is not None else None
         req = urllib.request.Request(self.base_url + path, data=data, method=method, headers=headers)
         try:
-            with urllib.request.urlopen(req, timeout=30) as response:
+            # A bound, not a pace: a busy 2-core machine has kept the api-server over 30 s on one answer.
+            with urllib.request.urlopen(req, timeout=120) as response:
                 status, text = response.status, response.read().decode()
         except urllib.error.HTTPError as exc:
             status, text = exc.code, exc.read().decode()
