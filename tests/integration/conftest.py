@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import threading
+from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+
+from front_sync.config import watermark_key
 
 from .truth import ROOT
 
@@ -42,3 +45,43 @@ def slack_sink(monkeypatch):
     monkeypatch.setenv("AIRFLOW_CONN_SLACK_ALERTS", json.dumps({"conn_type": "slackwebhook", "password": url}))
     yield _SlackSink.received
     server.shutdown()
+
+
+class Variables:
+    """Airflow's Variable API over a dict (the tasks' only use of Variables: watermarks and config)."""
+
+    def __init__(self, values: dict[str, str] | None = None) -> None:
+        self.values = dict(values or {})
+
+    def get(self, key: str, default=None):
+        return self.values.get(key, default)
+
+    def set(self, key: str, value: str) -> None:
+        self.values[key] = value
+
+    def mark(self, resource: str) -> Decimal | None:
+        text = self.values.get(watermark_key(resource))
+        return None if text is None else Decimal(json.loads(text)["value"])
+
+    def set_mark(self, resource: str, value: Decimal) -> None:
+        self.values[watermark_key(resource)] = json.dumps({"value": f"{value:.3f}", "run_id": "t", "advanced_at": "t"})
+
+
+@pytest.fixture
+def variables(monkeypatch):
+    """Airflow Variables as a dict, for operators executed outside Airflow (test_zero_loss's execute)."""
+    from front_sync.sync import conversation_operators, operators
+
+    store = Variables()
+    for module in (operators, conversation_operators):
+        monkeypatch.setattr(module, "Variable", store)
+    return store
+
+
+@pytest.fixture
+def migrated(warehouse, warehouse_url):
+    """The test's fresh warehouse, migrated; returns its URL."""
+    from front_sync.warehouse import migrations
+
+    migrations.migrate(warehouse)
+    return warehouse_url

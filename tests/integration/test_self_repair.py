@@ -13,31 +13,15 @@ import time
 from datetime import UTC, datetime
 
 import psycopg
-import pytest
 
 from front_sync.config import CONFIG_VARIABLE
 from front_sync.resources import COMMENTS, MESSAGES
-from front_sync.sync import conversation_operators, operators
+from front_sync.sync import conversation_operators
 from front_sync.sync.conversation_children import drain
 from front_sync.sync.window import epoch
-from front_sync.warehouse import migrations
 
-from .test_zero_loss import SMALL, Variables, drain_settings, enqueue, execute, front_hook, newest_event, stored_raw
+from .test_zero_loss import SMALL, drain_settings, enqueue, execute, front_hook, newest_event, stored_raw
 from .truth import query, wait_past
-
-
-@pytest.fixture
-def variables(monkeypatch):
-    store = Variables()
-    for module in (operators, conversation_operators):
-        monkeypatch.setattr(module, "Variable", store)
-    return store
-
-
-@pytest.fixture
-def migrated(warehouse, warehouse_url):
-    migrations.migrate(warehouse)
-    return warehouse_url
 
 
 def hourly():

@@ -16,53 +16,19 @@ from types import SimpleNamespace
 import psycopg
 import pytest
 
-from front_sync.config import CONFIG_VARIABLE, watermark_key
+from front_sync.config import CONFIG_VARIABLE
 from front_sync.hooks.front import FrontHook
 from front_sync.resources import COMMENTS, CONVERSATIONS, MESSAGES
 from front_sync.sync import conversation_operators, operators
 from front_sync.sync.conversation_children import DrainSettings, drain
 from front_sync.sync.window import epoch
-from front_sync.warehouse import migrations, pending
+from front_sync.warehouse import pending
 from front_sync.warehouse.load import load_batch
 
 from .truth import query, wait_past
 
 SMALL = {"contacts": 40, "conversations": 30, "teammates": 3, "inboxes": 2, "channels": 2, "tags": 4,
          "contact_lists": 1, "messages_per_conversation": 2, "comments_per_conversation": 1}
-
-
-class Variables:
-    """Airflow's Variable API over a dict (the tasks' only use of Variables: watermarks and config)."""
-
-    def __init__(self, values: dict[str, str] | None = None) -> None:
-        self.values = dict(values or {})
-
-    def get(self, key: str, default=None):
-        return self.values.get(key, default)
-
-    def set(self, key: str, value: str) -> None:
-        self.values[key] = value
-
-    def mark(self, resource: str) -> Decimal | None:
-        text = self.values.get(watermark_key(resource))
-        return None if text is None else Decimal(json.loads(text)["value"])
-
-    def set_mark(self, resource: str, value: Decimal) -> None:
-        self.values[watermark_key(resource)] = json.dumps({"value": f"{value:.3f}", "run_id": "t", "advanced_at": "t"})
-
-
-@pytest.fixture
-def variables(monkeypatch):
-    store = Variables()
-    for module in (operators, conversation_operators):
-        monkeypatch.setattr(module, "Variable", store)
-    return store
-
-
-@pytest.fixture
-def migrated(warehouse, warehouse_url):
-    migrations.migrate(warehouse)
-    return warehouse_url
 
 
 def execute(task, *, run_type="scheduled", start=None, end=None, try_number=1, run_id=None):

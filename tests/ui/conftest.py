@@ -3,6 +3,7 @@ free port, a warehouse filled by a real incremental sync, and a headless Debian 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -146,10 +147,10 @@ def ui_simulator(simulator_server):
     return control
 
 
-@pytest.fixture(scope="module")
-def airflow_ui(chromium, ui_warehouse, ui_simulator, simulator_server, tmp_path_factory):
-    """scripts/airflow_standalone.sh on a free port with our warehouse and simulator as its connections."""
-    home = Path(tempfile.mkdtemp(prefix="front-sync-ui-airflow-"))
+@contextlib.contextmanager
+def standalone_airflow(warehouse_url: str, front_connection: str, log_dir: Path, prefix: str):
+    """scripts/airflow_standalone.sh (make airflow) on a free port with these connections; stopped on exit."""
+    home = Path(tempfile.mkdtemp(prefix=prefix))
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     env = {name: value for name, value in os.environ.items()
@@ -157,10 +158,9 @@ def airflow_ui(chromium, ui_warehouse, ui_simulator, simulator_server, tmp_path_
     env.update({
         "AIRFLOW_HOME": str(home), "AIRFLOW_PORT": str(port), "AIRFLOW__API__BASE_URL": base_url,
         "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{base_url}/execution/",
-        "AIRFLOW_CONN_FRONT_WAREHOUSE": ui_warehouse,
-        "AIRFLOW_CONN_FRONT_DEFAULT": front_connection_json(simulator_server.base_url),
+        "AIRFLOW_CONN_FRONT_WAREHOUSE": warehouse_url, "AIRFLOW_CONN_FRONT_DEFAULT": front_connection,
     })
-    log = tmp_path_factory.mktemp("airflow") / "standalone.log"
+    log = log_dir / "standalone.log"
     with log.open("wb") as out:
         process = subprocess.Popen([str(ROOT / "scripts" / "airflow_standalone.sh")], cwd=ROOT, env=env,
                                    stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
@@ -169,6 +169,14 @@ def airflow_ui(chromium, ui_warehouse, ui_simulator, simulator_server, tmp_path_
         yield airflow
     finally:
         airflow.stop()
+
+
+@pytest.fixture(scope="module")
+def airflow_ui(chromium, ui_warehouse, ui_simulator, simulator_server, tmp_path_factory):
+    """make airflow's script on a free port with our warehouse and simulator as its connections."""
+    with standalone_airflow(ui_warehouse, front_connection_json(simulator_server.base_url),
+                            tmp_path_factory.mktemp("airflow"), "front-sync-ui-airflow-") as airflow:
+        yield airflow
 
 
 @pytest.fixture(scope="module")

@@ -8,18 +8,14 @@ shows in the page, status.json or the api-server's log.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import tempfile
 import time
-from pathlib import Path
 
 import psycopg
 import pytest
 
 from front_simulator.oauth import OAuthServer
 
-from .conftest import ROOT, STARTUP_SECONDS, Airflow, free_port
+from .conftest import ROOT, STARTUP_SECONDS, standalone_airflow
 
 pytestmark = pytest.mark.integration
 
@@ -50,28 +46,11 @@ def oauth_server(simulator_server, ui_simulator):
 
 @pytest.fixture(scope="module")
 def oauth_airflow(chromium, ui_warehouse, oauth_server, simulator_server, tmp_path_factory):
-    """scripts/airflow_standalone.sh on a free port, front_default an OAuth app, nothing connected yet."""
-    home = Path(tempfile.mkdtemp(prefix="front-sync-ui-oauth-"))
-    port = free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    env = {name: value for name, value in os.environ.items()
-           if not name.startswith(("AIRFLOW", "PYTEST", "FRONT_SYNC"))}
-    env.update({
-        "AIRFLOW_HOME": str(home), "AIRFLOW_PORT": str(port), "AIRFLOW__API__BASE_URL": base_url,
-        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{base_url}/execution/",
-        "AIRFLOW_CONN_FRONT_WAREHOUSE": ui_warehouse,
-        "AIRFLOW_CONN_FRONT_DEFAULT": oauth_connection(simulator_server.base_url),
-    })
-    log = tmp_path_factory.mktemp("airflow-oauth") / "standalone.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen([str(ROOT / "scripts" / "airflow_standalone.sh")], cwd=ROOT, env=env,
-                                   stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    airflow = Airflow(base_url, home, process, log)
-    try:
+    """make airflow's script on a free port, front_default an OAuth app, nothing connected yet."""
+    with standalone_airflow(ui_warehouse, oauth_connection(simulator_server.base_url),
+                            tmp_path_factory.mktemp("airflow-oauth"), "front-sync-ui-oauth-") as airflow:
         airflow.wait_healthy(STARTUP_SECONDS)
         yield airflow
-    finally:
-        airflow.stop()
 
 
 def test_connect_front_in_chromium_lands_back_connected_and_the_sync_works(
