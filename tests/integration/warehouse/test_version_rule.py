@@ -18,6 +18,7 @@ from front_sync.sync.conversation_changes import ChangesResult, _flush_events
 from front_sync.sync.events import ChangeSet
 from front_sync.warehouse import dead_letters
 from front_sync.warehouse.load import load_batch
+from front_sync.warehouse.reconcile import database_clock, soft_delete_children_gone
 
 from . import records as r
 from .records import fetch
@@ -76,9 +77,9 @@ def test_item1_a_reapplied_old_message_event_does_not_revert_its_bounce(migrated
 
 def test_item1_a_comment_seen_gone_is_not_undeleted_by_an_older_event_payload(migrated):
     apply_events(migrated, [event("evt_1", "comment", T0, "comment", comment())], "hourly")
+    started = database_clock(migrated)
     with migrated.cursor() as cur:  # a complete fetch that began after the comment's event no longer returned it
-        from front_sync.warehouse.reconcile import soft_delete_children_gone
-        assert soft_delete_children_gone(cur, COMMENTS, "cnv_1", [], "children", view_at=T0 + 100) == 1
+        assert soft_delete_children_gone(cur, COMMENTS, "cnv_1", [], "children", started, view_at=T0 + 100) == 1
     migrated.commit()
     apply_events(migrated, [event("evt_1", "comment", T0, "comment", comment())], "backfill")
     deleted_at, view_at = stored(migrated, "comments", "deleted_at, view_at", "com_1")
@@ -89,9 +90,9 @@ def test_item1_a_soft_delete_from_an_older_view_leaves_a_newer_row_alone(migrate
     """A complete fetch that began before an event wrote a newer comment does not delete it (issue 19 item 5's
     race, settled by the version rule)."""
     apply_events(migrated, [event("evt_1", "comment", T0 + 50, "comment", comment())], "hourly")
+    started = database_clock(migrated)  # the write-time guard alone would allow it: the view rule refuses
     with migrated.cursor() as cur:
-        from front_sync.warehouse.reconcile import soft_delete_children_gone
-        assert soft_delete_children_gone(cur, COMMENTS, "cnv_1", [], "children", view_at=T0 + 10) == 0
+        assert soft_delete_children_gone(cur, COMMENTS, "cnv_1", [], "children", started, view_at=T0 + 10) == 0
     migrated.commit()
     assert stored(migrated, "comments", "deleted_at", "com_1") == (None,)
 
@@ -192,9 +193,9 @@ def test_migration_035_backfills_the_view_time_of_rows_written_before_it(migrate
 
     load_batch(migrated, CONTACTS, [r.contact("crd_1", "1700000000")], "r1")
     load_batch(migrated, COMMENTS, [comment(), {**r.comment("com_2"), "body": "gone"}], "r1")
+    started = database_clock(migrated)
     with migrated.cursor() as cur:
-        from front_sync.warehouse.reconcile import soft_delete_children_gone
-        soft_delete_children_gone(cur, COMMENTS, "cnv_1", ["com_1"], "r2")
+        soft_delete_children_gone(cur, COMMENTS, "cnv_1", ["com_1"], "r2", started)
         cur.execute("SET LOCAL front_sync.writer = 'on'")
         cur.execute("UPDATE front.contacts SET view_at = NULL")
         cur.execute("UPDATE front.comments SET view_at = NULL")
