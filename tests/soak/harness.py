@@ -166,7 +166,7 @@ VARIANTS = {
         mutation_interval=1.2,
         soak_seconds=440,
         deadline_seconds=870,
-        quiet_seconds=480,
+        quiet_seconds=600,
         steps=[
             Step(0, "faults", {"layer": "background", "rules": [*BACKGROUND_FAULTS, HANG_FAULT]}),
             Step(0, "faults", {"layer": "slow_children", "rules": SLOW_CHILDREN}),
@@ -654,7 +654,7 @@ class Soak(RecoveryActions):
                 in_flight = self.site.query("SELECT run_id FROM dag_run WHERE dag_id = 'front_sync_incremental' "
                                             "AND state = 'running'")
                 for (run_id,) in in_flight:
-                    self.wait_run("front_sync_incremental", run_id, max(10.0, min(120.0, self.deadline.left() - 60)))
+                    self.wait_run("front_sync_incremental", run_id, max(10.0, self.deadline.left() - 60))
                 pending = self.pending_rows()
                 if pending:
                     self.note("queue not empty after the quiet runs; one more incremental run", pending=len(pending),
@@ -705,7 +705,9 @@ class Soak(RecoveryActions):
     def settle_run(self, dag_id: str, attempts: int) -> None:
         for attempt in range(1, attempts + 1):
             run_id = self.trigger(dag_id)
-            state = self.wait_run(dag_id, run_id, max(10.0, min(300.0, self.deadline.left() - 60)))
+            # Bounded by the quiet period's own budget only: after the backlog phase the first quiet run drains
+            # hundreds of queued conversations at the simulator's rate (seen: over 300 s under load).
+            state = self.wait_run(dag_id, run_id, max(10.0, self.deadline.left() - 60))
             self.note(f"quiet {dag_id} run {state}", run_id=run_id, attempt=attempt)
             if state == "success":
                 return
