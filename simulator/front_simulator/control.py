@@ -155,7 +155,8 @@ class SimulatorControl:
         self._call("DELETE", "/webhooks/faults")
 
     def set_webhook_settings(self, **settings: Any) -> dict[str, Any]:
-        """``timeout_seconds`` (default 5) and ``retry_delays`` (default [1, 2, 4], at most 3)."""
+        """``timeout_seconds`` (default 5), ``retry_delays`` (default [1, 2, 4], at most 3) and
+        ``conversation_keys`` (default None: the whole conversation snapshot; a list: only those fields)."""
         return self._call("PUT", "/webhooks/settings", settings)
 
     def replay_webhooks(self, count: int = 1, min_age_seconds: float = 0.0,

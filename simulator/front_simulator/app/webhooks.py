@@ -98,7 +98,8 @@ async def settings_get(request: Request) -> Response:
 
 @router.put("/settings")
 async def settings_put(request: Request) -> Response:
-    """``{"timeout_seconds": 5, "retry_delays": [1, 2, 4]}`` (keys not given keep their values)."""
+    """``{"timeout_seconds": 5, "retry_delays": [1, 2, 4], "conversation_keys": null}`` (keys not given keep
+    their values)."""
     payload = await body_of(request)
     try:
         return json_response(sim(request).webhooks.update_settings(payload))

@@ -25,9 +25,13 @@ PREVIEW_KEYS = ("_links", "id", "type", "created_at")
 FORGED_ID_BASE = 10**12  # forged copies name events far beyond any simulated one
 
 
-def preview(event: dict[str, Any]) -> dict[str, Any]:
-    """The event preview a webhook carries for a rendered ``/events`` record."""
+def preview(event: dict[str, Any], conversation_keys: list[str] | None = None) -> dict[str, Any]:
+    """The event preview a webhook carries for a rendered ``/events`` record; ``conversation_keys`` (the
+    ``conversation_keys`` setting) cuts the embedded conversation down to those fields plus its ids and links."""
     out = dict(event)
+    if conversation_keys is not None and isinstance(out.get("conversation"), dict):
+        keep = ("_links", "id", *conversation_keys)
+        out["conversation"] = {key: value for key, value in out["conversation"].items() if key in keep}
     for side in ("target", "source"):
         part = out.get(side)
         if not isinstance(part, dict) or part.get("_meta", {}).get("type") not in PREVIEW_KINDS:
@@ -38,9 +42,10 @@ def preview(event: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def envelope(company_id: str, event: dict[str, Any]) -> dict[str, Any]:
+def envelope(company_id: str, event: dict[str, Any], conversation_keys: list[str] | None = None) -> dict[str, Any]:
     """The JSON object Front POSTs for one event (``type`` is the event's own type: README "Webhooks")."""
-    return {"type": event["type"], "authorization": {"id": company_id}, "payload": preview(event)}
+    return {"type": event["type"], "authorization": {"id": company_id},
+            "payload": preview(event, conversation_keys)}
 
 
 def handshake_body(company_id: str) -> bytes:

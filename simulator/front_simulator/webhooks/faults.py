@@ -7,7 +7,8 @@ One JSON object replaces the current faults (``{}`` = none):
      "replay": {"probability": 0.05, "min_age_seconds": 0, "backdate_seconds": 0}, "paused": false}
 
 ``forge`` and ``replay`` also take a bare probability. Settings (not faults): ``timeout_seconds`` (5, Front's
-answer deadline) and ``retry_delays`` (up to three waits before the retries, seconds).
+answer deadline), ``retry_delays`` (up to three waits before the retries, seconds) and ``conversation_keys``
+(None = the embedded conversation as ``/events`` has it; a list = only those fields, to test partial previews).
 """
 
 from __future__ import annotations
@@ -111,12 +112,13 @@ class WebhookFaults:
 class WebhookSettings:
     timeout_seconds: float = 5.0
     retry_delays: list[float] = field(default_factory=lambda: [1.0, 2.0, 4.0])
+    conversation_keys: list[str] | None = None
 
     def update(self, spec: Any) -> None:
         """Apply ``PUT /_simulator/webhooks/settings`` (keys not given keep their values)."""
         if not isinstance(spec, dict):
             raise WebhookSpecError("webhook settings must be a JSON object")
-        unknown = set(spec) - {"timeout_seconds", "retry_delays"}
+        unknown = set(spec) - {"timeout_seconds", "retry_delays", "conversation_keys"}
         if unknown:
             raise WebhookSpecError(f"unknown webhook settings: {', '.join(sorted(unknown))}")
         timeout = _seconds("timeout_seconds", spec.get("timeout_seconds", self.timeout_seconds))
@@ -125,8 +127,11 @@ class WebhookSettings:
         delays = spec.get("retry_delays", self.retry_delays)
         if not isinstance(delays, list) or len(delays) > MAX_RETRIES:
             raise WebhookSpecError(f"retry_delays must be a list of at most {MAX_RETRIES} waits (Front retries 3x)")
+        keys = spec.get("conversation_keys", self.conversation_keys)
+        if keys is not None and (not isinstance(keys, list) or not all(isinstance(k, str) for k in keys)):
+            raise WebhookSpecError("conversation_keys must be null or a list of field names")
         self.retry_delays = [_seconds("retry_delays", d) for d in delays]
-        self.timeout_seconds = timeout
+        self.timeout_seconds, self.conversation_keys = timeout, keys
 
     def describe(self) -> dict[str, Any]:
         return asdict(self)

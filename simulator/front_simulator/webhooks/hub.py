@@ -27,7 +27,7 @@ from front_simulator.webhooks.registry import WebhookError, challenge_request, c
 from front_simulator.webhooks.sender import RETRIED, Attempt, Job, Registration, send
 
 WORKERS = 4
-LOG_LIMIT = 200_000  # attempts kept in the delivery log (oldest forgotten first)
+LOG_LIMIT = 50_000  # attempts kept in the delivery log (oldest forgotten first)
 HISTORY_LIMIT = 10_000  # genuine requests kept for replays
 
 
@@ -82,8 +82,9 @@ class WebhookHub:
         with self._cond:
             self._closed = True
             self._cond.notify_all()
+        deadline = time.monotonic() + 2.0  # a worker inside a POST finishes it (or its timeout) on its own
         for worker in self._workers:
-            worker.join(2.0)
+            worker.join(max(0.0, deadline - time.monotonic()))
 
     def _start_workers(self) -> None:
         if self._workers:
@@ -115,8 +116,14 @@ class WebhookHub:
             return registration.describe()
 
     def unregister(self, webhook_id: str) -> bool:
+        """Delete a webhook: its queued requests and retries are not sent (a request in flight finishes)."""
         with self._cond:
-            return self.registrations.pop(webhook_id, None) is not None
+            if self.registrations.pop(webhook_id, None) is None:
+                return False
+            self._heap = [job for job in self._heap if job.registration.id != webhook_id]
+            heapq.heapify(self._heap)
+            self._held = [job for job in self._held if job.registration.id != webhook_id]
+            return True
 
     def list(self) -> list[dict[str, Any]]:
         with self._cond:
@@ -146,7 +153,7 @@ class WebhookHub:
         if not self.registrations:
             return
         event = render()
-        body_object = env.envelope(self.company_id(), event)
+        body_object = env.envelope(self.company_id(), event, self.settings.conversation_keys)
         body = env.encode(body_object)
         with self._cond:
             for registration in list(self.registrations.values()):
@@ -274,7 +281,7 @@ class WebhookHub:
             self._history.append(Sent(attempt.sent_at / 1000, job.registration, job.event_id, job.body,
                                       attempt.timestamp, attempt.signature))
             delays = self.settings.retry_delays
-            retry = not attempt.ok and job.attempt <= len(delays)
+            retry = not attempt.ok and job.attempt <= len(delays) and job.registration.id in self.registrations
             outcome = "delivered" if attempt.ok else "retry" if retry else "gave_up"
             self._record(job.registration, job.registration.url, job.event_id, job.kind, job.attempt, attempt,
                          outcome, job)
