@@ -71,8 +71,9 @@ def test_handshake_is_signed_and_the_echo_registers(hooks, receiver):
     assert hooks.webhook_deliveries(kind="handshake")[0]["status"] == 200
 
 
-def test_plain_text_echo_is_accepted(hooks, receiver):
-    receiver.challenge = lambda c: ("text/plain", c.encode())
+@pytest.mark.parametrize("form", ["plain", "form"])
+def test_plain_text_echo_is_accepted(hooks, receiver, form):
+    receiver.challenge = lambda c: ("text/plain", (c if form == "plain" else f"challenge={c}").encode())
     assert register(hooks, receiver)["url"] == receiver.url
 
 

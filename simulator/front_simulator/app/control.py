@@ -59,7 +59,7 @@ async def config(request: Request) -> Response:
             "faults": state.faults.describe(),
             "generation": state.generation,
             "webhooks": {
-                "registrations": state.webhooks.list(),
+                "registrations": state.webhooks.registered(),
                 "faults": state.webhooks.faults.describe(),
                 "settings": state.webhooks.settings.describe(),
             },

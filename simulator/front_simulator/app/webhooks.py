@@ -32,7 +32,7 @@ def _int(request: Request, name: str, default: int | None) -> int | None:
 @router.get("")
 async def webhooks_list(request: Request) -> Response:
     state = sim(request)
-    return json_response({"company_id": state.company_id, "webhooks": state.webhooks.list()})
+    return json_response({"company_id": state.company_id, "webhooks": state.webhooks.registered()})
 
 
 @router.post("")

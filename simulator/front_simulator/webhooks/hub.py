@@ -125,7 +125,7 @@ class WebhookHub:
             self._held = [job for job in self._held if job.registration.id != webhook_id]
             return True
 
-    def list(self) -> list[dict[str, Any]]:
+    def registered(self) -> list[dict[str, Any]]:
         with self._cond:
             return [r.describe() for r in self.registrations.values()]
 
