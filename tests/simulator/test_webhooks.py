@@ -276,6 +276,17 @@ def test_reorder_shuffles_within_a_window(hooks, receiver):
     assert sorted(got) == sorted(events) and got != events
 
 
+def test_reorder_releases_a_partial_window_after_max_hold(hooks, receiver):
+    register(hooks, receiver)
+    hooks.set_webhook_faults(reorder={"window": 50, "max_hold_seconds": 0.3})
+    started = time.time()
+    events = hooks.mutate("archive", count=3)["events"]
+    assert hooks.webhook_status()["held"] == 3
+    seen = receiver.wait_for(lambda got: len(got) == 3)
+    assert sorted(s.event_id for s in seen) == sorted(events)
+    assert all(s.received_at - started >= 0.3 for s in seen)
+
+
 def test_delay_holds_each_first_attempt(hooks, receiver):
     register(hooks, receiver)
     hooks.set_webhook_faults(delay={"low": 0.4, "high": 0.6})
