@@ -34,6 +34,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--window-seconds", type=float, default=60.0, help="rate-limit window length")
     parser.add_argument("--log-level", default="warning")
+    parser.add_argument(
+        "--company-id",
+        default=None,
+        help="Front company id (/me, webhooks' authorization.id); default derived from the seed",
+    )
     sizes = parser.add_argument_group("sizes")
     for key, default in SIZE_DEFAULTS.items():
         kind = float if key.endswith("_per_conversation") else int
@@ -63,6 +68,7 @@ def main(argv: list[str] | None = None) -> int:
         burst_per_second=args.burst or None,
         window_seconds=args.window_seconds,
         log_level=args.log_level,
+        company_id=args.company_id,
     )
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):

@@ -8,7 +8,9 @@ contacts = control.truth("contacts")["_results"]
 
 from __future__ import annotations
 
+import time
 from typing import Any
+from urllib.parse import urlencode
 
 import requests
 
@@ -100,3 +102,66 @@ class SimulatorControl:
 
     def config(self) -> dict[str, Any]:
         return self._call("GET", "/config")
+
+    # -- application webhooks (README "Webhooks") --------------------------------------------------------
+
+    def register_webhook(self, url: str, secret: str) -> dict[str, Any]:
+        """Register ``url`` with the app's signing secret after Front's challenge handshake (which the receiver
+        must echo; else SimulatorControlError says why); ``{"id", "url", "created_at"}``. A saved URL gets the
+        new secret."""
+        return self._call("POST", "/webhooks", {"url": url, "secret": secret})
+
+    def webhooks(self) -> list[dict[str, Any]]:
+        return self._call("GET", "/webhooks")["webhooks"]
+
+    def delete_webhook(self, webhook_id: str) -> None:
+        self._call("DELETE", f"/webhooks/{webhook_id}")
+
+    def webhook_deliveries(self, after: int = 0, event_id: str | None = None, kind: str | None = None,
+                           limit: int | None = None) -> list[dict[str, Any]]:
+        """The delivery log, oldest first: one entry per attempt (``seq``, ``webhook_id``, ``url``, ``event_id``,
+        ``kind``, ``attempt``, ``sent_at`` ms, ``request_timestamp``, ``status``, ``error``, ``latency_ms``,
+        ``outcome``, ``forge_mode``, ``copy_of``) and per dropped event; ``after`` a ``seq`` for the newer ones."""
+        query = {k: v for k, v in {"after": after, "event_id": event_id, "kind": kind, "limit": limit}.items() if v}
+        return self._call("GET", "/webhooks/deliveries" + (f"?{urlencode(query)}" if query else ""))["deliveries"]
+
+    def clear_webhook_deliveries(self) -> None:
+        self._call("DELETE", "/webhooks/deliveries")
+
+    def webhook_status(self) -> dict[str, Any]:
+        """``queued``, ``held`` (reorder), ``in_flight``, ``paused``, ``registrations``, ``last_seq``."""
+        return self._call("GET", "/webhooks/status")
+
+    def wait_webhooks_idle(self, timeout: float = 30.0, poll: float = 0.02) -> dict[str, Any]:
+        """Wait until nothing is queued, held or in flight (every retry done or given up); the status then."""
+        deadline = time.monotonic() + timeout
+        while True:
+            status = self.webhook_status()
+            if not (status["queued"] or status["held"] or status["in_flight"]):
+                return status
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"webhooks not idle after {timeout} s: {status}")
+            time.sleep(poll)
+
+    def set_webhook_faults(self, **faults: Any) -> dict[str, Any]:
+        """Replace the webhook faults: ``drop``, ``duplicate``, ``reorder``, ``delay``, ``forge``, ``replay``,
+        ``paused`` (front_simulator/webhooks/faults.py); none given = no faults."""
+        return self._call("PUT", "/webhooks/faults", faults)["faults"]
+
+    def webhook_faults(self) -> dict[str, Any]:
+        return self._call("GET", "/webhooks/faults")["faults"]
+
+    def clear_webhook_faults(self) -> None:
+        self._call("DELETE", "/webhooks/faults")
+
+    def set_webhook_settings(self, **settings: Any) -> dict[str, Any]:
+        """``timeout_seconds`` (default 5), ``retry_delays`` (default [1, 2, 4], at most 3) and
+        ``conversation_keys`` (default None: the whole conversation snapshot; a list: only those fields)."""
+        return self._call("PUT", "/webhooks/settings", settings)
+
+    def replay_webhooks(self, count: int = 1, min_age_seconds: float = 0.0,
+                        backdate_seconds: float = 0.0) -> list[dict[str, Any]]:
+        """Re-send ``count`` earlier genuine requests verbatim now (``backdate_seconds``: as if captured that much
+        earlier: the timestamp moved back, validly signed); ``[{"event_id", "url", "request_timestamp"}]``."""
+        payload = {"count": count, "min_age_seconds": min_age_seconds, "backdate_seconds": backdate_seconds}
+        return self._call("POST", "/webhooks/replay", payload)["replayed"]

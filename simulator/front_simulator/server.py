@@ -42,6 +42,7 @@ class SimulatorServer:
         link_host: host name used in ``_links`` and ``_pagination.next`` (default: the other name of host).
         rpm, burst_per_second, window_seconds: rate limiting (``rpm=None`` = off).
         clock: time source for timestamps of mutations and for the rate limiter (tests inject one).
+        company_id: the Front company id (``/me``, webhooks' ``authorization.id``); default derived from the seed.
     """
 
     def __init__(
@@ -58,11 +59,12 @@ class SimulatorServer:
         window_seconds: float = 60.0,
         clock: Callable[[], float] = time.time,
         log_level: str = "warning",
+        company_id: str | None = None,
     ):
         self.host = host
         self.token = token
         self.link_host = link_host or default_link_host(host)
-        self.state = SimulatorState(seed, sizes, clock=clock)
+        self.state = SimulatorState(seed, sizes, clock=clock, company_id=company_id)
         if rpm is not None:
             self.state.limiter.configure(
                 rpm=rpm, burst_per_second=burst_per_second, window_seconds=window_seconds
@@ -116,7 +118,8 @@ class SimulatorServer:
         return self
 
     def stop(self, timeout: float = 5.0) -> None:
-        """Stop serving and release the port."""
+        """Stop serving and sending webhooks, and release the port."""
+        self.state.webhooks.close()
         if self._thread is not None:
             self._server.should_exit = True
             self._thread.join(timeout)

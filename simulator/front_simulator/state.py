@@ -29,6 +29,7 @@ from front_simulator.render import Renderer
 from front_simulator.schema_drift import SchemaDrift
 from front_simulator.stats import Stats
 from front_simulator.table import Resource
+from front_simulator.webhooks import WebhookHub
 
 _encode = msgspec.json.Encoder().encode
 
@@ -45,8 +46,10 @@ class SimulatorState:
         *,
         link_base: str = "http://localhost",
         clock: Callable[[], float] = time.time,
+        company_id: str | None = None,
     ):
         self.lock = threading.RLock()
+        self.fixed_company_id = company_id  # None: the seed's own (what /me answers)
         self.clock = clock
         self.link_base = link_base.rstrip("/")
         self.stats = Stats()
@@ -55,14 +58,18 @@ class SimulatorState:
         self.oauth = OAuthServer(clock=clock)  # kept across resets: a data reset does not disconnect the app
         self.schema_drift = SchemaDrift()
         self.generation = 0
+        self.webhooks = WebhookHub(seed, lambda: self.company_id)  # kept across resets, like the app's OAuth
         self.reset(seed, sizes)
 
     # -- lifecycle --------------------------------------------------------------------------------
 
     def reset(self, seed: int, sizes: dict[str, Any] | None = None) -> None:
-        """Regenerate the company; clears stats, faults and rate-limit counters (settings are kept)."""
+        """Regenerate the company; clears stats, faults, rate-limit counters and queued webhooks (settings and
+        webhook registrations are kept)."""
         normalized = resources.normalize_sizes(sizes)
         data = resources.generate(seed, normalized)
+        if self.fixed_company_id:
+            data.company["id"] = self.fixed_company_id
         with self.lock:
             self.seed = int(seed)
             self.sizes = normalized
@@ -79,6 +86,12 @@ class SimulatorState:
             self.faults.clear(seed)
             self.schema_drift.clear()
             self.limiter.reset_counters()
+            self.webhooks.reset(seed)
+
+    @property
+    def company_id(self) -> str:
+        """The Front company: ``/me``'s id and ``authorization.id`` of every webhook."""
+        return self.data.company["id"]
 
     def expire_page_tokens(self) -> int:
         """Invalidate every page token handed out so far (Front's may expire; the data stays): they answer 400."""

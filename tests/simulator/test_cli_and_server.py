@@ -34,6 +34,8 @@ def test_cli_announces_serves_and_stops_on_sigterm():
             "5",
             "--token",
             "cli-token",
+            "--company-id",
+            "cmp_cli1",
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -51,6 +53,8 @@ def test_cli_announces_serves_and_stops_on_sigterm():
             timeout=5,
         )
         assert response.status_code == 200 and len(response.json()["_results"]) == 100
+        me = requests.get(f"{base}/me", headers={"Authorization": "Bearer cli-token"}, timeout=5).json()
+        assert me["id"] == "cmp_cli1"  # --company-id: /me and webhooks' authorization.id (issue 21)
         assert (
             requests.get(
                 f"{base}/contacts", headers={"Authorization": "Bearer test-token"}, timeout=5

@@ -14,7 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from front_simulator.app import control, oauth
+from front_simulator.app import control, oauth, webhooks
 from front_simulator.app.datafaults import apply_record_faults
 from front_simulator.app.http import (
     JSON,
@@ -45,6 +45,7 @@ def create_app(state: SimulatorState) -> FastAPI:
     add_routes(app, [(path, endpoint) for path, endpoint in routes if "{" in path])
     app.include_router(control.router)
     app.include_router(oauth.router)
+    app.include_router(webhooks.router)
     return app
 
 

@@ -52,11 +52,17 @@ async def config(request: Request) -> Response:
     return json_response(
         {
             "seed": state.seed,
+            "company_id": state.company_id,
             "sizes": state.sizes,
             "link_base": state.link_base,
             "rate_limit": state.limiter.settings(),
             "faults": state.faults.describe(),
             "generation": state.generation,
+            "webhooks": {
+                "registrations": state.webhooks.registered(),
+                "faults": state.webhooks.faults.describe(),
+                "settings": state.webhooks.settings.describe(),
+            },
         }
     )
 

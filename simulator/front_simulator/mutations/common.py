@@ -93,7 +93,8 @@ def emit(
     source: tuple[str, Any],
     at: float | None = None,
 ) -> str:
-    """Record an event with snapshots of the conversation and target as they are now; returns its id."""
+    """Record an event with snapshots of the conversation and target as they are now, and send it to the
+    company's webhooks; returns its id."""
     number = state.data.counters.get("evt", 0)
     state.data.counters["evt"] = number + 1
     event = Event(number, kind, at if at is not None else state.stamp(), conv.id, *target, *source)
@@ -104,6 +105,7 @@ def emit(
     state.event_index.keys.append((event.emitted_at, event.num))
     state.event_index.values.append(event.emitted_at)
     state.event_index.items.append(event)
+    state.webhooks.publish(lambda: state.renderer.event(event))  # queued only: never waits on the network
     return event.id
 
 
