@@ -212,3 +212,67 @@ def test_a_warehouse_that_is_down_gives_503_within_5_s_and_stores_nothing(state,
     assert answer.status_code == 503 and elapsed < 5.0, (answer.status_code, elapsed)
     time.sleep(0.5)   # a late commit by a timed-out write would show now
     assert stored(migrated) == []
+
+
+def test_two_companies_of_one_app_go_to_their_own_warehouses_and_unattributable_refusals_to_healthz(
+        new_database, monkeypatch, tmp_path):
+    from front_sync.warehouse import migrations
+
+    urls = {}
+    for name in ("acme", "globex"):
+        urls[name] = new_database()
+        with psycopg.connect(urls[name]) as conn:
+            migrations.migrate(conn)
+        monkeypatch.setenv(f"AIRFLOW_CONN_WH_{name.upper()}", urls[name])
+        monkeypatch.setenv(f"AIRFLOW_CONN_FRONT_WEBHOOK__{name.upper()}", json.dumps(
+            {"conn_type": "generic", "password": SECRET, "extra": {"company_id": f"cmp_{name}"}}))
+    tenants = tmp_path / "tenants.json"
+    tenants.write_text(json.dumps({"tenants": [{"name": n, "front_conn_id": f"front_{n}", "warehouse_conn_id":
+                                                f"wh_{n}"} for n in urls]}))
+    monkeypatch.setenv("FRONT_SYNC_TENANTS", str(tenants))
+    with serving(create_app(ReceiverSettings(flush_seconds=0.1))) as base:
+        url = base + "/webhooks/front"
+        assert post(url, envelope("evt_g", company="cmp_globex")).status_code == 200
+        assert post(url, envelope("evt_a", company="cmp_acme")).status_code == 200
+        assert post(url, envelope("evt_x", company="cmp_acme"), secret="whsec-forged").status_code == 401
+        health = requests.get(base + "/healthz", timeout=10).json()
+    assert [r[0] for r in stored(urls["acme"])] == ["evt_a"] and [r[0] for r in stored(urls["globex"])] == ["evt_g"]
+    assert health["tenants"] == [{"tenant": "acme", "company_id": "cmp_acme"},
+                                 {"tenant": "globex", "company_id": "cmp_globex"}]
+    assert health["rejections_without_tenant"] == {"bad_signature": 1}
+    assert rejections(urls["acme"]) == {} and rejections(urls["globex"]) == {}
+
+
+def test_the_service_serves_until_sigterm(migrated, monkeypatch):
+    import signal
+    import subprocess
+    import sys
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    monkeypatch.setenv("AIRFLOW_CONN_FRONT_WEBHOOK", json.dumps(
+        {"conn_type": "generic", "password": SECRET, "extra": {"company_id": COMPANY}}))
+    monkeypatch.setenv("FRONT_SYNC_WEBHOOK_PORT", str(port))
+    service = subprocess.Popen([sys.executable, "-m", "front_sync.realtime"], stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+    try:
+        def healthy() -> bool:
+            assert service.poll() is None, service.stdout.read()
+            with contextlib.suppress(requests.ConnectionError):
+                return requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code == 200
+            return False
+
+        wait_for(healthy, timeout=60)
+        assert post(f"http://127.0.0.1:{port}/webhooks/front", envelope("evt_svc")).status_code == 200
+        service.send_signal(signal.SIGTERM)
+        assert service.wait(timeout=20) == 0
+    finally:
+        if service.poll() is None:
+            service.kill()
+            service.wait()
+    output = service.stdout.read()
+    assert [r[0] for r in stored(migrated)] == ["evt_svc"]
+    assert "evt_svc" in output and "webhook receiver: stopped" in output
+    assert SECRET not in output and MARKER not in output

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import signal
+import sys
 
 import uvicorn
 
@@ -14,6 +16,9 @@ def main() -> None:
     """Serve the receiver until SIGINT/SIGTERM (uvicorn finishes the requests in flight, then flushes counters)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = ReceiverSettings.from_env()
+    # uvicorn shuts down gracefully on SIGTERM, then re-raises it to the handler it found: make that a clean exit
+    # (status 0, log buffers flushed) rather than the default handler's kill.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info",
                 proxy_headers=True, server_header=False, timeout_graceful_shutdown=10)
 

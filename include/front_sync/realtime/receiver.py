@@ -170,6 +170,7 @@ def create_app(settings: ReceiverSettings | None = None, registry: Registry | No
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await asyncio.to_thread(receiver.registry.refresh)
         task = asyncio.create_task(receiver.background())
+        log.info("webhook receiver: taking Front's webhooks on POST %s", receiver.settings.path)
         try:
             yield
         finally:
@@ -178,6 +179,7 @@ def create_app(settings: ReceiverSettings | None = None, registry: Registry | No
                 await task
             await receiver.rejections.flush(receiver.store)
             receiver.store.close()
+            log.info("webhook receiver: stopped (rejection counts flushed)")
 
     app = FastAPI(title="front-sync webhook receiver", lifespan=lifespan, docs_url=None, redoc_url=None,
                   openapi_url=None)
