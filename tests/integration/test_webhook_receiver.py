@@ -83,7 +83,7 @@ def start_receiver(migrated, monkeypatch):
         def start(warehouse_url: str | None = None) -> str:
             if warehouse_url:
                 monkeypatch.setenv("AIRFLOW_CONN_FRONT_WAREHOUSE", warehouse_url)
-            app = create_app(ReceiverSettings(flush_seconds=0.1))
+            app = create_app(ReceiverSettings(flush_seconds=0.1, refresh_seconds=0.5))
             return stack.enter_context(serving(app)) + "/webhooks/front"
 
         yield start
@@ -276,3 +276,21 @@ def test_the_service_serves_until_sigterm(migrated, monkeypatch):
     assert [r[0] for r in stored(migrated)] == ["evt_svc"]
     assert "evt_svc" in output and "webhook receiver: stopped" in output
     assert SECRET not in output and MARKER not in output
+
+
+def test_a_warehouse_restart_costs_no_delivery_and_a_rotated_secret_is_read_without_a_restart(
+        start_receiver, migrated, monkeypatch):
+    url = start_receiver()
+    assert post(url, envelope("evt_before")).status_code == 200   # leaves a pooled connection
+    with psycopg.connect(migrated, autocommit=True) as admin:     # what a restart or failover does to it
+        admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                      "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+    assert post(url, envelope("evt_after")).status_code == 200
+    monkeypatch.setenv("AIRFLOW_CONN_FRONT_WEBHOOK", json.dumps(
+        {"conn_type": "generic", "password": "whsec-rotated-abcdef", "extra": {"company_id": COMPANY,
+                                                                              "previous_secret": SECRET}}))
+    wait_for(lambda: post(url, envelope("evt_rotated"), secret="whsec-rotated-abcdef").status_code == 200,
+             timeout=15)
+    assert post(url, envelope("evt_previous"), secret=SECRET).status_code == 200
+    assert post(url, envelope("evt_retired"), secret=PREVIOUS).status_code == 401
+    assert [r[0] for r in stored(migrated)] == ["evt_before", "evt_after", "evt_rotated", "evt_previous"]

@@ -51,16 +51,26 @@ class WarehouseStore:
         return PostgresHook(postgres_conn_id=tenant.warehouse_conn_id, connection=bounded, options=options).get_conn()
 
     def _transaction(self, tenant: WebhookTenant, work: Callable[[psycopg.Cursor], Any]) -> Any:
-        """Run `work` in one transaction on a pooled connection (a connection that failed is closed, not reused)."""
+        """Run `work` in one transaction on a pooled connection (a connection that failed is closed, not reused).
+        A pooled connection the server has dropped (a restart, a failover) is retried once on a new one."""
         key = (tenant.warehouse_conn_id, tenant.warehouse.get_uri())
         with self._lock:
             idle = self._idle.setdefault(key, [])
-            pg = idle.pop() if idle else None
-        pg = pg or self._connect(tenant)
+            pooled = idle.pop() if idle else None
+        pg = pooled or self._connect(tenant)
         try:
-            with pg.cursor() as cur:
-                result = work(cur)
-            pg.commit()
+            result = self._run(pg, work)
+        except psycopg.OperationalError:
+            lost = pg.broken   # the server dropped it; not a timeout, which a retry would only repeat
+            pg.close()
+            if pooled is None or not lost:
+                raise
+            pg = self._connect(tenant)
+            try:
+                result = self._run(pg, work)
+            except BaseException:
+                pg.close()
+                raise
         except BaseException:
             pg.close()
             raise
@@ -71,6 +81,13 @@ class WarehouseStore:
                 pg = None
         if pg is not None:
             pg.close()
+        return result
+
+    @staticmethod
+    def _run(pg: psycopg.Connection, work: Callable[[psycopg.Cursor], Any]) -> Any:
+        with pg.cursor() as cur:
+            result = work(cur)
+        pg.commit()
         return result
 
     async def _call(self, tenant: WebhookTenant, work: Callable[[psycopg.Cursor], Any]) -> Any:
