@@ -73,26 +73,6 @@ def serving(app):
         sock.close()
 
 
-@pytest.fixture(scope="module")
-def migrated_once(new_database):
-    """One migrated warehouse for the module (migrating takes longer than these tests)."""
-    from front_sync.warehouse import migrations
-
-    url = new_database()
-    with psycopg.connect(url) as conn:
-        migrations.migrate(conn)
-    return url
-
-
-@pytest.fixture
-def migrated(migrated_once, monkeypatch):
-    """The module's warehouse with no webhook rows, as front_warehouse."""
-    with psycopg.connect(migrated_once) as conn:
-        conn.execute("TRUNCATE front.webhook_events, front.webhook_rejections")
-    monkeypatch.setenv("AIRFLOW_CONN_FRONT_WAREHOUSE", migrated_once)
-    return migrated_once
-
-
 @pytest.fixture
 def start_receiver(migrated, monkeypatch):
     """Starts the receiver for the front_webhook connection (SECRET, PREVIOUS, COMPANY) and the given warehouse
