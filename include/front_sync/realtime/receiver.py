@@ -129,7 +129,10 @@ class Receiver:
         last_refresh = time.monotonic()
         while True:
             await asyncio.sleep(self.settings.flush_seconds)
-            await self.rejections.flush(self.store)
+            try:
+                await self.rejections.flush(self.store)
+            except Exception:  # noqa: BLE001 - a surprise here must not end the refreshes: log it, go on
+                log.exception("webhook receiver: writing rejection counts failed")
             if time.monotonic() - last_refresh >= self.settings.refresh_seconds:
                 await asyncio.to_thread(self.registry.refresh)
                 last_refresh = time.monotonic()
