@@ -47,11 +47,26 @@ def test_the_webhook_receiver_gets_its_port_and_the_connections_but_no_airflow_s
                                             "webhook_receiver_env EXTRA=1 | tr '\\0' '\\n'"],
                              capture_output=True, text=True, check=True,
                              env={**{k: v for k, v in os.environ.items() if not k.startswith("FRONT_SYNC_WEBHOOK")},
-                                  "AIRFLOW_CONN_FRONT_WEBHOOK": "{}", "AIRFLOW__API_AUTH__JWT_SECRET": "s"})
+                                  "AIRFLOW_CONN_FRONT_WEBHOOK": "{}", "AIRFLOW_CONN_FRONT_WAREHOUSE": "postgresql://w",
+                                  "AIRFLOW_CONN_FRONT_DEFAULT": "{}", "AIRFLOW__API_AUTH__JWT_SECRET": "s"})
         env = dict(line.split("=", 1) for line in out.stdout.splitlines())
         assert env["FRONT_SYNC_WEBHOOK_PORT"] == expected and env["EXTRA"] == "1"
-        assert env["AIRFLOW_CONN_FRONT_WEBHOOK"] == "{}" and "AIRFLOW_HOME" in env
+        assert (env["AIRFLOW_CONN_FRONT_WEBHOOK"], env["AIRFLOW_CONN_FRONT_WAREHOUSE"]) == ("{}", "postgresql://w")
+        assert "AIRFLOW_HOME" in env and "AIRFLOW_CONN_FRONT_DEFAULT" not in env   # not the Front API token
         assert not [name for name in env if name.startswith("AIRFLOW__")]
+
+
+def test_with_a_tenant_list_the_webhook_receiver_gets_each_tenants_webhook_and_warehouse_connections(tmp_path):
+    tenants = tmp_path / "tenants.json"
+    tenants.write_text(json.dumps({"tenants": [{"name": "acme", "front_conn_id": "front_acme",
+                                                "warehouse_conn_id": "wh_acme"}]}))
+    env = _env_after("true", FRONT_SYNC_TENANTS=str(tenants), AIRFLOW_CONN_WH_ACME="postgresql://a",
+                     AIRFLOW_CONN_FRONT_WEBHOOK__ACME="{}", AIRFLOW_CONN_FRONT_ACME="{}")
+    script = f"source {SCRIPTS / 'airflow_env.sh'} && webhook_receiver_env | tr '\\0' '\\n'"
+    out = subprocess.run(["bash", "-c", script], capture_output=True, text=True, check=True, env=env)
+    names = {line.split("=", 1)[0] for line in out.stdout.splitlines()}
+    assert {"AIRFLOW_CONN_WH_ACME", "AIRFLOW_CONN_FRONT_WEBHOOK__ACME", "FRONT_SYNC_TENANTS"} <= names
+    assert "AIRFLOW_CONN_FRONT_ACME" not in names
 
 
 def test_airflow_reads_the_derived_execution_api_url(tmp_path):
