@@ -294,3 +294,28 @@ def test_a_warehouse_restart_costs_no_delivery_and_a_rotated_secret_is_read_with
     assert post(url, envelope("evt_previous"), secret=SECRET).status_code == 200
     assert post(url, envelope("evt_retired"), secret=PREVIOUS).status_code == 401
     assert [r[0] for r in stored(migrated)] == ["evt_before", "evt_after", "evt_rotated", "evt_previous"]
+
+
+def test_mounted_as_the_airflow_plugin_it_starts_on_the_first_request(start_receiver, migrated, monkeypatch):
+    """One-node installs: the api-server mounts plugin apps with app.mount, which runs no lifespan of theirs."""
+    import importlib.util
+    from pathlib import Path
+
+    from fastapi import FastAPI
+
+    def plugin_apps() -> list[dict]:
+        path = Path(__file__).resolve().parents[2] / "plugins" / "front_sync_webhooks.py"
+        spec = importlib.util.spec_from_file_location("front_sync_webhooks_under_test", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module.FrontSyncWebhooksPlugin.fastapi_apps
+
+    assert plugin_apps() == []   # off unless asked for
+    monkeypatch.setenv("FRONT_SYNC_WEBHOOK_PLUGIN", "1")
+    start_receiver()             # only for its connections: the test's warehouse and the webhook secret
+    (entry,) = plugin_apps()
+    api_server = FastAPI()
+    api_server.mount(entry["url_prefix"], entry["app"])
+    with serving(api_server) as base:
+        assert post(f"{base}/front-sync-webhooks/webhooks/front", envelope("evt_plugin")).status_code == 200
+    assert [r[0] for r in stored(migrated)] == ["evt_plugin"]

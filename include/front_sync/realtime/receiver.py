@@ -49,6 +49,28 @@ class Receiver:
         self.settings, self.registry, self.store = settings, registry, store
         self.rejections = Rejections()
         self.deliveries: Counter[str] = Counter()
+        self._background: asyncio.Task | None = None
+        self._ready = asyncio.Event()
+
+    async def start(self) -> None:
+        """Read the connections and start the background work, once: from the app's lifespan, or on the first
+        request when the app is mounted in Airflow's api-server (which runs no lifespan of a mounted app)."""
+        if self._background is None:
+            self._background = asyncio.create_task(self.background())
+            try:
+                await asyncio.to_thread(self.registry.refresh)
+            finally:
+                self._ready.set()
+        await self._ready.wait()
+
+    async def stop(self) -> None:
+        """Stop the background work, write the last rejection counts and close the warehouse connections."""
+        if self._background is not None:
+            self._background.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._background
+        await self.rejections.flush(self.store)
+        self.store.close()
 
     def sole_tenant(self) -> WebhookTenant | None:
         """The tenant a request is counted for before its signature names one: the only tenant, if there is one."""
@@ -171,17 +193,12 @@ def create_app(settings: ReceiverSettings | None = None, registry: Registry | No
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        await asyncio.to_thread(receiver.registry.refresh)
-        task = asyncio.create_task(receiver.background())
+        await receiver.start()
         log.info("webhook receiver: taking Front's webhooks on POST %s", receiver.settings.path)
         try:
             yield
         finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-            await receiver.rejections.flush(receiver.store)
-            receiver.store.close()
+            await receiver.stop()
             log.info("webhook receiver: stopped (rejection counts flushed)")
 
     app = FastAPI(title="front-sync webhook receiver", lifespan=lifespan, docs_url=None, redoc_url=None,
@@ -190,6 +207,7 @@ def create_app(settings: ReceiverSettings | None = None, registry: Registry | No
 
     @app.post(receiver.settings.path)
     async def webhook(request: Request) -> JSONResponse:
+        await receiver.start()
         try:
             return await receiver.receive(request)
         except Refused as refusal:
@@ -201,6 +219,7 @@ def create_app(settings: ReceiverSettings | None = None, registry: Registry | No
 
     @app.get("/healthz")
     async def healthz() -> JSONResponse:
+        await receiver.start()
         return receiver.health()
 
     return app
