@@ -2,8 +2,9 @@
 # make airflow-celery: docker-compose.yaml's topology run natively, without a Docker engine.
 #   Redis (broker), PostgreSQL (Airflow's metadata DB and the warehouse, two databases on one throwaway server),
 #   api-server (UI and the execution API the workers' tasks talk to), scheduler (CeleryExecutor), dag-processor,
-#   triggerer and FRONT_SYNC_CELERY_WORKERS Celery workers (default 2: worker1, worker2), plus the Front simulator
-#   unless a Front connection or a tenant list is given. Each component runs in its own process group; Ctrl-C or SIGTERM stops them
+#   triggerer and FRONT_SYNC_CELERY_WORKERS Celery workers (default 2: worker1, worker2), the webhook receiver
+#   (python -m front_sync.realtime, FRONT_SYNC_WEBHOOK_PORT, default 8090), plus the Front simulator unless a Front
+#   connection or a tenant list is given. Each component runs in its own process group; Ctrl-C or SIGTERM stops them
 #   all (workers first, warm shutdown), then Redis and PostgreSQL.
 #
 # Usage:
@@ -113,7 +114,7 @@ cleanup() {
   log "stopping"
   local i rest=()
   # Workers first (warm shutdown: a running task may finish), those added with `worker NAME` included; then the
-  # scheduler, dag-processor, triggerer and api-server; Redis and the simulator last.
+  # webhook receiver, scheduler, dag-processor, triggerer and api-server; Redis and the simulator last.
   # shellcheck disable=SC2046
   stop_components 30 $(cd "$STATE/pids" && ls -d worker* 2>/dev/null)
   for ((i = ${#COMPONENTS[@]} - 1; i >= 0; i--)); do
@@ -238,6 +239,9 @@ if [ -n "${FRONT_SYNC_TENANTS:-}" ]; then
 fi
 
 start api-server airflow api-server
+# The webhook receiver: the connections only (no Airflow setting or secret), like docker-compose's service.
+mapfile -d '' hook_env < <(webhook_receiver_env)
+start webhooks env -i "${hook_env[@]}" python -m front_sync.realtime
 start scheduler airflow scheduler
 start dag-processor airflow dag-processor
 [ "${FRONT_SYNC_TRIGGERER:-1}" = 0 ] || start triggerer airflow triggerer
@@ -258,6 +262,8 @@ for i in $(seq 1 "${FRONT_SYNC_CELERY_WORKERS:-2}"); do
   wait_until "worker$i" 120 grep -q " ready\." "$LOGS/worker$i.log"
 done
 log "ready: Airflow UI and API on $API_URL; workers: $(cd "$STATE/pids" && ls -d worker* | tr '\n' ' ')"
+log "webhook receiver: http://127.0.0.1:$(webhook_port)/webhooks/front (accepts webhooks once" \
+  "AIRFLOW_CONN_FRONT_WEBHOOK is set; log: $LOGS/webhooks.log)"
 log "password of user admin: $AIRFLOW_HOME/simple_auth_manager_passwords.json.generated; logs: $LOGS"
 echo "ready" >"$STATE/ready"
 

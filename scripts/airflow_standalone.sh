@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make airflow: Airflow standalone (UI on http://127.0.0.1:8080, or AIRFLOW_PORT) on the embedded default: SQLite
 # metadata in .airflow/, a throwaway PostgreSQL warehouse and the Front simulator (unless real connections are
-# configured), the front_api pool imported and the connections stored in the metadata DB.
+# configured), the front_api pool imported and the connections stored in the metadata DB; and the webhook receiver
+# (python -m front_sync.realtime on FRONT_SYNC_WEBHOOK_PORT, default 8090; README "Real-time updates").
 # Ctrl-C (or SIGTERM) stops everything within a few seconds: Airflow runs in its own session, which gets SIGTERM
 # and, after STOP_GRACE_SECONDS (default 5), SIGKILL (LocalExecutor workers ignore SIGINT/SIGTERM, and task
 # processes sit in process groups of their own); then the simulator and the throwaway PostgreSQL are stopped, and the
@@ -14,7 +15,7 @@ airflow_port_env "${AIRFLOW_PORT:-8080}"
 GRACE="${STOP_GRACE_SECONDS:-5}"
 LOGS="$AIRFLOW_HOME/standalone-logs"
 mkdir -p "$LOGS"
-PGDIR="" SIM_PID="" AF_SID=""
+PGDIR="" SIM_PID="" AF_SID="" HOOK_PID=""
 
 session_pids() {  # the live processes of Airflow's session (task processes change their group, not the session)
   ps -eo pid=,sid=,stat= | awk -v sid="$1" '$2 == sid && $3 !~ /^Z/ { print $1 }'
@@ -68,6 +69,7 @@ stop_airflow() {
 cleanup() {
   trap - EXIT INT TERM
   stop_airflow
+  if [ -n "$HOOK_PID" ]; then stop_pid "$HOOK_PID" "the webhook receiver" || true; fi
   if [ -n "$SIM_PID" ]; then stop_pid "$SIM_PID" "the Front simulator" || true; fi
   if [ -n "$PGDIR" ]; then
     # pg_ctl stop waits for the pid file only; the postmaster may still be exiting: wait for the process too.
@@ -118,6 +120,12 @@ with create_session() as session:
         session.add(Connection.from_json(value, conn_id=conn_id) if value.startswith("{")
                     else Connection(conn_id=conn_id, uri=value))
 PY
+# The receiver reads no metadata DB: it gets the warehouse (stored there above) in its environment.
+mapfile -d '' hook_env < <(webhook_receiver_env "AIRFLOW_CONN_FRONT_WAREHOUSE=$warehouse")
+env -i "${hook_env[@]}" python -m front_sync.realtime >"$LOGS/webhooks.log" 2>&1 &
+HOOK_PID=$!
+echo "Front webhook receiver: http://127.0.0.1:$(webhook_port)/webhooks/front (log $LOGS/webhooks.log; it accepts" \
+  "webhooks once AIRFLOW_CONN_FRONT_WEBHOOK is set, docs/runbook.md \"Real-time webhooks\")"
 echo "Airflow UI: $AIRFLOW__API__BASE_URL (user admin; password in $AIRFLOW_HOME/simple_auth_manager_passwords.json.generated)"
 # Its own session (setsid): Ctrl-C reaches only this script, which stops the whole session in order (see above).
 setsid airflow standalone &

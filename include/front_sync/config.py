@@ -15,6 +15,7 @@ FRONT_CONN_ID = "front_default"
 WAREHOUSE_CONN_ID = "front_warehouse"
 SLACK_CONN_ID = "slack_alerts"
 SMTP_CONN_ID = "smtp_alerts"
+WEBHOOK_CONN_ID = "front_webhook"
 API_POOL = "front_api"
 CONFIG_VARIABLE = "front_sync.config"
 WAREHOUSE_SCHEMA = "front"
@@ -225,7 +226,7 @@ TENANTS_ENV = "FRONT_SYNC_TENANTS"
 TENANT_NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 CONN_ID = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,249}$")
 RESERVED_TENANT_NAMES = frozenset({"config", "watermark", "default"})  # would read like the shared Variables
-TENANT_FIELDS = ("name", "front_conn_id", "warehouse_conn_id", "pool_slots")
+TENANT_FIELDS = ("name", "front_conn_id", "warehouse_conn_id", "pool_slots", "webhook_conn_id")
 DEFAULT_POOL_SLOTS = 2
 
 
@@ -236,13 +237,15 @@ class Tenant:
     name: None for the single-tenant default, which keeps today's names (front_sync_incremental, pool front_api,
     front_sync.watermark.<resource>); a tenant named "acme" gets front_sync_incremental__acme, front_api__acme and
     front_sync.acme.watermark.<resource>. Its rate budget (plan rpm, share, budget key) is its Front connection's
-    extras, and it lives in its own warehouse database: tenants never share one.
+    extras, and it lives in its own warehouse database: tenants never share one. webhook_conn_id: the connection
+    with its Front app's webhook signing secret (password) and company id (extra), read by the webhook receiver.
     """
 
     name: str | None = None
     front_conn_id: str = FRONT_CONN_ID
     warehouse_conn_id: str = WAREHOUSE_CONN_ID
     pool_slots: int = DEFAULT_POOL_SLOTS
+    webhook_conn_id: str = WEBHOOK_CONN_ID
 
     def dag_id(self, base: str) -> str:
         """The id of this tenant's copy of a DAG."""
@@ -278,8 +281,8 @@ def tenants(environ: Mapping[str, str] = os.environ) -> tuple[Tenant, ...]:
 
 
 def parse_tenants(text: str, source: str = TENANTS_ENV) -> tuple[Tenant, ...]:
-    """Parse and check a tenant list, {"tenants": [{"name", "front_conn_id", "warehouse_conn_id", "pool_slots"?}]};
-    the error names the entry and the field."""
+    """Parse and check a tenant list, {"tenants": [{"name", "front_conn_id", "warehouse_conn_id", "pool_slots"?,
+    "webhook_conn_id"? (default front_webhook__<name>)}]}; the error names the entry and the field."""
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -288,7 +291,7 @@ def parse_tenants(text: str, source: str = TENANTS_ENV) -> tuple[Tenant, ...]:
     if not isinstance(entries, list) or not entries:
         raise ConfigError(f'Tenant list {source} must be an object {{"tenants": [...]}} with at least one tenant')
     found = tuple(_tenant(entry, f"{source}: tenants[{index}]") for index, entry in enumerate(entries))
-    for attribute in ("name", "front_conn_id", "warehouse_conn_id"):
+    for attribute in ("name", "front_conn_id", "warehouse_conn_id", "webhook_conn_id"):
         values = [getattr(t, attribute) for t in found]
         repeated = sorted({v for v in values if values.count(v) > 1})
         if repeated:
@@ -307,7 +310,8 @@ def _tenant(entry: Any, where: str) -> Tenant:
     if not isinstance(name, str) or not TENANT_NAME.match(name) or name in RESERVED_TENANT_NAMES:
         raise ConfigError(f"{where}: field 'name' must be 1-32 lower-case letters, digits or _ starting with a "
                           f"letter, not one of {sorted(RESERVED_TENANT_NAMES)}; got {name!r}")
-    for conn_field in ("front_conn_id", "warehouse_conn_id"):
+    entry = {"webhook_conn_id": f"{WEBHOOK_CONN_ID}__{name}", **entry}
+    for conn_field in ("front_conn_id", "warehouse_conn_id", "webhook_conn_id"):
         value = entry.get(conn_field)
         if not isinstance(value, str) or not CONN_ID.match(value):
             raise ConfigError(f"{where} ({name}): field {conn_field!r} must be a connection id (letters, digits, "
@@ -315,7 +319,7 @@ def _tenant(entry: Any, where: str) -> Tenant:
     slots = entry.get("pool_slots", DEFAULT_POOL_SLOTS)
     if not isinstance(slots, int) or isinstance(slots, bool) or slots < 1:
         raise ConfigError(f"{where} ({name}): field 'pool_slots' must be an integer of at least 1; got {slots!r}")
-    return Tenant(name, entry["front_conn_id"], entry["warehouse_conn_id"], slots)
+    return Tenant(name, entry["front_conn_id"], entry["warehouse_conn_id"], slots, entry["webhook_conn_id"])
 
 
 def tenant_pools(found: tuple[Tenant, ...]) -> dict[str, dict[str, Any]]:

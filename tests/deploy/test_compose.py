@@ -15,7 +15,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 AIRFLOW_SERVICES = {"airflow-apiserver", "airflow-scheduler", "airflow-dag-processor", "airflow-worker",
                     "airflow-triggerer", "airflow-init"}
-TOPOLOGY = AIRFLOW_SERVICES | {"postgres", "redis", "warehouse", "front-simulator"}
+TOPOLOGY = AIRFLOW_SERVICES | {"postgres", "redis", "warehouse", "front-simulator", "front-sync-webhooks"}
 
 
 def compose_binary() -> Path | None:
@@ -95,6 +95,23 @@ def test_a_connection_in_env_replaces_the_demo_default(project, tmp_path):
     assert result.returncode == 0, result.stderr
     env = json.loads(result.stdout)["services"]["airflow-scheduler"]["environment"]
     assert json.loads(env["AIRFLOW_CONN_FRONT_DEFAULT"]) == json.loads(real)
+
+
+def test_the_webhook_receiver_is_its_own_service_without_airflow_credentials(project, tmp_path):
+    """Issue 21: Front reaches the receiver, not Airflow; it gets the webhook and warehouse connections only."""
+    hook = '{"conn_type": "generic", "password": "app-secret", "extra": {"company_id": "cmp_3f2a"}}'
+    (tmp_path / "extra.env").write_text(f"AIRFLOW_JWT_SECRET=x\nAIRFLOW_CONN_FRONT_WEBHOOK='{hook}'\n")
+    result = project("--env-file", "extra.env", "config", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    service = json.loads(result.stdout)["services"]["front-sync-webhooks"]
+    assert service["command"] == ["python", "-m", "front_sync.realtime"]
+    env = service["environment"]
+    assert json.loads(env["AIRFLOW_CONN_FRONT_WEBHOOK"]) == json.loads(hook)
+    assert env["AIRFLOW_CONN_FRONT_WAREHOUSE"] == "postgresql://front:front@warehouse:5432/front"
+    assert (env["FRONT_SYNC_WEBHOOK_HOST"], env["FRONT_SYNC_WEBHOOK_PORT"]) == ("0.0.0.0", "8090")
+    assert not {k for k in env if k.startswith("AIRFLOW__")}, "the receiver must hold no Airflow settings or secrets"
+    assert [(p["target"], p["published"], p["host_ip"]) for p in service["ports"]] == [(8090, "8090", "127.0.0.1")]
+    assert service["depends_on"]["warehouse"]["condition"] == "service_healthy"
 
 
 def test_dockerfile_builds_on_the_pinned_official_image_and_bakes_no_secret():

@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -37,6 +38,35 @@ def test_the_port_sets_the_api_base_url_and_the_execution_api_url_tasks_call():
     assert env["AIRFLOW__CORE__TEST_CONNECTION"] == "Enabled"
     default = _env_after("airflow_port_env 8080")
     assert "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT" not in default  # Airflow's own 8793/8794
+
+
+def test_the_webhook_receiver_gets_its_port_and_the_connections_but_no_airflow_setting():
+    """Issue 21: make airflow's receiver listens beside Airflow (8090, or the API port + 3) with no Airflow secret."""
+    for port, expected in (("8080", "8090"), ("47500", "47503")):
+        out = subprocess.run(["bash", "-c", f"source {SCRIPTS / 'airflow_env.sh'} && airflow_port_env {port} && "
+                                            "webhook_receiver_env EXTRA=1 | tr '\\0' '\\n'"],
+                             capture_output=True, text=True, check=True,
+                             env={**{k: v for k, v in os.environ.items() if not k.startswith("FRONT_SYNC_WEBHOOK")},
+                                  "AIRFLOW_CONN_FRONT_WEBHOOK": "{}", "AIRFLOW_CONN_FRONT_WAREHOUSE": "postgresql://w",
+                                  "AIRFLOW_CONN_FRONT_DEFAULT": "{}", "AIRFLOW__API_AUTH__JWT_SECRET": "s"})
+        env = dict(line.split("=", 1) for line in out.stdout.splitlines())
+        assert env["FRONT_SYNC_WEBHOOK_PORT"] == expected and env["EXTRA"] == "1"
+        assert (env["AIRFLOW_CONN_FRONT_WEBHOOK"], env["AIRFLOW_CONN_FRONT_WAREHOUSE"]) == ("{}", "postgresql://w")
+        assert "AIRFLOW_HOME" in env and "AIRFLOW_CONN_FRONT_DEFAULT" not in env   # not the Front API token
+        assert not [name for name in env if name.startswith("AIRFLOW__")]
+
+
+def test_with_a_tenant_list_the_webhook_receiver_gets_each_tenants_webhook_and_warehouse_connections(tmp_path):
+    tenants = tmp_path / "tenants.json"
+    tenants.write_text(json.dumps({"tenants": [{"name": "acme", "front_conn_id": "front_acme",
+                                                "warehouse_conn_id": "wh_acme"}]}))
+    env = _env_after("true", FRONT_SYNC_TENANTS=str(tenants), AIRFLOW_CONN_WH_ACME="postgresql://a",
+                     AIRFLOW_CONN_FRONT_WEBHOOK__ACME="{}", AIRFLOW_CONN_FRONT_ACME="{}")
+    script = f"source {SCRIPTS / 'airflow_env.sh'} && webhook_receiver_env | tr '\\0' '\\n'"
+    out = subprocess.run(["bash", "-c", script], capture_output=True, text=True, check=True, env=env)
+    names = {line.split("=", 1)[0] for line in out.stdout.splitlines()}
+    assert {"AIRFLOW_CONN_WH_ACME", "AIRFLOW_CONN_FRONT_WEBHOOK__ACME", "FRONT_SYNC_TENANTS"} <= names
+    assert "AIRFLOW_CONN_FRONT_ACME" not in names
 
 
 def test_airflow_reads_the_derived_execution_api_url(tmp_path):
@@ -117,6 +147,8 @@ def test_ctrl_c_stops_airflow_the_simulator_and_postgresql_promptly(tmp_path):
                             start_new_session=True)
     try:
         _wait_healthy(port, proc, 240)
+        hooks = port + 3   # the webhook receiver (scripts/airflow_env.sh webhook_port); 503 until it has a tenant
+        assert json.load(_http_error_body(f"http://127.0.0.1:{hooks}/healthz"))["status"] == "no_tenants"
         pg_port = _warehouse_port(tmp_path / "airflow")
         airflow_sid = _airflow_session(proc.pid)
         assert airflow_sid and _session_pids(airflow_sid)
@@ -131,11 +163,26 @@ def test_ctrl_c_stops_airflow_the_simulator_and_postgresql_promptly(tmp_path):
         assert _session_pids(proc.pid) == []  # the simulator, the script's children
         assert not _listening(port)
         assert not _listening(pg_port)
+        assert not _listening(hooks)
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
         log.close()
     print((tmp_path / "script.log").read_text()[-2000:])
+
+
+def _http_error_body(url: str, seconds: float = 60):
+    """The answer to a GET, error statuses included, waiting up to `seconds` for the server to listen."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            return urllib.request.urlopen(url, timeout=10)
+        except urllib.error.HTTPError as error:
+            return error
+        except urllib.error.URLError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
 
 
 def _warehouse_port(airflow_home: Path) -> int:

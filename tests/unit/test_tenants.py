@@ -126,3 +126,11 @@ def test_watermarks_of_tenants_are_apart():
     assert watermarks.read(variables, "contacts", "acme") == Decimal("100")
     assert watermarks.read(variables, "contacts", "globex") == Decimal("5")
     assert watermarks.read(variables, "contacts") is None
+
+
+def test_a_tenants_webhook_connection_defaults_to_front_webhook_and_may_be_named():
+    assert Tenant().webhook_conn_id == "front_webhook"
+    acme, globex = parse_tenants(listing(ACME, {**GLOBEX, "webhook_conn_id": "hooks_globex"}))
+    assert (acme.webhook_conn_id, globex.webhook_conn_id) == ("front_webhook__acme", "hooks_globex")
+    with pytest.raises(ConfigError, match="webhook_conn_id must differ"):
+        parse_tenants(listing({**ACME, "webhook_conn_id": "hooks"}, {**GLOBEX, "webhook_conn_id": "hooks"}))
