@@ -243,3 +243,50 @@ def test_the_tenants_monitor_dag_names_the_tenant_in_its_alerts(migrated, alerti
     assert_sent(slack, mails, "40 webhook requests refused", anchor="alert-webhooks-rejected", tenant="globex")
     assert query(warehouse_url, "SELECT alert_key FROM front.alert_state WHERE cleared_at IS NULL") == [
         {"alert_key": "webhooks_rejected"}]
+
+
+@pytest.fixture(scope="module")
+def page(airflow_db):
+    """Airflow's api-server app with this repository's plugins, and an admin's JWT (as the UI's login sets it)."""
+    from airflow.api_fastapi.app import create_app, get_auth_manager
+    from airflow.api_fastapi.auth.managers.simple.user import SimpleAuthManagerUser
+    from fastapi.testclient import TestClient
+
+    client = TestClient(create_app())
+    token = get_auth_manager().generate_jwt(SimpleAuthManagerUser(username="admin", role="ADMIN"))
+    return client, {"Authorization": f"Bearer {token}"}
+
+
+def test_the_page_shows_each_tenants_real_time_panel_by_name(page, migrated, new_database, clean_variables,
+                                                             monkeypatch, tmp_path):
+    """data.json?tenant=<name>: that tenant's warehouse, name, DAG ids and real-time panel; no webhook yet says
+    not set up with the runbook's "Real-time webhooks" link; an unknown name is a 404 naming the tenants."""
+    from front_sync.warehouse import migrations
+
+    client, auth = page
+    other = new_database("globex")
+    with psycopg.connect(other) as conn:
+        migrations.migrate(conn)
+    path = tmp_path / "tenants.json"
+    path.write_text(json.dumps({"tenants": [
+        {"name": name, "front_conn_id": f"front_{name}", "warehouse_conn_id": f"warehouse_{name}"}
+        for name in ("acme", "globex")]}))
+    monkeypatch.setenv("FRONT_SYNC_TENANTS", str(path))
+    monkeypatch.setenv("AIRFLOW_CONN_WAREHOUSE_ACME", migrated)
+    monkeypatch.setenv("AIRFLOW_CONN_WAREHOUSE_GLOBEX", other)
+    clean_variables.set("front_sync.config", json.dumps({"runbook_url": RUNBOOK}))
+    now = datetime.now(UTC)
+    applied(migrated, now, 3)
+
+    acme = client.get("/front-sync/data.json?tenant=acme", headers=auth).json()
+    assert acme["tenant"] == {"name": "acme", "warehouse_conn_id": "warehouse_acme", "front_conn_id": "front_acme"}
+    assert acme["tenants"] == ["acme", "globex"] and acme["connection_id"] == "front_acme"
+    assert acme["dag_ids"]["front_sync_incremental"] == "front_sync_incremental__acme"
+    assert acme["schedule"]["dag_id"] == "front_sync_incremental__acme"
+    assert acme["realtime"]["set_up"] and acme["realtime"]["lag_p50_seconds"] == pytest.approx(3, abs=0.1)
+    globex = client.get("/front-sync/data.json?tenant=globex", headers=auth).json()
+    assert globex["tenant"]["name"] == "globex" and not globex["realtime"]["set_up"]
+    assert globex["realtime"]["runbook"] == f"{RUNBOOK}#real-time-webhooks"
+    assert client.get("/front-sync/data.json", headers=auth).json()["tenant"]["name"] == "acme"  # no front_warehouse
+    missing = client.get("/front-sync/data.json?tenant=initech", headers=auth)
+    assert missing.status_code == 404 and "acme" in missing.json()["detail"]
