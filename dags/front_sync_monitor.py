@@ -4,8 +4,10 @@
 Every 15 minutes (`FRONT_SYNC_MONITOR_SCHEDULE`): checks the warehouse's own records (`front.sync_logs`,
 `dead_letters`, `sync_conflicts`) and alerts to Slack (`slack_alerts`) and email (`smtp_alerts` +
 `alert_emails`) when a resource has not synced successfully for 2 h, over 5 % of task tries failed in 24 h, a
-run takes over 2x its normal, Front's API quota use passes 80 %, a task failed 3 runs in a row, or new dead
-letters or conflicts appear. An alert is sent once until its condition clears (`front.alert_state`); each says
+run takes over 2x its normal, Front's API quota use passes 80 %, a task failed 3 runs in a row, new dead
+letters or conflicts appear, real-time webhooks stop for 30 min while `/events` still shows changes, their
+webhook-to-row lag p95 passes 60 s, or over 20 webhook requests an hour are refused (each alert names the tenant).
+An alert is sent once until its condition clears (`front.alert_state`); each says
 what is wrong, since when, the figure against its threshold and the runbook's first step (docs/runbook.md).
 Thresholds: `front_sync.config`. `purge_expired_bodies` applies `retention_days` (off by default): once a day,
 at most 100,000 messages a run (a bigger purge goes on in the next runs).

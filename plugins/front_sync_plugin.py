@@ -20,14 +20,25 @@ from airflow.plugins_manager import AirflowPlugin
 from fastapi import Depends, FastAPI, HTTPException
 from fastapi.responses import FileResponse, JSONResponse
 
-from front_sync.config import CONFIG_VARIABLE, FRONT_CONN_ID, WAREHOUSE_CONN_ID, ConfigError, SyncConfig, schedule
+from front_sync.config import (
+    CONFIG_VARIABLE,
+    WAREHOUSE_CONN_ID,
+    ConfigError,
+    SyncConfig,
+    Tenant,
+    config_key,
+    schedule,
+    tenants,
+)
 from front_sync.ops.alerts import RUNBOOK
 from front_sync.ops.dashboard import DEFAULT_STALE_SECONDS, jsonable, snapshot
 
 log = logging.getLogger(__name__)
 
 URL_PREFIX = "/front-sync"
-INCREMENTAL_DAG = "front_sync_incremental"  # the single default's hourly DAG (the page shows one tenant)
+INCREMENTAL_DAG = "front_sync_incremental"  # the hourly DAG (a tenant's: front_sync_incremental__<name>)
+TRIGGERED_DAGS = ("front_sync_incremental", "front_sync_messages", "front_sync_backfill")  # the page's buttons
+REALTIME_ANCHOR = "real-time-webhooks"  # docs/runbook.md: setting up Front's webhooks
 ASSETS = Path(__file__).resolve().parent / "front_sync_dashboard"
 # The only files served: nothing else in the folder (or outside it) can be asked for by name.
 ASSET_TYPES = {"dashboard.js": "text/javascript", "charts.js": "text/javascript", "dashboard.css": "text/css"}
@@ -42,12 +53,40 @@ app = FastAPI(title="Front sync dashboard", docs_url=None, redoc_url=None, opena
               dependencies=[Depends(requires_authenticated())])
 
 
-def page_settings() -> dict[str, Any]:
-    """What the page needs from front_sync.config (thresholds, runbook link) and any config error."""
+def page_tenant(name: str | None) -> Tenant:
+    """The tenant the page shows: the one asked for by name, else the one whose warehouse is front_warehouse (the
+    single default), else the first of the tenant list; an unknown name is a 404 naming the known ones."""
+    try:
+        found = tenants()
+    except ConfigError as exc:
+        raise HTTPException(503, f"The tenant list cannot be read: {exc}") from None
+    if name:
+        for tenant in found:
+            if tenant.label == name:
+                return tenant
+        raise HTTPException(404, f"No tenant named {name!r}; tenants: {[t.label for t in found]}")
+    return next((t for t in found if t.warehouse_conn_id == WAREHOUSE_CONN_ID), found[0])
+
+
+def tenant_info(tenant: Tenant) -> dict[str, Any]:
+    """The page's header and buttons: the tenant's name, its connections, its DAG ids and the other tenants."""
+    return {"tenant": {"name": tenant.label, "warehouse_conn_id": tenant.warehouse_conn_id,
+                       "front_conn_id": tenant.front_conn_id},
+            "tenants": [t.label for t in tenants()], "connection_id": tenant.front_conn_id,
+            "dag_ids": {dag: tenant.dag_id(dag) for dag in TRIGGERED_DAGS}}
+
+
+def page_settings(tenant: Tenant | None = None) -> dict[str, Any]:
+    """What the page needs from front_sync.config, with the tenant's override (thresholds, runbook link), and any
+    config error."""
     from airflow.models import Variable  # the api-server reads the metadata DB directly
 
+    name = tenant.name if tenant else None
+    override = Variable.get(config_key(name), default_var=None) if name else None
     try:
-        config, error = SyncConfig.from_json(Variable.get(CONFIG_VARIABLE, default_var=None)), None
+        config = SyncConfig.from_json(Variable.get(CONFIG_VARIABLE, default_var=None), override,
+                                      override_variable=config_key(name))
+        error = None
     except ConfigError as exc:
         config, error = SyncConfig(), str(exc)
     return {"stale_seconds": int(config.stale_after_minutes) * 60 or DEFAULT_STALE_SECONDS,
@@ -55,26 +94,26 @@ def page_settings() -> dict[str, Any]:
             "runbook_url": config.runbook_url, "config_error": error}
 
 
-def incremental_state() -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
-    """Airflow's view of the hourly DAG: per resource, its task in the newest run (a task whose upstream failed
-    writes no sync_logs row: only Airflow knows), and the schedule (paused, next run)."""
+def incremental_state(dag_id: str = INCREMENTAL_DAG) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
+    """Airflow's view of the (tenant's) hourly DAG: per resource, its task in the newest run (a task whose upstream
+    failed writes no sync_logs row: only Airflow knows), and the schedule (paused, next run)."""
     from airflow.models import DagModel, DagRun, TaskInstance
     from airflow.utils.session import create_session
 
     states: dict[str, dict[str, Any]] = {}
     with create_session() as session:
-        dag = session.query(DagModel).filter(DagModel.dag_id == INCREMENTAL_DAG).one_or_none()
-        run = (session.query(DagRun).filter(DagRun.dag_id == INCREMENTAL_DAG)
+        dag = session.query(DagModel).filter(DagModel.dag_id == dag_id).one_or_none()
+        run = (session.query(DagRun).filter(DagRun.dag_id == dag_id)
                .order_by(DagRun.run_after.desc()).first())
         if run is not None:
-            for ti in session.query(TaskInstance).filter(TaskInstance.dag_id == INCREMENTAL_DAG,
+            for ti in session.query(TaskInstance).filter(TaskInstance.dag_id == dag_id,
                                                          TaskInstance.run_id == run.run_id):
                 if ti.task_id.startswith("sync_"):
                     states[ti.task_id.removeprefix("sync_")] = {
                         "state": None if ti.state is None else str(ti.state), "dag_id": ti.dag_id,
                         "run_id": ti.run_id, "task_id": ti.task_id, "try_number": ti.try_number,
                         "end_date": jsonable(ti.end_date)}
-        schedule = {"dag_id": INCREMENTAL_DAG, "paused": None if dag is None else bool(dag.is_paused),
+        schedule = {"dag_id": dag_id, "paused": None if dag is None else bool(dag.is_paused),
                     "next_run_at": None if dag is None or dag.is_paused else jsonable(next_run(dag))}
     return states, schedule
 
@@ -88,26 +127,27 @@ def next_run(dag) -> Any:
     return croniter(schedule("incremental"), datetime.now(UTC)).get_next(datetime)
 
 
-def read_snapshot() -> dict[str, Any]:
-    """The page's figures from the front_warehouse connection; a warehouse that cannot be read is a 503."""
+def read_snapshot(tenant_name: str | None = None) -> dict[str, Any]:
+    """The page's figures of one tenant (page_tenant) from its warehouse connection; a warehouse that cannot be
+    read is a 503 naming the tenant and its connection."""
     import psycopg
     from airflow.exceptions import AirflowNotFoundException
 
     from front_sync.warehouse.connection import warehouse_connection
 
-    settings = page_settings()
+    tenant = page_tenant(tenant_name)
+    settings = page_settings(tenant)
     try:
-        conn = warehouse_connection()
+        conn = warehouse_connection(tenant.warehouse_conn_id)
     except AirflowNotFoundException:
-        # Several tenants: the page shows one warehouse, the tenant whose warehouse_conn_id is front_warehouse.
-        raise HTTPException(503, f"The {WAREHOUSE_CONN_ID} connection is not defined (with several Front companies "
-                                 f"the page shows only the tenant whose warehouse is {WAREHOUSE_CONN_ID})") from None
+        raise HTTPException(503, f"Tenant {tenant.label}: its warehouse connection {tenant.warehouse_conn_id} is "
+                                 "not defined") from None
     except psycopg.Error as exc:
         # The driver's message can name hosts and users: the log gets it, the page only the class.
         log.warning("Front sync dashboard: cannot connect to the warehouse: %s", exc)
         raise HTTPException(503, f"Cannot connect to the warehouse ({type(exc).__name__}); "
                                  "see the api-server log") from None
-    states, dag_schedule = incremental_state()
+    states, dag_schedule = incremental_state(tenant.dag_id(INCREMENTAL_DAG))
     try:
         data = snapshot(conn, stale_seconds=settings["stale_seconds"], task_states=states,
                         directory_seconds=settings["directory_seconds"])
@@ -115,7 +155,8 @@ def read_snapshot() -> dict[str, Any]:
         conn.close()
     for alert in data["alerts"]:
         alert["runbook"] = runbook_link(settings["runbook_url"], alert["alert"])
-    data.update(config_error=settings["config_error"], schedule=dag_schedule, connection_id=FRONT_CONN_ID)
+    data.update(config_error=settings["config_error"], schedule=dag_schedule, **tenant_info(tenant))
+    data["realtime"]["runbook"] = f"{settings['runbook_url']}#{REALTIME_ANCHOR}"
     return data
 
 
@@ -186,9 +227,10 @@ def asset(name: str) -> FileResponse:
 
 
 @app.get("/data.json")
-def data() -> JSONResponse:
-    """Per resource freshness and counts, 14 days of runs, quota, the last errors and the pending queue."""
-    return JSONResponse(read_snapshot(), headers={"Cache-Control": "no-store"})
+def data(tenant: str | None = None) -> JSONResponse:
+    """One tenant's per resource freshness and counts, 14 days of runs, quota, the last errors, the pending queue
+    and the real-time panel (`?tenant=<name>`; without it, the tenant whose warehouse is front_warehouse)."""
+    return JSONResponse(read_snapshot(tenant), headers={"Cache-Control": "no-store"})
 
 
 # What our params' patterns mean, for the trigger form's error (jsonschema would print the regex and its schema).

@@ -123,6 +123,9 @@ _VALIDATORS = {
     "quota_use_percent": _percent,
     "quota_window_minutes": _positive_int,
     "escalate_after_failures": _positive_int,
+    "webhook_silent_minutes": _positive_int,
+    "webhook_lag_p95_seconds": _positive_int,
+    "webhook_rejections_per_hour": _positive_int,
     "retention_days": _optional_positive_int,
     "verify_days": _positive_int,
     "runbook_url": _url,
@@ -147,8 +150,11 @@ class SyncConfig:
     this long), failure_rate_percent of task tries failed over failure_rate_hours, a run longer than
     slow_run_factor x the median of the resource's last slow_run_baseline runs (and over slow_run_min_seconds),
     quota_use_percent of Front's rate limit used (lowest remaining seen over quota_window_minutes),
-    escalate_after_failures failed runs of a task in a row; runbook_url (links in alerts, e.g. the runbook on
-    your Git host), alert_emails (recipients through the smtp_alerts connection).
+    escalate_after_failures failed runs of a task in a row; real time (issue 21): no webhook for
+    webhook_silent_minutes while /events still shows changes, a webhook-to-row lag p95 over the last hour (or a
+    stored webhook waiting) over webhook_lag_p95_seconds, over webhook_rejections_per_hour refused requests;
+    runbook_url (links in alerts, e.g. the runbook on your Git host), alert_emails (recipients through the
+    smtp_alerts connection).
     retention_days: message bodies and attachment metadata older than this are purged (null: kept forever).
     verify_days: the nightly full DAG's rolling verification re-fetches the messages and comments of about
     1/verify_days of all conversations each night (a slice by id), so every conversation's children are verified at
@@ -172,6 +178,9 @@ class SyncConfig:
     quota_use_percent: float = 80.0
     quota_window_minutes: int = 60
     escalate_after_failures: int = 3
+    webhook_silent_minutes: int = 30
+    webhook_lag_p95_seconds: int = 60
+    webhook_rejections_per_hour: int = 20
     retention_days: int | None = None
     verify_days: int = 7
     runbook_url: str = "docs/runbook.md"
@@ -230,6 +239,11 @@ TENANT_FIELDS = ("name", "front_conn_id", "warehouse_conn_id", "pool_slots", "we
 DEFAULT_POOL_SLOTS = 2
 
 
+def tenant_label(name: str | None) -> str:
+    """A tenant's name as pages and alerts show it: the single default (no name) is "default"."""
+    return name or "default"
+
+
 @dataclass(frozen=True)
 class Tenant:
     """One Front company: its connections and the names of its DAGs, pool and Variables.
@@ -246,6 +260,11 @@ class Tenant:
     warehouse_conn_id: str = WAREHOUSE_CONN_ID
     pool_slots: int = DEFAULT_POOL_SLOTS
     webhook_conn_id: str = WEBHOOK_CONN_ID
+
+    @property
+    def label(self) -> str:
+        """The tenant's name as the page and alerts show it ("default" for the single default)."""
+        return tenant_label(self.name)
 
     def dag_id(self, base: str) -> str:
         """The id of this tenant's copy of a DAG."""

@@ -12,6 +12,13 @@ const COLOURS = ["#3182ce", "#dd6b20", "#38a169", "#805ad5", "#d53f8c", "#319795
   "#e53e3e", "#2f855a", "#97266d", "#2c5282", "#9c4221", "#285e61", "#744210", "#4a5568"];
 const TEST_KEY = "front-sync.connection-test";
 let latest = null;
+// The tenant shown (?tenant=<name> in the page's address; none: the one whose warehouse is front_warehouse).
+const TENANT = new URLSearchParams(window.location.search).get("tenant");
+
+// A DAG id of the tenant shown (front_sync_incremental__acme for tenant acme).
+function dagId(base) {
+  return (latest && latest.dag_ids && latest.dag_ids[base]) || base;
+}
 
 function el(tag, text, className) {
   const node = document.createElement(tag);
@@ -154,7 +161,7 @@ function resourceRow(r, schedule) {
   if (r.pending) waiting.push(`${num(r.pending)} queued`);
   const button = el("button", "Sync now");
   button.type = "button";
-  button.title = `Run front_sync_incremental for ${r.resource} only` + (r.directory ? " (listed in full now)" : "");
+  button.title = `Run ${dagId("front_sync_incremental")} for ${r.resource} only` + (r.directory ? " (listed in full now)" : "");
   button.addEventListener("click", () => syncNow(r));
   const feedback = el("span", null, "feedback");
   const actions = el("span", null, "row-actions");
@@ -231,6 +238,8 @@ function render(data) {
     "until it is unpaused (the toggle in the DAG list)." : sched.next_run_at ? `Next hourly sync at ` +
     `${when(sched.next_run_at)}.` : "";
   document.getElementById("connection-id").textContent = data.connection_id || "front_default";
+  showTenant(data);
+  renderRealtime(data.realtime || {});
   document.getElementById("threshold").textContent = `A resource is late when its last success is older than ` +
     `${span(data.stale_after_seconds)} (front_sync.config stale_after_minutes; the small resources, listed in ` +
     "full every few hours, get directory_refresh_minutes more). A failed last run shows red whatever its age.";
@@ -245,6 +254,61 @@ function render(data) {
   drawCharts(data);
 }
 
+function showTenant(data) {
+  const tenant = data.tenant || {};
+  document.getElementById("tenant-name").textContent = tenant.name || "default";
+  document.getElementById("warehouse-id").textContent = tenant.warehouse_conn_id || "front_warehouse";
+  document.title = `Front sync: ${tenant.name || "default"}`;
+  const names = data.tenants || [];
+  const pick = document.getElementById("tenant-pick");
+  pick.hidden = names.length < 2;
+  const select = document.getElementById("tenant-select");
+  if (select.options.length !== names.length) {
+    select.replaceChildren(...names.map((name) => { const o = el("option", name); o.value = name; return o; }));
+  }
+  select.value = tenant.name || "";
+}
+
+function figure(list, term, value, key) {
+  const dt = el("dt", term);
+  const dd = el("dd", value);
+  dd.dataset.figure = key;
+  list.append(dt, dd);
+}
+
+// The real-time panel: last webhook, webhook-to-row lag, stored but not applied, refused and duplicate requests.
+function renderRealtime(rt) {
+  const box = document.getElementById("realtime");
+  const list = document.getElementById("realtime-figures");
+  const summary = document.getElementById("realtime-summary");
+  const help = document.getElementById("realtime-help");
+  list.replaceChildren();
+  help.replaceChildren();
+  box.dataset.state = !rt.installed ? "not-installed" : rt.set_up ? "receiving" : "not-set-up";
+  if (!rt.set_up) {
+    summary.textContent = "Real time is not set up: no Front webhook has been received yet, so changes arrive " +
+      "with the hourly sync only.";
+    if (rt.runbook) {
+      help.append(el("span", "How to set it up: "), /^https?:/.test(rt.runbook)
+        ? outLink(rt.runbook, "runbook, Real-time webhooks", true) : el("span", `${rt.runbook}`));
+    }
+  } else {
+    summary.textContent = `Last webhook received ${when(rt.last_received_at)} (${rt.last_event_type}), ` +
+      `${span(rt.last_received_age_seconds)} ago.`;
+    figure(list, "Webhook to row, last hour", rt.lag_p50_seconds === null ? "nothing applied in the last hour"
+      : `p50 ${rt.lag_p50_seconds} s · p95 ${rt.lag_p95_seconds} s (${num(rt.applied_last_hour)} applied)`, "lag");
+    figure(list, "Stored, not applied yet", rt.pending ? `${num(rt.pending)}, the oldest waiting ` +
+      `${span(rt.oldest_pending_seconds)}` : "none", "pending");
+    figure(list, "Duplicates, last hour", `${num(rt.duplicated_last_hour)} of ${num(rt.received_last_hour)} ` +
+      `webhooks delivered more than once (${num(rt.extra_deliveries_last_hour)} extra deliveries)`, "duplicates");
+  }
+  if (rt.installed) {
+    const reasons = (rt.rejections_last_hour || []).map((r) => `${r.reason} ${num(r.requests)}`).join(", ");
+    figure(list, "Refused, last hour", rt.rejected_last_hour ? `${num(rt.rejected_last_hour)} (${reasons})`
+      : "none", "rejected");
+  }
+}
+
 function notice(text) {
   const node = document.getElementById("notice");
   node.hidden = !text;
@@ -253,7 +317,8 @@ function notice(text) {
 
 async function load() {
   try {
-    const response = await fetch("data.json", { credentials: "same-origin", cache: "no-store" });
+    const url = TENANT ? `data.json?tenant=${encodeURIComponent(TENANT)}` : "data.json";
+    const response = await fetch(url, { credentials: "same-origin", cache: "no-store" });
     if (response.status === 401 || response.status === 403) {
       notice("Your Airflow session has expired: log in to Airflow again.");
       document.body.dataset.state = "unauthenticated";
@@ -322,7 +387,7 @@ function showSync(resource) {
   feedback.dataset.runId = s.runId || "";
   feedback.className = `feedback ${s.state === "success" ? "ok" : ["failed", "error"].includes(s.state) ? "error" : ""}`;
   const parts = [el("span", s.message || SYNC_WORDS[s.state] || s.state)];
-  if (s.runId) parts.push(el("span", " "), uiLink(runPath("front_sync_incremental", s.runId), "run"));
+  if (s.runId) parts.push(el("span", " "), uiLink(runPath(dagId("front_sync_incremental"), s.runId), "run"));
   if (s.paused && !["success", "failed"].includes(s.state)) {
     parts.push(el("span", " (the DAG is paused: the run waits until it is unpaused)"));
   }
@@ -333,7 +398,7 @@ async function syncNow(r) {
   syncs[r.resource] = { state: "starting" };
   showSync(r.resource);
   const result = el("span");
-  const run = await trigger("front_sync_incremental", { resources: [r.resource],
+  const run = await trigger(dagId("front_sync_incremental"), { resources: [r.resource],
     force_directory_refresh: r.directory }, `Sync now for ${r.resource} (Front sync page)`, result);
   if (!run) {
     syncs[r.resource] = { state: "error", message: result.textContent };
@@ -342,7 +407,8 @@ async function syncNow(r) {
   }
   syncs[r.resource] = { state: run.state || "queued", runId: run.dag_run_id, paused: /paused/.test(result.textContent) };
   showSync(r.resource);
-  const path = `dags/front_sync_incremental/dagRuns/${encodeURIComponent(run.dag_run_id)}`;
+  const path = `dags/${encodeURIComponent(dagId("front_sync_incremental"))}/dagRuns/` +
+    encodeURIComponent(run.dag_run_id);
   const poll = async () => {
     const found = await airflowApi("GET", path).catch(() => null);
     if (found) syncs[r.resource].state = found.state;
@@ -397,6 +463,11 @@ function wireActions() {
   const result = document.getElementById("form-result");
   document.getElementById("refresh").addEventListener("click", load);
   document.getElementById("test-connection").addEventListener("click", testConnection);
+  document.getElementById("tenant-select").addEventListener("change", (event) => {
+    const params = new URLSearchParams(window.location.search);
+    params.set("tenant", event.target.value);
+    window.location.search = params.toString();
+  });
   document.getElementById("form-messages").addEventListener("submit", (event) => {
     event.preventDefault();
     const ids = conversationIds();
@@ -406,11 +477,11 @@ function wireActions() {
       result.textContent = `Not conversation ids (they look like cnv_abc123): ${bad.slice(0, 5).join(", ")}`;
       return;
     }
-    trigger("front_sync_messages", { conversation_ids: ids }, "Triggered from the Front sync page", result);
+    trigger(dagId("front_sync_messages"), { conversation_ids: ids }, "Triggered from the Front sync page", result);
   });
   document.getElementById("form-backfill").addEventListener("submit", (event) => {
     event.preventDefault();
-    trigger("front_sync_backfill", { after: utcIso("backfill-after"), before: utcIso("backfill-before") },
+    trigger(dagId("front_sync_backfill"), { after: utcIso("backfill-after"), before: utcIso("backfill-before") },
       "Triggered from the Front sync page", result);
   });
   try { showTest(JSON.parse(window.localStorage.getItem(TEST_KEY))); } catch { /* nothing kept */ }

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import socket
 import threading
 from decimal import Decimal
+from email import message_from_bytes
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -85,3 +87,35 @@ def migrated(warehouse, warehouse_url):
 
     migrations.migrate(warehouse)
     return warehouse_url
+
+
+class _Mailbox:
+    def __init__(self):
+        self.messages: list = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's naming
+        self.messages.append((envelope.rcpt_tos, message_from_bytes(envelope.content)))
+        return "250 OK"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_sink(monkeypatch):
+    """An SMTP server (aiosmtpd) on 127.0.0.1; yields [(recipients, email.message)]."""
+    from aiosmtpd.controller import Controller
+
+    mailbox = _Mailbox()
+    port = _free_port()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    monkeypatch.setenv("AIRFLOW_CONN_SMTP_ALERTS", json.dumps({
+        "conn_type": "smtp", "host": "127.0.0.1", "port": port,
+        "extra": {"disable_ssl": True, "disable_tls": True, "from_email": "front-sync@example.test",
+                  "timeout": 10, "retry_limit": 0}}))
+    yield mailbox.messages
+    controller.stop()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .test_monitor import alerting, smtp_sink  # noqa: F401 - fixtures (slack_sink: conftest)
+from .test_monitor import alerting  # noqa: F401 - a fixture (slack_sink, smtp_sink: conftest)
 from .truth import SIZES, query, run
 
 

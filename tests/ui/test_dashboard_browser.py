@@ -154,6 +154,11 @@ def test_page_renders_with_data_inside_the_airflow_ui(page, airflow_ui, ui_simul
     assert set(freshness) == {"green"}
     assert page.evaluate(in_frame("doc.getElementById('status').dataset.state")) == "healthy"
     assert page.evaluate(in_frame("doc.getElementById('status').textContent")).startswith("Healthy")
+    # Issue 21 Operations: the tenant named, and the real-time panel (no webhook received in this warehouse)
+    tenant, state, summary = page.evaluate(in_frame(
+        "['tenant-name', 'realtime', 'realtime-summary'].map(id => id === 'realtime' ? "
+        "doc.getElementById(id).dataset.state : doc.getElementById(id).textContent)"))
+    assert tenant == "default" and state == "not-set-up" and summary.startswith("Real time is not set up"), summary
     for chart in ("chart-runs", "chart-quota"):
         points = page.evaluate(in_frame(f"doc.getElementById('{chart}').dataset.points"))
         assert int(points) >= 1

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from front_sync.config import SyncConfig
+from front_sync.config import SyncConfig, tenant_label
 from front_sync.ops import delivery
 from front_sync.warehouse.sql_files import load_sql
 
@@ -51,6 +51,15 @@ RUNBOOK = {
     "conflicts": Runbook(
         "alert-conflicts",
         "Review the new rows in front.sync_conflicts: keep the local edit or let Front win (clear local_updated_at)."),
+    "webhooks_silent": Runbook(
+        "alert-webhooks-silent",
+        "Open the Front app's webhook settings: is the webhook disabled, or its URL wrong? Then check the receiver."),
+    "webhook_lag": Runbook(
+        "alert-webhook-lag",
+        "Is the real-time DAG running (paused, failing, runs queued)? Look at its last runs and the pending depth."),
+    "webhooks_rejected": Runbook(
+        "alert-webhooks-rejected",
+        "Read the reasons: bad_signature after a secret rotation means the webhook connection lacks the new secret."),
 }
 
 
@@ -76,11 +85,12 @@ def runbook_link(config: SyncConfig, alert: str) -> str:
     return f"{config.runbook_url}#{RUNBOOK[alert].anchor}"
 
 
-def message(finding: Finding, config: SyncConfig) -> str:
+def message(finding: Finding, config: SyncConfig, tenant: str | None = None) -> str:
     """The alert text, the same for Slack and email; names and figures only, never record data."""
     since = finding.since.isoformat(timespec="seconds") if finding.since else "unknown"
     return "\n".join([
-        f":rotating_light: front-sync alert: {finding.title}",
+        f":rotating_light: front-sync alert ({tenant_label(tenant)}): {finding.title}",
+        f"tenant: {tenant_label(tenant)}",
         f"since: {since}",
         f"figure: {finding.figure}",
         f"first step: {RUNBOOK[finding.alert].first_step}",
@@ -88,21 +98,23 @@ def message(finding: Finding, config: SyncConfig) -> str:
     ])
 
 
-def resolved_message(key: str, since: datetime | None) -> str:
+def resolved_message(key: str, since: datetime | None, tenant: str | None = None) -> str:
     """The one-line note that an alert sent earlier no longer holds."""
     opened = since.isoformat(timespec="seconds") if since else "unknown"
-    return f":white_check_mark: front-sync resolved: {key} (since {opened})"
+    return f":white_check_mark: front-sync resolved: {key} (tenant {tenant_label(tenant)}, since {opened})"
 
 
-def send(findings: Sequence[Finding], config: SyncConfig, report: Counter | None = None) -> list[Finding]:
-    """Deliver findings, one message each (Slack and email); raises when a configured channel failed. Returns
-    the findings some channel delivered (none when neither Slack nor e-mail is configured)."""
+def send(findings: Sequence[Finding], config: SyncConfig, report: Counter | None = None,
+         tenant: str | None = None) -> list[Finding]:
+    """Deliver findings, one message each (Slack and email), naming the tenant; raises when a configured channel
+    failed. Returns the findings some channel delivered (none when neither Slack nor e-mail is configured)."""
     return [finding for finding in findings
-            if delivery.deliver(f"front-sync alert: {finding.title}", message(finding, config), config, report)]
+            if delivery.deliver(f"front-sync alert ({tenant_label(tenant)}): {finding.title}",
+                                message(finding, config, tenant), config, report)]
 
 
 def open_and_send(conn, findings: Sequence[Finding], config: SyncConfig, report: Counter | None = None,
-                  delivered: list[Finding] | None = None) -> list[Finding]:
+                  delivered: list[Finding] | None = None, tenant: str | None = None) -> list[Finding]:
     """Open state alerts not open yet and send them (plus open ones no channel delivered yet); returns those due,
     adds those a channel delivered to `delivered`. An alert counts as notified only once a channel delivered it
     (the Front sync page shows it either way)."""
@@ -119,7 +131,7 @@ def open_and_send(conn, findings: Sequence[Finding], config: SyncConfig, report:
     conn.commit()  # opened before sending: a concurrent check or callback cannot send the same alert
     due += [f for f in findings if f.key in unsent and f not in due]
     for finding in due:
-        if not send([finding], config, report):
+        if not send([finding], config, report, tenant):
             continue
         if delivered is not None:
             delivered.append(finding)
@@ -132,7 +144,8 @@ def open_and_send(conn, findings: Sequence[Finding], config: SyncConfig, report:
     return due
 
 
-def clear_gone(conn, checked_alerts: Iterable[str], still_open: Iterable[str], config: SyncConfig) -> list[str]:
+def clear_gone(conn, checked_alerts: Iterable[str], still_open: Iterable[str], config: SyncConfig,
+               tenant: str | None = None) -> list[str]:
     """Close the open alerts of the checked kinds that no longer hold; a note goes out for those that were sent."""
     with conn.cursor() as cur:
         cur.execute(load_sql("ops/alert_clear"), {"alerts": list(checked_alerts), "keys": list(still_open)})
@@ -141,5 +154,6 @@ def clear_gone(conn, checked_alerts: Iterable[str], still_open: Iterable[str], c
     for key, _alert, since, was_sent in cleared:
         log.info("Alert %s cleared", key)
         if was_sent:
-            delivery.deliver(f"front-sync resolved: {key}", resolved_message(key, since), config)
+            delivery.deliver(f"front-sync resolved ({tenant_label(tenant)}): {key}",
+                             resolved_message(key, since, tenant), config)
     return [row[0] for row in cleared]

@@ -15,6 +15,7 @@ from typing import Any
 from psycopg import sql
 
 from front_sync.config import WAREHOUSE_SCHEMA
+from front_sync.ops import webhooks
 from front_sync.ops.monitor import DIRECTORY
 from front_sync.resources import ALL_RESOURCES, Resource
 from front_sync.warehouse.sql_files import load_sql
@@ -189,8 +190,9 @@ def error_rows(cur, limit: int = MAX_ERRORS, days: int = HISTORY_DAYS) -> list[d
 def snapshot(conn, stale_seconds: int = DEFAULT_STALE_SECONDS, days: int = HISTORY_DAYS,
              task_states: dict[str, dict[str, Any]] | None = None, directory_seconds: int = 0) -> dict[str, Any]:
     """Everything the page shows, read in one read-only transaction (rolled back: the dashboard never writes)."""
+    now = datetime.now(UTC)
     base: dict[str, Any] = {
-        "generated_at": jsonable(datetime.now(UTC)), "schema": WAREHOUSE_SCHEMA,
+        "generated_at": jsonable(now), "schema": WAREHOUSE_SCHEMA,
         "stale_after_seconds": stale_seconds, "history_days": days,
     }
     try:
@@ -200,6 +202,7 @@ def snapshot(conn, stale_seconds: int = DEFAULT_STALE_SECONDS, days: int = HISTO
             if not warehouse_ready(cur):
                 return {**base, "warehouse_ready": False, "resources": [], "runs": [], "resource_runs": [],
                         "errors": [], "pending": [], "alerts": [], "verification": [],
+                        "realtime": {"installed": False, "set_up": False},
                         "status": {"state": "empty", "since": None, "failing": [], "late": [], "alerts": 0}}
             runs = _rows(cur, "runs", {"days": days, "limit": MAX_RUNS})
             runs.reverse()  # the query keeps the newest MAX_RUNS; charts read oldest first
@@ -212,10 +215,19 @@ def snapshot(conn, stale_seconds: int = DEFAULT_STALE_SECONDS, days: int = HISTO
                 **base, "warehouse_ready": True, "resources": resources, "runs": runs,
                 "resource_runs": per_resource, "errors": errors, "pending": _rows(cur, "pending"),
                 "alerts": alerts, "status": status_line(resources, errors, alerts),
-                "verification": _rows(cur, "verification"),
+                "verification": _rows(cur, "verification"), "realtime": realtime(cur, now),
             }
     finally:
         conn.rollback()
+
+
+def realtime(cur, now: datetime) -> dict[str, Any]:
+    """The real-time panel (issue 21): webhook figures as JSON; installed False before migration 041."""
+    if not webhooks.installed(cur):
+        return {"installed": False, "set_up": False}
+    found = webhooks.figures(cur, now)
+    found["rejections_last_hour"] = [{k: jsonable(v) for k, v in r.items()} for r in found["rejections_last_hour"]]
+    return {"installed": True, **{k: jsonable(v) for k, v in found.items()}}
 
 
 def alert_table(cur) -> bool:

@@ -7,7 +7,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from front_sync.config import SyncConfig
+from front_sync.config import SyncConfig, tenant_label
 from front_sync.ops import delivery
 from front_sync.warehouse.sql_files import load_sql
 
@@ -37,16 +37,17 @@ def _line(d: Drift) -> str:
             f"batch(es) ({d.records} records); its column is null for them")
 
 
-def message(found: list[Drift], config: SyncConfig) -> str:
+def message(found: list[Drift], config: SyncConfig, tenant: str | None = None) -> str:
     """The Slack text: one line per drifted field, then the runbook link."""
     lines = [_line(d) for d in found[:MAX_LINES]]
     if len(found) > MAX_LINES:
         lines.append(f"• ... and {len(found) - MAX_LINES} more (front.schema_drift, reported_at is null)")
-    return "\n".join([f":triangular_ruler: front-sync: Front's API changed shape ({len(found)} field(s) new "
-                      "since the last report)", *lines, f"What to do: {config.runbook_url}#{RUNBOOK_ANCHOR}"])
+    return "\n".join([f":triangular_ruler: front-sync ({tenant_label(tenant)}): Front's API changed shape "
+                      f"({len(found)} field(s) new since the last report)", *lines,
+                      f"What to do: {config.runbook_url}#{RUNBOOK_ANCHOR}"])
 
 
-def report(conn, config: SyncConfig) -> list[Drift]:
+def report(conn, config: SyncConfig, tenant: str | None = None) -> list[Drift]:
     """Send the drift not reported yet and mark it reported (in one transaction: a failed delivery leaves it
     unreported for the next run). Returns what was sent; nothing is marked when no channel is configured."""
     try:
@@ -57,7 +58,8 @@ def report(conn, config: SyncConfig) -> list[Drift]:
                 conn.commit()
                 log.info("Schema drift: nothing new")
                 return []
-            used = delivery.deliver("front-sync: schema drift", message(found, config), config)
+            used = delivery.deliver(f"front-sync ({tenant_label(tenant)}): schema drift",
+                                    message(found, config, tenant), config)
             if not used:
                 log.warning("Schema drift: %d new field(s), but no alert channel is configured; they stay "
                             "unreported (front.schema_drift)", len(found))

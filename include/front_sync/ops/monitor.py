@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from psycopg import sql
 
 from front_sync.config import SyncConfig
-from front_sync.ops import alerts, delivery
+from front_sync.ops import alerts, delivery, webhooks
 from front_sync.ops.alerts import Finding
 from front_sync.resources import CONVERSATIONS, synced
 from front_sync.resources.model import LISTED, PER_CONVERSATION
@@ -25,7 +25,8 @@ log = logging.getLogger(__name__)
 MONITORED = tuple(r.name for r in (*synced(LISTED), CONVERSATIONS, *synced(PER_CONVERSATION)))
 DIRECTORY = frozenset(r.name for r in synced(LISTED) if not r.incremental)
 MIN_BASELINE_RUNS = 5  # fewer successful runs than this are no "normal" to compare with
-STATE_ALERTS = ("stale_resource", "failure_rate", "slow_run", "quota", "repeated_failures", "oauth_reconnect")
+STATE_ALERTS = ("stale_resource", "failure_rate", "slow_run", "quota", "repeated_failures", "oauth_reconnect",
+                *webhooks.WEBHOOK_ALERTS)
 
 
 def _rows(conn, name: str, params: dict, **identifiers) -> list[tuple]:
@@ -150,19 +151,21 @@ class CheckResult:
     channels: Counter = field(default_factory=Counter)
 
 
-def run_checks(conn, config: SyncConfig, now: datetime) -> CheckResult:
-    """Every check; state alerts are sent once until they clear, new dead letters and conflicts each time."""
+def run_checks(conn, config: SyncConfig, now: datetime, tenant: str | None = None) -> CheckResult:
+    """Every check; state alerts are sent once until they clear, new dead letters and conflicts each time; every
+    message names the tenant."""
     result = CheckResult()
     state = [*stale_resources(conn, config, now), *failure_rate(conn, config, now), *slow_runs(conn, config, now),
-             *quota_use(conn, config, now), *repeated_failures(conn, config, now), *oauth_reconnect(conn, config, now)]
+             *quota_use(conn, config, now), *repeated_failures(conn, config, now), *oauth_reconnect(conn, config, now),
+             *webhooks.checks(conn, config, now)]
     result.findings.extend(state)
     delivered: list[Finding] = []
-    alerts.open_and_send(conn, state, config, result.channels, delivered)
+    alerts.open_and_send(conn, state, config, result.channels, delivered, tenant)
     result.sent += [f.key for f in delivered]
-    result.cleared = alerts.clear_gone(conn, STATE_ALERTS, [f.key for f in state], config)
+    result.cleared = alerts.clear_gone(conn, STATE_ALERTS, [f.key for f in state], config, tenant)
     for table, alert in (("dead_letters", "dead_letters"), ("sync_conflicts", "conflicts")):
         events, (name, upto) = new_rows(conn, table, alert)
-        delivered = alerts.send(events, config, result.channels)  # before the cursor moves: a failed
+        delivered = alerts.send(events, config, result.channels, tenant)  # before the cursor moves: a failed
         # delivery is reported again
         with conn.cursor() as cur:
             cur.execute(load_sql("ops/cursor_save"), {"name": name, "last_id": upto})

@@ -13,19 +13,19 @@ import logging
 from airflow.sdk import BaseHook, BaseNotifier
 from airflow.sdk.exceptions import AirflowNotFoundException
 
-from front_sync.config import SLACK_CONN_ID, WAREHOUSE_CONN_ID
+from front_sync.config import SLACK_CONN_ID, WAREHOUSE_CONN_ID, tenant_label
 
 log = logging.getLogger(__name__)
 
 
-def failure_text(context) -> str:
-    """The alert: DAG, task, run, try, error class and the log link; never record data."""
+def failure_text(context, tenant: str | None = None) -> str:
+    """The alert: tenant, DAG, task, run, try, error class and the log link; never record data."""
     ti = context.get("ti") or context.get("task_instance")
     exc = context.get("exception")
     dag_id = getattr(ti, "dag_id", "?")
     task_id = getattr(ti, "task_id", "?")
     lines = [
-        f":red_circle: front-sync task failed: *{dag_id}.{task_id}*",
+        f":red_circle: front-sync task failed: *{dag_id}.{task_id}* (tenant {tenant_label(tenant)})",
         f"run `{context.get('run_id', getattr(ti, 'run_id', '?'))}`, try {getattr(ti, 'try_number', '?')}",
         f"error: {type(exc).__name__ if exc else 'unknown'}",
     ]
@@ -57,7 +57,7 @@ def escalated(context, warehouse_conn_id: str = WAREHOUSE_CONN_ID, tenant: str |
         # The callback's own moment (not the run's): the failed try's sync_logs row was closed just now.
         findings = monitor.repeated_failures(conn, config, datetime.now(UTC), ti.dag_id, ti.task_id)
         if findings:
-            sent = alerts.open_and_send(conn, findings, config)
+            sent = alerts.open_and_send(conn, findings, config, tenant=tenant)
             log.info("Repeated failures of %s.%s: %s", ti.dag_id, ti.task_id,
                      "escalated" if sent else "already escalated, not repeated")
         return bool(findings)
@@ -86,7 +86,7 @@ def oauth_alerted(context, warehouse_conn_id: str = WAREHOUSE_CONN_ID, tenant: s
         return False
     try:
         findings = monitor.oauth_reconnect(conn, config, datetime.now(UTC))
-        sent = alerts.open_and_send(conn, findings, config)
+        sent = alerts.open_and_send(conn, findings, config, tenant=tenant)
         log.info("OAuth reconnect needed: %s", "alert sent" if sent else "alert already open, not repeated")
         return bool(findings)
     finally:
@@ -118,4 +118,4 @@ class SlackFailureAlert(BaseNotifier):
             return
         from airflow.providers.slack.hooks.slack_webhook import SlackWebhookHook
 
-        SlackWebhookHook(slack_webhook_conn_id=self.slack_conn_id).send(text=failure_text(context))
+        SlackWebhookHook(slack_webhook_conn_id=self.slack_conn_id).send(text=failure_text(context, self.tenant))

@@ -53,7 +53,7 @@ class MonitorOperator(_WarehouseTask):
     def execute(self, context) -> dict[str, Any]:
         config = self.config()
         with closing(warehouse_connection(self.warehouse_conn_id)) as conn:
-            result = monitor.run_checks(conn, config, run_time(context))
+            result = monitor.run_checks(conn, config, run_time(context), self.tenant)
         return {"found": [f.key for f in result.findings], "sent": result.sent, "cleared": result.cleared}
 
 
@@ -123,5 +123,5 @@ class ReportSchemaDriftOperator(_WarehouseTask):
 
     def execute(self, context) -> dict[str, Any]:
         with closing(warehouse_connection(self.warehouse_conn_id)) as conn:
-            sent = drift_report.report(conn, self.config())
+            sent = drift_report.report(conn, self.config(), self.tenant)
         return {"reported": [f"{d.resource}:{d.kind}:{d.field_path}" for d in sent]}
