@@ -10,8 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from front_sync.config import watermark_key
-
-from .truth import ROOT
+from front_sync_testing.truth import ROOT
 
 
 @pytest.fixture(scope="module")

@@ -14,8 +14,7 @@ import pytest
 from front_sync.hooks.front import FrontHook
 from front_sync.sync import conversation_changes
 from front_sync.warehouse import checkpoints, migrations
-
-from .truth import assert_matches_truth
+from front_sync_testing.truth import assert_matches_truth
 
 
 @pytest.fixture

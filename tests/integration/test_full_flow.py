@@ -12,7 +12,7 @@ import psycopg2
 import psycopg2.extras
 import pytest
 
-from .truth import SIZES, assert_matches_truth, live_rows, query, run, wait_past
+from front_sync_testing.truth import SIZES, assert_matches_truth, live_rows, query, run, wait_past
 
 
 def test_backfill_then_every_kind_of_change_then_incremental_and_full(dags, simulator, warehouse_url,

@@ -17,8 +17,7 @@ from front_sync.resources import COMMENTS, MESSAGES
 from front_sync.sync.conversation_children import DrainSettings, drain
 from front_sync.warehouse import pending
 from front_sync.warehouse.load import load_batch
-
-from .truth import assert_matches_truth, query
+from front_sync_testing.truth import assert_matches_truth, query
 
 SMALL = {"contacts": 6, "conversations": 4, "teammates": 2, "inboxes": 1, "channels": 1, "tags": 2,
          "contact_lists": 1, "messages_per_conversation": 2, "comments_per_conversation": 1}

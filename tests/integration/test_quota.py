@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from .truth import SIZES, assert_matches_truth, query, run, wait_past
+from front_sync_testing.truth import SIZES, assert_matches_truth, query, run, wait_past
 
 CHILD_ENDPOINTS = ("/conversations/{id}/messages", "/conversations/{id}/comments")
 CONVERSATION_TABLES = {"conversations": "conversations", "messages": "messages", "comments": "comments"}

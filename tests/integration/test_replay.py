@@ -7,7 +7,7 @@ import json
 
 import psycopg
 
-from .truth import SIZES, query, run
+from front_sync_testing.truth import SIZES, query, run
 
 ALL = {"resource": None, "error_contains": None}  # explicit: dag.test() keeps the last run's params
 

@@ -14,8 +14,7 @@ from decimal import Decimal
 import psycopg
 
 from front_sync.sync.watermarks import parse
-
-from .truth import SIZES, assert_matches_truth, query, run, wait_past
+from front_sync_testing.truth import SIZES, assert_matches_truth, query, run, wait_past
 
 CONVERSATION_TABLES = {"conversations": "conversations", "messages": "messages", "comments": "comments"}
 WATERMARK = "front_sync.watermark.conversations"

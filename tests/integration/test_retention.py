@@ -7,7 +7,7 @@ import json
 import math
 import time
 
-from .truth import SIZES, query, run
+from front_sync_testing.truth import SIZES, query, run
 
 BODY_KEYS = ("body", "text", "blurb")
 

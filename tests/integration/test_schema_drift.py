@@ -3,7 +3,7 @@ front.schema_drift and reports each new one once on Slack, with field names and 
 
 from __future__ import annotations
 
-from .truth import query, run
+from front_sync_testing.truth import query, run
 
 SECRET = "s3cret-value-7781"
 

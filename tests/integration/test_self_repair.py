@@ -19,9 +19,9 @@ from front_sync.resources import COMMENTS, MESSAGES
 from front_sync.sync import conversation_operators
 from front_sync.sync.conversation_children import drain
 from front_sync.sync.window import epoch
+from front_sync_testing.truth import query, wait_past
 
 from .test_zero_loss import SMALL, drain_settings, enqueue, execute, front_hook, newest_event, stored_raw
-from .truth import query, wait_past
 
 
 def hourly():

@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from .truth import ROOT, SIZES, assert_matches_truth, query, run, wait_past
+from front_sync_testing.truth import ROOT, SIZES, assert_matches_truth, query, run, wait_past
 
 # The simulators' ids depend on the sizes, not the seed: different sizes give each company ids the other lacks.
 COMPANIES = {

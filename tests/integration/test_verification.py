@@ -8,8 +8,7 @@ from datetime import UTC, datetime, timedelta
 import psycopg
 
 from front_sync.ops import dashboard
-
-from .truth import assert_matches_truth, query
+from front_sync_testing.truth import assert_matches_truth, query
 
 SIZES = {"contacts": 20, "conversations": 40, "teammates": 3, "inboxes": 2, "channels": 2, "tags": 4,
          "contact_lists": 1, "messages_per_conversation": 2, "comments_per_conversation": 1}

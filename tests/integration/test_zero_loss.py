@@ -24,8 +24,7 @@ from front_sync.sync.conversation_children import DrainSettings, drain
 from front_sync.sync.window import epoch
 from front_sync.warehouse import pending
 from front_sync.warehouse.load import load_batch
-
-from .truth import query, wait_past
+from front_sync_testing.truth import query, wait_past
 
 SMALL = {"contacts": 40, "conversations": 30, "teammates": 3, "inboxes": 2, "channels": 2, "tags": 4,
          "contact_lists": 1, "messages_per_conversation": 2, "comments_per_conversation": 1}

@@ -31,17 +31,10 @@ from decimal import Decimal
 from typing import Any
 
 import psycopg2
-from compare import (
-    TRUTH_OF_TABLE,
-    Truth,
-    _fetch,
-    _refetch_moments,
-    _related,
-    canonical_derived,
-    differing_paths,
-    entity_tables,
-)
 from psycopg2 import sql
+
+from .compare import _fetch, _refetch_moments, entity_tables
+from .expected import TRUTH_OF_TABLE, Truth, _related, canonical_derived, differing_paths
 
 # Mutations that change what the API renders without an event (README "Drift without an event"): a drifted row's
 # change is dated by the first of these after the row was last seen equal to Front (an upper bound of its age).

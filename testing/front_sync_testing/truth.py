@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import time
 from decimal import Decimal
-from pathlib import Path
 
 import psycopg2
 import psycopg2.extras
 
-ROOT = Path(__file__).resolve().parents[2]
+from front_sync_testing import ROOT  # noqa: F401 - the end-to-end tests read it from here
+
 SIZES = {"contacts": 300, "conversations": 120, "teammates": 6, "inboxes": 4, "channels": 4, "tags": 10,
          "contact_lists": 3, "messages_per_conversation": 3, "comments_per_conversation": 1, "ticketing": 1}
 # warehouse table -> the simulator truth resource(s) it holds

@@ -25,7 +25,8 @@ from typing import Any
 import psycopg2
 import requests
 
-ROOT = Path(__file__).resolve().parents[2]
+from front_sync_testing import ROOT
+
 VENV_BIN = ROOT / ".venv" / "bin"
 TEMP_PREFIX = "front-sync-soak."
 STATE_FILE = "soak-state.json"

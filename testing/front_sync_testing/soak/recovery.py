@@ -15,7 +15,7 @@ import json
 import time
 from typing import Any
 
-from infra import SoakError, wait_for
+from .infra import SoakError, wait_for
 
 WATERMARK = "front_sync.watermark.conversations"
 MESSAGE_EVENTS = ("inbound", "outbound", "out_reply")
