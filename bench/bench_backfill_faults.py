@@ -37,7 +37,6 @@ os.environ["AIRFLOW_HOME"] = tempfile.mkdtemp(prefix="front-sync-bench-airflow-"
 os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(ROOT / "dags")
 os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 os.environ["AIRFLOW__LOGGING__LOGGING_LEVEL"] = "WARNING"
-sys.path.insert(0, str(ROOT / "include"))
 
 TABLES = ("conversations", "messages", "comments")
 TARGET_RATIO = 2.0

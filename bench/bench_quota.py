@@ -25,14 +25,12 @@ import sys
 import time
 from decimal import Decimal
 
-import harness  # noqa: I001 - sets Airflow's environment before airflow is imported
+from front_sync_testing.bench import harness  # noqa: I001 - sets Airflow's environment before airflow is imported
 
 CHANGE_MIX = ("new_inbound", "new_out_reply", "add_comments", "tag", "assign", "archive", "trash",
               "update_conversation_custom_fields")
 KILLED_RUN = """
-import sys
-sys.path.insert(0, {bench!r})
-import harness
+from front_sync_testing.bench import harness
 from airflow.dag_processing.dagbag import DagBag
 DagBag(str(harness.ROOT / "dags")).dags["front_sync_backfill"].test()
 """
@@ -134,7 +132,7 @@ def killed_and_rerun(s: harness.Stack, args) -> dict:
     whole = measured(control, s.dags["front_sync_backfill"])["total"]
     fresh_warehouse(s)
     control.reset_stats()
-    victim = subprocess.Popen([sys.executable, "-c", KILLED_RUN.format(bench=str(harness.ROOT / "bench"))],
+    victim = subprocess.Popen([sys.executable, "-c", KILLED_RUN],
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     while control.stats()["totals"]["calls"] < whole // 2 and victim.poll() is None:
         time.sleep(0.05)

@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from machine import machine
+from front_sync_testing import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
+from .machine import machine
+
 RESULTS = ROOT / "bench" / "results"
 # A benchmark's child processes (e.g. a run to be killed) share its Airflow home.
 os.environ["AIRFLOW_HOME"] = os.environ.setdefault("FRONT_SYNC_BENCH_AIRFLOW_HOME",
@@ -26,7 +27,6 @@ os.environ["AIRFLOW_HOME"] = os.environ.setdefault("FRONT_SYNC_BENCH_AIRFLOW_HOM
 os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(ROOT / "dags")
 os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 os.environ["AIRFLOW__LOGGING__LOGGING_LEVEL"] = "WARNING"
-sys.path.insert(0, str(ROOT / "include"))
 
 
 def free_port() -> int:
