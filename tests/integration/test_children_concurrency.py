@@ -16,6 +16,8 @@ from front_sync.sync.conversation_children import DrainSettings, drain
 from front_sync.warehouse import migrations, pending
 from front_sync_testing.truth import assert_matches_truth, query
 
+pytestmark = pytest.mark.integration  # needs the session's PostgreSQL server
+
 SMALL = {"contacts": 10, "conversations": 20, "teammates": 3, "inboxes": 2, "channels": 2, "tags": 4,
          "contact_lists": 1, "messages_per_conversation": 2, "comments_per_conversation": 1}
 # The fault mix, denser so that a short run meets every kind: 5xx, burst 429s, resets, truncated bodies.

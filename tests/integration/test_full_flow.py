@@ -14,6 +14,8 @@ import pytest
 
 from front_sync_testing.truth import SIZES, assert_matches_truth, live_rows, query, run, wait_past
 
+pytestmark = pytest.mark.integration  # needs the session's PostgreSQL server
+
 
 def test_backfill_then_every_kind_of_change_then_incremental_and_full(dags, simulator, warehouse_url,
                                                                       clean_variables):

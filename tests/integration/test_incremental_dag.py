@@ -11,6 +11,8 @@ import pytest
 
 from front_sync.sync.watermarks import parse
 
+pytestmark = pytest.mark.integration  # needs the session's PostgreSQL server
+
 ROOT = Path(__file__).resolve().parents[2]
 WATERMARK = "front_sync.watermark.contacts"
 

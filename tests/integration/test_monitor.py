@@ -18,6 +18,8 @@ import pytest
 
 from front_sync_testing.truth import query
 
+pytestmark = pytest.mark.integration  # needs the session's PostgreSQL server
+
 RUNBOOK = "https://git.example.test/front-sync/blob/main/docs/runbook.md"
 
 

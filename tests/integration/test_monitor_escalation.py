@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
 from front_sync_testing.truth import SIZES, query, run
 
 from .test_monitor import alerting, smtp_sink  # noqa: F401 - fixtures (slack_sink: conftest)
+
+pytestmark = pytest.mark.integration  # needs the session's PostgreSQL server
 
 
 def test_the_third_failed_run_escalates_once_then_the_alerts_stop(dags, simulator, warehouse_url,

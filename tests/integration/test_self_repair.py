@@ -13,6 +13,7 @@ import time
 from datetime import UTC, datetime
 
 import psycopg
+import pytest
 
 from front_sync.config import CONFIG_VARIABLE
 from front_sync.resources import COMMENTS, MESSAGES
@@ -22,6 +23,8 @@ from front_sync.sync.window import epoch
 from front_sync_testing.truth import query, wait_past
 
 from .test_zero_loss import SMALL, drain_settings, enqueue, execute, front_hook, newest_event, stored_raw
+
+pytestmark = pytest.mark.integration  # needs the session's PostgreSQL server
 
 
 def hourly():

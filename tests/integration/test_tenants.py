@@ -13,6 +13,8 @@ import pytest
 
 from front_sync_testing.truth import ROOT, SIZES, assert_matches_truth, query, run, wait_past
 
+pytestmark = pytest.mark.integration  # needs the session's PostgreSQL server
+
 # The simulators' ids depend on the sizes, not the seed: different sizes give each company ids the other lacks.
 COMPANIES = {
     "acme": {"seed": 11, "token": "token-acme", "sizes": {**SIZES, "contacts": 200, "conversations": 30}},

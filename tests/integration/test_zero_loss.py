@@ -26,6 +26,8 @@ from front_sync.warehouse import pending
 from front_sync.warehouse.load import load_batch
 from front_sync_testing.truth import query, wait_past
 
+pytestmark = pytest.mark.integration  # needs the session's PostgreSQL server
+
 SMALL = {"contacts": 40, "conversations": 30, "teammates": 3, "inboxes": 2, "channels": 2, "tags": 4,
          "contact_lists": 1, "messages_per_conversation": 2, "comments_per_conversation": 1}
 
