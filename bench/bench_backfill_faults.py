@@ -31,6 +31,8 @@ import time
 import uuid
 from pathlib import Path
 
+from front_sync_testing.db import create_database, fetch
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results" / "bench_backfill_faults.json"
 os.environ["AIRFLOW_HOME"] = tempfile.mkdtemp(prefix="front-sync-bench-airflow-")
@@ -65,36 +67,23 @@ def free_port() -> int:
 
 def fresh_database(admin_url: str) -> str:
     """A new empty database on the benchmark's server; returns its URL."""
-    import psycopg2
-
-    name = f"bench_{uuid.uuid4().hex[:10]}"
-    admin = psycopg2.connect(admin_url)
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(f'CREATE DATABASE "{name}"')
-    admin.close()
-    return admin_url.rsplit("/", 1)[0] + f"/{name}"
+    return create_database(admin_url, f"bench_{uuid.uuid4().hex[:10]}")
 
 
 def task_rows(url: str) -> list[dict]:
     """sync_logs rows of the (only) backfill run in this database."""
-    import psycopg2
-    import psycopg2.extras
-
-    with psycopg2.connect(url) as conn, conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
-        cur.execute("SELECT resource, status, fetched, api_calls, retries, rate_limit_waits, "
-                    "rate_limit_wait_seconds::float AS rate_limit_wait_seconds, "
-                    "extract(epoch FROM completed_at - started_at)::float AS seconds "
-                    "FROM front.sync_logs WHERE dag_id = 'front_sync_backfill' ORDER BY id")
-        return cur.fetchall()
+    return fetch(url, "SELECT resource, status, fetched, api_calls, retries, rate_limit_waits, "
+                      "rate_limit_wait_seconds::float AS rate_limit_wait_seconds, "
+                      "extract(epoch FROM completed_at - started_at)::float AS seconds "
+                      "FROM front.sync_logs WHERE dag_id = 'front_sync_backfill' ORDER BY id", dicts=True)
 
 
 def truth_differences(control, url: str) -> dict[str, int]:
     """Per table: live warehouse rows missing, extra or differing from the simulator's truth (0 = equal)."""
-    import psycopg2
+    import psycopg
 
     out = {}
-    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+    with psycopg.connect(url) as conn, conn.cursor() as cur:
         for table in TABLES:
             truth = {r["id"]: r for r in control.truth(table)["_results"]}
             cur.execute(f"SELECT id, raw FROM front.{table} WHERE deleted_at IS NULL")  # noqa: S608 - fixed names

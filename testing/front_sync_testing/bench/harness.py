@@ -80,10 +80,10 @@ def stack(sizes: dict[str, int], *, seed: int = 1, front_extra: dict[str, Any] |
 
 def run_rows(url: str, dag_id: str) -> list[dict]:
     """sync_logs rows of the latest run of a DAG."""
-    import psycopg2
-    import psycopg2.extras
+    import psycopg
+    from psycopg.rows import dict_row
 
-    with psycopg2.connect(url) as conn, conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
+    with psycopg.connect(url) as conn, conn.cursor(row_factory=dict_row) as cur:
         cur.execute("SELECT run_id FROM front.sync_logs WHERE dag_id = %s ORDER BY id DESC LIMIT 1", (dag_id,))
         run_id = cur.fetchone()["run_id"]
         cur.execute("SELECT resource, status, fetched, api_calls, metadata, "

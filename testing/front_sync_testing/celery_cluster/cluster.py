@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import psycopg2
 import requests
 
 from front_sync_testing import ROOT
+from front_sync_testing.db import fetch
 
 from .plan import (
     SCRIPT,
@@ -70,13 +70,7 @@ class Cluster:
         return response.json() if response.content else None
 
     def query(self, statement: str, params: Any = (), url: str | None = None) -> list[tuple]:
-        conn = psycopg2.connect(url or self.settings["METADATA_URL"], connect_timeout=5)
-        try:
-            with conn.cursor() as cur:
-                cur.execute(statement, params)
-                return cur.fetchall()
-        finally:
-            conn.close()
+        return fetch(url or self.settings["METADATA_URL"], statement, params, connect_timeout=5)
 
     def component_pid(self, name: str) -> int | None:
         path = self.folder / "pids" / name

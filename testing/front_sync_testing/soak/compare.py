@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-import psycopg2
-from psycopg2 import sql
+import psycopg
+from psycopg import sql
 
 from .expected import (
     CHILD_TABLES,
@@ -299,7 +299,7 @@ def compare_all(warehouse_url: str, control, context: dict[str, Any] | None = No
     context: deleted_comments ({comment id: {"conversation", "at"}}) and backfill_started (epochs of the backfill
     runs with refetch_children).
     Returns the reports, the truth, and the tables that could not be compared (with the reason)."""
-    conn = psycopg2.connect(warehouse_url)
+    conn = psycopg.connect(warehouse_url)
     try:
         tables = entity_tables(conn)
         wanted = {TRUTH_OF_TABLE.get(t, t) for t in tables if t != "custom_fields"}
@@ -341,7 +341,7 @@ def compare_all(warehouse_url: str, control, context: dict[str, Any] | None = No
 
 def bookkeeping(warehouse_url: str) -> dict[str, Any]:
     """sync_logs left running, the accounting identity, the pending queue, dead letters and conflicts."""
-    conn = psycopg2.connect(warehouse_url)
+    conn = psycopg.connect(warehouse_url)
     try:
         running = _fetch(conn, "SELECT id, dag_id, run_id, task_id, try_number, resource, sync_type, started_at::text "
                                "FROM front.sync_logs WHERE status = 'running' ORDER BY id")

@@ -32,9 +32,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import psycopg2
-
 from front_sync_testing import ROOT
+from front_sync_testing.db import create_database, fetch
 
 from .checkpoints import Checkpoints
 from .infra import (
@@ -42,7 +41,6 @@ from .infra import (
     Deadline,
     SoakError,
     Workspace,
-    create_database,
     log,
     start_postgres,
     start_simulator,
@@ -106,13 +104,7 @@ class Soak(RecoveryActions, DisruptionSteps, SoakReport):
         log(f"t+{entry['t']:.0f}s {what}" + (f" {json.dumps(detail, default=str)}" if detail else ""))
 
     def wh(self, statement: str, params: Any = ()) -> list[tuple]:
-        conn = psycopg2.connect(self.warehouse_url, connect_timeout=5)
-        try:
-            with conn.cursor() as cur:
-                cur.execute(statement, params)
-                return cur.fetchall() if cur.description else []
-        finally:
-            conn.close()
+        return fetch(self.warehouse_url, statement, params, connect_timeout=5)
 
     def run_state(self, dag_id: str, run_id: str) -> str | None:
         rows = self.site.query("SELECT state FROM dag_run WHERE dag_id = %s AND run_id = %s", (dag_id, run_id))
