@@ -148,10 +148,10 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
 
-    from airflow.dag_processing.dagbag import DagBag
     from airflow.utils import db
 
     from front_simulator.control import SimulatorControl
+    from front_sync_testing.dags import parse_dags
 
     db.resetdb()
     datadir = tempfile.mkdtemp(prefix="front-sync-pg.")
@@ -171,7 +171,7 @@ def main() -> None:
             "conn_type": "front", "host": base_url, "password": "test-token",
             "extra": {"allowed_hosts": ["localhost"], "rpm": args.rpm, "share": args.share,
                       "burst_per_second": args.burst, "max_workers": args.workers}})
-        dag = DagBag(dag_folder=str(ROOT / "dags")).dags["front_sync_backfill"]
+        dag = parse_dags().dags["front_sync_backfill"]
         clean = one_run(dag, control, admin_url, [], args)
         faulted = one_run(dag, control, admin_url, fault_mix(args.retry_after), args)
     finally:

@@ -31,9 +31,9 @@ from front_sync_testing.db import fetch
 CHANGE_MIX = ("new_inbound", "new_out_reply", "add_comments", "tag", "assign", "archive", "trash",
               "update_conversation_custom_fields")
 KILLED_RUN = """
-from front_sync_testing.bench import harness
-from airflow.dag_processing.dagbag import DagBag
-DagBag(str(harness.ROOT / "dags")).dags["front_sync_backfill"].test()
+from front_sync_testing.bench import harness  # sets Airflow's environment first
+from front_sync_testing.dags import parse_dags
+parse_dags().dags["front_sync_backfill"].test()
 """
 
 

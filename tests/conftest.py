@@ -43,6 +43,14 @@ def airflow_db():
     return True
 
 
+@pytest.fixture(scope="module")
+def dagbag():
+    """The repository's DAGs as Airflow parses them (no tenant list: tests/conftest.py clears it), per module."""
+    from front_sync_testing.dags import parse_dags
+
+    return parse_dags()
+
+
 @pytest.fixture(scope="session")
 def postgres_server():
     """A throwaway PostgreSQL server for the session (scripts/pg_start.sh); yields the admin URL."""

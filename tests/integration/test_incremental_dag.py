@@ -19,10 +19,8 @@ WATERMARK = "front_sync.watermark.contacts"
 
 
 @pytest.fixture(scope="module")
-def dag(airflow_db):
-    from airflow.dag_processing.dagbag import DagBag
-
-    return DagBag(dag_folder=str(ROOT / "dags")).dags["front_sync_incremental"]
+def dag(dags):
+    return dags["front_sync_incremental"]
 
 
 def run_dag(dag):

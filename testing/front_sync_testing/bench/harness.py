@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from front_sync_testing import ROOT
+from front_sync_testing.dags import parse_dags
 
 from .machine import machine
 
@@ -48,7 +49,6 @@ class Stack:
 @contextlib.contextmanager
 def stack(sizes: dict[str, int], *, seed: int = 1, front_extra: dict[str, Any] | None = None) -> Iterator[Stack]:
     """Start PostgreSQL and the simulator (`sizes`: its --<size> options), set the connections, load the DAGs."""
-    from airflow.dag_processing.dagbag import DagBag
     from airflow.utils import db
 
     from front_simulator.control import SimulatorControl
@@ -71,7 +71,7 @@ def stack(sizes: dict[str, int], *, seed: int = 1, front_extra: dict[str, Any] |
             "conn_type": "front", "host": base_url, "password": "test-token",
             "extra": {"allowed_hosts": ["localhost"], "rpm": 100000, "share": 1.0, "burst_per_second": 0,
                       **(front_extra or {})}})
-        yield Stack(url, base_url, SimulatorControl(base_url, timeout=600), DagBag(str(ROOT / "dags")).dags)
+        yield Stack(url, base_url, SimulatorControl(base_url, timeout=600), parse_dags().dags)
     finally:
         sim.terminate()
         sim.wait()
