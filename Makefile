@@ -8,12 +8,12 @@ STAMP := $(VENV)/.installed
 	test-celery-tenants test-celery-oauth update-spec
 
 # (Re)create the venv when it is missing or the pinned requirements / project metadata changed.
-$(STAMP): requirements.txt pyproject.toml simulator/pyproject.toml
+$(STAMP): requirements.txt pyproject.toml simulator/pyproject.toml testing/pyproject.toml
 	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	@$(VENV)/bin/pip install -q --disable-pip-version-check -U pip 2>&1 | grep -v "is ignored" || true
 	@$(VENV)/bin/pip install -q --disable-pip-version-check -r requirements.txt 2>&1 | grep -v "is ignored" || true
-	@$(VENV)/bin/pip install -q --disable-pip-version-check --no-deps -e . -e simulator 2>&1 | grep -v "is ignored" || true
-	@$(VENV)/bin/python -c "import airflow, front_sync, front_simulator" || { echo "venv set-up failed"; exit 1; }
+	@$(VENV)/bin/pip install -q --disable-pip-version-check --no-deps -e . -e simulator -e testing 2>&1 | grep -v "is ignored" || true
+	@$(VENV)/bin/python -c "import airflow, front_sync, front_simulator, front_sync_testing" || { echo "venv set-up failed"; exit 1; }
 	@touch $(STAMP)
 
 venv: $(STAMP)
@@ -38,7 +38,7 @@ test: $(STAMP) $(TOOLS_STAMP)
 test-fast: $(STAMP)
 	FRONT_SYNC_TEST_TIER=fast $(VENV)/bin/python -m pytest tests/unit tests/dags tests/simulator -q
 
-# The native Celery topology under test (tests/celery): `make test` runs the short variant (about 4 minutes);
+# The native Celery topology under test (tests/celery_cluster): `make test` runs the short variant (about 4 minutes);
 # test-celery-full kills each worker once (a replacement joins in between), on a larger account.
 # CELERY_ARGS="--keep-logs DIR --summary-json FILE" for more.
 test-celery: $(STAMP)
@@ -48,7 +48,7 @@ test-celery-full: $(STAMP)
 	$(VENV)/bin/python scripts/celery_check.py --variant full $(CELERY_ARGS)
 
 # Two Front companies as two tenants of one Celery cluster (two simulators, two warehouse databases), about 4
-# minutes; `make test` runs it too (tests/celery/test_celery_tenants.py).
+# minutes; `make test` runs it too (tests/celery_cluster/test_celery_tenants.py).
 test-celery-tenants: $(STAMP)
 	$(VENV)/bin/python scripts/celery_check.py --variant tenants $(CELERY_ARGS)
 

@@ -31,13 +31,14 @@ import time
 import uuid
 from pathlib import Path
 
+from front_sync_testing.db import create_database, fetch
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results" / "bench_backfill_faults.json"
 os.environ["AIRFLOW_HOME"] = tempfile.mkdtemp(prefix="front-sync-bench-airflow-")
 os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(ROOT / "dags")
 os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 os.environ["AIRFLOW__LOGGING__LOGGING_LEVEL"] = "WARNING"
-sys.path.insert(0, str(ROOT / "include"))
 
 TABLES = ("conversations", "messages", "comments")
 TARGET_RATIO = 2.0
@@ -66,36 +67,23 @@ def free_port() -> int:
 
 def fresh_database(admin_url: str) -> str:
     """A new empty database on the benchmark's server; returns its URL."""
-    import psycopg2
-
-    name = f"bench_{uuid.uuid4().hex[:10]}"
-    admin = psycopg2.connect(admin_url)
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(f'CREATE DATABASE "{name}"')
-    admin.close()
-    return admin_url.rsplit("/", 1)[0] + f"/{name}"
+    return create_database(admin_url, f"bench_{uuid.uuid4().hex[:10]}")
 
 
 def task_rows(url: str) -> list[dict]:
     """sync_logs rows of the (only) backfill run in this database."""
-    import psycopg2
-    import psycopg2.extras
-
-    with psycopg2.connect(url) as conn, conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
-        cur.execute("SELECT resource, status, fetched, api_calls, retries, rate_limit_waits, "
-                    "rate_limit_wait_seconds::float AS rate_limit_wait_seconds, "
-                    "extract(epoch FROM completed_at - started_at)::float AS seconds "
-                    "FROM front.sync_logs WHERE dag_id = 'front_sync_backfill' ORDER BY id")
-        return cur.fetchall()
+    return fetch(url, "SELECT resource, status, fetched, api_calls, retries, rate_limit_waits, "
+                      "rate_limit_wait_seconds::float AS rate_limit_wait_seconds, "
+                      "extract(epoch FROM completed_at - started_at)::float AS seconds "
+                      "FROM front.sync_logs WHERE dag_id = 'front_sync_backfill' ORDER BY id", dicts=True)
 
 
 def truth_differences(control, url: str) -> dict[str, int]:
     """Per table: live warehouse rows missing, extra or differing from the simulator's truth (0 = equal)."""
-    import psycopg2
+    import psycopg
 
     out = {}
-    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+    with psycopg.connect(url) as conn, conn.cursor() as cur:
         for table in TABLES:
             truth = {r["id"]: r for r in control.truth(table)["_results"]}
             cur.execute(f"SELECT id, raw FROM front.{table} WHERE deleted_at IS NULL")  # noqa: S608 - fixed names
@@ -160,10 +148,10 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
 
-    from airflow.dag_processing.dagbag import DagBag
     from airflow.utils import db
 
     from front_simulator.control import SimulatorControl
+    from front_sync_testing.dags import parse_dags
 
     db.resetdb()
     datadir = tempfile.mkdtemp(prefix="front-sync-pg.")
@@ -183,7 +171,7 @@ def main() -> None:
             "conn_type": "front", "host": base_url, "password": "test-token",
             "extra": {"allowed_hosts": ["localhost"], "rpm": args.rpm, "share": args.share,
                       "burst_per_second": args.burst, "max_workers": args.workers}})
-        dag = DagBag(dag_folder=str(ROOT / "dags")).dags["front_sync_backfill"]
+        dag = parse_dags().dags["front_sync_backfill"]
         clean = one_run(dag, control, admin_url, [], args)
         faulted = one_run(dag, control, admin_url, fault_mix(args.retry_after), args)
     finally:

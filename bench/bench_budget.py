@@ -25,7 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from machine import machine  # noqa: E402 - bench/ is on sys.path when run as a script
+from front_sync_testing.bench.machine import machine
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
@@ -110,7 +110,6 @@ def measure(args: argparse.Namespace, base_url: str, url: str) -> dict:
 
 def run(args: argparse.Namespace) -> dict:
     """Start PostgreSQL and the simulator, run the tasks; return parameters and figures."""
-    sys.path.insert(0, str(ROOT / "include"))
     import psycopg
 
     from front_sync.warehouse import migrations

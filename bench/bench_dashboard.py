@@ -29,7 +29,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from harness import ROOT, write_report
+from front_sync_testing.bench.harness import ROOT, write_report
 
 os.environ["AIRFLOW__CORE__PLUGINS_FOLDER"] = str(ROOT / "plugins")
 os.environ["AIRFLOW__API_AUTH__JWT_SECRET"] = os.environ.get("AIRFLOW__API_AUTH__JWT_SECRET", "bench-secret-" * 6)

@@ -26,7 +26,7 @@ import threading
 import time
 from pathlib import Path
 
-from machine import machine  # noqa: E402 - bench/ is on sys.path when run as a script
+from front_sync_testing.bench.machine import machine
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
@@ -39,7 +39,6 @@ def measure(args: argparse.Namespace) -> dict:
     """Start the simulator, run the workload through FrontHook; return what the hook and the server saw."""
     # Airflow reads its home at import: keep the benchmark's away from any real installation.
     os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="bench-hook-airflow-"))
-    sys.path.insert(0, str(ROOT / "include"))
     from front_simulator.control import SimulatorControl
     from front_simulator.server import SimulatorServer
     from front_sync.hooks.front import FrontAPIError, FrontHook

@@ -41,12 +41,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "include"))
+from front_sync.resources import CONTACTS, MESSAGES, transform
+from front_sync.warehouse import load, migrations
+from front_sync.warehouse.prepare import prepare_batch
 
-from front_sync.resources import CONTACTS, MESSAGES, transform  # noqa: E402
-from front_sync.warehouse import load, migrations  # noqa: E402
-from front_sync.warehouse.prepare import prepare_batch  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 RESULTS = ROOT / "bench" / "results" / "bench_loader.json"
 HOST = "https://acme.api.frontapp.com"

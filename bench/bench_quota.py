@@ -25,16 +25,15 @@ import sys
 import time
 from decimal import Decimal
 
-import harness  # noqa: I001 - sets Airflow's environment before airflow is imported
+from front_sync_testing.bench import harness  # noqa: I001 - sets Airflow's environment before airflow is imported
+from front_sync_testing.db import fetch
 
 CHANGE_MIX = ("new_inbound", "new_out_reply", "add_comments", "tag", "assign", "archive", "trash",
               "update_conversation_custom_fields")
 KILLED_RUN = """
-import sys
-sys.path.insert(0, {bench!r})
-import harness
-from airflow.dag_processing.dagbag import DagBag
-DagBag(str(harness.ROOT / "dags")).dags["front_sync_backfill"].test()
+from front_sync_testing.bench import harness  # sets Airflow's environment first
+from front_sync_testing.dags import parse_dags
+parse_dags().dags["front_sync_backfill"].test()
 """
 
 
@@ -92,13 +91,9 @@ def steady_state(s: harness.Stack, args) -> dict:
 
 def verification(url: str) -> dict:
     """The last nightly run's rolling verification, from its sync_logs rows (verify_messages, verify_comments)."""
-    import psycopg2
-
-    with psycopg2.connect(url) as conn, conn.cursor() as cur:
-        cur.execute("SELECT resource, api_calls, metadata FROM front.sync_logs WHERE task_id LIKE 'verify_%%' "
-                    "AND id > coalesce((SELECT max(id) FROM front.sync_logs WHERE task_id = 'sync_conversations' "
-                    "AND sync_type = 'full'), 0)")
-        rows = cur.fetchall()
+    rows = fetch(url, "SELECT resource, api_calls, metadata FROM front.sync_logs WHERE task_id LIKE 'verify_%%' "
+                      "AND id > coalesce((SELECT max(id) FROM front.sync_logs WHERE task_id = 'sync_conversations' "
+                      "AND sync_type = 'full'), 0)")
     per = {r: {"calls": calls, "conversations": meta["verify"]["due"], "repaired": meta["verify"]["repaired"],
                "verify_days": meta["verify"]["verify_days"]} for r, calls, meta in rows}
     return {"calls_per_night": sum(v["calls"] for v in per.values()), **per}
@@ -106,21 +101,16 @@ def verification(url: str) -> dict:
 
 def fresh_warehouse(s: harness.Stack) -> None:
     """Drop the warehouse schema and the watermarks: the next run is a first load."""
-    import psycopg2
     from airflow.models import Variable
 
-    with psycopg2.connect(s.warehouse_url) as conn, conn.cursor() as cur:
-        cur.execute("DROP SCHEMA IF EXISTS front CASCADE")
+    fetch(s.warehouse_url, "DROP SCHEMA IF EXISTS front CASCADE")
     for key in ("conversations", "contacts"):
         Variable.delete(f"front_sync.watermark.{key}")
 
 
 def live_ids(url: str, table: str) -> set[str]:
-    import psycopg2
-
-    with psycopg2.connect(url) as conn, conn.cursor() as cur:
-        cur.execute(f"SELECT id FROM front.{table} WHERE deleted_at IS NULL")  # noqa: S608 - our own table names
-        return {row[0] for row in cur.fetchall()}
+    statement = f"SELECT id FROM front.{table} WHERE deleted_at IS NULL"  # noqa: S608 - our own table names
+    return {row[0] for row in fetch(url, statement)}
 
 
 def killed_and_rerun(s: harness.Stack, args) -> dict:
@@ -134,7 +124,7 @@ def killed_and_rerun(s: harness.Stack, args) -> dict:
     whole = measured(control, s.dags["front_sync_backfill"])["total"]
     fresh_warehouse(s)
     control.reset_stats()
-    victim = subprocess.Popen([sys.executable, "-c", KILLED_RUN.format(bench=str(harness.ROOT / "bench"))],
+    victim = subprocess.Popen([sys.executable, "-c", KILLED_RUN],
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     while control.stats()["totals"]["calls"] < whole // 2 and victim.poll() is None:
         time.sleep(0.05)

@@ -21,7 +21,8 @@ from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 import msgspec
-from machine import machine  # noqa: E402 - bench/ is on sys.path when run as a script
+
+from front_sync_testing.bench.machine import machine
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results" / "bench_simulator.json"

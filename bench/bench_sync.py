@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import argparse
 
-import harness  # noqa: I001 - sets Airflow's environment before airflow is imported
+from front_sync_testing.bench import harness  # noqa: I001 - sets Airflow's environment before airflow is imported
 
 
 def main() -> None:

@@ -1,5 +1,5 @@
 """make test-celery / test-celery-full / test-celery-tenants: the native Celery topology under test (see
-tests/celery/harness.py).
+front_sync_testing/celery_cluster/harness.py).
 
     .venv/bin/python scripts/celery_check.py [--variant short|full|tenants|oauth] [--summary-json FILE]
         [--keep-logs DIR]
@@ -12,15 +12,7 @@ per access-token expiry, no refresh token sent twice, no token in any file); 1 o
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests" / "celery"))
-# front_sync and the simulator, should the venv not have them installed (editable installs come first).
-sys.path.extend(str(p) for p in (ROOT / "include", ROOT / "simulator") if p.is_dir())
-
-from harness import main  # noqa: E402
+from front_sync_testing.celery_cluster.harness import main
 
 if __name__ == "__main__":
     raise SystemExit(main())

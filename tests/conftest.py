@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from front_sync_testing.markers import require_integration_marker
+
 ROOT = Path(__file__).resolve().parents[1]
 DAGS = ROOT / "dags"
 
@@ -27,6 +29,11 @@ os.environ.pop("FRONT_SYNC_TENANTS", None)  # a developer's tenant list would re
 TOKEN = "test-token"
 
 
+def pytest_runtest_setup(item):
+    """A test reaching the PostgreSQL server must be marked integration (issue 20: markers that match reality)."""
+    require_integration_marker(item)
+
+
 @pytest.fixture(scope="session")
 def airflow_db():
     """Airflow's metadata DB (SQLite in the temp home), created once."""
@@ -36,12 +43,20 @@ def airflow_db():
     return True
 
 
+@pytest.fixture(scope="module")
+def dagbag():
+    """The repository's DAGs as Airflow parses them (no tenant list: tests/conftest.py clears it), per module."""
+    from front_sync_testing.dags import parse_dags
+
+    return parse_dags()
+
+
 @pytest.fixture(scope="session")
 def postgres_server():
     """A throwaway PostgreSQL server for the session (scripts/pg_start.sh); yields the admin URL."""
     if os.environ.get("FRONT_SYNC_TEST_TIER") == "fast":
         pytest.fail("this test needs PostgreSQL, which `make test-fast` never starts: move it to tests/integration "
-                    "(or mark it integration) so the fast tier stays fast")
+                    "(and mark it integration) so the fast tier stays fast")
     datadir = tempfile.mkdtemp(prefix="front-sync-pg.")
     result = subprocess.run([str(ROOT / "scripts" / "pg_start.sh"), datadir], capture_output=True, text=True)
     if result.returncode != 0:

@@ -21,6 +21,8 @@ from pathlib import Path
 import pytest
 import requests
 
+pytestmark = pytest.mark.integration  # needs the session's PostgreSQL server
+
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 PROBE = "front_sync_bundle_probe"

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from front_sync_testing.dags import parse_dags
+
 ROOT = Path(__file__).resolve().parents[2]
 BASES = ("front_sync_incremental", "front_sync_full", "front_sync_messages", "front_sync_backfill",
          "front_sync_monitor", "front_sync_replay")
@@ -24,13 +26,11 @@ def tenant_file(tmp_path_factory):
 
 
 def parse(monkeypatch, tenant_file=None):
-    from airflow.dag_processing.dagbag import DagBag
-
     if tenant_file is None:
         monkeypatch.delenv("FRONT_SYNC_TENANTS", raising=False)
     else:
         monkeypatch.setenv("FRONT_SYNC_TENANTS", str(tenant_file))
-    return DagBag(dag_folder=str(ROOT / "dags"))
+    return parse_dags()
 
 
 def test_without_a_tenant_list_the_dags_keep_todays_ids_pool_and_connections(monkeypatch):

@@ -13,14 +13,11 @@ import pytest
 
 from front_sync.config import watermark_key
 
-from .truth import ROOT
-
 
 @pytest.fixture(scope="module")
-def dags(airflow_db):
-    from airflow.dag_processing.dagbag import DagBag
-
-    return DagBag(dag_folder=str(ROOT / "dags")).dags
+def dags(airflow_db, dagbag):
+    """The DAGs by id, with Airflow's metadata DB ready for dag.test()."""
+    return dagbag.dags
 
 
 class _SlackSink(BaseHTTPRequestHandler):

@@ -14,6 +14,8 @@ from front_sync.hooks.front import FrontHook
 from front_sync.warehouse import migrations
 from front_sync.warehouse.budget_store import PostgresBudgetStore
 
+pytestmark = pytest.mark.integration  # needs the session's PostgreSQL server
+
 PATHS = ("/tags", "/inboxes", "/teammates", "/channels")  # four resources: the company pace binds, not bursts
 
 

@@ -16,8 +16,7 @@ from pathlib import Path
 import pytest
 
 from front_sync.hooks import cassette
-
-from .truth import ROOT, SIZES, query, run, wait_past
+from front_sync_testing.truth import ROOT, SIZES, query, run, wait_past
 
 pytestmark = pytest.mark.integration
 

@@ -14,8 +14,9 @@ import pytest
 from front_sync.hooks.front import FrontHook
 from front_sync.sync import conversation_changes
 from front_sync.warehouse import checkpoints, migrations
+from front_sync_testing.truth import assert_matches_truth
 
-from .truth import assert_matches_truth
+pytestmark = pytest.mark.integration  # needs the session's PostgreSQL server
 
 
 @pytest.fixture

@@ -14,8 +14,9 @@ from front_sync.hooks.front import FrontAPIError, FrontHook
 from front_sync.resources import COMMENTS, MESSAGES
 from front_sync.sync.conversation_children import DrainSettings, drain
 from front_sync.warehouse import migrations, pending
+from front_sync_testing.truth import assert_matches_truth, query
 
-from .truth import assert_matches_truth, query
+pytestmark = pytest.mark.integration  # needs the session's PostgreSQL server
 
 SMALL = {"contacts": 10, "conversations": 20, "teammates": 3, "inboxes": 2, "channels": 2, "tags": 4,
          "contact_lists": 1, "messages_per_conversation": 2, "comments_per_conversation": 1}

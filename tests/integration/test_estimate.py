@@ -15,8 +15,7 @@ from front_sync.estimate.cli import main, run_estimate
 from front_sync.estimate.cost import render
 from front_sync.estimate.sample import SampleLimits
 from front_sync.hooks.front import FrontHook
-
-from .truth import SIZES, query, run, wait_past
+from front_sync_testing.truth import SIZES, query, run, wait_past
 
 pytestmark = pytest.mark.integration
 

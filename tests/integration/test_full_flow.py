@@ -8,11 +8,12 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
-import psycopg2
-import psycopg2.extras
+import psycopg
 import pytest
 
-from .truth import SIZES, assert_matches_truth, live_rows, query, run, wait_past
+from front_sync_testing.truth import SIZES, assert_matches_truth, live_rows, query, run, wait_past
+
+pytestmark = pytest.mark.integration  # needs the session's PostgreSQL server
 
 
 def test_backfill_then_every_kind_of_change_then_incremental_and_full(dags, simulator, warehouse_url,
@@ -63,7 +64,7 @@ def test_backfill_then_every_kind_of_change_then_incremental_and_full(dags, simu
 
     # A row an earlier listing missed (soft-deleted here by hand) comes back with the next full listing.
     back = next(iter(live_rows(warehouse_url, "contacts")))
-    with psycopg2.connect(warehouse_url) as conn, conn.cursor() as cur:
+    with psycopg.connect(warehouse_url) as conn, conn.cursor() as cur:
         cur.execute("SET front_sync.writer = 'on'")  # the sync's own soft delete, not a local edit (migration 022)
         cur.execute("UPDATE front.contacts SET deleted_at = now() WHERE id = %s", (back,))
     assert run(dags["front_sync_full"]).state == "success"

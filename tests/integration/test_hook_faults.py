@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 import time
 import traceback
 
@@ -27,31 +26,10 @@ from front_sync.hooks.front import (
     FrontRetryableError,
     FrontUnsafeURLError,
 )
+from front_sync_testing.clock import FakeTime
 
 TOKEN = "test-token"  # the simulator's token (tests/conftest.py)
 WRONG_TOKEN = "not-the-token-4f9a"
-
-
-class FakeTime:
-    """A monotonic clock that only moves when the hook sleeps on it (or a test advances it)."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-        self._lock = threading.Lock()
-
-    def monotonic(self) -> float:
-        with self._lock:
-            return self.now
-
-    def sleep(self, seconds: float) -> None:
-        with self._lock:
-            self.sleeps.append(seconds)
-            self.now += seconds
-
-    def waits(self) -> list[float]:
-        """Sleeps long enough to be backoffs or 429 waits, not pacing."""
-        return [s for s in self.sleeps if s >= 0.5]
 
 
 class RecordingSession(requests.Session):
@@ -125,7 +103,7 @@ def endpoint_stats(simulator, template="/contacts"):
 def test_a_transient_failure_on_a_page_is_retried_and_no_page_is_lost(simulator, simulator_server, monkeypatch,
                                                                      fault, cause):
     simulator.reset(seed=3, sizes={"contacts": 250})
-    clock = FakeTime()
+    clock = FakeTime(start=1000.0)
     hook = make_hook(monkeypatch, simulator_server.base_url, clock=clock)
     expected = [c["id"] for c in simulator.truth("contacts")["_results"]]
     simulator.set_faults([{**fault, "endpoint": "/contacts", "on_calls": [2]}])  # the second page, once
@@ -154,7 +132,7 @@ def test_retries_spent_raise_a_retryable_error_for_the_task_retry(simulator, sim
                                                                    fault, cause, read_timeout):
     simulator.reset(seed=3, sizes={"contacts": 10})
     simulator.set_faults([{**fault, "endpoint": "/contacts"}])
-    clock = FakeTime()
+    clock = FakeTime(start=1000.0)
     hook = make_hook(monkeypatch, simulator_server.base_url, clock=clock, read_timeout=read_timeout)
 
     with pytest.raises(FrontRetryableError) as caught:
@@ -170,11 +148,11 @@ def test_retries_spent_raise_a_retryable_error_for_the_task_retry(simulator, sim
 
 def test_a_listing_resumes_from_a_stored_next_link_in_a_new_task(simulator, simulator_server, monkeypatch):
     simulator.reset(seed=3, sizes={"contacts": 250})
-    first = make_hook(monkeypatch, simulator_server.base_url, clock=FakeTime())
+    first = make_hook(monkeypatch, simulator_server.base_url, clock=FakeTime(start=1000.0))
     records, stored = next(first.iter_pages_resumable("/contacts", {"sort_by": "created_at", "sort_order": "asc"}))
     assert len(records) == 100 and stored and "page_token" in stored
 
-    retry = make_hook(monkeypatch, simulator_server.base_url, clock=FakeTime())  # the task retry
+    retry = make_hook(monkeypatch, simulator_server.base_url, clock=FakeTime(start=1000.0))  # the task retry
     pages = list(retry.iter_pages_resumable("/contacts", resume_url=stored))
 
     ids = [c["id"] for c in records] + [c["id"] for page, _ in pages for c in page]
@@ -186,7 +164,7 @@ def test_a_listing_resumes_from_a_stored_next_link_in_a_new_task(simulator, simu
 
 
 def test_a_wrong_token_fails_at_once_naming_the_connection_and_scope(simulator, simulator_server, monkeypatch):
-    hook = make_hook(monkeypatch, simulator_server.base_url, token=WRONG_TOKEN, clock=FakeTime())
+    hook = make_hook(monkeypatch, simulator_server.base_url, token=WRONG_TOKEN, clock=FakeTime(start=1000.0))
     with pytest.raises(FrontAuthError) as caught:
         hook.request_json("/conversations")
     text = full_text(caught.value)
@@ -204,7 +182,7 @@ def test_a_missing_scope_fails_at_once_naming_it(simulator, simulator_server, mo
     simulator.reset(seed=3, sizes={"conversations": 3})
     cid = simulator.truth("conversations")["_results"][0]["id"]
     simulator.set_faults([{"kind": "status", "status": 403, "endpoint": "/conversations/{id}/messages"}])
-    hook = make_hook(monkeypatch, simulator_server.base_url, clock=FakeTime())
+    hook = make_hook(monkeypatch, simulator_server.base_url, clock=FakeTime(start=1000.0))
     with pytest.raises(FrontAuthError, match="messages:read") as caught:
         list(hook.iter_pages(f"/conversations/{cid}/messages"))
     assert "front_default" in str(caught.value) and TOKEN not in full_text(caught.value)
@@ -212,7 +190,7 @@ def test_a_missing_scope_fails_at_once_naming_it(simulator, simulator_server, mo
 
 
 def test_a_bad_request_is_fatal_with_fronts_message(simulator, simulator_server, monkeypatch):
-    hook = make_hook(monkeypatch, simulator_server.base_url, clock=FakeTime())
+    hook = make_hook(monkeypatch, simulator_server.base_url, clock=FakeTime(start=1000.0))
     with pytest.raises(FrontBadRequestError, match="limit must be >= 1") as caught:
         hook.request_json("/contacts", {"limit": 0})
     assert isinstance(caught.value, AirflowFailException) and hook.metrics.calls == 1
@@ -220,7 +198,7 @@ def test_a_bad_request_is_fatal_with_fronts_message(simulator, simulator_server,
 
 
 def test_a_missing_child_is_reported_as_missing(simulator, simulator_server, monkeypatch):
-    hook = make_hook(monkeypatch, simulator_server.base_url, clock=FakeTime())
+    hook = make_hook(monkeypatch, simulator_server.base_url, clock=FakeTime(start=1000.0))
     with pytest.raises(FrontNotFound) as caught:
         list(hook.iter_pages("/conversations/cnv_gone/messages"))
     assert not isinstance(caught.value, AirflowFailException)
@@ -235,7 +213,7 @@ def test_a_merged_conversation_is_reported_not_followed(simulator, simulator_ser
     old_id, survivor = next(iter(merged.items()))
     assert simulator.truth("merges")["conversations"][old_id] == survivor
     simulator.reset_stats()
-    hook = make_hook(monkeypatch, simulator_server.base_url, clock=FakeTime())
+    hook = make_hook(monkeypatch, simulator_server.base_url, clock=FakeTime(start=1000.0))
 
     with pytest.raises(FrontConversationMerged) as caught:
         list(hook.iter_pages(f"/conversations/{old_id}{suffix}"))
@@ -264,7 +242,7 @@ def test_429_waits_retry_after_without_using_a_retry_attempt(simulator, simulato
                                                              fault, wait, burst):
     simulator.reset(seed=3, sizes={"contacts": 120})
     simulator.set_faults([{**fault, "endpoint": "/contacts", "after_calls": 1, "times": 7}])  # more than 5 retries
-    clock = FakeTime()
+    clock = FakeTime(start=1000.0)
     hook = make_hook(monkeypatch, simulator_server.base_url, clock=clock)
 
     pages = list(hook.iter_pages("/contacts"))
@@ -280,7 +258,7 @@ def test_429_waits_retry_after_without_using_a_retry_attempt(simulator, simulato
 
 def test_a_429_storm_past_the_wait_cap_fails_retryably(simulator, simulator_server, monkeypatch):
     simulator.set_faults([{"kind": "rate_limit", "retry_after": 20, "endpoint": "/me"}])
-    clock = FakeTime()
+    clock = FakeTime(start=1000.0)
     hook = make_hook(monkeypatch, simulator_server.base_url, clock=clock, max_rate_limit_wait_seconds=50)
     with pytest.raises(FrontRetryableError, match="max_rate_limit_wait_seconds=50") as caught:
         hook.get_me()
@@ -296,7 +274,7 @@ def test_a_next_link_to_a_foreign_host_is_refused_and_the_token_not_sent(simulat
     RecordingSession.sent = []
     # The simulator's links use "localhost" while the base URL is 127.0.0.1: without the allow-list entry,
     # localhost is a foreign host.
-    hook = make_hook(monkeypatch, simulator_server.base_url, allowed_hosts=[], clock=FakeTime(),
+    hook = make_hook(monkeypatch, simulator_server.base_url, allowed_hosts=[], clock=FakeTime(start=1000.0),
                      session_factory=RecordingSession)
     pages = hook.iter_pages("/contacts")
     assert len(next(pages)) == 100
@@ -312,7 +290,7 @@ def test_a_next_link_to_a_foreign_host_is_refused_and_the_token_not_sent(simulat
 
 def test_the_breaker_opens_on_a_down_api_fails_fast_then_closes(simulator, simulator_server, monkeypatch):
     simulator.set_faults([{"kind": "status", "status": 503}])  # every endpoint: Front is down
-    clock = FakeTime()
+    clock = FakeTime(start=1000.0)
     hook = make_hook(monkeypatch, simulator_server.base_url, clock=clock, breaker_failures=3,
                      breaker_cooldown_seconds=30)
 

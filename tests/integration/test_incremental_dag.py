@@ -6,30 +6,25 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
-import psycopg2.extras
 import pytest
 
 from front_sync.sync.watermarks import parse
+from front_sync_testing.db import fetch
+from front_sync_testing.truth import query
+
+pytestmark = pytest.mark.integration  # needs the session's PostgreSQL server
 
 ROOT = Path(__file__).resolve().parents[2]
 WATERMARK = "front_sync.watermark.contacts"
 
 
 @pytest.fixture(scope="module")
-def dag(airflow_db):
-    from airflow.dag_processing.dagbag import DagBag
-
-    return DagBag(dag_folder=str(ROOT / "dags")).dags["front_sync_incremental"]
+def dag(dags):
+    return dags["front_sync_incremental"]
 
 
 def run_dag(dag):
     return dag.test()
-
-
-def query(url, sql, params=()):
-    with psycopg2.connect(url) as conn, conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
-        cur.execute(sql, params)
-        return cur.fetchall()
 
 
 def warehouse_contacts(url):
@@ -106,7 +101,7 @@ def test_failed_load_leaves_watermark_and_alerts_slack(dag, simulator, warehouse
     assert run_dag(dag).state == "success"
     mark = clean_variables.get(WATERMARK)
     wait_past_changes(simulator, set(simulator.mutate("update_contacts", count=10)["ids"]))
-    query_ddl(warehouse_url, "ALTER TABLE front.contact_handles RENAME TO contact_handles_moved")
+    fetch(warehouse_url, "ALTER TABLE front.contact_handles RENAME TO contact_handles_moved")
 
     task = dag.get_task("sync_contacts")
     retries, task.retries = task.retries, 0  # fail now instead of waiting for Airflow's retry delay
@@ -122,16 +117,11 @@ def test_failed_load_leaves_watermark_and_alerts_slack(dag, simulator, warehouse
     alert = slack_sink[0]
     assert "front_sync_incremental.sync_contacts" in alert and "test-token" not in alert
 
-    query_ddl(warehouse_url, "ALTER TABLE front.contact_handles_moved RENAME TO contact_handles")
+    fetch(warehouse_url, "ALTER TABLE front.contact_handles_moved RENAME TO contact_handles")
     assert run_dag(dag).state == "success"
     log = last_log(warehouse_url)
     assert (log["status"], log["updated"]) == ("success", 10)
     assert_equals_truth(simulator, warehouse_url)
-
-
-def query_ddl(url, statement):
-    with psycopg2.connect(url) as conn, conn.cursor() as cur:
-        cur.execute(statement)
 
 
 def latest_asset_extra(name):

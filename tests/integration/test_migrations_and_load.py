@@ -12,6 +12,8 @@ from front_sync.resources import CONTACTS
 from front_sync.warehouse import migrations
 from front_sync.warehouse.load import load_batch
 
+pytestmark = pytest.mark.integration  # needs the session's PostgreSQL server
+
 
 @pytest.fixture
 def migrated(warehouse_url):

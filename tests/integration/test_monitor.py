@@ -14,7 +14,9 @@ from datetime import UTC, datetime, timedelta
 import psycopg
 import pytest
 
-from .truth import query
+from front_sync_testing.truth import query
+
+pytestmark = pytest.mark.integration  # needs the session's PostgreSQL server
 
 RUNBOOK = "https://git.example.test/front-sync/blob/main/docs/runbook.md"
 
@@ -88,7 +90,7 @@ def assert_alert(slack, mails, *phrases, anchor):
 
 
 def test_a_healthy_real_sync_sends_nothing(dags, simulator, migrated, alerting):
-    from .truth import SIZES, run
+    from front_sync_testing.truth import SIZES, run
 
     simulator.reset(seed=21, sizes={**SIZES, "contacts": 50, "conversations": 10})
     simulator.set_rate_limit(rpm=10_000, burst_per_second=None)  # Front's quota headers, far from the limit
@@ -198,7 +200,7 @@ def test_repeated_failures_of_a_task_escalate_once(dags, migrated, alerting):
 
 
 def test_new_dead_letters_and_conflicts_alert_once_each(dags, simulator, migrated, alerting):
-    from .truth import run
+    from front_sync_testing.truth import run
 
     slack, mails = alerting
     simulator.reset(seed=22, sizes={"contacts": 60, "conversations": 10, "messages_per_conversation": 1})
@@ -216,7 +218,7 @@ def test_new_dead_letters_and_conflicts_alert_once_each(dags, simulator, migrate
     assert len(slack) == sent  # the same rows are not reported again
 
     changed = simulator.mutate("update_contacts", count=3)["ids"]
-    from .truth import wait_past
+    from front_sync_testing.truth import wait_past
 
     wait_past(simulator)
     with psycopg.connect(migrated) as conn, conn.cursor() as cur:  # edited here after Front changed them
@@ -235,8 +237,7 @@ def test_every_alert_links_to_a_runbook_section():
     import re
 
     from front_sync.ops.alerts import RUNBOOK
-
-    from .truth import ROOT
+    from front_sync_testing.truth import ROOT
 
     text = (ROOT / "docs" / "runbook.md").read_text()
     anchors = {re.sub(r"[^a-z0-9 -]", "", h.lower()).strip().replace(" ", "-")

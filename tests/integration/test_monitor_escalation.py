@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
+from front_sync_testing.truth import SIZES, query, run
+
 from .test_monitor import alerting  # noqa: F401 - a fixture (slack_sink, smtp_sink: conftest)
-from .truth import SIZES, query, run
+
+pytestmark = pytest.mark.integration  # needs the session's PostgreSQL server
 
 
 def test_the_third_failed_run_escalates_once_then_the_alerts_stop(dags, simulator, warehouse_url,

@@ -23,6 +23,8 @@ import requests
 
 from front_simulator.oauth import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, OAuthServer
 
+pytestmark = pytest.mark.integration  # needs the session's PostgreSQL server
+
 CALLBACK = "http://127.0.0.1:9/front-sync-oauth/callback"  # Front redirects the browser here; never fetched
 
 

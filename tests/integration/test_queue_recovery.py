@@ -11,14 +11,16 @@ import threading
 import time
 
 import psycopg
+import pytest
 
 from front_sync.hooks.front import FrontHook
 from front_sync.resources import COMMENTS, MESSAGES
 from front_sync.sync.conversation_children import DrainSettings, drain
 from front_sync.warehouse import pending
 from front_sync.warehouse.load import load_batch
+from front_sync_testing.truth import assert_matches_truth, query
 
-from .truth import assert_matches_truth, query
+pytestmark = pytest.mark.integration  # needs the session's PostgreSQL server
 
 SMALL = {"contacts": 6, "conversations": 4, "teammates": 2, "inboxes": 1, "channels": 1, "tags": 2,
          "contact_lists": 1, "messages_per_conversation": 2, "comments_per_conversation": 1}

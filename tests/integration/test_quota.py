@@ -6,7 +6,11 @@ from __future__ import annotations
 
 import json
 
-from .truth import SIZES, assert_matches_truth, query, run, wait_past
+import pytest
+
+from front_sync_testing.truth import SIZES, assert_matches_truth, query, run, wait_past
+
+pytestmark = pytest.mark.integration  # needs the session's PostgreSQL server
 
 CHILD_ENDPOINTS = ("/conversations/{id}/messages", "/conversations/{id}/comments")
 CONVERSATION_TABLES = {"conversations": "conversations", "messages": "messages", "comments": "comments"}

@@ -6,8 +6,11 @@ from __future__ import annotations
 import json
 
 import psycopg
+import pytest
 
-from .truth import SIZES, query, run
+from front_sync_testing.truth import SIZES, query, run
+
+pytestmark = pytest.mark.integration  # needs the session's PostgreSQL server
 
 ALL = {"resource": None, "error_contains": None}  # explicit: dag.test() keeps the last run's params
 

@@ -5,8 +5,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+import pytest
+
 from front_sync.resources import ALL_RESOURCES
 from front_sync.warehouse import migrations
+
+pytestmark = pytest.mark.integration  # needs the session's PostgreSQL server
 
 BOOKKEEPING = {"raw", "row_hash", "first_synced_at", "last_synced_at", "sync_run_id", "deleted_at",
                "local_updated_at", "untyped_fields", "view_at"}

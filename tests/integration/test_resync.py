@@ -12,10 +12,12 @@ import time
 from decimal import Decimal
 
 import psycopg
+import pytest
 
 from front_sync.sync.watermarks import parse
+from front_sync_testing.truth import SIZES, assert_matches_truth, query, run, wait_past
 
-from .truth import SIZES, assert_matches_truth, query, run, wait_past
+pytestmark = pytest.mark.integration  # needs the session's PostgreSQL server
 
 CONVERSATION_TABLES = {"conversations": "conversations", "messages": "messages", "comments": "comments"}
 WATERMARK = "front_sync.watermark.conversations"

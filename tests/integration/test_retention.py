@@ -7,7 +7,11 @@ import json
 import math
 import time
 
-from .truth import SIZES, query, run
+import pytest
+
+from front_sync_testing.truth import SIZES, query, run
+
+pytestmark = pytest.mark.integration  # needs the session's PostgreSQL server
 
 BODY_KEYS = ("body", "text", "blurb")
 

@@ -3,7 +3,11 @@ front.schema_drift and reports each new one once on Slack, with field names and 
 
 from __future__ import annotations
 
-from .truth import query, run
+import pytest
+
+from front_sync_testing.truth import query, run
+
+pytestmark = pytest.mark.integration  # needs the session's PostgreSQL server
 
 SECRET = "s3cret-value-7781"
 

@@ -10,18 +10,28 @@ from __future__ import annotations
 import json
 import threading
 import time
-from datetime import UTC, datetime
 
 import psycopg
+import pytest
 
 from front_sync.config import CONFIG_VARIABLE
 from front_sync.resources import COMMENTS, MESSAGES
 from front_sync.sync import conversation_operators
 from front_sync.sync.conversation_children import drain
-from front_sync.sync.window import epoch
+from front_sync_testing.truth import query, wait_past
 
-from .test_zero_loss import SMALL, drain_settings, enqueue, execute, front_hook, newest_event, stored_raw
-from .truth import query, wait_past
+from .test_zero_loss import (
+    SMALL,
+    capped_list_sync,
+    drain_settings,
+    enqueue,
+    execute,
+    front_hook,
+    newest_event,
+    stored_raw,
+)
+
+pytestmark = pytest.mark.integration  # needs the session's PostgreSQL server
 
 
 def hourly():
@@ -175,14 +185,7 @@ def test_item_3_a_404_that_reverses_fetches_the_children_again(simulator, connec
 
 def test_item_4_a_conversation_that_jumps_above_a_capped_listings_cursor_is_not_skipped(
         simulator, connect_front, migrated, variables):
-    simulator.reset(seed=41, sizes=SMALL)
-    connect_front(page_limit=5)
-    variables.set_mark("conversations", epoch(datetime.now(UTC)))
-    changed = simulator.mutate("new_inbound", count=20)["ids"]
-    wait_past(simulator)
-    variables.set(CONFIG_VARIABLE, json.dumps({"conversation_strategy": "list", "batch_pages": 1,
-                                               "max_results": {"conversations": 8}, "overlap_seconds": 0}))
-    task = conversation_operators.ConversationChangesOperator(task_id="sync_conversations", resource="conversations")
+    changed, task = capped_list_sync(simulator, connect_front, variables, seed=41)
     assert execute(task)["capped"]
     # Between two capped runs: a conversation gets a reply (it jumps above the saved cursor, the resumed pass
     # never sees it), then one the pass has not reached yet is tagged (no bump: the pass sees its later time).

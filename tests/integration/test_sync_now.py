@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from .truth import query, run
+from front_sync_testing.truth import query, run
 
 pytestmark = pytest.mark.integration
 

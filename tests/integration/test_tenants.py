@@ -11,7 +11,9 @@ import json
 
 import pytest
 
-from .truth import ROOT, SIZES, assert_matches_truth, query, run, wait_past
+from front_sync_testing.truth import SIZES, assert_matches_truth, query, run, wait_past
+
+pytestmark = pytest.mark.integration  # needs the session's PostgreSQL server
 
 # The simulators' ids depend on the sizes, not the seed: different sizes give each company ids the other lacks.
 COMPANIES = {
@@ -53,7 +55,7 @@ def front_connection(base_url: str, token: str) -> str:
 @pytest.fixture
 def tenant_dags(companies, airflow_db, clean_variables, monkeypatch, tmp_path):
     """The tenant list (FRONT_SYNC_TENANTS), each tenant's connections, and the DAGs parsed from them."""
-    from airflow.dag_processing.dagbag import DagBag
+    from front_sync_testing.dags import parse_dags
 
     path = tmp_path / "tenants.json"
     path.write_text(json.dumps({"tenants": [
@@ -66,7 +68,7 @@ def tenant_dags(companies, airflow_db, clean_variables, monkeypatch, tmp_path):
         monkeypatch.setenv(f"AIRFLOW_CONN_WAREHOUSE_{name.upper()}", company["url"])
     # The small resources are listed in every hourly run, so one run after a change converges.
     clean_variables.set("front_sync.config", json.dumps({"directory_refresh_minutes": 0}))
-    dagbag = DagBag(dag_folder=str(ROOT / "dags"))
+    dagbag = parse_dags()
     assert dagbag.import_errors == {}
     return dagbag.dags
 

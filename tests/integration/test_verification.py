@@ -6,10 +6,12 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import psycopg
+import pytest
 
 from front_sync.ops import dashboard
+from front_sync_testing.truth import assert_matches_truth, query
 
-from .truth import assert_matches_truth, query
+pytestmark = pytest.mark.integration  # needs the session's PostgreSQL server
 
 SIZES = {"contacts": 20, "conversations": 40, "teammates": 3, "inboxes": 2, "channels": 2, "tags": 4,
          "contact_lists": 1, "messages_per_conversation": 2, "comments_per_conversation": 1}

@@ -18,8 +18,9 @@ from front_sync.sync import conversation_children
 from front_sync.sync.conversation_changes import ChangeSet, ChangesResult, _flush_events, from_events
 from front_sync.sync.conversation_children import ChildrenResult, DrainSettings, drain
 from front_sync.warehouse import pending
+from front_sync_testing.truth import query, wait_past
 
-from .truth import query, wait_past
+pytestmark = pytest.mark.integration  # needs the session's PostgreSQL server
 
 SIZES = {"contacts": 10, "conversations": 4, "teammates": 3, "inboxes": 1, "channels": 1, "tags": 2,
          "contact_lists": 1, "messages_per_conversation": 1, "comments_per_conversation": 0}

@@ -17,7 +17,7 @@ import pytest
 from front_sync.config import ConfigError, SyncConfig
 from front_sync.ops.dashboard import jsonable
 
-from .truth import ROOT, query
+from front_sync_testing.truth import ROOT, query
 
 pytestmark = pytest.mark.integration
 

@@ -24,8 +24,9 @@ from front_sync.sync.conversation_children import DrainSettings, drain
 from front_sync.sync.window import epoch
 from front_sync.warehouse import pending
 from front_sync.warehouse.load import load_batch
+from front_sync_testing.truth import query, wait_past
 
-from .truth import query, wait_past
+pytestmark = pytest.mark.integration  # needs the session's PostgreSQL server
 
 SMALL = {"contacts": 40, "conversations": 30, "teammates": 3, "inboxes": 2, "channels": 2, "tags": 4,
          "contact_lists": 1, "messages_per_conversation": 2, "comments_per_conversation": 1}
@@ -136,16 +137,23 @@ def test_an_airflow_backfill_run_never_moves_a_watermark_over_time_it_did_not_re
     assert variables.mark("contacts") > epoch(now - timedelta(minutes=10))
 
 
-def test_the_list_strategy_under_a_cap_never_skips_older_changes(
-        simulator, connect_front, migrated, variables):
-    simulator.reset(seed=13, sizes=SMALL)
+def capped_list_sync(simulator, connect_front, variables, seed):
+    """20 new conversations after the watermark, and the list strategy capped at 8 a run (pages of 5, one page a
+    batch): returns the new conversations' ids and the sync_conversations task, not run yet."""
+    simulator.reset(seed=seed, sizes=SMALL)
     connect_front(page_limit=5)
     variables.set_mark("conversations", epoch(datetime.now(UTC)))
     changed = simulator.mutate("new_inbound", count=20)["ids"]
     wait_past(simulator)
     variables.set(CONFIG_VARIABLE, json.dumps({"conversation_strategy": "list", "batch_pages": 1,
                                                "max_results": {"conversations": 8}, "overlap_seconds": 0}))
-    task = conversation_operators.ConversationChangesOperator(task_id="sync_conversations", resource="conversations")
+    return changed, conversation_operators.ConversationChangesOperator(task_id="sync_conversations",
+                                                                       resource="conversations")
+
+
+def test_the_list_strategy_under_a_cap_never_skips_older_changes(
+        simulator, connect_front, migrated, variables):
+    changed, task = capped_list_sync(simulator, connect_front, variables, seed=13)
     before = variables.mark("conversations")
     result = execute(task)
     assert result["capped"] and variables.mark("conversations") == before  # newest first: older ones unread

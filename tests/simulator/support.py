@@ -59,7 +59,7 @@ class FakeTime:
 
     Pass it as ``SimulatorServer(clock=...)``: it is the time source of the rate limiter and of mutation
     timestamps, so windows, ``retry-after`` and ``x-ratelimit-reset`` become exact. (The hook's tests have
-    their own, monotonic one: tests/unit/conftest.py.)
+    their own, monotonic one: front_sync_testing.clock.)
     """
 
     def __init__(self, start: float = 1_800_000_000.25) -> None:

@@ -5,15 +5,11 @@ the classification the soak applies at every checkpoint, on hand-made truth and 
 
 from __future__ import annotations
 
-import sys
 from collections import defaultdict
-from pathlib import Path
 from types import SimpleNamespace
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from checkpoints import COUNTS, Checkpoints  # noqa: E402
-from compare import Truth  # noqa: E402
+from front_sync_testing.soak.checkpoints import COUNTS, Checkpoints
+from front_sync_testing.soak.expected import Truth
 
 BASE = "http://front/"
 

@@ -183,9 +183,10 @@ def airflow_ui(chromium, ui_warehouse, ui_simulator, simulator_server, tmp_path_
 def synced(airflow_ui, ui_warehouse, ui_simulator, simulator_server, airflow_db):
     """A demo-like sync while Airflow starts: front_sync_incremental through dag.test(), as `make demo` runs it
     (airflow dags test), into the warehouse the standalone Airflow reads; then Airflow is waited for."""
-    from airflow.dag_processing.dagbag import DagBag
     from airflow.models import Variable
     from airflow.utils.session import create_session
+
+    from front_sync_testing.dags import parse_dags
 
     def clear_watermarks():
         with create_session() as session:
@@ -196,7 +197,7 @@ def synced(airflow_ui, ui_warehouse, ui_simulator, simulator_server, airflow_db)
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("AIRFLOW_CONN_FRONT_WAREHOUSE", ui_warehouse)
         mp.setenv("AIRFLOW_CONN_FRONT_DEFAULT", front_connection_json(simulator_server.base_url))
-        dag = DagBag(dag_folder=str(ROOT / "dags")).dags["front_sync_incremental"]
+        dag = parse_dags().dags["front_sync_incremental"]
         run = dag.test()
     assert run.state == "success"
     synced_at = time.monotonic()

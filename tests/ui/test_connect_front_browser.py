@@ -15,7 +15,7 @@ import pytest
 
 from front_simulator.oauth import OAuthServer
 
-from .conftest import ROOT, STARTUP_SECONDS, standalone_airflow
+from .conftest import STARTUP_SECONDS, standalone_airflow
 
 pytestmark = pytest.mark.integration
 
@@ -94,13 +94,13 @@ def test_connect_front_in_chromium_lands_back_connected_and_the_sync_works(
     assert stored and not [t for t in tokens if t.encode() in bytes(stored[0]) + bytes(stored[1])]
 
     # The connection works: a real sync with the tokens the browser flow stored, then the page shows it.
-    from airflow.dag_processing.dagbag import DagBag
+    from front_sync_testing.dags import parse_dags
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("AIRFLOW_CONN_FRONT_WAREHOUSE", ui_warehouse)
         mp.setenv("AIRFLOW_CONN_FRONT_DEFAULT", oauth_connection(simulator_server.base_url))
         started = time.monotonic()
-        run = DagBag(dag_folder=str(ROOT / "dags")).dags["front_sync_incremental"].test()
+        run = parse_dags().dags["front_sync_incremental"].test()
     assert run.state == "success", f"sync with the stored OAuth tokens: {run.state}"
     print(f"sync with OAuth tokens: {time.monotonic() - started:.0f} s")
     assert oauth_server.stats()["oauth_requests"] > 0

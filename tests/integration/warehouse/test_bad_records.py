@@ -23,6 +23,8 @@ from front_sync.warehouse.prepare import prepare_batch
 from . import records as r
 from .records import fetch
 
+pytestmark = pytest.mark.integration  # needs the session's PostgreSQL server
+
 
 @dataclass(frozen=True)
 class Dead:

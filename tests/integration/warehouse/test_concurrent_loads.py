@@ -14,6 +14,8 @@ from front_sync.warehouse.load import load_batch
 from . import records as r
 from .records import fetch
 
+pytestmark = pytest.mark.integration  # needs the session's PostgreSQL server
+
 
 def wait_until_blocked(conn, application_name: str, timeout: float = 10.0) -> None:
     deadline = time.monotonic() + timeout

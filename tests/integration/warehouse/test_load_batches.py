@@ -13,6 +13,8 @@ from front_sync.warehouse.load import load_batch, load_batches
 from . import records as r
 from .records import fetch
 
+pytestmark = pytest.mark.integration  # needs the session's PostgreSQL server
+
 
 def batch(start: int, size: int = 3, version: str = "100") -> list[dict]:
     return [r.contact(f"crd_{i}", version, handles=(("email", f"c{i}@x.io"),)) for i in range(start, start + size)]

@@ -19,6 +19,8 @@ from front_sync.warehouse.load import load_batch
 from . import records as r
 from .records import fetch
 
+pytestmark = pytest.mark.integration  # needs the session's PostgreSQL server
+
 
 @pytest.fixture
 def plain(migrated_url):

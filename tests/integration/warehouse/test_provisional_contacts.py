@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
+
 from front_sync.resources import CONTACTS, CONVERSATIONS, MESSAGES
 from front_sync.warehouse.load import load_batch
 
 from . import records as r
 from .records import fetch
+
+pytestmark = pytest.mark.integration  # needs the session's PostgreSQL server
 
 
 def test_unmatched_contact_is_kept_as_a_provisional_row(migrated):

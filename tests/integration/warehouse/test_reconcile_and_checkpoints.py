@@ -14,6 +14,8 @@ from front_sync.warehouse.load import load_batch
 from . import records as r
 from .records import fetch
 
+pytestmark = pytest.mark.integration  # needs the session's PostgreSQL server
+
 
 def contacts(n: int) -> list[dict]:
     return [r.contact(f"crd_{i}", handles=(("email", f"c{i}@x.io"),)) for i in range(n)]

@@ -13,6 +13,8 @@ from front_sync.warehouse.load import load_batch
 from . import records as r
 from .records import fetch
 
+pytestmark = pytest.mark.integration  # needs the session's PostgreSQL server
+
 SAMPLES = {
     "teammates": lambda: [r.teammate("tea_1"), r.teammate("tea_2", "fry@planet-express.com")],
     "inboxes": lambda: [r.inbox("inb_1")],

@@ -8,6 +8,8 @@ from front_sync.resources import ALL_RESOURCES
 
 from .records import fetch
 
+pytestmark = pytest.mark.integration  # needs the session's PostgreSQL server
+
 ENTITY_TABLES = {
     "contacts", "contact_handles", "contact_lists", "contact_list_members", "tags", "inboxes", "teammates",
     "channels", "custom_fields", "conversations", "conversation_tags", "conversation_links",

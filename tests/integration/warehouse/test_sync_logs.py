@@ -16,6 +16,8 @@ from front_sync.warehouse.load import OUTCOMES, BatchResult, load_batch
 from . import records as r
 from .records import fetch
 
+pytestmark = pytest.mark.integration  # needs the session's PostgreSQL server
+
 WHO = audit.RunIdentity("manual__2026-01-01", "front_sync_full", "sync_contacts", 1)
 
 

@@ -6,12 +6,16 @@ from __future__ import annotations
 from collections import Counter
 from decimal import Decimal
 
+import pytest
+
 from front_sync.ops import audit
 from front_sync.resources import CONTACTS, CONVERSATIONS, MESSAGES, TEAMMATES
 from front_sync.warehouse.load import OUTCOMES, BatchResult, load_batch
 
 from . import records as r
 from .records import fetch
+
+pytestmark = pytest.mark.integration  # needs the session's PostgreSQL server
 
 WHO = audit.RunIdentity("manual__2026-01-01", "front_sync_incremental", "sync_messages", 1)
 

@@ -16,6 +16,7 @@ import threading
 from decimal import Decimal
 
 import psycopg
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -27,6 +28,8 @@ from front_sync.warehouse.reconcile import database_clock, soft_delete_children_
 
 from . import records as r
 from .records import fetch
+
+pytestmark = pytest.mark.integration  # needs the session's PostgreSQL server
 
 IDS = ("com_a", "com_b", "com_c")
 BASE = Decimal(1_701_000_000)

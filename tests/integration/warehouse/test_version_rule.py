@@ -23,6 +23,8 @@ from front_sync.warehouse.reconcile import database_clock, soft_delete_children_
 from . import records as r
 from .records import fetch
 
+pytestmark = pytest.mark.integration  # needs the session's PostgreSQL server
+
 T0 = Decimal("1701292700.125")  # the comment's posted_at (records.comment)
 WHO = audit.RunIdentity("manual__2026-12-05", "front_sync_ops", "replay", 1)
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import time
 from decimal import Decimal
-from pathlib import Path
 
-import psycopg2
-import psycopg2.extras
+from psycopg import sql
 
-ROOT = Path(__file__).resolve().parents[2]
+from front_sync_testing import ROOT  # noqa: F401 - the end-to-end tests read it from here
+from front_sync_testing.db import fetch
+
 SIZES = {"contacts": 300, "conversations": 120, "teammates": 6, "inboxes": 4, "channels": 4, "tags": 10,
          "contact_lists": 3, "messages_per_conversation": 3, "comments_per_conversation": 1, "ticketing": 1}
 # warehouse table -> the simulator truth resource(s) it holds
@@ -23,19 +23,15 @@ TABLES = {
 }
 
 
-def query(url, sql, params=()):
-    with psycopg2.connect(url) as conn, conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
-        cur.execute(sql, params)
-        return cur.fetchall()
+def query(url, statement, params=()):
+    """The rows of one statement on the warehouse, as dicts."""
+    return fetch(url, statement, params, dicts=True)
 
 
 def live_rows(url, table):
-    from psycopg2 import sql
-
-    statement = sql.SQL("SELECT id, raw FROM {} WHERE deleted_at IS NULL").format(sql.Identifier("front", table))
-    with psycopg2.connect(url) as conn, conn.cursor() as cur:
-        cur.execute(statement)
-        return dict(cur.fetchall())
+    """{id: raw} of a warehouse table's rows not soft-deleted."""
+    return dict(fetch(url, sql.SQL("SELECT id, raw FROM {} WHERE deleted_at IS NULL").format(
+        sql.Identifier("front", table))))
 
 
 def assert_matches_truth(simulator, url, tables=TABLES, viewer=None):

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import pytest
 
+from front_sync_testing.celery_cluster import harness
+
 
 @pytest.mark.integration
 @pytest.mark.timeout(480)
-def test_two_companies_on_one_celery_cluster_each_warehouse_equals_its_own_truth_and_nothing_crosses(celery_harness):
-    harness = celery_harness
+def test_two_companies_on_one_celery_cluster_each_warehouse_equals_its_own_truth_and_nothing_crosses():
     summary = harness.run(harness.VARIANTS["tenants"])
     report = harness.human(summary)
     print(report)

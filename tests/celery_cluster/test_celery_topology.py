@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import pytest
 
+from front_sync_testing.celery_cluster import harness
+
 
 @pytest.mark.integration
 @pytest.mark.timeout(480)
-def test_short_celery_run_spreads_tasks_survives_a_killed_worker_and_equals_the_truth(celery_harness):
-    harness = celery_harness
+def test_short_celery_run_spreads_tasks_survives_a_killed_worker_and_equals_the_truth():
     summary = harness.run(harness.VARIANTS["short"])
     report = harness.human(summary)
     print(report)

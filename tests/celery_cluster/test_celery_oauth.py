@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import pytest
 
+from front_sync_testing.celery_cluster import harness
+
 
 @pytest.mark.integration
 @pytest.mark.timeout(600)
-def test_oauth_celery_run_refreshes_once_per_expiry_without_401_failures(celery_harness):
-    harness = celery_harness
+def test_oauth_celery_run_refreshes_once_per_expiry_without_401_failures():
     summary = harness.run(harness.VARIANTS["oauth"])
     report = harness.human(summary)
     print(report)

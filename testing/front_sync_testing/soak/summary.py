@@ -6,7 +6,7 @@ import json
 from collections import Counter
 from typing import Any
 
-from checkpoints import human_lines
+from .checkpoints import human_lines
 
 
 def human_summary(summary: dict[str, Any]) -> str:

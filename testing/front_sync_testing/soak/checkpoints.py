@@ -31,18 +31,11 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-import psycopg2
-from compare import (
-    TRUTH_OF_TABLE,
-    Truth,
-    _fetch,
-    _refetch_moments,
-    _related,
-    canonical_derived,
-    differing_paths,
-    entity_tables,
-)
-from psycopg2 import sql
+import psycopg
+from psycopg import sql
+
+from .compare import _fetch, _refetch_moments, entity_tables
+from .expected import TRUTH_OF_TABLE, Truth, _related, canonical_derived, differing_paths
 
 # Mutations that change what the API renders without an event (README "Drift without an event"): a drifted row's
 # change is dated by the first of these after the row was last seen equal to Front (an upper bound of its age).
@@ -148,8 +141,9 @@ class Checkpoints(threading.Thread):
 
     def check(self, label: str, run_id: str | None, started: float) -> dict[str, Any]:
         """Compare the warehouse with Front at `started` (cutoffs per resource from the run's sync_logs)."""
-        conn = psycopg2.connect(self.soak.warehouse_url, connect_timeout=10)
-        conn.set_session(isolation_level="REPEATABLE READ", readonly=True)  # one snapshot of the warehouse
+        conn = psycopg.connect(self.soak.warehouse_url, connect_timeout=10)
+        conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ  # one snapshot of the warehouse
+        conn.read_only = True
         try:
             # The warehouse first, Front after: no stored row can then be newer than the truth it is compared with
             # (a run writing in between would otherwise look like a row Front does not have yet).

@@ -16,9 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from machine import machine
+from front_sync_testing import ROOT
+from front_sync_testing.dags import parse_dags
 
-ROOT = Path(__file__).resolve().parents[1]
+from .machine import machine
+
 RESULTS = ROOT / "bench" / "results"
 # A benchmark's child processes (e.g. a run to be killed) share its Airflow home.
 os.environ["AIRFLOW_HOME"] = os.environ.setdefault("FRONT_SYNC_BENCH_AIRFLOW_HOME",
@@ -26,7 +28,6 @@ os.environ["AIRFLOW_HOME"] = os.environ.setdefault("FRONT_SYNC_BENCH_AIRFLOW_HOM
 os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(ROOT / "dags")
 os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 os.environ["AIRFLOW__LOGGING__LOGGING_LEVEL"] = "WARNING"
-sys.path.insert(0, str(ROOT / "include"))
 
 
 def free_port() -> int:
@@ -48,7 +49,6 @@ class Stack:
 @contextlib.contextmanager
 def stack(sizes: dict[str, int], *, seed: int = 1, front_extra: dict[str, Any] | None = None) -> Iterator[Stack]:
     """Start PostgreSQL and the simulator (`sizes`: its --<size> options), set the connections, load the DAGs."""
-    from airflow.dag_processing.dagbag import DagBag
     from airflow.utils import db
 
     from front_simulator.control import SimulatorControl
@@ -71,7 +71,7 @@ def stack(sizes: dict[str, int], *, seed: int = 1, front_extra: dict[str, Any] |
             "conn_type": "front", "host": base_url, "password": "test-token",
             "extra": {"allowed_hosts": ["localhost"], "rpm": 100000, "share": 1.0, "burst_per_second": 0,
                       **(front_extra or {})}})
-        yield Stack(url, base_url, SimulatorControl(base_url, timeout=600), DagBag(str(ROOT / "dags")).dags)
+        yield Stack(url, base_url, SimulatorControl(base_url, timeout=600), parse_dags().dags)
     finally:
         sim.terminate()
         sim.wait()
@@ -80,10 +80,10 @@ def stack(sizes: dict[str, int], *, seed: int = 1, front_extra: dict[str, Any] |
 
 def run_rows(url: str, dag_id: str) -> list[dict]:
     """sync_logs rows of the latest run of a DAG."""
-    import psycopg2
-    import psycopg2.extras
+    import psycopg
+    from psycopg.rows import dict_row
 
-    with psycopg2.connect(url) as conn, conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
+    with psycopg.connect(url) as conn, conn.cursor(row_factory=dict_row) as cur:
         cur.execute("SELECT run_id FROM front.sync_logs WHERE dag_id = %s ORDER BY id DESC LIMIT 1", (dag_id,))
         run_id = cur.fetchone()["run_id"]
         cur.execute("SELECT resource, status, fetched, api_calls, metadata, "

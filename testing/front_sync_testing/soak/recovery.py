@@ -16,7 +16,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from infra import SoakError, wait_for
+from .infra import SoakError, wait_for
 
 WATERMARK = "front_sync.watermark.conversations"
 MESSAGE_EVENTS = ("inbound", "outbound", "out_reply")

@@ -22,10 +22,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import psycopg2
 import requests
 
-ROOT = Path(__file__).resolve().parents[2]
+from front_sync_testing import ROOT
+from front_sync_testing.db import fetch
+
 VENV_BIN = ROOT / ".venv" / "bin"
 TEMP_PREFIX = "front-sync-soak."
 STATE_FILE = "soak-state.json"
@@ -278,17 +279,6 @@ def stop_postgres(pg_dir: Path) -> None:
                        timeout=120)
 
 
-def create_database(admin_url: str, name: str) -> str:
-    from psycopg2 import sql
-
-    conn = psycopg2.connect(admin_url)
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    conn.close()
-    return admin_url.rsplit("/", 1)[0] + f"/{name}"
-
-
 # -- the Front simulator ---------------------------------------------------------------------------------------
 
 
@@ -339,7 +329,7 @@ class AirflowSite:
     home: Path
     env: dict[str, str]
     api_url: str
-    metadata_url: str  # psycopg2 URL of the metadata DB, for read-only bookkeeping queries
+    metadata_url: str  # libpq URL of the metadata DB, for read-only bookkeeping queries
 
     @classmethod
     def configure(cls, ws: Workspace, metadata_url: str, warehouse_url: str, front_conn: dict[str, Any],
@@ -436,13 +426,7 @@ class AirflowSite:
     # -- metadata DB, read only --
 
     def query(self, statement: str, params: Any = ()) -> list[tuple]:
-        conn = psycopg2.connect(self.metadata_url)
-        try:
-            with conn.cursor() as cur:
-                cur.execute(statement, params)
-                return cur.fetchall()
-        finally:
-            conn.close()
+        return fetch(self.metadata_url, statement, params)
 
 
 POLICY_SOURCE = '''"""Soak-test cluster policy: retry delays compressed like the schedules (retry counts unchanged)."""
