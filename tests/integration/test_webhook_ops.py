@@ -16,7 +16,6 @@ import pytest
 
 from front_sync.config import ConfigError, SyncConfig
 from front_sync.ops.dashboard import jsonable
-
 from front_sync_testing.truth import ROOT, query
 
 pytestmark = pytest.mark.integration

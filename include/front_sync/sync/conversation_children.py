@@ -54,7 +54,7 @@ class DrainSettings:
     cap: int | None = None
     deadline: float | None = None        # time.monotonic() after which no new chunk is claimed
     only: list[str] | None = None        # on demand: these conversations only
-    up_to: pending.Priority = pending.Priority.BACKFILL  # the verify tasks alone take Priority.VERIFY requests
+    band: tuple[pending.Priority, pending.Priority] = (pending.Priority.ON_DEMAND, pending.Priority.BACKFILL)
 
 
 @dataclass
@@ -212,7 +212,7 @@ class _Drain:
             if not self.buffered:
                 self.buffered.extend(pending.take(self.conn, self.resource.name, self.claim_batch,
                                                   worker=settings.worker, lease_seconds=settings.lease_seconds,
-                                                  only=settings.only, up_to=settings.up_to))
+                                                  only=settings.only, band=settings.band))
                 if not self.buffered:
                     stopped.append("empty")
                     break

@@ -185,7 +185,8 @@ class ConversationChildrenOperator(SyncTask):
             priority=priority, workers=front.settings.max_workers, lease_seconds=config.queue_lease_seconds,
             max_attempts=config.queue_max_attempts, retry_after_seconds=config.queue_retry_seconds,
             cap=config.cap(resource.name), deadline=self.deadline(), only=only,
-            up_to=max(priority, pending.Priority.BACKFILL))
+            band=(pending.Priority.VERIFY,) * 2 if priority == pending.Priority.VERIFY else
+            (pending.Priority.ON_DEMAND, pending.Priority.BACKFILL))
         freed = pending.release_earlier_tries(conn, resource.name, f"{who.dag_id}/{who.task_id}/{who.run_id}/",
                                               settings.worker)
         if freed:
@@ -212,8 +213,9 @@ class VerifyChildrenOperator(ConversationChildrenOperator):
         with conn.cursor() as cur:
             pending.enqueue(cur, resource.name, due, context["run_id"], pending.Priority.VERIFY)
         conn.commit()
-        result = self.drain(context, conn, front, config, resource, pending.Priority.VERIFY, due) if due else \
-            conversation_children.ChildrenResult()
+        # Every verification request, not only tonight's: earlier nights' leftovers too, including conversations
+        # merged away or deleted since (no longer due, they would stay queued for good).
+        result = self.drain(context, conn, front, config, resource, pending.Priority.VERIFY, None)
         outcome.absorb(result.loaded, result.fetched)
         outcome.capped = result.capped
         outcome.counts["deleted"] += result.children_deleted

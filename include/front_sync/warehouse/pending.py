@@ -64,13 +64,14 @@ def enqueue(cur, resource: str, conversation_ids: Iterable[str], run_id: str,
 
 
 def take(conn, resource: str, limit: int, *, worker: str, lease_seconds: float,
-         only: list[str] | None = None, up_to: Priority = Priority.BACKFILL) -> list[Claim]:
+         only: list[str] | None = None, band: tuple[Priority, Priority] = (Priority.ON_DEMAND, Priority.BACKFILL),
+         ) -> list[Claim]:
     """Claim up to `limit` free rows (committed), most urgent and oldest first; `only` limits them to some ids,
-    `up_to` skips less urgent requests (the hourly run leaves the verification's to the verify tasks)."""
+    `band` to a range of priorities (the verify tasks take the verification's requests, nobody else does)."""
     with conn.cursor() as cur:
         cur.execute(load_sql("pending/take"), {"resource": resource, "limit": limit, "worker": worker,
                                                "lease_seconds": lease_seconds, "only": only,
-                                               "up_to": int(up_to)})
+                                               "most_urgent": int(band[0]), "least_urgent": int(band[1])})
         claims = [Claim(*row) for row in cur.fetchall()]
     conn.commit()
     return claims
