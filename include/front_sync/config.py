@@ -150,7 +150,7 @@ class SyncConfig:
     your Git host), alert_emails (recipients through the smtp_alerts connection).
     retention_days: message bodies and attachment metadata older than this are purged (null: kept forever).
     verify_days: the nightly full DAG's rolling verification re-fetches the messages and comments of about
-    1/verify_days of all conversations each night (a slice by id), so every conversation's children are verified at
+    1/verify_days of all conversations each night (a slice by id), so every conversation's sub-resources are verified at
     least once every verify_days and a change Front announced by no event converges within that bound.
     """
 

@@ -273,7 +273,7 @@ class FrontHook(HttpHook):
 
         A short or empty page is not the end; only a null ``next`` is. A page token seen twice raises
         FrontAPIError (a loop). Unpaginated endpoints (no ``_pagination``) yield their one page. Errors are
-        those of ``request_json``: on a child resource, catch FrontNotFound / FrontConversationMerged.
+        those of ``request_json``: on a sub-resource, catch FrontNotFound / FrontConversationMerged.
         """
         for results, _ in self.iter_pages_resumable(path, params):
             yield results
@@ -300,7 +300,7 @@ class FrontHook(HttpHook):
         a long id list (or a generator that claims work as it goes) never piles up. Every request of every
         worker draws from this hook's one rate budget and circuit breaker. An exception from ``fn`` stops the
         pool and is raised after the results already completed are yielded; items not started are dropped.
-        ``fn`` should catch FrontNotFound / FrontConversationMerged for children it may record. The workers'
+        ``fn`` should catch FrontNotFound / FrontConversationMerged for sub-resources it may record. The workers'
         sessions are closed when the pool ends.
         """
         workers = max_workers or self.settings.max_workers

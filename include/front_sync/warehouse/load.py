@@ -2,7 +2,7 @@
 
 Every record of a batch ends in exactly one of OUTCOMES. The transform side (prepare.py) turns records into rows
 without the database; the database side (write.py) classifies them with the four conflict rules and writes them
-in a few set-based statements (COPY in binary format, one UPDATE, one INSERT of conflicts, children replaced).
+in a few set-based statements (COPY in binary format, one UPDATE, one INSERT of conflicts, nested rows replaced).
 This module runs one batch per transaction, pipelines batches (load_batches) and keeps every record accounted for.
 
 A record one of whose values cannot be typed still loads: that column is null, raw keeps the value, and the
@@ -52,14 +52,17 @@ class BatchResult:
 
 
 def load_batch(conn, resource: Resource, records: list[Any], run_id: str, *, view: View = UNKNOWN_VIEW,
-               checkpoint: tuple[checkpoints.CheckpointKey, Any] | None = None) -> BatchResult:
+               checkpoint: tuple[checkpoints.CheckpointKey, Any] | None = None,
+               parent_id: str | None = None) -> BatchResult:
     """Load a batch in one transaction and return its outcome counts; bad records go to dead_letters.
 
     `view` says when the records were seen in Front (the version rule: an older view than a row's is stale).
     With `checkpoint` = (key, cursor), the cursor is saved in the same transaction, so it is committed exactly
-    when the batch is. Anything but a record's data error rolls the whole batch back and raises.
+    when the batch is. `parent_id`: the id the records were listed under (Resource.parent_column). Anything but
+    a record's data error rolls the whole batch back and raises.
     """
-    return write_batch(conn, resource, prepare_batch(resource, records, run_id, view), run_id, checkpoint=checkpoint)
+    return write_batch(conn, resource, prepare_batch(resource, records, run_id, view, parent_id), run_id,
+                       checkpoint=checkpoint)
 
 
 def load_batches(conn, resource: Resource, batches: Iterable[tuple[list[Any], Any]], run_id: str, *,

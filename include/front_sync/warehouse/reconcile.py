@@ -139,24 +139,24 @@ def soft_delete(conn, resource: Resource, ids: Iterable[str], run_id: str, *, vi
     return deleted
 
 
-def soft_delete_children_gone(cur, resource: Resource, conversation_id: str, kept_ids: Iterable[str],
+def soft_delete_sub_resources_gone(cur, resource: Resource, conversation_id: str, kept_ids: Iterable[str],
                               run_id: str, fetch_started: datetime, *, view_at: Decimal | None = None) -> int:
     """Soft-delete a conversation's rows of `resource` that a complete fetch no longer returned, as of the fetch's
     view `view_at` (its request start; None: now), of those last written before the fetch started (warehouse
     clock): rows written since, or from a newer view, stay (issue 19 items 1 and 5). Caller commits."""
     cur.execute(load_sql("load/sync_writer"))
-    cur.execute(load_sql("reconcile/children_gone", table=sql.Identifier(*resource.table)),
+    cur.execute(load_sql("reconcile/sub_resources_gone", table=sql.Identifier(*resource.table)),
                 {"conversation_id": conversation_id, "kept": sorted(set(kept_ids)), "run_id": run_id,
                  "fetch_started": fetch_started, "view_at": view_at})
     return cur.fetchone()[0]
 
 
-def soft_delete_merged_children_gone(cur, resource: Resource, survivor_id: str, kept_ids: Iterable[str],
+def soft_delete_merged_sub_resources_gone(cur, resource: Resource, survivor_id: str, kept_ids: Iterable[str],
                                      run_id: str, fetch_started: datetime, *, view_at: Decimal | None = None) -> int:
     """After a complete fetch of a survivor: soft-delete the rows still stored under the conversations merged into
-    it that the fetch did not return (issue 19 item 10), under the same guards as children_gone; caller commits."""
+    it that the fetch did not return (issue 19 item 10), under the same guards as sub_resources_gone; caller commits."""
     cur.execute(load_sql("load/sync_writer"))
-    cur.execute(load_sql("reconcile/merged_children_gone", table=sql.Identifier(*resource.table)),
+    cur.execute(load_sql("reconcile/merged_sub_resources_gone", table=sql.Identifier(*resource.table)),
                 {"conversation_id": survivor_id, "kept": sorted(set(kept_ids)), "run_id": run_id,
                  "fetch_started": fetch_started, "view_at": view_at})
     return cur.fetchone()[0]

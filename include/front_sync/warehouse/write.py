@@ -5,12 +5,12 @@
    older view than the row's view_at: the version rule), conflict, unchanged, updated, else created.
 2. New rows are COPYed straight into the target table (COPY inserts in bulk, far cheaper than INSERT ... SELECT);
    changed and conflicting rows are COPYed into a staging table, from which one UPDATE applies the changes
-   (guarded by the view time against concurrent loads) and one INSERT records the conflicts. A column or child
+   (guarded by the view time against concurrent loads) and one INSERT records the conflicts. A column or nested
    list the payload left out keeps its stored value; unchanged rows seen in a newer view get that view time.
-3. The children of every row written are replaced: one DELETE and one COPY per child table.
+3. The nested rows of every row written are replaced: one DELETE and one COPY per nested table.
 
 When the previous batch of a table held only new rows (an initial load, a backfill), the next one is first
-COPYed as it is, children included, with no classification; a stored id makes the primary key fail, and the
+COPYed as it is, nested rows included, with no classification; a stored id makes the primary key fail, and the
 batch is then rolled back to its savepoint and goes through the steps above. Unchanged and stale records never
 send more than their key. INSERT ... ON CONFLICT is used only when a concurrent load inserted the same new id
 meanwhile: its speculative insertion triples the cost of a bulk insert.
@@ -29,7 +29,7 @@ import psycopg
 from psycopg import errors, sql
 
 from front_sync.config import WAREHOUSE_SCHEMA
-from front_sync.resources import ChildTable, Resource
+from front_sync.resources import NestedTable, Resource
 from front_sync.warehouse import contacts_provisional
 from front_sync.warehouse.copy_binary import NUMERIC, TEXT, TEXT_ARRAY, column_types, copy_rows
 from front_sync.warehouse.prepare import Prepared, copy_columns
@@ -121,7 +121,7 @@ _ALL_NEW_LAST_TIME: set[tuple[str, str]] = set()
 
 
 def _write(cur, resource: Resource, items: list[Prepared]) -> Counter:
-    """Classify, write and replace children for one set of items; returns their outcome counts."""
+    """Classify, write and replace nested rows for one set of items; returns their outcome counts."""
     staged = copy_columns(resource)
     types = column_types(cur, resource.table)
     st = _Statements(resource, sql.Identifier(*resource.table), sql.Identifier(f"_stage_{resource.name}"), staged,
@@ -145,15 +145,15 @@ def _copy_keys(cur, items: list[Prepared]) -> None:
     copy_rows(cur, _KEYS, _KEY_COLUMNS, _KEY_TYPES, (item.key for item in items))
 
 
-def _child_copy(cur, child: ChildTable) -> tuple[sql.Identifier, tuple[str, ...], list[int]]:
-    """A child table's identifier, COPY columns (parent id first) and their types."""
-    names = (child.parent_column, *child.columns)
-    types = column_types(cur, (WAREHOUSE_SCHEMA, child.table))
-    return sql.Identifier(WAREHOUSE_SCHEMA, child.table), names, [types[c] for c in names]
+def _nested_copy(cur, nested: NestedTable) -> tuple[sql.Identifier, tuple[str, ...], list[int]]:
+    """A nested table's identifier, COPY columns (parent id first) and their types."""
+    names = (nested.parent_column, *nested.columns)
+    types = column_types(cur, (WAREHOUSE_SCHEMA, nested.table))
+    return sql.Identifier(WAREHOUSE_SCHEMA, nested.table), names, [types[c] for c in names]
 
 
 def _write_all_new(cur, st: _Statements, items: list[Prepared]) -> Counter | None:
-    """Initial loads and backfills bring only new rows: COPY them and their children without classifying.
+    """Initial loads and backfills bring only new rows: COPY them and their nested rows without classifying.
 
     Any of the ids already stored makes a primary key fail; the attempt is then rolled back (None is returned)
     and the batch goes through the conflict rules. New rows cannot be stale, unchanged or in conflict.
@@ -161,9 +161,9 @@ def _write_all_new(cur, st: _Statements, items: list[Prepared]) -> Counter | Non
     cur.execute("SAVEPOINT front_sync_all_new")
     try:
         st.copy_into(cur, st.target, items)
-        for index, child in enumerate(st.resource.children):
-            if any(item.children[index] for item in items):
-                copy_rows(cur, *_child_copy(cur, child), (row for item in items for row in item.children[index]))
+        for index, table in enumerate(st.resource.nested):
+            if any(item.nested[index] for item in items):
+                copy_rows(cur, *_nested_copy(cur, table), (row for item in items for row in item.nested[index]))
     except errors.UniqueViolation:
         cur.execute("ROLLBACK TO SAVEPOINT front_sync_all_new")
         cur.execute("RELEASE SAVEPOINT front_sync_all_new")
@@ -214,8 +214,8 @@ def _classify_and_write(cur, st: _Statements, items: list[Prepared]) -> Counter:
                    stale=len(lost))
     written = [by_id[i] for i in (*inserted, *updated, *upserted)]
     _count_untyped(outcome, written)
-    for index, child in enumerate(resource.children):
-        _replace_children(cur, child, written, index, replaces=bool(updated or upserted))
+    for index, nested in enumerate(resource.nested):
+        _replace_nested(cur, nested, written, index, replaces=bool(updated or upserted))
     if resource.match_missing_ids_by_email and written:
         outcome["provisional_merged"] = contacts_provisional.merge_into_real(cur, _KEYS)
     if tables:
@@ -281,26 +281,26 @@ def _insert_created(cur, st: _Statements, items: list[Prepared],
     return [i for i, inserted in rows if inserted], [i for i, inserted in rows if not inserted]
 
 
-def _replace_children(cur, child: ChildTable, written: list[Prepared], index: int, *, replaces: bool) -> None:
-    """Replace the children of the rows just written: delete those of updated rows, COPY what Front sent now.
+def _replace_nested(cur, nested: NestedTable, written: list[Prepared], index: int, *, replaces: bool) -> None:
+    """Replace the nested rows of the rows just written: delete those of updated rows, COPY what Front sent now.
 
-    A new row has no children, unless an earlier row with its id was deleted by hand (there is no foreign key):
+    A new row has no nested rows, unless an earlier row with its id was deleted by hand (there is no foreign key):
     such leftovers make the COPY fail on the key, and are then deleted too before copying again.
     """
-    table, names, types = _child_copy(cur, child)
-    delete = load_sql("load/children_delete", table=table, keys=_KEYS, parent_column=sql.Identifier(names[0]))
+    table, names, types = _nested_copy(cur, nested)
+    delete = load_sql("load/nested_delete", table=table, keys=_KEYS, parent_column=sql.Identifier(names[0]))
     if replaces:
-        cur.execute(delete, {"outcomes": ["updated"], "child": child.table})
-    rows = [row for item in written for row in item.children[index]]
+        cur.execute(delete, {"outcomes": ["updated"], "nested": nested.table})
+    rows = [row for item in written for row in item.nested[index]]
     if not rows:
         return
-    cur.execute("SAVEPOINT front_sync_children")
+    cur.execute("SAVEPOINT front_sync_nested")
     try:
         copy_rows(cur, table, names, types, rows)
     except errors.UniqueViolation as exc:
-        if exc.diag.constraint_name != f"{child.table}_pkey":
+        if exc.diag.constraint_name != f"{nested.table}_pkey":
             raise
-        cur.execute("ROLLBACK TO SAVEPOINT front_sync_children")
-        cur.execute(delete, {"outcomes": ["created"], "child": child.table})
+        cur.execute("ROLLBACK TO SAVEPOINT front_sync_nested")
+        cur.execute(delete, {"outcomes": ["created"], "nested": nested.table})
         copy_rows(cur, table, names, types, rows)
-    cur.execute("RELEASE SAVEPOINT front_sync_children")
+    cur.execute("RELEASE SAVEPOINT front_sync_nested")
