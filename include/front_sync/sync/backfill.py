@@ -21,7 +21,7 @@ from front_sync.sync.conversation_changes import ALL_STATUSES
 from front_sync.sync.progress import Progress
 from front_sync.sync.window import epoch
 from front_sync.warehouse import checkpoints, pending
-from front_sync.warehouse.load import BatchResult, load_batch
+from front_sync.warehouse.load import BatchResult, LoadHistory, load_batch
 from front_sync.warehouse.prepare import View
 
 log = logging.getLogger(__name__)
@@ -85,6 +85,7 @@ class BackfillResult:
     resumed: bool
     fetched_now: int = 0  # by this try (the others were committed by earlier tries)
     queued: Counter = field(default_factory=Counter)  # conversations queued per sub-resource, by this try
+    history: LoadHistory = field(default_factory=LoadHistory, repr=False)  # the loader's memory of this try's batches
 
 
 def run(front, conn, key: checkpoints.CheckpointKey, scope: BackfillScope, run_id: str, *,
@@ -129,4 +130,5 @@ def _commit_batch(conn, key, batch, cursor, run_id, result: BackfillResult,
     result.fetched_now += len(batch)
     result.batches += 1
     cursor = {**cursor, "fetched": result.fetched, "batches": result.batches}
-    result.loaded.add(load_batch(conn, CONVERSATIONS, batch, run_id, view=view, checkpoint=(key, cursor)))
+    result.loaded.add(load_batch(conn, CONVERSATIONS, batch, run_id, view=view, checkpoint=(key, cursor),
+                                 history=result.history))

@@ -30,7 +30,7 @@ from front_sync.resources import CONVERSATIONS, Resource
 from front_sync.sync.batching import record_ids
 from front_sync.sync.progress import Progress
 from front_sync.warehouse import known, pending
-from front_sync.warehouse.load import BatchResult, load_batch
+from front_sync.warehouse.load import BatchResult, LoadHistory, load_batch
 from front_sync.warehouse.prepare import View
 from front_sync.warehouse.reconcile import (
     soft_delete,
@@ -73,6 +73,7 @@ class DrainResult:
     dead_lettered_conversations: int = 0
     records_deleted: int = 0
     lost_leases: int = 0  # fetched after another consumer took the claim over: loaded, nothing else
+    history: LoadHistory = field(default_factory=LoadHistory, repr=False)  # the loader's memory of this drain's batches
     capped: bool = False
     out_of_time: bool = False
 
@@ -301,7 +302,7 @@ def _load(conn, resource: Resource, run_id: str, claim: pending.Claim, fetched: 
     loaded: a load that raised rolled back, and its records come again with the conversation's next try."""
     if fetched.records:
         result.loaded.add(load_batch(conn, resource, fetched.records, run_id, view=fetched.view,
-                                     parent_id=claim.conversation_id))
+                                     parent_id=claim.conversation_id, history=result.history))
     result.fetched += len(fetched.records)
 
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import queue
-import sys
 import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -28,6 +27,7 @@ from front_sync.resources import Resource
 from front_sync.warehouse import checkpoints, contacts_provisional, dead_letters, drift, write
 from front_sync.warehouse.prepare import UNKNOWN_VIEW, PreparedBatch, View, keep_one, prepare, prepare_batch
 from front_sync.warehouse.sql_files import load_sql
+from front_sync.warehouse.write import LoadHistory
 
 log = logging.getLogger(__name__)
 
@@ -53,16 +53,17 @@ class BatchResult:
 
 def load_batch(conn, resource: Resource, records: list[Any], run_id: str, *, view: View = UNKNOWN_VIEW,
                checkpoint: tuple[checkpoints.CheckpointKey, Any] | None = None,
-               parent_id: str | None = None) -> BatchResult:
+               parent_id: str | None = None, history: LoadHistory | None = None) -> BatchResult:
     """Load a batch in one transaction and return its outcome counts; bad records go to dead_letters.
 
     `view` says when the records were seen in Front (the version rule: an older view than a row's is stale).
     With `checkpoint` = (key, cursor), the cursor is saved in the same transaction, so it is committed exactly
-    when the batch is. `parent_id`: the id the records were listed under (Resource.parent_column). Anything but
-    a record's data error rolls the whole batch back and raises.
+    when the batch is. `parent_id`: the id the records were listed under (Resource.parent_column). A caller that
+    loads a stream of batches passes one `history` for all (a batch after an all-new one is first tried as a plain
+    COPY). Anything but a record's data error rolls the whole batch back and raises.
     """
     return write_batch(conn, resource, prepare_batch(resource, records, run_id, view, parent_id), run_id,
-                       checkpoint=checkpoint)
+                       checkpoint=checkpoint, history=history)
 
 
 def load_batches(conn, resource: Resource, batches: Iterable[tuple[list[Any], Any]], run_id: str, *,
@@ -73,7 +74,8 @@ def load_batches(conn, resource: Resource, batches: Iterable[tuple[list[Any], An
     A worker thread pulls the next batches from `batches` (e.g. pages from Front) and transforms them, up to
     `read_ahead` batches ahead, while the current one is written: the database, the transform and the API
     overlap. With `checkpoint_key`, each batch's cursor (when not None) is saved in that batch's transaction.
-    `view` applies to every batch (a listing: its request start).
+    `view` applies to every batch (a listing: its request start). A batch after an all-new one is first tried as
+    a plain COPY (LoadHistory, one per call).
     """
     ready: queue.Queue = queue.Queue(maxsize=read_ahead)
     stop = threading.Event()
@@ -97,10 +99,7 @@ def load_batches(conn, resource: Resource, batches: Iterable[tuple[list[Any], An
         ready.put((None, None))
 
     producer = threading.Thread(target=produce, name=f"prepare_{resource.name}", daemon=True)
-    previous_interval = sys.getswitchinterval()
-    # The writer thread mostly waits on PostgreSQL; when an answer arrives it must get the GIL back from the
-    # transforming thread quickly, or the database idles for up to the default 5 ms switch interval.
-    sys.setswitchinterval(min(previous_interval, 0.0005))
+    history = LoadHistory()
     producer.start()
     try:
         while True:
@@ -110,11 +109,10 @@ def load_batches(conn, resource: Resource, batches: Iterable[tuple[list[Any], An
             if isinstance(batch, _Failed):
                 raise batch.error
             save = (checkpoint_key, cursor) if checkpoint_key is not None and cursor is not None else None
-            yield write_batch(conn, resource, batch, run_id, checkpoint=save)
+            yield write_batch(conn, resource, batch, run_id, checkpoint=save, history=history)
     finally:
         stop.set()
         producer.join()
-        sys.setswitchinterval(previous_interval)
 
 
 @dataclass
@@ -125,7 +123,8 @@ class _Failed:
 
 
 def write_batch(conn, resource: Resource, batch: PreparedBatch, run_id: str, *,
-                checkpoint: tuple[checkpoints.CheckpointKey, Any] | None = None) -> BatchResult:
+                checkpoint: tuple[checkpoints.CheckpointKey, Any] | None = None,
+                history: LoadHistory | None = None) -> BatchResult:
     """The database half of load_batch: ids for id-less contacts, conflict rules, dead letters, one commit.
 
     The transaction is marked as the sync's own (load/sync_writer.sql), so the local-edit triggers leave it alone.
@@ -146,7 +145,7 @@ def write_batch(conn, resource: Resource, batch: PreparedBatch, run_id: str, *,
                 dead.extend(extra_dead)
                 counts.update(extra_counts)
             items = list(prepared.values())
-            rejected = write.apply(cur, resource, items, counts)
+            rejected = write.apply(cur, resource, items, counts, history)
             dead.extend((item.record, error) for item, error in rejected)
             dead_letters.write(cur, resource.name, dead, run_id, batch.view.at)
             counts["dead_lettered"] += len(dead)

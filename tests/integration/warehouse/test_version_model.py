@@ -20,7 +20,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from front_sync.resources import COMMENTS
-from front_sync.warehouse import write
 from front_sync.warehouse.load import load_batch
 from front_sync.warehouse.prepare import View
 from front_sync.warehouse.reconcile import database_clock, soft_delete_sub_resources_gone
@@ -123,7 +122,6 @@ def test_no_write_ever_replaces_a_newer_view_and_every_row_holds_the_newest(migr
     with migrated.cursor() as cur:
         cur.execute("TRUNCATE front.comments, front.sync_conflicts, front.dead_letters")
     migrated.commit()
-    write._ALL_NEW_LAST_TIME.clear()
     model = Model()
     before: dict[str, Decimal] = {}
     for n, step in enumerate(plan):
