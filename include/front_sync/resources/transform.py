@@ -237,6 +237,12 @@ def front_timestamp(value: Any, field: str, at: str = "") -> Decimal | None:
     return number.quantize(_TS_QUANTUM)
 
 
+def latest(*stamps: Decimal | None) -> Decimal | None:
+    """The largest of these Front timestamps or cursors, None ones left out (None when every one is): how every
+    cursor that only moves forward keeps its maximum."""
+    return max((s for s in stamps if s is not None), default=None)
+
+
 def json_value(record: dict[str, Any], field: str) -> str | None:
     """A nested value (object or list) as canonical JSON text for a jsonb column."""
     value = record.get(field)

@@ -15,7 +15,7 @@ from typing import Any
 
 from front_sync.resources import CONVERSATIONS, synced
 from front_sync.resources.model import PER_CONVERSATION
-from front_sync.resources.transform import BadRecord, front_timestamp
+from front_sync.resources.transform import BadRecord, front_timestamp, latest
 from front_sync.sync.batching import (
     counting_after,
     page_batches,
@@ -63,8 +63,7 @@ def _load_snapshots(conn, snapshots: list[dict[str, Any]], run_id: str, result: 
 def _move_cursor(result: ChangesResult, candidate: Decimal | None,
                  on_cursor: Callable[[Decimal], None] | None) -> None:
     """Record the cursor reached by committed work and hand it on (the task advances the watermark with it)."""
-    if candidate is not None and (result.cursor is None or candidate > result.cursor):
-        result.cursor = candidate
+    result.cursor = latest(result.cursor, candidate)
     if on_cursor is not None and result.cursor is not None:
         on_cursor(result.cursor)
 

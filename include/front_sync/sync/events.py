@@ -9,7 +9,7 @@ from typing import Any
 
 from front_sync.resources import CONVERSATION_ONLY_EVENTS, MERGE_EVENT, Resource, synced
 from front_sync.resources.model import PER_CONVERSATION
-from front_sync.resources.transform import BadRecord, front_timestamp, has_paths, id_from_url
+from front_sync.resources.transform import BadRecord, front_timestamp, has_paths, id_from_url, latest
 from front_sync.warehouse.prepare import View
 
 
@@ -142,5 +142,4 @@ class ChangeSet:
             self.carried[sub.name][record["id"]] = (emitted_at, record)
 
     def _reached(self, emitted_at: Decimal) -> None:
-        if self.max_emitted_at is None or emitted_at > self.max_emitted_at:
-            self.max_emitted_at = emitted_at
+        self.max_emitted_at = latest(self.max_emitted_at, emitted_at)

@@ -37,6 +37,7 @@ from front_sync.warehouse.reconcile import (
     soft_delete_merged_sub_resources_gone,
     soft_delete_sub_resources_gone,
 )
+from front_sync.warehouse.transaction import transaction
 
 log = logging.getLogger(__name__)
 
@@ -323,31 +324,24 @@ def _finish(conn, resource: Resource, run_id: str, settings: DrainSettings, clai
         soft_delete(conn, CONVERSATIONS, [conversation_id], run_id, view_at=fetched.view.at)
     else:
         result.conversations += 1
-    try:
-        with conn.cursor() as cur:
-            if not pending.held(cur, resource.name, [claim], settings.worker):  # locked until commit when held
-                conn.rollback()
-                _lost(resource, claim, result)
-                return
-            if isinstance(error, FrontConversationMerged):
-                known.record_merges(cur, {conversation_id: error.surviving_id}, run_id)
-                pending.enqueue(cur, resource.name, [error.surviving_id], run_id, settings.priority)
-            else:  # a complete fetch, or none at all (404): what Front did not return is gone
-                kept = record_ids(fetched.records)
-                result.records_deleted += soft_delete_sub_resources_gone(
-                    cur, resource, conversation_id, kept, run_id, claim.claimed_at,
-                    view_at=fetched.view.at)
-            pending.done(cur, resource.name, [claim], settings.worker, run_id)
-            if isinstance(error, FrontNotFound):  # a 404 may reverse: its sub-resources are not proven gone (item 3)
-                known.forget_sub_resources(cur, resource.name, [conversation_id])
-            elif error is None:  # every row read: merged-away leftovers are gone, and the conversation verified
-                result.records_deleted += soft_delete_merged_sub_resources_gone(
-                    cur, resource, conversation_id, kept, run_id, claim.claimed_at, view_at=fetched.view.at)
-                known.record_verified(cur, resource.name, [conversation_id], run_id)
-        conn.commit()
-    except BaseException:
-        conn.rollback()
-        raise
+    with transaction(conn) as cur:
+        if not pending.held(cur, resource.name, [claim], settings.worker):  # locked until commit when held
+            _lost(resource, claim, result)
+            return
+        if isinstance(error, FrontConversationMerged):
+            known.record_merges(cur, {conversation_id: error.surviving_id}, run_id)
+            pending.enqueue(cur, resource.name, [error.surviving_id], run_id, settings.priority)
+        else:  # a complete fetch, or none at all (404): what Front did not return is gone
+            kept = record_ids(fetched.records)
+            result.records_deleted += soft_delete_sub_resources_gone(
+                cur, resource, conversation_id, kept, run_id, claim.claimed_at, view_at=fetched.view.at)
+        pending.done(cur, resource.name, [claim], settings.worker, run_id)
+        if isinstance(error, FrontNotFound):  # a 404 may reverse: its sub-resources are not proven gone (item 3)
+            known.forget_sub_resources(cur, resource.name, [conversation_id])
+        elif error is None:  # every row read: merged-away leftovers are gone, and the conversation verified
+            result.records_deleted += soft_delete_merged_sub_resources_gone(
+                cur, resource, conversation_id, kept, run_id, claim.claimed_at, view_at=fetched.view.at)
+            known.record_verified(cur, resource.name, [conversation_id], run_id)
 
 
 def _still_held(conn, resource: Resource, settings: DrainSettings, claim: pending.Claim,

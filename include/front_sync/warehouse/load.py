@@ -23,10 +23,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from front_sync.resources import Resource
+from front_sync.resources import Resource, transform
 from front_sync.warehouse import checkpoints, contacts_provisional, dead_letters, drift, write
 from front_sync.warehouse.prepare import UNKNOWN_VIEW, PreparedBatch, View, keep_one, prepare, prepare_batch
-from front_sync.warehouse.sql_files import load_sql
+from front_sync.warehouse.transaction import transaction
 from front_sync.warehouse.write import LoadHistory
 
 log = logging.getLogger(__name__)
@@ -47,8 +47,7 @@ class BatchResult:
     def add(self, other: BatchResult) -> None:
         """Fold another batch's counts and cursor into this one."""
         self.counts.update(other.counts)
-        if other.max_cursor is not None and (self.max_cursor is None or other.max_cursor > self.max_cursor):
-            self.max_cursor = other.max_cursor
+        self.max_cursor = transform.latest(self.max_cursor, other.max_cursor)
 
 
 def load_batch(conn, resource: Resource, records: list[Any], run_id: str, *, view: View = UNKNOWN_VIEW,
@@ -131,35 +130,29 @@ def write_batch(conn, resource: Resource, batch: PreparedBatch, run_id: str, *,
     """
     if conn.autocommit:
         raise ValueError("the loader needs a connection with autocommit off: each batch is one transaction")
-    try:
-        with conn.cursor() as cur:
-            cur.execute(load_sql("load/sync_writer"))
-            dead, counts = list(batch.dead), Counter(batch.counts)
-            prepared = dict(batch.prepared)
-            if batch.id_less:
-                assigned = contacts_provisional.assign_ids(cur, batch.id_less, batch.records)
-                extra, extra_dead, extra_counts = prepare(resource, batch.id_less, run_id, assigned,
-                                                          View(batch.view.at, None, batch.view.partial))
-                for item in extra.values():
-                    keep_one(prepared, counts, item)
-                dead.extend(extra_dead)
-                counts.update(extra_counts)
-            items = list(prepared.values())
-            rejected = write.apply(cur, resource, items, counts, history)
-            dead.extend((item.record, error) for item, error in rejected)
-            dead_letters.write(cur, resource.name, dead, run_id, batch.view.at)
-            counts["dead_lettered"] += len(dead)
-            counts["drift_fields"] += drift.record(cur, resource, batch.drift, run_id)
-            if checkpoint is not None:
-                checkpoints.write(cur, checkpoint[0], checkpoint[1], run_id)
-        conn.commit()
-    except BaseException:
-        conn.rollback()
-        raise
+    with transaction(conn, sync_writer=True) as cur:
+        dead, counts = list(batch.dead), Counter(batch.counts)
+        prepared = dict(batch.prepared)
+        if batch.id_less:
+            assigned = contacts_provisional.assign_ids(cur, batch.id_less, batch.records)
+            extra, extra_dead, extra_counts = prepare(resource, batch.id_less, run_id, assigned,
+                                                      View(batch.view.at, None, batch.view.partial))
+            for item in extra.values():
+                keep_one(prepared, counts, item)
+            dead.extend(extra_dead)
+            counts.update(extra_counts)
+        items = list(prepared.values())
+        rejected = write.apply(cur, resource, items, counts, history)
+        dead.extend((item.record, error) for item, error in rejected)
+        dead_letters.write(cur, resource.name, dead, run_id, batch.view.at)
+        counts["dead_lettered"] += len(dead)
+        counts["drift_fields"] += drift.record(cur, resource, batch.drift, run_id)
+        if checkpoint is not None:
+            checkpoints.write(cur, checkpoint[0], checkpoint[1], run_id)
     rejected_ids = {item.id for item, _ in rejected}
     cursors = [item.cursor for item in items if item.cursor is not None and item.id not in rejected_ids]
     if dead:
         log.warning("%s: %d record(s) dead-lettered in this batch (see front.dead_letters)", resource.name, len(dead))
-    return BatchResult(counts=counts, max_cursor=max(cursors, default=None))
+    return BatchResult(counts=counts, max_cursor=transform.latest(*cursors))
 
 
