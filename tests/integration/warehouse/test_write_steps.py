@@ -6,14 +6,16 @@ concurrent load that commits between classify and write.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import psycopg
 import pytest
 from psycopg import sql
 
-from front_sync.resources import CONTACTS
+from front_sync.resources import CONTACTS, TEAMS
 from front_sync.warehouse import write
 from front_sync.warehouse.load import load_batch
-from front_sync.warehouse.prepare import prepare
+from front_sync.warehouse.prepare import View, prepare
 from front_sync.warehouse.sql_files import load_sql
 from front_sync.warehouse.write_sql import KEYS, reset_keys, statements
 
@@ -130,3 +132,30 @@ def test_item3_write_classified_adds_up_the_counts_each_step_returned(migrated, 
     counts = write.write_classified(cur, st, items)
     assert {k: v for k, v in counts.items() if v} == {"updated": 1, "unchanged": 1, "created": 1}
     assert fetch(migrated, "SELECT count(*) FROM front.contacts") == [(3,)]
+
+
+def test_item3_advance_unchanged_moves_the_view_time_of_rows_seen_again_in_a_newer_view(migrated):
+    """Teams have no updated_at: their view time is the listing's, and an unchanged row seen later takes it."""
+    load_batch(migrated, TEAMS, [r.team("tim_1")], "r0", view=View(at=Decimal("100")))
+    with migrated.cursor() as cur:
+        cur.execute(load_sql("load/sync_writer"))
+        st = statements(cur, TEAMS)
+        reset_keys(cur)
+        items = list(prepare(TEAMS, [r.team("tim_1")], "run", view=View(at=Decimal("200")))[0].values())
+        classified = write.classify(cur, st, items)
+        assert _ids(classified.of("unchanged")) == ["tim_1"]
+        write.advance_unchanged(cur, st, classified)
+    migrated.commit()
+    assert fetch(migrated, "SELECT view_at FROM front.teams") == [(Decimal("200.000"),)]
+
+
+def test_item3_record_conflicts_keeps_both_versions_of_a_row_edited_locally(migrated, migrated_url, step):
+    load_batch(migrated, CONTACTS, [r.contact("crd_1", "100")], "r0")
+    with psycopg.connect(migrated_url, autocommit=True) as local:
+        local.execute("UPDATE front.contacts SET name = 'edited' WHERE id = 'crd_1'")
+    cur, st = step
+    classified = write.classify(cur, st, _items([r.contact("crd_1", "200", name="Front's")]))
+    assert write.stage_changed(cur, st, classified) == st.stage
+    write.record_conflicts(cur, st, classified)
+    cur.execute("SELECT record_id, stored_row->>'name', incoming_row->>'name' FROM front.sync_conflicts")
+    assert cur.fetchall() == [("crd_1", "edited", "Front's")]
