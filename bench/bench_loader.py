@@ -154,8 +154,9 @@ def timed_load(conn, name: str, chunks: list[list[dict[str, Any]]], rows: int, *
         for result in load.load_batches(conn, CONTACTS, ((c, None) for c in chunks), f"bench-{name}"):
             counts.update(result.counts)
     else:
+        history = load.LoadHistory()  # one stream of batches, as a backfill run passes it
         for chunk in chunks:
-            counts.update(load.load_batch(conn, CONTACTS, chunk, f"bench-{name}").counts)
+            counts.update(load.load_batch(conn, CONTACTS, chunk, f"bench-{name}", history=history).counts)
     seconds = time.perf_counter() - started
     python_cpu, postgres_cpu = own_cpu_seconds() - cpu_before, backend_cpu_seconds(conn) - pg_before
     return {"scenario": name, "seconds": round(seconds, 3), "rows": rows,
