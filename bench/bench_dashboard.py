@@ -2,7 +2,7 @@
 
 Starts a throwaway PostgreSQL (scripts/pg_start.sh, stopped at the end) and fills it the real way where it
 matters: the simulator's generator makes a company of N conversations and as many contacts, and the warehouse
-loader (``load.load_batches``) writes them (messages are not loaded: they go through the children's queue, and
+loader (``load.load_batches``) writes them (messages are not loaded: they go through the sub-resources' queue, and
 the page only counts rows, exactly under 200,000 and from the planner's estimate above). The sync history the
 page reads is 14 days of hourly front_sync_incremental runs (one sync_logs row per resource per run, one run in
 20 with a failed task and the next one resolving it), a queue of messages/comments and open alerts.

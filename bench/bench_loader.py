@@ -1,4 +1,4 @@
-"""Benchmark: the warehouse loader (transform + COPY + conflict rules + children) from in-memory Front records.
+"""Benchmark: the warehouse loader (transform + COPY + conflict rules + nested rows) from in-memory Front records.
 
 Starts a throwaway PostgreSQL with scripts/pg_start.sh (stopped at the end), then runs each scenario in its own
 Python process so that its peak RSS is its own:
@@ -153,8 +153,9 @@ def timed_load(conn, name: str, chunks: list[list[dict[str, Any]]], rows: int, *
         for result in load.load_batches(conn, CONTACTS, ((c, None) for c in chunks), f"bench-{name}"):
             counts.update(result.counts)
     else:
+        history = load.LoadHistory()  # one stream of batches, as a backfill run passes it
         for chunk in chunks:
-            counts.update(load.load_batch(conn, CONTACTS, chunk, f"bench-{name}").counts)
+            counts.update(load.load_batch(conn, CONTACTS, chunk, f"bench-{name}", history=history).counts)
     seconds = time.perf_counter() - started
     python_cpu, postgres_cpu = own_cpu_seconds() - cpu_before, backend_cpu_seconds(conn) - pg_before
     return {"scenario": name, "seconds": round(seconds, 3), "rows": rows,
@@ -219,23 +220,23 @@ def run_contacts(url: str, n: int, batch_size: int, repeat: int) -> dict[str, An
 def bare_rows(records: list[dict[str, Any]], run_id: str) -> tuple[list[tuple], list[list[tuple]]]:
     """The rows the loader writes for these records, built the plainest way: typed columns, bookkeeping, raw."""
     parents: list[tuple] = []
-    children: list[list[tuple]] = [[] for _ in CONTACTS.children]
+    nested: list[list[tuple]] = [[] for _ in CONTACTS.nested]
     version = CONTACTS.columns.index(CONTACTS.version_column)  # the view time (view_at) is updated_at
     for record in records:
         values = CONTACTS.row(record)
         raw, digest = transform.raw_and_hash(record)
         parents.append((*values, None, digest, run_id, values[version], raw))
-        for rows, child in zip(children, CONTACTS.children, strict=True):
-            rows.extend((values[0], *row) for row in child.rows(record))
-    return parents, children
+        for rows, table in zip(nested, CONTACTS.nested, strict=True):
+            rows.extend((values[0], *row) for row in table.rows(record))
+    return parents, nested
 
 
 def twin_tables(conn) -> list[tuple[str, tuple[str, ...]]]:
-    """Empty twins of contacts and its child tables in schema bench_twin; returns (table, COPY columns) each."""
+    """Empty twins of contacts and its nested tables in schema bench_twin; returns (table, COPY columns) each."""
     from front_sync.warehouse.prepare import copy_columns
 
     tables = [("contacts", copy_columns(CONTACTS))]
-    tables += [(child.table, (child.parent_column, *child.columns)) for child in CONTACTS.children]
+    tables += [(table.table, (table.parent_column, *table.columns)) for table in CONTACTS.nested]
     with conn.cursor() as cur:
         cur.execute("CREATE SCHEMA IF NOT EXISTS bench_twin")
         for table, _ in tables:
@@ -286,8 +287,8 @@ def bare_copy(conn, tables, batches: list[list[dict[str, Any]]], *, binary: bool
     gc.collect()
     started = time.perf_counter()
     for index, batch in enumerate(batches):
-        parents, children = built[index] if built else bare_rows(batch, "bench-bare")
-        copy_into_twins(conn, tables, [parents, *children], binary)
+        parents, nested = built[index] if built else bare_rows(batch, "bench-bare")
+        copy_into_twins(conn, tables, [parents, *nested], binary)
     return time.perf_counter() - started
 
 

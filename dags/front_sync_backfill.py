@@ -5,7 +5,7 @@ Initial load or re-load: every conversation (all statuses, trash included) and t
 Checkpointed after every committed batch: a retried or killed task resumes where it stopped. Params narrow it to
 a time range of last activity (`after`, `before`, ISO dates) and/or `inbox_ids` (these use Front's search, which
 costs 40 % of the rate budget). An unfinished backfill of the same scope is resumed by the next run too, unless
-`restart` is set. Messages and comments are fetched only for conversations that changed since their children
+`restart` is set. Messages and comments are fetched only for conversations that changed since their sub-resources
 were last synced (front.children_synced), so re-running an unchanged backfill costs its listing pages;
 `refetch_children` fetches them all (e.g. to find comments deleted in Front, which emit no event). It never moves
 a watermark back; it sets the conversations watermark to its start when there is none, so the incremental DAG's
@@ -22,9 +22,9 @@ from airflow.sdk import DAG, Asset, Param
 
 from front_sync.config import Tenant, tenants
 from front_sync.estimate.operator import DryRunGate
-from front_sync.sync.conversation_operators import BackfillConversationsOperator, ConversationChildrenOperator
+from front_sync.sync.conversation_operators import BackfillConversationsOperator, SubResourcesOperator
 from front_sync.sync.operators import MigrateWarehouseOperator
-from front_sync.sync.plan import CHILD_RESOURCES, TAGS_COMMON, default_args, priority
+from front_sync.sync.plan import SUB_RESOURCES, TAGS_COMMON, default_args, priority
 
 
 def build(tenant: Tenant) -> DAG:
@@ -50,7 +50,8 @@ def build(tenant: Tenant) -> DAG:
                              description="Ignore the checkpoint of an unfinished backfill of the same scope."),
             "refetch_children": Param(False, type=["null", "boolean"],
                                       title="Fetch every conversation's messages and comments",
-                                      description="Also for conversations unchanged since their children were synced."),
+                                      description="Also for conversations unchanged since their messages and "
+                                                  "comments were synced."),
             "dry_run": Param(False, type=["null", "boolean"], title="Dry run: estimate only",
                              description="Sample the account, check the token's scopes, log the cost; write nothing."),
         },
@@ -61,10 +62,10 @@ def build(tenant: Tenant) -> DAG:
         )
         gate = DryRunGate(task_id="dry_run_estimate", pool=tenant.pool, priority_weight=50)
         gate >> MigrateWarehouseOperator(task_id="migrate_warehouse", priority_weight=40) >> conversations
-        for child in CHILD_RESOURCES:
-            conversations >> ConversationChildrenOperator(
-                task_id=f"sync_{child.name}", resource=child.name, mode="backfill", pool=tenant.pool,
-                priority_weight=priority(child.name), outlets=[Asset(f"front_sync.{child.name}")],
+        for sub in SUB_RESOURCES:
+            conversations >> SubResourcesOperator(
+                task_id=f"sync_{sub.name}", resource=sub.name, mode="backfill", pool=tenant.pool,
+                priority_weight=priority(sub.name), outlets=[Asset(f"front_sync.{sub.name}")],
             )
         return dag
 

@@ -6,7 +6,7 @@ reconciles deletions: rows a completed listing no longer returns get `deleted_at
 come back lose it. It may raise a watermark, never lower it. It also re-lists every conversation (one call per
 100), so changes that emit no event (a tag renamed, a contact renamed in a conversation's recipients) converge
 within a day, and fetches the messages and comments of conversations changed since their last fetch. Then the
-rolling verification (`verify_<child>`) re-fetches the messages and comments of tonight's slice of conversations
+rolling verification (`verify_<sub-resource>`) re-fetches the messages and comments of tonight's slice of conversations
 (about 1/verify_days of all), so a change Front announced by no event converges within verify_days. Last,
 `report_schema_drift` sends the schema drift every sync noted (front.schema_drift: fields Front added or stopped
 sending) to Slack, each field once.
@@ -22,12 +22,12 @@ from airflow.sdk import DAG, Asset, CronDataIntervalTimetable
 from front_sync.config import Tenant, schedule, tenants
 from front_sync.ops.operators import ReportSchemaDriftOperator
 from front_sync.sync.conversation_operators import (
-    ConversationChildrenOperator,
     ConversationListingOperator,
-    VerifyChildrenOperator,
+    SubResourcesOperator,
+    VerifySubResourcesOperator,
 )
 from front_sync.sync.operators import FrontSyncOperator, MigrateWarehouseOperator
-from front_sync.sync.plan import CHILD_RESOURCES, LIST_RESOURCES, TAGS_COMMON, default_args, priority
+from front_sync.sync.plan import LIST_RESOURCES, SUB_RESOURCES, TAGS_COMMON, default_args, priority
 
 
 def build(tenant: Tenant) -> DAG:
@@ -56,17 +56,17 @@ def build(tenant: Tenant) -> DAG:
             outlets=[Asset("front_sync.conversations")],
         )
         migrate >> conversations >> report
-        for child in CHILD_RESOURCES:
-            children = ConversationChildrenOperator(
-                task_id=f"sync_{child.name}", resource=child.name, mode="full", pool=tenant.pool,
-                priority_weight=priority(child.name), outlets=[Asset(f"front_sync.{child.name}")],
+        for sub in SUB_RESOURCES:
+            fetch = SubResourcesOperator(
+                task_id=f"sync_{sub.name}", resource=sub.name, mode="full", pool=tenant.pool,
+                priority_weight=priority(sub.name), outlets=[Asset(f"front_sync.{sub.name}")],
             )
-            verify = VerifyChildrenOperator(
-                task_id=f"verify_{child.name}", resource=child.name, pool=tenant.pool,
-                priority_weight=priority(child.name), outlets=[Asset(f"front_sync.{child.name}")],
+            verify = VerifySubResourcesOperator(
+                task_id=f"verify_{sub.name}", resource=sub.name, pool=tenant.pool,
+                priority_weight=priority(sub.name), outlets=[Asset(f"front_sync.{sub.name}")],
             )
-            conversations >> children >> verify >> report
-            children >> report
+            conversations >> fetch >> verify >> report
+            fetch >> report
         return dag
 
 

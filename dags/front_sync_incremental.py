@@ -28,11 +28,11 @@ import pendulum
 from airflow.sdk import DAG, Asset, CronDataIntervalTimetable
 
 from front_sync.config import Tenant, schedule, tenants
-from front_sync.sync.conversation_operators import ConversationChangesOperator, ConversationChildrenOperator
+from front_sync.sync.conversation_operators import ConversationChangesOperator, SubResourcesOperator
 from front_sync.sync.operators import FrontSyncOperator, MigrateWarehouseOperator
 from front_sync.sync.plan import (
-    CHILD_RESOURCES,
     LIST_RESOURCES,
+    SUB_RESOURCES,
     TAGS_COMMON,
     default_args,
     incremental_params,
@@ -67,10 +67,10 @@ def build(tenant: Tenant) -> DAG:
             priority_weight=priority("conversations"), outlets=[Asset("front_sync.conversations")],
         )
         migrate >> conversations
-        for child in CHILD_RESOURCES:
-            conversations >> ConversationChildrenOperator(
-                task_id=f"sync_{child.name}", resource=child.name, pool=tenant.pool,
-                priority_weight=priority(child.name), outlets=[Asset(f"front_sync.{child.name}")],
+        for sub in SUB_RESOURCES:
+            conversations >> SubResourcesOperator(
+                task_id=f"sync_{sub.name}", resource=sub.name, pool=tenant.pool,
+                priority_weight=priority(sub.name), outlets=[Asset(f"front_sync.{sub.name}")],
             )
         return dag
 

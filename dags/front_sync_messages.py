@@ -16,7 +16,7 @@ from airflow.sdk import DAG, Asset, Param
 
 from front_sync.config import Tenant, tenants
 from front_sync.ops.operators import MissingConversationsCheck
-from front_sync.sync.conversation_operators import ConversationChildrenOperator
+from front_sync.sync.conversation_operators import SubResourcesOperator
 from front_sync.sync.operators import MigrateWarehouseOperator
 from front_sync.sync.plan import TAGS_COMMON, default_args, priority
 
@@ -41,7 +41,7 @@ def build(tenant: Tenant) -> DAG:
             ),
         },
     ) as dag:
-        MigrateWarehouseOperator(task_id="migrate_warehouse", priority_weight=40) >> ConversationChildrenOperator(
+        MigrateWarehouseOperator(task_id="migrate_warehouse", priority_weight=40) >> SubResourcesOperator(
             task_id="sync_messages", resource="messages", mode="on_demand", pool=tenant.pool,
             conversation_ids="{{ params.conversation_ids }}", priority_weight=priority("messages"),
             outlets=[Asset("front_sync.messages")],

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from types import MappingProxyType
 from typing import Any
@@ -105,32 +105,14 @@ def _caps(name: str, value: Any) -> Mapping[str, int]:
     return MappingProxyType({str(k): _positive_int(f"{name}.{k}", v) for k, v in value.items()})
 
 
-_VALIDATORS = {
-    "overlap_seconds": _non_negative_int,
-    "batch_pages": _positive_int,
-    "conversation_strategy": _strategy,
-    "max_results": _caps,
-    "directory_refresh_minutes": _non_negative_int,
-    "queue_lease_seconds": _positive_int,
-    "queue_max_attempts": _positive_int,
-    "queue_retry_seconds": _non_negative_int,
-    "stale_after_minutes": _positive_int,
-    "failure_rate_percent": _percent,
-    "failure_rate_hours": _positive_int,
-    "slow_run_factor": _factor,
-    "slow_run_baseline": _positive_int,
-    "slow_run_min_seconds": _non_negative_int,
-    "quota_use_percent": _percent,
-    "quota_window_minutes": _positive_int,
-    "escalate_after_failures": _positive_int,
-    "webhook_silent_minutes": _positive_int,
-    "webhook_lag_p95_seconds": _positive_int,
-    "webhook_rejections_per_hour": _positive_int,
-    "retention_days": _optional_positive_int,
-    "verify_days": _positive_int,
-    "runbook_url": _url,
-    "alert_emails": _emails,
-}
+def _setting(default: Any, check: Callable[[str, Any], Any]) -> Any:
+    """A SyncConfig field: its default, and the check its JSON value passes (which returns the value to keep).
+    The dataclass is the one table of settings: names, types, defaults and checks side by side."""
+    if isinstance(default, Mapping):
+        return field(default_factory=lambda: MappingProxyType(dict(default)), metadata={"check": check})
+    return field(default=default, metadata={"check": check})
+
+
 
 
 @dataclass(frozen=True)
@@ -157,34 +139,34 @@ class SyncConfig:
     smtp_alerts connection).
     retention_days: message bodies and attachment metadata older than this are purged (null: kept forever).
     verify_days: the nightly full DAG's rolling verification re-fetches the messages and comments of about
-    1/verify_days of all conversations each night (a slice by id), so every conversation's children are verified at
+    1/verify_days of all conversations each night (a slice by id), so every conversation's sub-resources are verified at
     least once every verify_days and a change Front announced by no event converges within that bound.
     """
 
-    overlap_seconds: int = 300
-    batch_pages: int = 5
-    conversation_strategy: str = "events"
-    max_results: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
-    directory_refresh_minutes: int = 360
-    queue_lease_seconds: int = 600
-    queue_max_attempts: int = 5
-    queue_retry_seconds: int = 60
-    stale_after_minutes: int = 120
-    failure_rate_percent: float = 5.0
-    failure_rate_hours: int = 24
-    slow_run_factor: float = 2.0
-    slow_run_baseline: int = 20
-    slow_run_min_seconds: int = 60
-    quota_use_percent: float = 80.0
-    quota_window_minutes: int = 60
-    escalate_after_failures: int = 3
-    webhook_silent_minutes: int = 30
-    webhook_lag_p95_seconds: int = 60
-    webhook_rejections_per_hour: int = 20
-    retention_days: int | None = None
-    verify_days: int = 7
-    runbook_url: str = "docs/runbook.md"
-    alert_emails: tuple[str, ...] = ()
+    overlap_seconds: int = _setting(300, _non_negative_int)
+    batch_pages: int = _setting(5, _positive_int)
+    conversation_strategy: str = _setting("events", _strategy)
+    max_results: Mapping[str, int] = _setting(MappingProxyType({}), _caps)
+    directory_refresh_minutes: int = _setting(360, _non_negative_int)
+    queue_lease_seconds: int = _setting(600, _positive_int)
+    queue_max_attempts: int = _setting(5, _positive_int)
+    queue_retry_seconds: int = _setting(60, _non_negative_int)
+    stale_after_minutes: int = _setting(120, _positive_int)
+    failure_rate_percent: float = _setting(5.0, _percent)
+    failure_rate_hours: int = _setting(24, _positive_int)
+    slow_run_factor: float = _setting(2.0, _factor)
+    slow_run_baseline: int = _setting(20, _positive_int)
+    slow_run_min_seconds: int = _setting(60, _non_negative_int)
+    quota_use_percent: float = _setting(80.0, _percent)
+    quota_window_minutes: int = _setting(60, _positive_int)
+    escalate_after_failures: int = _setting(3, _positive_int)
+    webhook_silent_minutes: int = _setting(30, _positive_int)
+    webhook_lag_p95_seconds: int = _setting(60, _positive_int)
+    webhook_rejections_per_hour: int = _setting(20, _positive_int)
+    retention_days: int | None = _setting(None, _optional_positive_int)
+    verify_days: int = _setting(7, _positive_int)
+    runbook_url: str = _setting("docs/runbook.md", _url)
+    alert_emails: tuple[str, ...] = _setting((), _emails)
 
     @classmethod
     def from_json(cls, text: str | None, override: str | None = None, *,
@@ -213,8 +195,9 @@ def _settings(text: str | None, variable: str) -> dict[str, Any]:
     unknown = sorted(set(data) - known)
     if unknown:
         raise ConfigError(f"Variable {variable}: unknown setting(s) {unknown}; known: {sorted(known)}")
+    checks = {f.name: f.metadata["check"] for f in fields(SyncConfig)}
     try:
-        return {name: _VALIDATORS[name](name, value) for name, value in data.items()}
+        return {name: checks[name](name, value) for name, value in data.items()}
     except ConfigError as exc:
         raise ConfigError(f"Variable {variable}: {exc}") from exc
 

@@ -45,16 +45,16 @@ def test_every_pool_exists_in_pools_json(dagbag):
 
 
 def test_incremental_tasks_follow_the_plan(dagbag):
-    from front_sync.sync.plan import CHILD_RESOURCES, LIST_RESOURCES
+    from front_sync.sync.plan import LIST_RESOURCES, SUB_RESOURCES
 
     dag = dagbag.dags["front_sync_incremental"]
     expected = {"migrate_warehouse", "sync_conversations"} | {f"sync_{r.name}" for r in (*LIST_RESOURCES,
-                                                                                        *CHILD_RESOURCES)}
+                                                                                        *SUB_RESOURCES)}
     assert {t.task_id for t in dag.tasks} == expected
     for resource in LIST_RESOURCES:
         task = dag.get_task(f"sync_{resource.name}")
         assert "migrate_warehouse" in task.upstream_task_ids
-    for child in CHILD_RESOURCES:
+    for child in SUB_RESOURCES:
         assert dag.get_task(f"sync_{child.name}").upstream_task_ids == {"sync_conversations"}
     assert dag.max_active_runs == 1
     assert dag.catchup is False
@@ -140,8 +140,8 @@ def test_param_forms_mark_only_required_fields_and_show_no_null(dagbag):
 
 def test_the_nightly_dag_verifies_each_child_resource_after_fetching_it(dagbag):
     """Issue 19, rolling verification: verify_<child> runs after sync_<child> in front_sync_full."""
-    from front_sync.sync.plan import CHILD_RESOURCES
+    from front_sync.sync.plan import SUB_RESOURCES
 
     dag = dagbag.dags["front_sync_full"]
-    for child in CHILD_RESOURCES:
+    for child in SUB_RESOURCES:
         assert dag.get_task(f"verify_{child.name}").upstream_task_ids == {f"sync_{child.name}"}

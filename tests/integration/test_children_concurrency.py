@@ -12,7 +12,7 @@ import pytest
 
 from front_sync.hooks.front import FrontAPIError, FrontHook
 from front_sync.resources import COMMENTS, MESSAGES
-from front_sync.sync.conversation_children import DrainSettings, drain
+from front_sync.sync.sub_resources import DrainSettings, drain
 from front_sync.warehouse import migrations, pending
 from front_sync_testing.truth import assert_matches_truth, query
 

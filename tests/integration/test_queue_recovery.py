@@ -15,7 +15,7 @@ import pytest
 
 from front_sync.hooks.front import FrontHook
 from front_sync.resources import COMMENTS, MESSAGES
-from front_sync.sync.conversation_children import DrainSettings, drain
+from front_sync.sync.sub_resources import DrainSettings, drain
 from front_sync.warehouse import pending
 from front_sync.warehouse.load import load_batch
 from front_sync_testing.truth import assert_matches_truth, query
@@ -87,7 +87,7 @@ def test_item5_a_complete_fetch_never_soft_deletes_a_child_the_events_path_wrote
 
     queue(migrated, "comments", [target])
     result = drain(AfterFetchHook(events_path_writes), psycopg.connect(migrated), COMMENTS, "r1", settings())
-    assert result.conversations == 1 and result.children_deleted == 0
+    assert result.conversations == 1 and result.records_deleted == 0
     assert live_comments(migrated, target) == {c["id"] for c in comments_of(simulator, target)}
 
 
@@ -117,7 +117,7 @@ def test_item5_a_consumer_whose_lease_was_lost_neither_finishes_nor_soft_deletes
     assert [c.conversation_id for c in taken_over] == [target]
     rows = query(migrated, "SELECT claimed_by FROM front.sync_pending WHERE conversation_id = %s", (target,))
     assert rows == [{"claimed_by": "B"}]  # still B's: A did not finish it
-    assert result.lost_leases == 1 and result.children_deleted == 0 and result.conversations == 0
+    assert result.lost_leases == 1 and result.records_deleted == 0 and result.conversations == 0
     conn = psycopg.connect(migrated)
     assert not pending.failed(conn, "comments", taken_over[0], "B", "FrontRetryableError: 503", max_attempts=3,
                               run_id="r_b", retry_after_seconds=0)

@@ -31,7 +31,7 @@ def test_every_declared_column_matches_its_migrated_table_by_name_and_type(wareh
     declared: dict[str, dict[str, str]] = defaultdict(dict)
     for resource in ALL_RESOURCES:
         declared[resource.table[1]].update({c.name: c.sql_type for c in resource.fields})
-        for child in resource.children:
+        for child in resource.nested:
             declared[child.table][child.parent_column] = "text"
             declared[child.table].update({c.name: c.sql_type for c in child.fields})
     problems = []

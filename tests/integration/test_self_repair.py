@@ -17,7 +17,7 @@ import pytest
 from front_sync.config import CONFIG_VARIABLE
 from front_sync.resources import COMMENTS, MESSAGES
 from front_sync.sync import conversation_operators
-from front_sync.sync.conversation_children import drain
+from front_sync.sync.sub_resources import drain
 from front_sync_testing.truth import query, wait_past
 
 from .test_zero_loss import (
@@ -41,7 +41,7 @@ def hourly():
 
 def children():
     for child in ("messages", "comments"):
-        execute(conversation_operators.ConversationChildrenOperator(task_id=f"sync_{child}", resource=child))
+        execute(conversation_operators.SubResourcesOperator(task_id=f"sync_{child}", resource=child))
 
 
 def nightly_listing():

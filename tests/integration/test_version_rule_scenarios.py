@@ -14,9 +14,9 @@ import pytest
 
 from front_sync.hooks.front import FrontHook
 from front_sync.resources import COMMENTS, MESSAGES
-from front_sync.sync import conversation_children
+from front_sync.sync import sub_resources
 from front_sync.sync.conversation_changes import ChangeSet, ChangesResult, _flush_events, from_events
-from front_sync.sync.conversation_children import ChildrenResult, DrainSettings, drain
+from front_sync.sync.sub_resources import DrainResult, DrainSettings, drain
 from front_sync.warehouse import pending
 from front_sync_testing.truth import query, wait_past
 
@@ -93,7 +93,7 @@ def test_item1_a_comment_deleted_in_front_and_seen_gone_by_a_complete_fetch_stay
     with conn.cursor() as cur:
         pending.enqueue(cur, COMMENTS.name, [conversation], "nightly")
     conn.commit()
-    assert drain(front, conn, COMMENTS, "nightly", settings()).children_deleted == 1
+    assert drain(front, conn, COMMENTS, "nightly", settings()).records_deleted == 1
 
     events_since(front, conn, "backfill", lower, again=True)
     assert query(migrated, "SELECT deleted_at IS NOT NULL AS gone FROM front.comments WHERE id = %s",
@@ -110,7 +110,7 @@ def test_item1_a_children_fetch_that_began_before_an_events_write_does_not_overw
     wait_past(simulator)
     simulator.mutate("add_comments", ids=[conversation])
     events_since(front, conn, "hourly-1", lower)
-    fetched = conversation_children._fetch(front, COMMENTS, conversation)
+    fetched = sub_resources._fetch(front, COMMENTS, conversation)
     (record,) = fetched.records
     wait_past(simulator)
     newer = {**record, "is_pinned": True, "body": "Edited after the fetch asked"}
@@ -119,8 +119,8 @@ def test_item1_a_children_fetch_that_began_before_an_events_write_does_not_overw
                        "conversation": {"id": conversation, "updated_at": 1, "created_at": 1},
                        "target": {"_meta": {"type": "comment"}, "data": newer}}])
     _flush_events(conn, changes, "hourly-2", ChangesResult(), None, born_after=Decimal(0))
-    result = ChildrenResult()
-    conversation_children._load(conn, COMMENTS, "children", pending.Claim(conversation, 1, 1), fetched, result)
+    result = DrainResult()
+    sub_resources._load(conn, COMMENTS, "children", pending.Claim(conversation, 1, 1), fetched, result)
     assert result.loaded.counts["stale"] == 1
     assert query(migrated, "SELECT is_pinned, body FROM front.comments WHERE id = %s", (record["id"],)) == [
         {"is_pinned": True, "body": "Edited after the fetch asked"}]

@@ -20,7 +20,7 @@ from front_sync.config import CONFIG_VARIABLE
 from front_sync.hooks.front import FrontHook
 from front_sync.resources import COMMENTS, CONVERSATIONS, MESSAGES
 from front_sync.sync import conversation_operators, operators
-from front_sync.sync.conversation_children import DrainSettings, drain
+from front_sync.sync.sub_resources import DrainSettings, drain
 from front_sync.sync.window import epoch
 from front_sync.warehouse import pending
 from front_sync.warehouse.load import load_batch
@@ -310,7 +310,7 @@ def test_a_404_conversation_is_soft_deleted_and_children_front_no_longer_returns
     deleted = simulator.mutate("delete_comments", ids=[with_comments])["comments"]
     enqueue(migrated, "comments", [with_comments])
     result = drain(front, conn, COMMENTS, "r2", drain_settings())
-    assert result.children_deleted == 1
+    assert result.records_deleted == 1
     live = {r["id"] for r in query(migrated, "SELECT id FROM front.comments WHERE deleted_at IS NULL")}
     assert live == {c["id"] for c in simulator.truth("comments")["_results"]} and deleted[0] not in live
 
@@ -335,7 +335,7 @@ def test_the_first_hourly_run_of_a_fresh_install_loads_the_whole_history_resumab
     assert calls(simulator, "/conversations") == 4  # pages 3-6: the two committed pages are not listed again
     assert result["fetched"] >= 40
     for child in ("messages", "comments"):
-        execute(conversation_operators.ConversationChildrenOperator(task_id=f"sync_{child}", resource=child))
+        execute(conversation_operators.SubResourcesOperator(task_id=f"sync_{child}", resource=child))
     for table in ("conversations", "messages", "comments"):
         truth = {r["id"]: r for r in simulator.truth(table)["_results"]}
         assert stored_raw(migrated, table, truth) == truth

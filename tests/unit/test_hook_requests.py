@@ -13,7 +13,6 @@ from collections.abc import Callable
 
 import pytest
 import requests
-from airflow.providers.http.hooks.http import HttpHook
 from airflow.sdk.exceptions import AirflowFailException
 from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
@@ -378,7 +377,9 @@ def test_extras_never_become_headers(make_hook):
     assert sent["Authorization"] == f"Bearer {TOKEN}"
     assert sent["Accept"] == "application/json" and sent["User-Agent"].startswith("front-sync/")
     assert not {"rpm", "share", "burst_per_second", "page_limit", "allowed_hosts"} & {h.lower() for h in sent}
-    assert not {"rpm", "share", "Authorization"} & set(HttpHook.get_conn(hook).headers)  # HttpHook's own path too
+    assert not {"rpm", "share", "Authorization"} & set(hook.get_conn().headers)
+    with pytest.raises(TypeError, match="no headers or extra_options"):  # HttpHook's per-call options: refused
+        hook.get_conn(extra_options={"proxies": {"https": "http://proxy.example"}})
 
 
 def test_the_session_itself_never_sends_the_token_to_another_host(make_hook):

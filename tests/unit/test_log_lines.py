@@ -7,7 +7,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 from front_sync.resources import get_resource
-from front_sync.sync import conversation_children, logtext, watermarks
+from front_sync.sync import logtext, sub_resources, watermarks
 from front_sync.sync.progress import Progress
 
 
@@ -43,7 +43,7 @@ def _front(pages):
 
 def test_one_page_of_one_record_logs_one_page_one_record(caplog):
     front = _front([[{"id": "msg_1"}]])
-    fetched = conversation_children._fetch(front, get_resource("messages"), "cnv_1")
+    fetched = sub_resources._fetch(front, get_resource("messages"), "cnv_1")
     progress = Progress("messages", front)
     with caplog.at_level(logging.INFO, logger="front_sync.sync.progress"):
         progress.add(pages=fetched.pages, records=len(fetched.records))
@@ -54,6 +54,6 @@ def test_one_page_of_one_record_logs_one_page_one_record(caplog):
 
 
 def test_pages_are_counted_for_every_page_even_empty_ones():
-    fetched = conversation_children._fetch(_front([[{"id": "a"}, {"id": "b"}], [], [{"id": "c"}]]),
+    fetched = sub_resources._fetch(_front([[{"id": "a"}, {"id": "b"}], [], [{"id": "c"}]]),
                                            get_resource("comments"), "cnv_1")
     assert (fetched.pages, len(fetched.records)) == (3, 3)

@@ -54,7 +54,7 @@ def test_contact_row_and_handles():
               "handles": [{"handle": "Zoe@Example.COM", "source": "email"}]}
     row = CONTACTS.row(record)
     assert row[0] == "crd_1" and row[1] == "Zoë 🎉" and row[-1] == Decimal("1700000000.123")
-    assert CONTACTS.children[0].rows(record) == [("email", "Zoe@Example.COM", "zoe@example.com")]
+    assert CONTACTS.nested[0].rows(record) == [("email", "Zoe@Example.COM", "zoe@example.com")]
 
 
 @pytest.mark.parametrize(
@@ -101,7 +101,7 @@ def test_a_record_with_a_field_that_cannot_be_typed_is_kept_with_that_column_nul
     prepared, dead, _ = prepare(resource, [record], "run")
     assert not dead
     item = prepared[record["id"]]
-    values, _, notes = transform.typed_leniently(resource.row, [c.rows for c in resource.children], record)
+    values, _, notes = transform.typed_leniently(resource.row, [c.rows for c in resource.nested], record)
     assert values[resource.columns.index(column)] is None
     assert notes == untyped == untyped_column(resource, item) and item.untyped
 
@@ -135,13 +135,13 @@ def test_a_record_with_a_field_that_cannot_be_typed_is_kept_with_that_column_nul
 def test_a_child_item_that_cannot_be_keyed_is_left_out_and_listed(resource, record, rows, untyped):
     prepared, dead, _ = prepare(resource, [record], "run")
     assert not dead and untyped_column(resource, prepared[record["id"]]) == untyped
-    _, child_rows, notes = transform.typed_leniently(resource.row, [c.rows for c in resource.children], record)
+    _, child_rows, notes = transform.typed_leniently(resource.row, [c.rows for c in resource.nested], record)
     assert child_rows == rows and notes == untyped
 
 
 def test_untyped_fields_are_listed_once_and_capped():
     record = {"id": "msg_1", "recipients": [{"role": "to"}] * 150 + [3]}
-    _, _, notes = transform.typed_leniently(MESSAGES.row, [MESSAGES.children[0].rows], record)
+    _, _, notes = transform.typed_leniently(MESSAGES.row, [MESSAGES.nested[0].rows], record)
     assert len(notes) == transform.MAX_UNTYPED + 1
     assert notes[0] == {"field": "recipients[0].handle", "reason": "missing"}
     assert notes[-1] == {"field": "*", "reason": "51 more fields"}
@@ -153,7 +153,7 @@ def test_clean_records_have_no_untyped_fields_and_readers_still_raise_outside_th
     prepared, _, _ = prepare(CONTACTS, [{"id": "crd_1", "updated_at": 1}], "run")
     assert untyped_column(CONTACTS, prepared["crd_1"]) is None and not prepared["crd_1"].untyped
     with pytest.raises(transform.BadRecord, match="size is not an integer"):
-        MESSAGES.children[1].rows({"attachments": [{"id": "fil_1", "size": "big"}]})
+        MESSAGES.nested[1].rows({"attachments": [{"id": "fil_1", "size": "big"}]})
     with pytest.raises(transform.BadRecord, match="missing id"):  # even leniently, a record needs its own id
         transform.typed_leniently(TAGS.row, [], {"name": "no id"})
 
@@ -218,9 +218,9 @@ def test_recipients_attachments_and_reminders():
                                "metadata": {"is_inline": True, "cid": "c1"}}],
               "scheduled_reminders": [{"_links": {"related": {"owner": "https://a.api.frontapp.com/teammates/t"}},
                                        "scheduled_at": 1701392639}]}
-    assert MESSAGES.children[0].rows(record) == [("from", "Ann@X.io", None, "crd_1", "ann@x.io")]
-    assert MESSAGES.children[1].rows(record) == [("fil_1", "a.png", None, None, 10, True, "c1")]
-    assert CONVERSATIONS.children[2].rows(record) == [(0, "t", None, Decimal("1701392639.000"), None)]
+    assert MESSAGES.nested[0].rows(record) == [("from", "Ann@X.io", None, "crd_1", "ann@x.io")]
+    assert MESSAGES.nested[1].rows(record) == [("fil_1", "a.png", None, None, 10, True, "c1")]
+    assert CONVERSATIONS.nested[2].rows(record) == [(0, "t", None, Decimal("1701392639.000"), None)]
 
 
 def test_channel_reads_the_old_types_field_and_custom_fields_carry_their_scope():

@@ -1,6 +1,6 @@
 """Turn an account sample into the calls and wall time of the initial load, a typical hourly run and the nightly
 full run, by the rules the sync spends calls by (one listing call per page of ``page_limit``; events 15 per page;
-children per conversation; the directory only every ``directory_refresh_minutes`` in the hourly DAG)."""
+sub-resources per conversation; the directory only every ``directory_refresh_minutes`` in the hourly DAG)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ class Line:
     what: str
     calls: float
     basis: str
-    concurrent: bool = False  # fetched by the children tasks' worker threads
+    concurrent: bool = False  # fetched by the sub-resource tasks' worker threads
 
 
 @dataclass
@@ -34,7 +34,7 @@ class Plan:
         return self.rpm * self.share
 
     def minutes(self, lines: list[Line]) -> float:
-        """Wall time: the rate budget bounds it, or the latency when the budget is generous (children run on
+        """Wall time: the rate budget bounds it, or the latency when the budget is generous (sub-resources run on
         `workers` threads, listings one page after another)."""
         calls = sum(line.calls for line in lines)
         by_budget = calls / self.per_minute if self.per_minute else 0.0
@@ -66,9 +66,10 @@ def estimate(sample: AccountSample, plan: Plan, config: SyncConfig) -> Estimate:
     conversations, contacts = sample.conversations.value, sample.contacts.value
     listing = Line("conversations listing", pages_for(conversations, limit),
                    f"{conversations:,.0f} conversations ({sample.conversations.how}), {limit} per page")
-    children = [Line(f"{name} (per conversation)", conversations * pages, f"{conversations:,.0f} conversations x "
-                     f"{pages:.2f} pages (mean of the sampled conversations)", concurrent=True)
-                for name, pages in sample.child_pages.items()]
+    per_conversation = [Line(f"{name} (per conversation)", conversations * pages,
+                             f"{conversations:,.0f} conversations x {pages:.2f} pages (mean of the sampled "
+                             "conversations)", concurrent=True)
+                        for name, pages in sample.sub_resource_pages.items()]
     contact_listing = Line("contacts (full listing)", pages_for(contacts, limit),
                            f"{contacts:,.0f} contacts ({sample.contacts.how}), {limit} per page")
     heavy = sorted(sample.directory_pages.items(), key=lambda item: -item[1])[:3]
@@ -78,7 +79,8 @@ def estimate(sample: AccountSample, plan: Plan, config: SyncConfig) -> Estimate:
     hourly = _hourly(sample, config)
     result = Estimate(sample, plan, directory_refresh_minutes=config.directory_refresh_minutes)
     # The initial load: the backfill DAG, then the first hourly run lists contacts and the directory in full.
-    result.initial = [listing, *children, contact_listing, *directory, *[h for h in hourly if "contacts" not in h.what]]
+    result.initial = [listing, *per_conversation, contact_listing, *directory,
+                      *[h for h in hourly if "contacts" not in h.what]]
     result.hourly = hourly
     result.directory = directory
     result.nightly = [listing, contact_listing, *directory]
@@ -87,7 +89,7 @@ def estimate(sample: AccountSample, plan: Plan, config: SyncConfig) -> Estimate:
 
 def _hourly(sample: AccountSample, config: SyncConfig) -> list[Line]:
     """A typical hourly run: the events of an hour (plus the overlap read again), the conversations whose
-    children no event carried, and the contacts updated in the hour."""
+    sub-resources no event carried, and the contacts updated in the hour."""
     stretch = (3600 + config.overlap_seconds) / 3600
     events = sample.events_per_hour.value * stretch
     lines = [Line("events", pages_for(events, EVENTS_PAGE_LIMIT),
@@ -95,7 +97,7 @@ def _hourly(sample: AccountSample, config: SyncConfig) -> list[Line]:
                   f"+{config.overlap_seconds} s overlap, {EVENTS_PAGE_LIMIT} per page")]
     for name, per_event in sample.fetches_per_event.items():
         fetched = sample.events_per_hour.value * per_event
-        pages = sample.child_pages.get(name, 1.0)
+        pages = sample.sub_resource_pages.get(name, 1.0)
         lines.append(Line(f"{name} fetched (merges, drafts, partial events)", fetched * pages,
                           f"{fetched:,.1f} conversations/h x {pages:.2f} pages", concurrent=True))
     updated = sample.contacts_updated_per_hour.value * stretch
@@ -135,7 +137,7 @@ def render(result: Estimate) -> str:
     lines += _table("Typical hourly run", result.hourly, plan)
     lines += _table(f"Directory refresh (hourly DAG every {result.directory_refresh_minutes} min, nightly always)",
                     result.directory, plan)
-    lines += _table("Nightly full run (before children of conversations changed without events)", result.nightly,
+    lines += _table("Nightly full run (before sub-resources of conversations changed without events)", result.nightly,
                     plan)
     lines += [f"Note: {note}" for note in sample.notes]
     lines.append(f"This estimate made {sample.calls} read-only calls in {sample.seconds:.1f} s.")

@@ -27,7 +27,7 @@ EVENTS_PAGE_LIMIT = 15  # Front's maximum for /events
 
 @dataclass(frozen=True)
 class SampleLimits:
-    """How much the estimate may read: pages per listing before it extrapolates, conversations whose children
+    """How much the estimate may read: pages per listing before it extrapolates, conversations whose sub-resources
     it reads, and the span of recent activity it measures (a typical hour is that span's average)."""
 
     contact_pages: int = 10
@@ -54,7 +54,7 @@ class AccountSample:
     directory_pages: dict[str, int] = field(default_factory=dict)  # a complete listing's calls, per resource
     contacts: Count = field(default_factory=lambda: Count(0, True, "not read"))
     conversations: Count = field(default_factory=lambda: Count(0, True, "not read"))
-    child_pages: dict[str, float] = field(default_factory=dict)  # mean pages per conversation
+    sub_resource_pages: dict[str, float] = field(default_factory=dict)  # mean pages per conversation
     events_per_hour: Count = field(default_factory=lambda: Count(0, True, "not read"))
     fetches_per_event: dict[str, float] = field(default_factory=dict)  # conversations to fetch, per event
     contacts_updated_per_hour: Count = field(default_factory=lambda: Count(0, True, "not read"))
@@ -96,7 +96,7 @@ def sample_account(front: FrontHook, now: Decimal, limits: SampleLimits | None =
         _sample_directory(front, sample, probe, limits)
         probe("/contacts", lambda: _sample_contacts(front, sample, limits, now))
         conversations = probe("/conversations", lambda: _sample_conversations(front, sample), default=[])
-        _sample_children(front, sample, probe, conversations, limits)
+        _sample_sub_resources(front, sample, probe, conversations, limits)
         probe("/events", lambda: _sample_events(front, sample, limits, now))
     sample.calls = front.metrics.sync_log_figures()["api_calls"] - calls_before
     sample.seconds = time.monotonic() - started
@@ -185,7 +185,7 @@ def _rate(records: list[dict[str, Any]], complete: bool, pages: int, now: Decima
 
 def _sample_conversations(front: FrontHook, sample: AccountSample) -> list[dict[str, Any]]:
     """Conversations from Front's search totals (``_total``): everything active plus the trash (search leaves the
-    trash out unless asked). Returns the newest page, the sample for the children. Two search calls."""
+    trash out unless asked). Returns the newest page, the sample for the sub-resources. Two search calls."""
     everything = front.request_json(f"/conversations/search/{quote('after:0', safe='')}",
                                     {"limit": sample.page_limit})
     trashed = front.request_json(f"/conversations/search/{quote('is:trashed', safe='')}", {"limit": 1})
@@ -198,29 +198,29 @@ def _sample_conversations(front: FrontHook, sample: AccountSample) -> list[dict[
     return list(everything.get("_results") or [])
 
 
-def _sample_children(front: FrontHook, sample: AccountSample, probe: _Probe, conversations: list[dict[str, Any]],
+def _sample_sub_resources(front: FrontHook, sample: AccountSample, probe: _Probe, conversations: list[dict[str, Any]],
                      limits: SampleLimits) -> None:
-    """Pages per conversation of each child listing, from a few conversations spread over the newest page
+    """Pages per conversation of each sub-resource listing, from a few conversations spread over the newest page
     (the newest are the busiest: this leans high, the safe side)."""
     step = max(1, len(conversations) // max(1, limits.conversations))
     chosen = [c["id"] for c in conversations[::step][: limits.conversations] if isinstance(c.get("id"), str)]
-    for child in synced(PER_CONVERSATION):
+    for sub in synced(PER_CONVERSATION):
         counts = []
         for conversation_id in chosen:
-            path = child.path.format(parent_id=conversation_id)
+            path = sub.path.format(parent_id=conversation_id)
             try:
-                listed = probe(child.path, lambda path=path, child=child: _pages(
-                    front, path, dict(child.list_params), 3))
+                listed = probe(sub.path, lambda path=path, sub=sub: _pages(
+                    front, path, dict(sub.list_params), 3))
             except (FrontNotFound, FrontConversationMerged):
                 continue
             if listed is None:
                 break  # a scope error: noted once
             counts.append(listed[1] if listed[2] else listed[1] + 1)
-        sample.child_pages[child.name] = sum(counts) / len(counts) if counts else 1.0
+        sample.sub_resource_pages[sub.name] = sum(counts) / len(counts) if counts else 1.0
 
 
 def _sample_events(front: FrontHook, sample: AccountSample, limits: SampleLimits, now: Decimal) -> None:
-    """Events per hour over the activity span (newest first), and per event how many conversations' children
+    """Events per hour over the activity span (newest first), and per event how many conversations' sub-resources
     the sync would fetch (merges, drafts, payloads it cannot trust), read as the sync reads them."""
     since = now - Decimal(str(limits.activity_hours * 3600))
     events, pages, complete = _pages(front, "/events", {"q[after]": f"{since:.3f}", "limit": EVENTS_PAGE_LIMIT},

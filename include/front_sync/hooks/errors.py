@@ -35,7 +35,7 @@ class FrontPaginationError(FrontAPIError):
 
 
 class FrontNotFound(FrontAPIError):
-    """404: the resource (typically a child of a record that has since gone) does not exist; record it missing."""
+    """404: the resource (typically a conversation's messages after it has gone) does not exist; record it missing."""
 
     def __init__(self, path: str) -> None:
         super().__init__(f"GET {path} answered 404: not found")

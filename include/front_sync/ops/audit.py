@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -73,6 +75,40 @@ def close_row(conn, row_id: int, status: str, counts: Counter, api: dict[str, An
     with conn.cursor() as cur:
         cur.execute(load_sql("audit_finish"), params)
     conn.commit()
+
+
+@dataclass
+class AuditRow:
+    """An open sync_logs row and what the work fills in while it runs, written when the row is closed."""
+
+    row_id: int
+    counts: Counter = field(default_factory=Counter)
+    metadata: dict[str, Any] = field(default_factory=dict)
+    api: dict[str, Any] = field(default_factory=dict)
+    watermark_after: Decimal | None = None
+
+
+@contextmanager
+def audited(conn, who: RunIdentity, resource: str, sync_type: str, window_start: Decimal | None = None,
+            window_end: Decimal | None = None, watermark_before: Decimal | None = None, *,
+            counts: Counter | None = None,
+            before_close: Callable[[AuditRow], None] | None = None) -> Iterator[AuditRow]:
+    """The sync_logs row around a piece of work: opened (and committed) first, closed 'success' with what the
+    work filled in, or 'failed' with the error when it raises (the exception goes on). `counts`: the work's own
+    Counter, when it has one; `before_close(row)` fills in figures known only at the end (API calls...)."""
+    row = AuditRow(open_row(conn, who, resource, sync_type, window_start, window_end, watermark_before),
+                   Counter() if counts is None else counts)
+    try:
+        yield row
+    except BaseException as exc:
+        if before_close is not None:
+            before_close(row)
+        close_row(conn, row.row_id, "failed", row.counts, row.api, row.watermark_after,
+                  f"{type(exc).__name__}: {exc}", row.metadata)
+        raise
+    if before_close is not None:
+        before_close(row)
+    close_row(conn, row.row_id, "success", row.counts, row.api, row.watermark_after, None, row.metadata)
 
 
 def record_watermark(conn, who: RunIdentity, resource: str, before: Decimal | None, after: Decimal,

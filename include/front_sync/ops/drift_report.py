@@ -10,6 +10,7 @@ from datetime import datetime
 from front_sync.config import SyncConfig, tenant_label
 from front_sync.ops import delivery
 from front_sync.warehouse.sql_files import load_sql
+from front_sync.warehouse.transaction import transaction
 
 log = logging.getLogger(__name__)
 RUNBOOK_ANCHOR = "alert-schema-drift"
@@ -50,27 +51,20 @@ def message(found: list[Drift], config: SyncConfig, tenant: str | None = None) -
 def report(conn, config: SyncConfig, tenant: str | None = None) -> list[Drift]:
     """Send the drift not reported yet and mark it reported (in one transaction: a failed delivery leaves it
     unreported for the next run). Returns what was sent; nothing is marked when no channel is configured."""
-    try:
-        with conn.cursor() as cur:
-            cur.execute(load_sql("drift/unreported"))
-            found = [Drift(*row) for row in cur.fetchall()]
-            if not found:
-                conn.commit()
-                log.info("Schema drift: nothing new")
-                return []
-            used = delivery.deliver(f"front-sync ({tenant_label(tenant)}): schema drift",
-                                    message(found, config, tenant), config)
-            if not used:
-                log.warning("Schema drift: %d new field(s), but no alert channel is configured; they stay "
-                            "unreported (front.schema_drift)", len(found))
-                conn.commit()
-                return []
-            cur.execute(load_sql("drift/reported"), {"resources": [d.resource for d in found],
-                                                     "kinds": [d.kind for d in found],
-                                                     "paths": [d.field_path for d in found]})
-        conn.commit()
-    except BaseException:
-        conn.rollback()
-        raise
+    with transaction(conn) as cur:
+        cur.execute(load_sql("drift/unreported"))
+        found = [Drift(*row) for row in cur.fetchall()]
+        if not found:
+            log.info("Schema drift: nothing new")
+            return []
+        used = delivery.deliver(f"front-sync ({tenant_label(tenant)}): schema drift",
+                                message(found, config, tenant), config)
+        if not used:
+            log.warning("Schema drift: %d new field(s), but no alert channel is configured; they stay "
+                        "unreported (front.schema_drift)", len(found))
+            return []
+        cur.execute(load_sql("drift/reported"), {"resources": [d.resource for d in found],
+                                                 "kinds": [d.kind for d in found],
+                                                 "paths": [d.field_path for d in found]})
     log.info("Schema drift: reported %d field(s) on %s", len(found), ", ".join(used))
     return found

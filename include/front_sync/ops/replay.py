@@ -127,10 +127,9 @@ def replay(conn, who: audit.RunIdentity, resource: str | None = None, error_cont
 def _replay_resource(conn, who: audit.RunIdentity, name: str, letters: list[tuple[int, Any, View]],
                      error_contains: str | None, applier: Applier | None, result: ReplayResult) -> None:
     """Replay one resource's dead letters under one sync_logs row."""
-    counts: Counter = Counter()
-    row_id = audit.open_row(conn, who, name, "replay", None, None, None)
-    metadata = {"error_contains": error_contains, "selected": len(letters)}
-    try:
+    with audit.audited(conn, who, name, "replay") as row:
+        counts = row.counts
+        row.metadata.update(error_contains=error_contains, selected=len(letters))
         for dead_id, record, view in letters:
             if applier is not None:
                 ok = _apply_one(conn, name, applier, dead_id, record, who.run_id, counts)
@@ -138,12 +137,8 @@ def _replay_resource(conn, who: audit.RunIdentity, name: str, letters: list[tupl
                 ok = _replay_one(conn, get_resource(name), dead_id, record, view, who.run_id, counts)
             result.replayed[name] += ok
             result.failed_again[name] += not ok
-    except BaseException as exc:
-        audit.close_row(conn, row_id, "failed", counts, {}, None, f"{type(exc).__name__}: {exc}", metadata)
-        raise
-    result.requeued[name] = counts.pop("requeued", 0)
-    metadata.update(replayed=result.replayed[name], failed_again=result.failed_again[name],
-                    requeued=result.requeued[name])
-    audit.close_row(conn, row_id, "success", counts, {}, None, None, metadata)
+        result.requeued[name] = counts.pop("requeued", 0)
+        row.metadata.update(replayed=result.replayed[name], failed_again=result.failed_again[name],
+                            requeued=result.requeued[name])
     log.info("Replayed %s: %d of %d dead letters went through (%d re-queued), %d failed again", name,
              result.replayed[name], len(letters), result.requeued[name], result.failed_again[name])

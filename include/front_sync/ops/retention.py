@@ -14,13 +14,13 @@ capped: the run stopped at MAX_CHUNKS and the next monitor run goes on).
 from __future__ import annotations
 
 import logging
-from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
 from front_sync.ops import audit
 from front_sync.warehouse.sql_files import load_sql
+from front_sync.warehouse.transaction import transaction
 
 log = logging.getLogger(__name__)
 CHUNK = 5000
@@ -60,28 +60,22 @@ def purge(conn, who: audit.RunIdentity, retention_days: int | None, now: datetim
         return PurgeResult(skipped="recent")
     cutoff = now - timedelta(days=retention_days)
     cutoff_epoch = Decimal(str(round(cutoff.timestamp(), 3)))
-    row_id = audit.open_row(conn, who, "messages", "retention", None, cutoff_epoch, None)
-    messages = attachments = 0
-    metadata = {"retention_days": retention_days, "cutoff": cutoff.isoformat(), "capped": False}
-    try:
+    with audit.audited(conn, who, "messages", "retention", None, cutoff_epoch) as row:
+        purged = row.metadata
+        purged.update(retention_days=retention_days, cutoff=cutoff.isoformat(), capped=False, messages_purged=0,
+                      attachments_purged=0)
         for chunk in range(MAX_CHUNKS):
-            with conn.cursor() as cur:
+            with transaction(conn) as cur:
                 cur.execute(load_sql("ops/purge_messages"), {"cutoff": cutoff_epoch, "limit": CHUNK})
-                ids = [row[0] for row in cur.fetchall()]
+                ids = [found[0] for found in cur.fetchall()]
                 if ids:
                     cur.execute(load_sql("ops/purge_attachments"), {"ids": ids})
-                    attachments += cur.rowcount
-            conn.commit()
-            messages += len(ids)
+                    purged["attachments_purged"] += cur.rowcount
+            purged["messages_purged"] += len(ids)
             if len(ids) < CHUNK:
                 break
-            metadata["capped"] = chunk == MAX_CHUNKS - 1
-    except BaseException as exc:
-        audit.close_row(conn, row_id, "failed", Counter(), {}, None, f"{type(exc).__name__}: {exc}",
-                        {**metadata, "messages_purged": messages, "attachments_purged": attachments})
-        raise
-    audit.close_row(conn, row_id, "success", Counter(), {}, None, None,
-                    {**metadata, "messages_purged": messages, "attachments_purged": attachments})
+            purged["capped"] = chunk == MAX_CHUNKS - 1
+    messages, attachments = purged["messages_purged"], purged["attachments_purged"]
     log.info("Retention: purged the bodies of %d message(s) and %d attachment(s) older than %s", messages,
              attachments, cutoff.isoformat())
     return PurgeResult(messages, attachments)

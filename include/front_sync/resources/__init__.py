@@ -24,16 +24,16 @@ from front_sync.resources.columns import (
     text,
 )
 from front_sync.resources.model import (
-    CHILDREN_PRIORITY,
     CONTACTS_PRIORITY,
     CONVERSATION_FEED,
     CONVERSATIONS_PRIORITY,
     PER_CONVERSATION,
-    ChildTable,
+    SUB_RESOURCES_PRIORITY,
+    NestedTable,
     Resource,
 )
 
-__all__ = ["ALL_RESOURCES", "BY_NAME", "ChildTable", "Resource", "get_resource", "synced"]
+__all__ = ["ALL_RESOURCES", "BY_NAME", "NestedTable", "Resource", "get_resource", "synced"]
 
 CONTACTS = Resource(
     name="contacts",
@@ -45,11 +45,11 @@ CONTACTS = Resource(
     updated_after_param="q[updated_after]",
     updated_before_param="q[updated_before]",
     list_params=MappingProxyType({"sort_by": "updated_at", "sort_order": "asc"}),
-    children=(
-        ChildTable("contact_handles", "contact_id", ("handles",),
+    nested=(
+        NestedTable("contact_handles", "contact_id", ("handles",),
                    (text("source", required=True), text("handle", required=True),
                     derived("handle_normalized", "text", transform.casefolded)), key=("source", "handle")),
-        ChildTable("contact_list_members", "contact_id", ("lists", "groups"),  # groups: the deprecated name
+        NestedTable("contact_list_members", "contact_id", ("lists", "groups"),  # groups: the deprecated name
                    (derived("contact_list_id", "text", transform.item_id, ("id",)),), key=("contact_list_id",)),
     ),
     match_missing_ids_by_email=True,
@@ -158,13 +158,13 @@ CONVERSATIONS = Resource(
     sometimes_absent=("status_id", "status_category", "description", "due_at"),
     event_may_omit=("description", "due_at"),  # absent from some events' conversation although set (issue 19)
     cursor_column="updated_at",
-    children=(
-        ChildTable("conversation_tags", "conversation_id", ("tags",),
+    nested=(
+        NestedTable("conversation_tags", "conversation_id", ("tags",),
                    (derived("tag_id", "text", transform.item_id, ("id",)), text("name")), key=("tag_id",)),
-        ChildTable("conversation_links", "conversation_id", ("links",),
+        NestedTable("conversation_links", "conversation_id", ("links",),
                    (derived("link_id", "text", transform.item_id, ("id",)), text("name"), text("type"),
                     text("external_url"), json("custom_fields")), key=("link_id",)),
-        ChildTable("conversation_reminders", "conversation_id", ("scheduled_reminders",),
+        NestedTable("conversation_reminders", "conversation_id", ("scheduled_reminders",),
                    (ORDINAL, linked("owner_id", "owner"), stamp("created_at"), stamp("scheduled_at"),
                     stamp("updated_at")), key=("ordinal",)),
     ),
@@ -174,8 +174,9 @@ CONVERSATIONS = Resource(
 # and its comments; a merge moves both to the survivor.
 MERGE_EVENT = "conversations_merged"
 # Event types known to change only the conversation itself (its status, tags, assignee, inbox, links, fields),
-# never its messages or comments. Any type neither here nor in a child's touched_by (Front adds types: call_*,
-# ticket_status_update...) is unknown: its conversation's children are fetched (skips fail closed, issue 19 item 3).
+# never its messages or comments. Any type neither here nor in a sub-resource's touched_by (Front adds types:
+# call_*, ticket_status_update...) is unknown: its conversation's sub-resources are fetched (skips fail closed,
+# issue 19 item 3).
 CONVERSATION_ONLY_EVENTS = frozenset({
     "assign", "unassign", "archive", "reopen", "trash", "restore", "tag", "untag", "move", "reminder",
     "custom_field_updated", "link_added", "link_removed"})
@@ -191,10 +192,10 @@ MESSAGES = Resource(
             text("text"),  # null outside email
             json("metadata"), stamp("created_at")),
     flow=PER_CONVERSATION,
-    priority=CHILDREN_PRIORITY,
+    priority=SUB_RESOURCES_PRIORITY,
     cursor_column="created_at",
     list_params=MappingProxyType({"sort_by": "created_at", "sort_order": "asc"}),
-    parent="conversations",
+    parent_column="conversation_id",
     raw_only=("signature",),
     sometimes_absent=("error_type", "version", "attachments[].metadata.cid"),  # errors, drafts, inline images
     touched_by=frozenset({"inbound", "outbound", "out_reply", "forward", "sending_error", "message_bounce_error",
@@ -203,12 +204,12 @@ MESSAGES = Resource(
     event_payload_needs=("id", "type", "created_at", "body", "recipients", "attachments", "author",
                          "_links.related.conversation"),
     event_payload_trusted=transform.message_is_sent,
-    children=(
-        ChildTable("message_recipients", "message_id", ("recipients",),  # no Front id: keyed by role and handle
+    nested=(
+        NestedTable("message_recipients", "message_id", ("recipients",),  # no Front id: keyed by role and handle
                    (text("role", required=True), text("handle", required=True), text("name"),
                     linked("contact_id", "contact"), derived("handle_normalized", "text", transform.casefolded)),
                    key=("role", "handle")),
-        ChildTable("message_attachments", "message_id", ("attachments",),
+        NestedTable("message_attachments", "message_id", ("attachments",),
                    (derived("attachment_id", "text", transform.item_id, ("id",)), text("filename"), text("url"),
                     text("content_type"), integer("size", minimum=0), flag("is_inline", "metadata.is_inline"),
                     text("cid", "metadata.cid")), key=("attachment_id",)),
@@ -223,9 +224,9 @@ COMMENTS = Resource(
             derived("attachment_count", "integer", transform.list_length, ("attachments",)),
             stamp("posted_at")),  # comments carry posted_at, not created_at
     flow=PER_CONVERSATION,
-    priority=CHILDREN_PRIORITY,
+    priority=SUB_RESOURCES_PRIORITY,
     cursor_column="posted_at",
-    parent="conversations",
+    parent_column="conversation_id",
     touched_by=frozenset({"comment", "mention", MERGE_EVENT}),
     event_target="comment",
     event_payload_needs=("id", "body", "author", "posted_at", "attachments", "_links.related.conversation"),

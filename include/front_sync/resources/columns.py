@@ -1,6 +1,6 @@
 """Columns by name: each typed column of a table says its name, its PostgreSQL type and how to read it.
 
-A resource (or a child table) is a tuple of Columns; its row is read column by column, so a column added
+A resource (or a nested table) is a tuple of Columns; its row is read column by column, so a column added
 anywhere in the tuple cannot shift another's value, and tests/unit/test_resource_columns.py compares every
 declared name and type with the migrated table. Readers are transform's field readers (strict, or lenient while
 transform.typed_leniently types a record). A dotted field ("recipient.handle") reads inside a nested object.
@@ -130,5 +130,5 @@ def reader_of(columns: Sequence[Column]) -> Callable[[dict[str, Any]], tuple]:
     return row
 
 
-# A child's position in its list (see ChildTable).
+# A nested row's position in its list (see NestedTable).
 ORDINAL = Column("ordinal", "integer", lambda item: None, checked=False)

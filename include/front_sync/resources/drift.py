@@ -1,7 +1,7 @@
 """Schema drift of a batch: fields Front sends that no column reads, and read fields no record of the batch had.
 
 Pure and cheap: one walk per record over the fields it has, descending only where a column reads something
-deeper (a nested object or a child table's list), so what a column covers as a whole (a jsonb column, a nested
+deeper (a nested object or a nested table's list), so what a column covers as a whole (a jsonb column, a nested
 author) is never walked. Paths are generic (`recipients[].handle`) with one concrete example per path
 (`recipients[2].handle`); values never leave this module. `_links` are navigation (URLs of related records):
 only the links a column reads count. warehouse/drift.py stores the result in front.schema_drift.
@@ -57,7 +57,7 @@ _TREES: dict[str, _Node] = {}
 
 
 def read_fields(resource: Resource) -> _Node:
-    """The tree of fields the resource's columns (and its child tables' columns, under `list[]`) read; built
+    """The tree of fields the resource's columns (and its nested tables' columns, under `list[]`) read; built
     once per resource."""
     tree = _TREES.get(resource.name)
     if tree is None:
@@ -70,10 +70,10 @@ def _tree(resource: Resource) -> _Node:
     for column in resource.fields:
         for path in column.paths:
             _add(root, path, covered=True, checked=column.checked)
-    for child in resource.children:
-        for source in child.source:
+    for nested in resource.nested:
+        for source in nested.source:
             _add(root, f"{source}[]", covered=False, checked=False)
-            for column in child.fields:
+            for column in nested.fields:
                 for path in column.paths:
                     _add(root, f"{source}[].{path}", covered=True, checked=column.checked)
     for path in resource.raw_only:

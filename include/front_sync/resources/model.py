@@ -1,5 +1,12 @@
-"""What a resource entry says: where Front lists it, its table's columns by name, its child tables, and how the
-sync treats it (how it is read, its task priority, which events touch it). Generic code asks these, never names."""
+"""What a resource entry says: where Front lists it, its table's columns by name, its nested tables, and how the
+sync treats it (how it is read, its task priority, which events touch it). Generic code asks these, never names.
+
+Two words, two things: a *nested table* (NestedTable) holds the rows read from a list inside each record (a
+contact's handles, a message's recipients), replaced with their record; a *sub-resource* is a resource Front lists
+per conversation (messages, comments: flow PER_CONVERSATION), queued and fetched on its own. Stored and
+user-facing names keep the older word "children" for sub-resources (front.children_synced, front.children_verified,
+the backfill Param refetch_children): renaming them would break analysts' queries and saved triggers.
+"""
 
 from __future__ import annotations
 
@@ -18,12 +25,12 @@ NO_PARAMS: Mapping[str, str] = MappingProxyType({})
 # How a resource is synced (Resource.flow): listed by its endpoint (in full, or since its watermark when Front
 # can filter), found through conversation changes, fetched per queued conversation, or not synced (loader only).
 LISTED, CONVERSATION_FEED, PER_CONVERSATION, NOT_SYNCED = "listed", "conversation_feed", "per_conversation", None
-# Task priority_weight: foundation first, then contacts, conversations, their children.
-FOUNDATION, CONTACTS_PRIORITY, CONVERSATIONS_PRIORITY, CHILDREN_PRIORITY = 30, 25, 20, 10
+# Task priority_weight: foundation first, then contacts, conversations, their sub-resources (messages, comments).
+FOUNDATION, CONTACTS_PRIORITY, CONVERSATIONS_PRIORITY, SUB_RESOURCES_PRIORITY = 30, 25, 20, 10
 
 
 @dataclass(frozen=True)
-class ChildTable:
+class NestedTable:
     """Rows read from a list inside the parent record (handles, recipients, tags...), replaced with their parent
     in the same transaction. Each list item is one row of `fields`, read by name; ORDINAL is the item's position.
     """
@@ -55,7 +62,7 @@ class ChildTable:
             if untyped is not None and untyped.at_item(name, index, item):
                 continue
             row = tuple([index if read is None else read(item) for read in readers])
-            if all(row[k] is not None for k in keys):  # else noted: a child row is keyed by these
+            if all(row[k] is not None for k in keys):  # else noted: a nested row is keyed by these
                 rows.append(row)
         return rows
 
@@ -73,10 +80,12 @@ class Resource:
     updated_after_param: str | None = None       # server-side lower bound (exclusive), None = full refresh only
     updated_before_param: str | None = None      # server-side upper bound (exclusive)
     list_params: Mapping[str, Any] = field(default_factory=lambda: NO_PARAMS)
-    children: tuple[ChildTable, ...] = ()
+    nested: tuple[NestedTable, ...] = ()          # tables of rows read from lists inside each record
     table_name: str | None = None                # when several endpoints feed one table (custom fields)
     partition: Mapping[str, str] = field(default_factory=lambda: NO_PARAMS)  # rows this endpoint owns
-    parent: str | None = None                    # listed per record of this resource ({parent_id})
+    # Listed per conversation ({parent_id}): the column that holds it. A record listed there that does not link
+    # back (the column reads null) gets the {parent_id} it was listed under, with no loader code per resource.
+    parent_column: str | None = None
     touched_by: frozenset[str] = frozenset()     # event types after which a conversation's rows must be fetched
     optional: bool = False                       # a 404 on the list means the company lacks the feature: empty
     # Events whose target is a whole record of this resource (target._meta.type == event_target): the record is
@@ -95,7 +104,7 @@ class Resource:
     sometimes_absent: tuple[str, ...] = ()
     # Fields an event's copy of a record may leave out although they apply (a partial payload): left out there,
     # the stored value stays (absent is not null). Any other field left out means null, as Front omits fields that
-    # do not apply (waiting_since); a child list left out of an event's copy always keeps the stored rows.
+    # do not apply (waiting_since); a nested list left out of an event's copy always keeps the stored rows.
     event_may_omit: tuple[str, ...] = ()
 
     @cached_property
@@ -110,11 +119,11 @@ class Resource:
 
     @cached_property
     def absence_sources(self) -> tuple[tuple[str, tuple[tuple[str, ...], ...]], ...]:
-        """(column or child table, the dotted field paths it reads, split): what a partial payload may leave out
-        and keep as stored (the columns of event_may_omit, every child list)."""
+        """(column or nested table, the dotted field paths it reads, split): what a partial payload may leave out
+        and keep as stored (the columns of event_may_omit, every nested list)."""
         columns = tuple((c.name, tuple(tuple(p.split(".")) for p in c.paths))
                         for c in self.fields[1:] if set(c.paths) & set(self.event_may_omit))
-        return (*columns, *((child.table, tuple((f,) for f in child.source)) for child in self.children))
+        return (*columns, *((nested.table, tuple((f,) for f in nested.source)) for nested in self.nested))
 
     @cached_property
     def row(self) -> Callable[[dict[str, Any]], tuple]:

@@ -94,7 +94,7 @@ def raw_and_hash(record: Any) -> tuple[bytes, str]:
 # -- untyped fields ----------------------------------------------------------------------------------------
 # The loader types a record strictly first (any bad value raises BadRecord: the fast path costs nothing extra).
 # Only when that fails is the record typed again leniently (typed_leniently): each reader then notes a bad
-# optional value on the thread's Untyped collector and returns None, a child item that cannot be keyed is
+# optional value on the thread's Untyped collector and returns None, a nested item that cannot be keyed is
 # skipped and noted, and only a record without a usable id of its own still raises.
 
 
@@ -158,24 +158,24 @@ def _untyped(field: str, reason: str, at: str = "") -> None:
     collector.note(at + field, reason)
 
 
-def typed_leniently(row: Callable[[dict[str, Any]], tuple], children: Iterable[Callable[[dict[str, Any]], list]],
+def typed_leniently(row: Callable[[dict[str, Any]], tuple], nested: Iterable[Callable[[dict[str, Any]], list]],
                     record: dict[str, Any]) -> tuple[tuple, list[list[tuple]], list[dict[str, str]]]:
     """Type a record whose strict typing raised: bad optional values become None and are listed instead.
 
-    Returns the typed row, each child table's rows and the untyped fields. A record without a usable id (or
+    Returns the typed row, each nested table's rows and the untyped fields. A record without a usable id (or
     whose JSON cannot be stored, see _encode) still raises BadRecord.
     """
     untyped = Untyped()
     _LENIENT.untyped = untyped
     try:
         values = row(record)
-        child_rows = []
-        for rows in children:
+        nested_rows = []
+        for rows in nested:
             untyped.prefix = ""
-            child_rows.append(rows(record))
+            nested_rows.append(rows(record))
     finally:
         _LENIENT.untyped = None
-    return values, child_rows, untyped.listed()
+    return values, nested_rows, untyped.listed()
 
 
 # -- field readers -----------------------------------------------------------------------------------------
@@ -235,6 +235,12 @@ def front_timestamp(value: Any, field: str, at: str = "") -> Decimal | None:
         _untyped(field, "out of range for epoch seconds", at)
         return None
     return number.quantize(_TS_QUANTUM)
+
+
+def latest(*stamps: Decimal | None) -> Decimal | None:
+    """The largest of these Front timestamps or cursors, None ones left out (None when every one is): how every
+    cursor that only moves forward keeps its maximum."""
+    return max((s for s in stamps if s is not None), default=None)
 
 
 def json_value(record: dict[str, Any], field: str) -> str | None:
@@ -369,7 +375,7 @@ def email_handles(record: dict[str, Any]) -> list[str]:
 
 
 def lenient_collector() -> Untyped | None:
-    """This thread's collector while a record is typed leniently, else None (child tables skip bad items then)."""
+    """This thread's collector while a record is typed leniently, else None (nested tables skip bad items then)."""
     return _collector()
 
 

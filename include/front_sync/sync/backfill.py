@@ -16,12 +16,12 @@ from typing import Any
 from urllib.parse import quote
 
 from front_sync.resources import CONVERSATIONS
-from front_sync.sync.batching import page_batches, queue_changed_children, record_ids
+from front_sync.sync.batching import page_batches, queue_changed_sub_resources, record_ids
 from front_sync.sync.conversation_changes import ALL_STATUSES
 from front_sync.sync.progress import Progress
 from front_sync.sync.window import epoch
 from front_sync.warehouse import checkpoints, pending
-from front_sync.warehouse.load import BatchResult, load_batch
+from front_sync.warehouse.load import BatchResult, LoadHistory, load_batch
 from front_sync.warehouse.prepare import View
 
 log = logging.getLogger(__name__)
@@ -84,13 +84,14 @@ class BackfillResult:
     batches: int
     resumed: bool
     fetched_now: int = 0  # by this try (the others were committed by earlier tries)
-    queued: Counter = field(default_factory=Counter)  # conversations queued per child resource, by this try
+    queued: Counter = field(default_factory=Counter)  # conversations queued per sub-resource, by this try
+    history: LoadHistory = field(default_factory=LoadHistory, repr=False)  # the loader's memory of this try's batches
 
 
 def run(front, conn, key: checkpoints.CheckpointKey, scope: BackfillScope, run_id: str, *,
         batch_pages: int, refetch_children: bool = False, priority: pending.Priority = pending.Priority.BACKFILL,
         seen: set[str] | None = None) -> BackfillResult:
-    """Load every conversation in scope and queue the messages and comments of those changed since their children
+    """Load every conversation in scope and queue the messages and comments of those changed since their sub-resources
     were synced (all of them with `refetch_children`) at `priority`; resumes from `key`'s checkpoint. The ids
     listed by this try are added to `seen` (for a deletion reconciliation after a listing done in one try)."""
     saved = checkpoints.load(conn, key) or {}
@@ -121,12 +122,13 @@ def run(front, conn, key: checkpoints.CheckpointKey, scope: BackfillScope, run_i
 
 def _commit_batch(conn, key, batch, cursor, run_id, result: BackfillResult,
                   queueing: tuple[pending.Priority, bool], view: View) -> None:
-    """Queue the batch's changed children, then load it with its checkpoint in one transaction."""
+    """Queue the batch's changed sub-resources, then load it with its checkpoint in one transaction."""
     priority, refetch_children = queueing
     with conn.cursor() as cur:
-        result.queued.update(queue_changed_children(cur, batch, run_id, priority, refetch=refetch_children))
+        result.queued.update(queue_changed_sub_resources(cur, batch, run_id, priority, refetch=refetch_children))
     result.fetched += len(batch)
     result.fetched_now += len(batch)
     result.batches += 1
     cursor = {**cursor, "fetched": result.fetched, "batches": result.batches}
-    result.loaded.add(load_batch(conn, CONVERSATIONS, batch, run_id, view=view, checkpoint=(key, cursor)))
+    result.loaded.add(load_batch(conn, CONVERSATIONS, batch, run_id, view=view, checkpoint=(key, cursor),
+                                 history=result.history))

@@ -1,5 +1,5 @@
 """The shapes every sync flow shares: pages grouped into load batches (with a cap and an end), record ids, and
-queueing a conversation's children."""
+queueing a conversation's sub-resources."""
 
 from __future__ import annotations
 
@@ -71,20 +71,20 @@ def record_ids(records: Iterable[Any]) -> set[str]:
     return {r["id"] for r in records if isinstance(r, dict) and isinstance(r.get("id"), str)}
 
 
-def queue_children(cur, conversation_ids: dict[str, set[str]] | set[str], run_id: str,
+def queue_sub_resources(cur, conversation_ids: dict[str, set[str]] | set[str], run_id: str,
                    priority: pending.Priority) -> Counter:
-    """Ask for the children of conversations (every per-conversation resource, or per resource when given a
+    """Ask for the sub-resources of conversations (every per-conversation resource, or per resource when given a
     dict), in the caller's transaction; returns how many were queued per resource."""
     queued: Counter = Counter()
-    for child in synced(PER_CONVERSATION):
-        ids = conversation_ids.get(child.name, set()) if isinstance(conversation_ids, dict) else conversation_ids
-        queued[child.name] += pending.enqueue(cur, child.name, ids, run_id, priority)
+    for sub in synced(PER_CONVERSATION):
+        ids = conversation_ids.get(sub.name, set()) if isinstance(conversation_ids, dict) else conversation_ids
+        queued[sub.name] += pending.enqueue(cur, sub.name, ids, run_id, priority)
     return queued
 
 
-def queue_changed_children(cur, conversations: list[Any], run_id: str, priority: pending.Priority, *,
+def queue_changed_sub_resources(cur, conversations: list[Any], run_id: str, priority: pending.Priority, *,
                            refetch: bool = False) -> Counter:
-    """Ask for the children of listed conversations that changed since their children were last synced
+    """Ask for the sub-resources of listed conversations that changed since their sub-resources were last synced
     (front.children_synced; all of them with `refetch`), in the caller's transaction; counts per resource."""
     stamps: dict[str, Any] = {}
     for record in conversations:
@@ -94,7 +94,7 @@ def queue_changed_children(cur, conversations: list[Any], run_id: str, priority:
             except transform.BadRecord:
                 stamps[record["id"]] = None  # undated: cannot tell, so fetch
     queued: Counter = Counter()
-    for child in synced(PER_CONVERSATION):
-        ids = set(stamps) if refetch else known.children_changed(cur, child.name, stamps)
-        queued[child.name] += pending.enqueue(cur, child.name, ids, run_id, priority)
+    for sub in synced(PER_CONVERSATION):
+        ids = set(stamps) if refetch else known.sub_resources_changed(cur, sub.name, stamps)
+        queued[sub.name] += pending.enqueue(cur, sub.name, ids, run_id, priority)
     return queued

@@ -1,6 +1,6 @@
 """Which conversations changed since the watermark, by the Events API or by listing newest first.
 
-Both strategies upsert the conversations they see and queue their messages and comments for the children
+Both strategies upsert the conversations they see and queue their messages and comments for the sub-resources
 tasks; neither holds more than one batch of records in memory.
 """
 
@@ -15,8 +15,14 @@ from typing import Any
 
 from front_sync.resources import CONVERSATIONS, synced
 from front_sync.resources.model import PER_CONVERSATION
-from front_sync.resources.transform import BadRecord, front_timestamp
-from front_sync.sync.batching import counting_after, page_batches, queue_changed_children, queue_children, record_ids
+from front_sync.resources.transform import BadRecord, front_timestamp, latest
+from front_sync.sync.batching import (
+    counting_after,
+    page_batches,
+    queue_changed_sub_resources,
+    queue_sub_resources,
+    record_ids,
+)
 from front_sync.sync.events import ChangeSet
 from front_sync.sync.progress import Progress
 from front_sync.sync.window import epoch
@@ -41,8 +47,8 @@ class ChangesResult:
     cursor: Decimal | None = None
     capped: bool = False
     merged_away: int = 0
-    queued: Counter = field(default_factory=Counter)  # conversations queued per child resource
-    carried: Counter = field(default_factory=Counter)  # child records loaded from event payloads, per resource
+    queued: Counter = field(default_factory=Counter)  # conversations queued per sub-resource
+    carried: Counter = field(default_factory=Counter)  # sub-resource records loaded from event payloads, per resource
     carried_loaded: BatchResult = field(default_factory=BatchResult)
     events: int = 0
     already_applied: int = 0  # events read again (the overlap) that an earlier run or batch applied
@@ -57,8 +63,7 @@ def _load_snapshots(conn, snapshots: list[dict[str, Any]], run_id: str, result: 
 def _move_cursor(result: ChangesResult, candidate: Decimal | None,
                  on_cursor: Callable[[Decimal], None] | None) -> None:
     """Record the cursor reached by committed work and hand it on (the task advances the watermark with it)."""
-    if candidate is not None and (result.cursor is None or candidate > result.cursor):
-        result.cursor = candidate
+    result.cursor = latest(result.cursor, candidate)
     if on_cursor is not None and result.cursor is not None:
         on_cursor(result.cursor)
 
@@ -114,15 +119,15 @@ def replay_event(conn, event: Any, run_id: str) -> tuple[str | None, Counter]:
 
 def _flush_events(conn, batch: ChangeSet, run_id: str, result: ChangesResult,
                   on_cursor: Callable[[Decimal], None] | None, born_after: Decimal) -> None:
-    """Load one batch of events' conversations and carried children, apply merges, queue what must be fetched,
+    """Load one batch of events' conversations and carried sub-resources, apply merges, queue what must be fetched,
     remember the events, move the cursor; idempotent (a re-run of the batch changes nothing)."""
     snapshots, view = batch.snapshots()
     _load_snapshots(conn, snapshots, run_id, result, view)
-    for child in synced(PER_CONVERSATION):
-        records = batch.carried_records(child.name)
+    for sub in synced(PER_CONVERSATION):
+        records = batch.carried_records(sub.name)
         if records:
-            result.carried[child.name] += len(records)
-            result.carried_loaded.add(load_batch(conn, child, records, run_id, view=batch.carried_view(child.name)))
+            result.carried[sub.name] += len(records)
+            result.carried_loaded.add(load_batch(conn, sub, records, run_id, view=batch.carried_view(sub.name)))
     if batch.merged_into:  # as of the batch's newest event: the merges are in it
         result.merged_away += soft_delete(conn, CONVERSATIONS, batch.merged_into, run_id,
                                           view_at=batch.max_emitted_at)
@@ -134,8 +139,8 @@ def _flush_events(conn, batch: ChangeSet, run_id: str, result: ChangesResult,
         result.fetched += len(batch.bad_events)
         result.loaded.counts["dead_lettered"] += len(batch.bad_events)
     with conn.cursor() as cur:
-        result.queued.update(queue_children(cur, batch.need, run_id, pending.Priority.HOURLY))
-        _mark_children_current(cur, batch, run_id, born_after)
+        result.queued.update(queue_sub_resources(cur, batch.need, run_id, pending.Priority.HOURLY))
+        _mark_sub_resources_current(cur, batch, run_id, born_after)
         known.record_merges(cur, batch.merged_into, run_id)
         known.record_applied(cur, batch.applied, run_id)
     conn.commit()
@@ -144,14 +149,14 @@ def _flush_events(conn, batch: ChangeSet, run_id: str, result: ChangesResult,
     _move_cursor(result, batch.max_emitted_at, on_cursor)
 
 
-def _mark_children_current(cur, batch: ChangeSet, run_id: str, born_after: Decimal) -> None:
-    """Conversations whose child changes in this batch were all carried: their children are current as of the
-    snapshot (a backfill or re-listing will not fetch them again)."""
+def _mark_sub_resources_current(cur, batch: ChangeSet, run_id: str, born_after: Decimal) -> None:
+    """Conversations whose sub-resource changes in this batch were all carried: their sub-resources are current as
+    of the snapshot (a backfill or re-listing will not fetch them again)."""
     stamps = {i: _stamp(c, "updated_at") for i, c in batch.conversations.items() if i not in batch.merged_into}
     born = {i for i, c in batch.conversations.items() if (_stamp(c, "created_at") or Decimal(-1)) > born_after}
-    for child in synced(PER_CONVERSATION):
-        current = {i: s for i, s in stamps.items() if i not in batch.need[child.name]}
-        known.advance_children(cur, child.name, current, born, run_id)
+    for sub in synced(PER_CONVERSATION):
+        current = {i: s for i, s in stamps.items() if i not in batch.need[sub.name]}
+        known.advance_sub_resources(cur, sub.name, current, born, run_id)
 
 
 def _older(conversation: Any, lower: Decimal) -> bool:
@@ -230,9 +235,9 @@ def from_listing(front, conn, run_id: str, lower: Decimal | None, *, batch_pages
 
 def _flush_listing(conn, batch: list[dict[str, Any]], run_id: str, result: ChangesResult,
                    key: checkpoints.CheckpointKey, position: dict[str, Any] | None, view: View) -> None:
-    """Queue the batch's children, then load it with the listing's position in one transaction."""
+    """Queue the batch's sub-resources, then load it with the listing's position in one transaction."""
     with conn.cursor() as cur:
-        result.queued.update(queue_changed_children(cur, batch, run_id, pending.Priority.HOURLY))
+        result.queued.update(queue_changed_sub_resources(cur, batch, run_id, pending.Priority.HOURLY))
     result.fetched += len(batch)
     result.loaded.add(load_batch(conn, CONVERSATIONS, batch, run_id, view=view,
                                  checkpoint=(key, position) if position is not None else None))

@@ -1,4 +1,4 @@
-"""The conversation sync tasks: changes (events or listing), the nightly re-listing, the children queue consumers
+"""The conversation sync tasks: changes (events or listing), the nightly re-listing, the sub-resources queue consumers
 and the backfill. Generic SyncTask machinery lives in operators.py."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from airflow.sdk.exceptions import AirflowFailException
 
 from front_sync.config import read_config
 from front_sync.resources import CONVERSATIONS, get_resource
-from front_sync.sync import backfill, conversation_changes, conversation_children, logtext, resync, watermarks
+from front_sync.sync import backfill, conversation_changes, logtext, resync, sub_resources, watermarks
 from front_sync.sync.operators import SyncTask
 from front_sync.sync.window import epoch
 from front_sync.warehouse import checkpoints, known, pending
@@ -28,7 +28,7 @@ CONVERSATION_ID = re.compile(r"^cnv_[0-9a-z]+$")
 
 
 class ConversationChangesOperator(SyncTask):
-    """Finds changed conversations (Events API, or the listing strategy), loads them, queues their children.
+    """Finds changed conversations (Events API, or the listing strategy), loads them, queues their sub-resources.
 
     With no conversations watermark yet (a fresh install with only the hourly DAG on), the first run starts the
     initial load: it marks where the change feed takes over (the watermark), then lists every conversation,
@@ -44,7 +44,7 @@ class ConversationChangesOperator(SyncTask):
         return super().execute(context)
 
     def _prepare_resync(self, context, point: Decimal) -> None:
-        """Set the watermark back, forget the events applied since, queue the children changed since."""
+        """Set the watermark back, forget the events applied since, queue the sub-resources changed since."""
         config = read_config(Variable, self.tenant)
         with closing(warehouse_connection(self.warehouse_conn_id)) as conn:
             resync.resync_from(conn, Variable, point, context["run_id"], overlap_seconds=config.overlap_seconds,
@@ -104,7 +104,7 @@ class ConversationChangesOperator(SyncTask):
 class ConversationListingOperator(SyncTask):
     """The nightly re-listing of every conversation (one call per 100): changes that emit no event (a tag renamed, a
     contact renamed inside a conversation's recipients) converge within a day, conversations Front no longer lists
-    are soft-deleted, and the children of conversations changed since their last fetch are queued.
+    are soft-deleted, and the sub-resources of conversations changed since their last fetch are queued.
 
     Checkpointed per batch like the backfill (a retry resumes); deletions are reconciled only after a listing that
     one try ran from start to end. It never touches the conversations watermark (the change feed owns it).
@@ -136,8 +136,8 @@ class ConversationListingOperator(SyncTask):
         outcome.counts["restored"] += reconciled.restored
 
 
-class ConversationChildrenOperator(SyncTask):
-    """Works the sync_pending queue of one child resource (messages or comments) with a few parallel fetches.
+class SubResourcesOperator(SyncTask):
+    """Works the sync_pending queue of one sub-resource (messages or comments) with a few parallel fetches.
 
     Several of these may run at once (hourly, backfill, on demand): each claims its conversations, most urgent
     first; an on-demand run queues and fetches only its own ids. A long drain stops by itself at 80 % of the
@@ -169,7 +169,7 @@ class ConversationChildrenOperator(SyncTask):
         result = self.drain(context, conn, front, config, resource, priority, only)
         outcome.absorb(result.loaded, result.fetched)
         outcome.capped = result.capped
-        outcome.counts["deleted"] += result.children_deleted
+        outcome.counts["deleted"] += result.records_deleted
         outcome.metadata.update(conversations=result.conversations, merged=result.merged, missing=result.missing,
                                 failed_conversations=result.failed, out_of_time=result.out_of_time,
                                 dead_lettered_conversations=result.dead_lettered_conversations,
@@ -177,10 +177,10 @@ class ConversationChildrenOperator(SyncTask):
                                 still_queued=pending.count(conn, resource.name, only))
 
     def drain(self, context, conn, front, config, resource, priority: pending.Priority,
-              only: list[str] | None) -> conversation_children.ChildrenResult:
+              only: list[str] | None) -> sub_resources.DrainResult:
         """Work the queue as this task try (of `only`, when given), after freeing an earlier try's claims."""
         who = self.identity(context)
-        settings = conversation_children.DrainSettings(
+        settings = sub_resources.DrainSettings(
             worker=f"{who.dag_id}/{who.task_id}/{who.run_id}/{who.try_number}/{uuid.uuid4().hex[:8]}",
             priority=priority, workers=front.settings.max_workers, lease_seconds=config.queue_lease_seconds,
             max_attempts=config.queue_max_attempts, retry_after_seconds=config.queue_retry_seconds,
@@ -192,10 +192,10 @@ class ConversationChildrenOperator(SyncTask):
         if freed:
             log.info("%s: %d conversation(s) claimed by an earlier try of this task are free again", resource.name,
                      freed)
-        return conversation_children.drain(front, conn, resource, context["run_id"], settings)
+        return sub_resources.drain(front, conn, resource, context["run_id"], settings)
 
 
-class VerifyChildrenOperator(ConversationChildrenOperator):
+class VerifySubResourcesOperator(SubResourcesOperator):
     """The nightly rolling verification (issue 19): re-fetches the messages or comments of tonight's slice of
     conversations (about 1/verify_days of all, plus any not verified for verify_days), so what no event announced
     (a deleted comment or draft, a contact renamed inside recipients) converges within verify_days. Its sync_logs
@@ -218,13 +218,13 @@ class VerifyChildrenOperator(ConversationChildrenOperator):
         result = self.drain(context, conn, front, config, resource, pending.Priority.VERIFY, None)
         outcome.absorb(result.loaded, result.fetched)
         outcome.capped = result.capped
-        outcome.counts["deleted"] += result.children_deleted
+        outcome.counts["deleted"] += result.records_deleted
         counts = result.loaded.counts
         outcome.metadata.update(verify={
             "verify_days": config.verify_days, "slice": night % config.verify_days, "due": len(due),
             "verified": result.conversations, "merged": result.merged, "missing": result.missing,
             "failed": result.failed, "lost_leases": result.lost_leases,
-            "repaired": counts["created"] + counts["updated"] + result.children_deleted,
+            "repaired": counts["created"] + counts["updated"] + result.records_deleted,
             "still_queued": pending.count(conn, resource.name, due) if due else 0})
         log.info("%s: verified %d of %d conversation(s) due tonight (verify_days=%d); %d row(s) repaired",
                  resource.name, result.conversations, len(due), config.verify_days,

@@ -9,29 +9,29 @@ from typing import Any
 
 from front_sync.resources import CONVERSATION_ONLY_EVENTS, MERGE_EVENT, Resource, synced
 from front_sync.resources.model import PER_CONVERSATION
-from front_sync.resources.transform import BadRecord, front_timestamp, has_paths, id_from_url
+from front_sync.resources.transform import BadRecord, front_timestamp, has_paths, id_from_url, latest
 from front_sync.warehouse.prepare import View
 
 
-def _per_child() -> dict[str, Any]:
-    return {child.name: {} for child in synced(PER_CONVERSATION)}
+def _per_sub_resource() -> dict[str, Any]:
+    return {sub.name: {} for sub in synced(PER_CONVERSATION)}
 
 
 def _needs() -> dict[str, set[str]]:
-    """Per child resource (messages, comments...): the conversations whose rows must be fetched again."""
-    return {child.name: set() for child in synced(PER_CONVERSATION)}
+    """Per sub-resource (messages, comments...): the conversations whose rows must be fetched again."""
+    return {sub.name: set() for sub in synced(PER_CONVERSATION)}
 
 
-def carried_record(child: Resource, event: dict[str, Any], conversation_id: str) -> dict[str, Any] | None:
-    """The child record an event carries in full, or None when it must be fetched: the target is not that
+def carried_record(sub: Resource, event: dict[str, Any], conversation_id: str) -> dict[str, Any] | None:
+    """The sub-resource record an event carries in full, or None when it must be fetched: the target is not that
     resource, lacks a path the loader needs, is not trusted (a draft), or belongs to another conversation."""
     target = event.get("target")
-    if not isinstance(target, dict) or (target.get("_meta") or {}).get("type") != child.event_target:
+    if not isinstance(target, dict) or (target.get("_meta") or {}).get("type") != sub.event_target:
         return None
     record = target.get("data")
-    if not has_paths(record, child.event_payload_needs) or not isinstance(record.get("id"), str):
+    if not has_paths(record, sub.event_payload_needs) or not isinstance(record.get("id"), str):
         return None
-    if child.event_payload_trusted is not None and not child.event_payload_trusted(record):
+    if sub.event_payload_trusted is not None and not sub.event_payload_trusted(record):
         return None
     link = ((record.get("_links") or {}).get("related") or {}).get("conversation")
     try:
@@ -56,8 +56,8 @@ class ChangeSet:
 
     conversations: dict[str, dict[str, Any]] = field(default_factory=dict)  # newest snapshot per conversation
     snapshot_at: dict[str, Decimal] = field(default_factory=dict)
-    need: dict[str, set[str]] = field(default_factory=_needs)  # by child resource (Resource.touched_by)
-    carried: dict[str, dict[str, tuple[Decimal, dict[str, Any]]]] = field(default_factory=_per_child)
+    need: dict[str, set[str]] = field(default_factory=_needs)  # by sub-resource (Resource.touched_by)
+    carried: dict[str, dict[str, tuple[Decimal, dict[str, Any]]]] = field(default_factory=_per_sub_resource)
     merged_into: dict[str, str] = field(default_factory=dict)  # merged-away id -> surviving id
     seen_events: set[str] = field(default_factory=set)
     applied: list[tuple[str, Decimal]] = field(default_factory=list)  # (event id, emitted_at) folded in
@@ -74,21 +74,21 @@ class ChangeSet:
                 self._add(event, already_applied)
             except BadRecord as exc:
                 self.bad_events.append((event, str(exc)))
-                self._fetch_all(_conversation_id(event))  # not applied: its conversation's children are not known
+                self._fetch_all(_conversation_id(event))  # not applied: its conversation's sub-resources are not known
 
     def _fetch_all(self, conversation_id: str | None) -> None:
-        """Ask for every child of a conversation (an event that was not applied, or of a kind not known)."""
+        """Ask for every sub-resource row of a conversation (an event that was not applied, or of a kind not known)."""
         if conversation_id is not None:
-            for child in synced(PER_CONVERSATION):
-                self.need[child.name].add(conversation_id)
+            for sub in synced(PER_CONVERSATION):
+                self.need[sub.name].add(conversation_id)
 
-    def carried_records(self, child: str) -> list[dict[str, Any]]:
-        """The records of one child resource carried in full by this batch's events (newest version of each)."""
-        return [record for _, record in self.carried[child].values()]
+    def carried_records(self, sub: str) -> list[dict[str, Any]]:
+        """The records of one sub-resource carried in full by this batch's events (newest version of each)."""
+        return [record for _, record in self.carried[sub].values()]
 
-    def carried_view(self, child: str) -> View:
-        """The view of carried_records(child): each record as of the event that carried it (a partial payload)."""
-        return View(each=[emitted_at for emitted_at, _ in self.carried[child].values()], partial=True)
+    def carried_view(self, sub: str) -> View:
+        """The view of carried_records(sub): each record as of the event that carried it (a partial payload)."""
+        return View(each=[emitted_at for emitted_at, _ in self.carried[sub].values()], partial=True)
 
     def snapshots(self) -> tuple[list[dict[str, Any]], View]:
         """The newest snapshot of each conversation not merged away, and their view (as of each event)."""
@@ -117,30 +117,29 @@ class ChangeSet:
             self.conversations[conversation_id] = conversation
             self.snapshot_at[conversation_id] = emitted_at
         kind = event.get("type")
-        children = synced(PER_CONVERSATION)
-        if kind not in CONVERSATION_ONLY_EVENTS and not any(kind in child.touched_by for child in children):
+        subs = synced(PER_CONVERSATION)
+        if kind not in CONVERSATION_ONLY_EVENTS and not any(kind in sub.touched_by for sub in subs):
             self._fetch_all(conversation_id)  # a kind Front added since: the skip is not proven safe
-        for child in children:
-            if kind in child.touched_by:
-                self._touch(child, event, conversation_id, emitted_at)
+        for sub in subs:
+            if kind in sub.touched_by:
+                self._touch(sub, event, conversation_id, emitted_at)
         if kind == MERGE_EVENT:
-            # The survivor (the event's conversation) now holds the merged conversations' children.
+            # The survivor (the event's conversation) now holds the merged conversations' sub-resources.
             target = event.get("target") or {}
             merged = target.get("data") if (target.get("_meta") or {}).get("type") == "deleted_conversation_ids" else []
             for old_id in merged or []:
                 if isinstance(old_id, str) and old_id != conversation_id:
                     self.merged_into[old_id] = conversation_id
 
-    def _touch(self, child: Resource, event: dict[str, Any], conversation_id: str, emitted_at: Decimal) -> None:
-        """An event changed a child: keep the record it carries, or ask for the conversation's fetch."""
-        record = carried_record(child, event, conversation_id)
+    def _touch(self, sub: Resource, event: dict[str, Any], conversation_id: str, emitted_at: Decimal) -> None:
+        """An event changed a sub-resource record: keep the record it carries, or ask for the conversation's fetch."""
+        record = carried_record(sub, event, conversation_id)
         if record is None:
-            self.need[child.name].add(conversation_id)
+            self.need[sub.name].add(conversation_id)
             return
-        kept = self.carried[child.name].get(record["id"])
+        kept = self.carried[sub.name].get(record["id"])
         if kept is None or emitted_at >= kept[0]:
-            self.carried[child.name][record["id"]] = (emitted_at, record)
+            self.carried[sub.name][record["id"]] = (emitted_at, record)
 
     def _reached(self, emitted_at: Decimal) -> None:
-        if self.max_emitted_at is None or emitted_at > self.max_emitted_at:
-            self.max_emitted_at = emitted_at
+        self.max_emitted_at = latest(self.max_emitted_at, emitted_at)

@@ -25,6 +25,7 @@ from front_sync.config import FRONT_CONN_ID, WAREHOUSE_CONN_ID, SyncConfig, read
 from front_sync.hooks.front import FrontHook, FrontNotFound
 from front_sync.ops import audit
 from front_sync.resources import get_resource
+from front_sync.resources.transform import latest
 from front_sync.sync import logtext, watermarks
 from front_sync.sync.batching import counting_after, page_batches, record_ids
 from front_sync.sync.front_client import open_front_hook
@@ -91,8 +92,7 @@ class Outcome:
 
     def move_cursor(self, candidate: Decimal | None) -> None:
         """Committed work reached `candidate`: keep the largest, and let the task advance its watermark."""
-        if candidate is not None and (self.cursor is None or candidate > self.cursor):
-            self.cursor = candidate
+        self.cursor = latest(self.cursor, candidate)
         if self.on_cursor is not None and self.cursor is not None:
             self.on_cursor(self.cursor)
 
@@ -184,8 +184,6 @@ class SyncTask(BaseOperator):
         outcome = Outcome()
         log.info("Syncing %s (%s): window %s, watermark %s", resource.name, sync_type,
                  logtext.window(window.lower, window.upper), logtext.stamp(watermark))
-        row_id = audit.open_row(conn, self.identity(context), resource.name, sync_type, window.lower, window.upper,
-                                watermark)
         stored = {"mark": watermark}
         if self.tracks_watermark() and self.mode != "on_demand":
             record = self.watermark_recorder(context, conn, resource.name, "advanced")
@@ -199,23 +197,25 @@ class SyncTask(BaseOperator):
                                                         tenant=self.tenant)
 
             outcome.on_cursor = advance
+
+        def closing(row: audit.AuditRow) -> None:
+            row.api, row.watermark_after = front.sync_log_figures(), stored["mark"]
+            row.metadata = {**outcome.metadata, **front.sync_log_metadata()}
+
         try:
-            self.sync(context, conn, front, config, window, outcome)
-            outcome.move_cursor(None)
+            with audit.audited(conn, self.identity(context), resource.name, sync_type, window.lower, window.upper,
+                               watermark, counts=outcome.counts, before_close=closing):
+                self.sync(context, conn, front, config, window, outcome)
+                outcome.move_cursor(None)
+                if outcome.capped:
+                    outcome.metadata["capped"] = True
+                    log.warning("%s stopped at its max_results cap; the next run continues from %s", resource.name,
+                                logtext.stamp(stored["mark"]))
         except BaseException as exc:
-            error = f"{type(exc).__name__}: {exc}"
-            audit.close_row(conn, row_id, "failed", outcome.counts, front.sync_log_figures(), stored["mark"],
-                            error, {**outcome.metadata, **front.sync_log_metadata()})
             log.error("Sync of %s failed (batches committed before it stay; watermark %s):\n%s", resource.name,
-                      logtext.stamp(stored["mark"]), logtext.error(error))
+                      logtext.stamp(stored["mark"]), logtext.error(f"{type(exc).__name__}: {exc}"))
             raise
         new_mark = stored["mark"]
-        if outcome.capped:
-            outcome.metadata["capped"] = True
-            log.warning("%s stopped at its max_results cap; the next run continues from %s", resource.name,
-                        logtext.stamp(new_mark))
-        audit.close_row(conn, row_id, "success", outcome.counts, front.sync_log_figures(), new_mark, None,
-                        {**outcome.metadata, **front.sync_log_metadata()})
         result = {k: int(outcome.counts[k]) for k in ("fetched", *OUTCOMES, "deleted", "restored")}
         log.info("Synced %s: %s; watermark %s -> %s", resource.name, result, logtext.stamp(watermark),
                  logtext.stamp(new_mark))

@@ -13,13 +13,13 @@ from front_sync.resources import CONVERSATIONS, get_resource, synced
 from front_sync.resources.model import LISTED, PER_CONVERSATION
 
 # Listed by their endpoint (small resources in full, contacts since their watermark), in load order, and the
-# per-conversation children; both follow the resource table (Resource.flow).
+# per-conversation sub-resources; both follow the resource table (Resource.flow).
 LIST_RESOURCES = synced(LISTED)
-CHILD_RESOURCES = synced(PER_CONVERSATION)
+SUB_RESOURCES = synced(PER_CONVERSATION)
 
 
 def priority(resource_name: str) -> int:
-    """priority_weight of a resource's task (Resource.priority: foundation, contacts, conversations, children)."""
+    """priority_weight of a resource's task (Resource.priority: foundation, contacts, conversations, sub-resources)."""
     return get_resource(resource_name).priority
 
 
@@ -44,7 +44,7 @@ TAGS_COMMON = ["source:front", "front-sync"]
 
 def incremental_params() -> dict[str, Param]:
     """The hourly DAG's run parameters (the page's "Sync now" sets them): a scheduled run uses the defaults."""
-    names = [r.name for r in (*LIST_RESOURCES, CONVERSATIONS, *CHILD_RESOURCES)]
+    names = [r.name for r in (*LIST_RESOURCES, CONVERSATIONS, *SUB_RESOURCES)]
     return {
         "resources": Param([], type=["null", "array"], items={"type": "string", "enum": names},
                            title="Only these resources",
@@ -62,6 +62,6 @@ def not_chosen(resource: str, params: Any) -> str | None:
     chosen = set((params or {}).get("resources") or ())
     if not chosen or resource in chosen:
         return None
-    if resource == CONVERSATIONS.name and chosen & {c.name for c in CHILD_RESOURCES}:
+    if resource == CONVERSATIONS.name and chosen & {c.name for c in SUB_RESOURCES}:
         return None  # messages and comments follow the conversations this run reads
     return f"this run syncs only {', '.join(sorted(chosen))} (its resources parameter)"

@@ -1,11 +1,11 @@
 """Re-sync conversations from a point in time (issue 19 item 8): the incremental DAG's `resync_from` param.
 
 Setting the conversations watermark back alone does nothing for events the warehouse remembers as applied
-(front.applied_events: they are skipped) and leaves children as the old event payloads had them. So a re-sync
+(front.applied_events: they are skipped) and leaves sub-resources as the old event payloads had them. So a re-sync
 (1) sets the watermark back to the point, (2) forgets the events applied since the point minus the overlap, so
 the run reads and applies them again through the loader (whose version rule keeps newer stored views), and (3)
 queues a fetch of the messages and comments of every stored conversation updated since the point, so the
-children end as Front has them now. The same run then goes on as usual from the point.
+sub-resources end as Front has them now. The same run then goes on as usual from the point.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class ResyncResult:
-    """What a re-sync prepared: the watermark before, events forgotten, conversations queued per child."""
+    """What a re-sync prepared: the watermark before, events forgotten, conversations queued per sub."""
 
     watermark_before: Decimal | None
     point: Decimal
@@ -67,10 +67,10 @@ def resync_from(conn, variables, point: Decimal, run_id: str, *, overlap_seconds
         forgotten = cur.rowcount
         cur.execute(load_sql("resync/changed_since"), {"since": point})
         ids = [row[0] for row in cur.fetchall()]
-        queued = {child.name: pending.enqueue(cur, child.name, ids, run_id, pending.Priority.HOURLY)
-                  for child in synced(PER_CONVERSATION)}
+        queued = {sub.name: pending.enqueue(cur, sub.name, ids, run_id, pending.Priority.HOURLY)
+                  for sub in synced(PER_CONVERSATION)}
     conn.commit()
     log.warning("Re-sync of conversations from %s: watermark set back from %s, %d applied event(s) forgotten (they "
-                "are applied again), children of %d conversation(s) queued for a fetch", stamp(point),
+                "are applied again), sub-resources of %d conversation(s) queued for a fetch", stamp(point),
                 stamp(before), forgotten, len(ids))
     return ResyncResult(before, point, forgotten, queued)

@@ -1,10 +1,10 @@
 """What the warehouse already knows, so the API quota goes only to what changed.
 
 - applied events (by Front's event id): re-reading the overlap below the watermark costs no second fetch;
-- per conversation and child resource, the conversation updated_at its children are current for
+- per conversation and sub-resource, the conversation updated_at its sub-resources are current for
   (front.children_synced): a backfill, a listing or the nightly re-list queues only conversations changed since.
   Markers fail closed (issue 19 item 3): only a proven-safe skip moves one on; anything unknown leaves it behind;
-- per conversation and child resource, when a complete fetch last verified its children (front.children_verified):
+- per conversation and sub-resource, when a complete fetch last verified its sub-resources (front.children_verified):
   the nightly rolling verification re-fetches a slice so every conversation is verified every `verify_days`.
 """
 
@@ -45,7 +45,8 @@ def purge_applied(conn, before: Decimal) -> int:
     return purged
 
 
-def advance_children(cur, resource: str, through: Mapping[str, Decimal | None], born: set[str], run_id: str) -> None:
+def advance_sub_resources(cur, resource: str, through: Mapping[str, Decimal | None], born: set[str],
+                          run_id: str) -> None:
     """Mark conversations' `resource` rows current as of `through` (their snapshots' updated_at); an existing
     marker moves on, a new one is made only for conversations in `born` (every event of theirs was applied)."""
     ids = sorted(through)
@@ -55,17 +56,17 @@ def advance_children(cur, resource: str, through: Mapping[str, Decimal | None], 
             "born": [i in born for i in ids], "run_id": run_id})
 
 
-def children_changed(cur, resource: str, updated_at: Mapping[str, Decimal | None]) -> set[str]:
+def sub_resources_changed(cur, resource: str, updated_at: Mapping[str, Decimal | None]) -> set[str]:
     """Of the listed conversations (id -> updated_at), those whose `resource` rows may be out of date."""
     ids = sorted(updated_at)
     if not ids:
         return set()
-    cur.execute(load_sql("known/children_changed"), {
+    cur.execute(load_sql("known/sub_resources_changed"), {
         "resource": resource, "ids": ids, "updated_at": [updated_at[i] for i in ids]})
     return {row[0] for row in cur.fetchall()}
 
 
-def forget_children(cur, resource: str, conversation_ids: Iterable[str]) -> None:
+def forget_sub_resources(cur, resource: str, conversation_ids: Iterable[str]) -> None:
     """Move the markers of these conversations' `resource` rows back to unknown (their next listing queues a
     fetch); in the caller's transaction."""
     ids = sorted(set(conversation_ids))

@@ -2,7 +2,7 @@
 
 Every record of a batch ends in exactly one of OUTCOMES. The transform side (prepare.py) turns records into rows
 without the database; the database side (write.py) classifies them with the four conflict rules and writes them
-in a few set-based statements (COPY in binary format, one UPDATE, one INSERT of conflicts, children replaced).
+in a few set-based statements (COPY in binary format, one UPDATE, one INSERT of conflicts, nested rows replaced).
 This module runs one batch per transaction, pipelines batches (load_batches) and keeps every record accounted for.
 
 A record one of whose values cannot be typed still loads: that column is null, raw keeps the value, and the
@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import queue
-import sys
 import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -24,10 +23,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from front_sync.resources import Resource
+from front_sync.resources import Resource, transform
 from front_sync.warehouse import checkpoints, contacts_provisional, dead_letters, drift, write
 from front_sync.warehouse.prepare import UNKNOWN_VIEW, PreparedBatch, View, keep_one, prepare, prepare_batch
-from front_sync.warehouse.sql_files import load_sql
+from front_sync.warehouse.transaction import transaction
+from front_sync.warehouse.write import LoadHistory
 
 log = logging.getLogger(__name__)
 
@@ -47,19 +47,22 @@ class BatchResult:
     def add(self, other: BatchResult) -> None:
         """Fold another batch's counts and cursor into this one."""
         self.counts.update(other.counts)
-        if other.max_cursor is not None and (self.max_cursor is None or other.max_cursor > self.max_cursor):
-            self.max_cursor = other.max_cursor
+        self.max_cursor = transform.latest(self.max_cursor, other.max_cursor)
 
 
 def load_batch(conn, resource: Resource, records: list[Any], run_id: str, *, view: View = UNKNOWN_VIEW,
-               checkpoint: tuple[checkpoints.CheckpointKey, Any] | None = None) -> BatchResult:
+               checkpoint: tuple[checkpoints.CheckpointKey, Any] | None = None,
+               parent_id: str | None = None, history: LoadHistory | None = None) -> BatchResult:
     """Load a batch in one transaction and return its outcome counts; bad records go to dead_letters.
 
     `view` says when the records were seen in Front (the version rule: an older view than a row's is stale).
     With `checkpoint` = (key, cursor), the cursor is saved in the same transaction, so it is committed exactly
-    when the batch is. Anything but a record's data error rolls the whole batch back and raises.
+    when the batch is. `parent_id`: the id the records were listed under (Resource.parent_column). A caller that
+    loads a stream of batches passes one `history` for all (a batch after an all-new one is first tried as a plain
+    COPY). Anything but a record's data error rolls the whole batch back and raises.
     """
-    return write_batch(conn, resource, prepare_batch(resource, records, run_id, view), run_id, checkpoint=checkpoint)
+    return write_batch(conn, resource, prepare_batch(resource, records, run_id, view, parent_id), run_id,
+                       checkpoint=checkpoint, history=history)
 
 
 def load_batches(conn, resource: Resource, batches: Iterable[tuple[list[Any], Any]], run_id: str, *,
@@ -70,7 +73,8 @@ def load_batches(conn, resource: Resource, batches: Iterable[tuple[list[Any], An
     A worker thread pulls the next batches from `batches` (e.g. pages from Front) and transforms them, up to
     `read_ahead` batches ahead, while the current one is written: the database, the transform and the API
     overlap. With `checkpoint_key`, each batch's cursor (when not None) is saved in that batch's transaction.
-    `view` applies to every batch (a listing: its request start).
+    `view` applies to every batch (a listing: its request start). A batch after an all-new one is first tried as
+    a plain COPY (LoadHistory, one per call).
     """
     ready: queue.Queue = queue.Queue(maxsize=read_ahead)
     stop = threading.Event()
@@ -94,10 +98,7 @@ def load_batches(conn, resource: Resource, batches: Iterable[tuple[list[Any], An
         ready.put((None, None))
 
     producer = threading.Thread(target=produce, name=f"prepare_{resource.name}", daemon=True)
-    previous_interval = sys.getswitchinterval()
-    # The writer thread mostly waits on PostgreSQL; when an answer arrives it must get the GIL back from the
-    # transforming thread quickly, or the database idles for up to the default 5 ms switch interval.
-    sys.setswitchinterval(min(previous_interval, 0.0005))
+    history = LoadHistory()
     producer.start()
     try:
         while True:
@@ -107,11 +108,10 @@ def load_batches(conn, resource: Resource, batches: Iterable[tuple[list[Any], An
             if isinstance(batch, _Failed):
                 raise batch.error
             save = (checkpoint_key, cursor) if checkpoint_key is not None and cursor is not None else None
-            yield write_batch(conn, resource, batch, run_id, checkpoint=save)
+            yield write_batch(conn, resource, batch, run_id, checkpoint=save, history=history)
     finally:
         stop.set()
         producer.join()
-        sys.setswitchinterval(previous_interval)
 
 
 @dataclass
@@ -122,42 +122,37 @@ class _Failed:
 
 
 def write_batch(conn, resource: Resource, batch: PreparedBatch, run_id: str, *,
-                checkpoint: tuple[checkpoints.CheckpointKey, Any] | None = None) -> BatchResult:
+                checkpoint: tuple[checkpoints.CheckpointKey, Any] | None = None,
+                history: LoadHistory | None = None) -> BatchResult:
     """The database half of load_batch: ids for id-less contacts, conflict rules, dead letters, one commit.
 
     The transaction is marked as the sync's own (load/sync_writer.sql), so the local-edit triggers leave it alone.
     """
     if conn.autocommit:
         raise ValueError("the loader needs a connection with autocommit off: each batch is one transaction")
-    try:
-        with conn.cursor() as cur:
-            cur.execute(load_sql("load/sync_writer"))
-            dead, counts = list(batch.dead), Counter(batch.counts)
-            prepared = dict(batch.prepared)
-            if batch.id_less:
-                assigned = contacts_provisional.assign_ids(cur, batch.id_less, batch.records)
-                extra, extra_dead, extra_counts = prepare(resource, batch.id_less, run_id, assigned,
-                                                          View(batch.view.at, None, batch.view.partial))
-                for item in extra.values():
-                    keep_one(prepared, counts, item)
-                dead.extend(extra_dead)
-                counts.update(extra_counts)
-            items = list(prepared.values())
-            rejected = write.apply(cur, resource, items, counts)
-            dead.extend((item.record, error) for item, error in rejected)
-            dead_letters.write(cur, resource.name, dead, run_id, batch.view.at)
-            counts["dead_lettered"] += len(dead)
-            counts["drift_fields"] += drift.record(cur, resource, batch.drift, run_id)
-            if checkpoint is not None:
-                checkpoints.write(cur, checkpoint[0], checkpoint[1], run_id)
-        conn.commit()
-    except BaseException:
-        conn.rollback()
-        raise
+    with transaction(conn, sync_writer=True) as cur:
+        dead, counts = list(batch.dead), Counter(batch.counts)
+        prepared = dict(batch.prepared)
+        if batch.id_less:
+            assigned = contacts_provisional.assign_ids(cur, batch.id_less, batch.records)
+            extra, extra_dead, extra_counts = prepare(resource, batch.id_less, run_id, assigned,
+                                                      View(batch.view.at, None, batch.view.partial))
+            for item in extra.values():
+                keep_one(prepared, counts, item)
+            dead.extend(extra_dead)
+            counts.update(extra_counts)
+        items = list(prepared.values())
+        rejected = write.apply(cur, resource, items, counts, history)
+        dead.extend((item.record, error) for item, error in rejected)
+        dead_letters.write(cur, resource.name, dead, run_id, batch.view.at)
+        counts["dead_lettered"] += len(dead)
+        counts["drift_fields"] += drift.record(cur, resource, batch.drift, run_id)
+        if checkpoint is not None:
+            checkpoints.write(cur, checkpoint[0], checkpoint[1], run_id)
     rejected_ids = {item.id for item, _ in rejected}
     cursors = [item.cursor for item in items if item.cursor is not None and item.id not in rejected_ids]
     if dead:
         log.warning("%s: %d record(s) dead-lettered in this batch (see front.dead_letters)", resource.name, len(dead))
-    return BatchResult(counts=counts, max_cursor=max(cursors, default=None))
+    return BatchResult(counts=counts, max_cursor=transform.latest(*cursors))
 
 

@@ -140,7 +140,7 @@ class LeaseKeeper:
 
 def done(cur, resource: str, claims: Iterable[Claim], worker: str, run_id: str = "") -> set[str]:
     """Finish the claims this consumer still holds, inside the transaction that loaded their rows (newer requests
-    for them stay queued), and mark those conversations' children current as of each claim (children_synced).
+    for them stay queued), and mark those conversations' sub-resources current as of each claim (children_synced).
     Returns the conversations finished; a claim another consumer took over is left to it."""
     claims = list(claims)
     mine = held(cur, resource, claims, worker)
@@ -166,7 +166,7 @@ def failed(conn, resource: str, claim: Claim, worker: str, error: str, *, max_at
             dead_letters.write(cur, resource, [({"id": claim.conversation_id, "queue": resource}, reason)], run_id)
             cur.execute(load_sql("pending/give_up"), {"resource": resource, "conversation_id": claim.conversation_id,
                                                       "generation": claim.generation})
-            known.forget_children(cur, resource, [claim.conversation_id])  # never fetched: not current (item 3)
+            known.forget_sub_resources(cur, resource, [claim.conversation_id])  # never fetched: not current (item 3)
             gave_up = True
         else:
             gave_up = False

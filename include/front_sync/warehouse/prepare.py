@@ -8,7 +8,7 @@ that cannot be keyed are returned as dead letters; NUL characters, which Postgre
 
 Each item carries its view time (the version rule, DESIGN.md section 4): the record's updated_at where the
 resource has one, else the time the caller's View gives it (the carrying event's emitted_at, a fetch's request
-start); none known means the oldest view. A partial view (an event payload) lists the columns and child tables
+start); none known means the oldest view. A partial view (an event payload) lists the columns and nested tables
 whose fields the record left out: those keep their stored values (absent is not null).
 """
 
@@ -59,18 +59,18 @@ UNKNOWN_VIEW = View()
 
 @dataclass(slots=True)
 class Prepared:
-    """One record turned into its rows (parent row, child rows), ready to COPY."""
+    """One record turned into its rows (its row, its nested rows), ready to COPY."""
 
     id: str
     row: tuple                    # values of copy_columns(resource); raw (canonical JSON, UTF-8 bytes) last
-    children: list[list[tuple]]   # per resource.children: that table's rows (parent id first)
+    nested: list[list[tuple]]     # per resource.nested: that table's rows (parent id first)
     cursor: Decimal | None
     row_hash: str
     record: Any                   # as received, for a dead letter if the database rejects it
     has_front_id: bool = True     # False when the id was assigned by email matching
     untyped: bool = False         # some field could not be typed (listed in the row's untyped_fields)
     view_at: Decimal | None = None  # the view time (see the module's docstring); None: oldest
-    absent: list[str] | None = None  # columns and child tables a partial payload left out: kept as stored
+    absent: list[str] | None = None  # columns and nested tables a partial payload left out: kept as stored
 
     @property
     def key(self) -> tuple[str, Decimal | None, Decimal | None, str, list[str] | None]:
@@ -91,8 +91,8 @@ def _without_nul(row: tuple) -> tuple:
     return row
 
 
-def _child_rows(parent_id: str, rows: list[tuple], key_of: Callable[[tuple], Any]) -> list[tuple]:
-    """One record's rows in one child table, parent id first, NUL-free, each key once (first wins)."""
+def _nested_rows(parent_id: str, rows: list[tuple], key_of: Callable[[tuple], Any]) -> list[tuple]:
+    """One record's rows in one nested table, parent id first, NUL-free, each key once (first wins)."""
     if len(rows) < 2:
         return [(parent_id, *_without_nul(rows[0]))] if rows else []
     seen = set()
@@ -107,7 +107,7 @@ def _child_rows(parent_id: str, rows: list[tuple], key_of: Callable[[tuple], Any
 
 
 def _absent_fields(resource: Resource, record: dict[str, Any]) -> list[str] | None:
-    """The columns and child tables whose every field the record leaves out (not null: left out)."""
+    """The columns and nested tables whose every field the record leaves out (not null: left out)."""
     absent = [name for name, paths in resource.absence_sources if not any(_has_path(record, p) for p in paths)]
     return absent or None
 
@@ -144,18 +144,20 @@ def keep_one(prepared: dict[str, Prepared], counts: Counter, item: Prepared) -> 
 
 
 def prepare(resource: Resource, records: list[Any], run_id: str, assigned_ids: dict[int, str] | None = None,
-            view: View = UNKNOWN_VIEW) -> tuple[dict[str, Prepared], list, Counter]:
+            view: View = UNKNOWN_VIEW, parent_id: str | None = None) -> tuple[dict[str, Prepared], list, Counter]:
     """Transform records into rows; returns items by id, dead letters (record, error), superseded counts.
 
     A repeated id within one batch keeps one copy (see _supersedes); each other copy counts as stale when its
     view is older than the kept one's, else unchanged. `assigned_ids` gives ids to id-less records; `view` says
-    when the records were seen (see View).
+    when the records were seen (see View); `parent_id`, the id the records were listed under (see
+    Resource.parent_column).
     """
     cursor_index = resource.columns.index(resource.cursor_column) if resource.cursor_column else None
     version_index = resource.columns.index(resource.version_column) if resource.version_column else None
     row_of, raw_and_hash = resource.row, transform.raw_and_hash  # locals: a hot loop
-    children_of = [(child.rows, itemgetter(*child.key_positions)) for child in resource.children]
-    child_rows_of = [child.rows for child in resource.children]
+    nested_of = [(table.rows, itemgetter(*table.key_positions)) for table in resource.nested]
+    nested_rows_of = [table.rows for table in resource.nested]
+    parent_index = resource.columns.index(resource.parent_column) if resource.parent_column and parent_id else None
     prepared: dict[str, Prepared] = {}
     dead: list[tuple[Any, str]] = []
     counts: Counter = Counter()
@@ -167,20 +169,22 @@ def prepare(resource: Resource, records: list[Any], run_id: str, assigned_ids: d
             keyed = {**record, "id": assigned} if assigned else record
             try:
                 values = row_of(keyed)
-                children = [_child_rows(values[0], rows(keyed), key) for rows, key in children_of]
+                nested = [_nested_rows(values[0], rows(keyed), key) for rows, key in nested_of]
                 untyped = None
             except transform.BadRecord:
-                values, child_rows, notes = transform.typed_leniently(row_of, child_rows_of, keyed)
-                children = [_child_rows(values[0], rows, key)
-                            for rows, (_, key) in zip(child_rows, children_of, strict=True)]
+                values, nested_rows, notes = transform.typed_leniently(row_of, nested_rows_of, keyed)
+                nested = [_nested_rows(values[0], rows, key)
+                          for rows, (_, key) in zip(nested_rows, nested_of, strict=True)]
                 untyped = transform.canonical_json(notes) if notes else None
             raw, digest = raw_and_hash(record)
             values = _without_nul(values)
+            if parent_index is not None and values[parent_index] is None:
+                values = (*values[:parent_index], parent_id, *values[parent_index + 1:])
             cursor = values[cursor_index] if cursor_index is not None else None
             view_at = values[version_index] if version_index is not None else None
             if view_at is None:
                 view_at = view.of(index)
-            item = Prepared(values[0], (*values, untyped, digest, run_id, view_at, raw), children, cursor, digest,
+            item = Prepared(values[0], (*values, untyped, digest, run_id, view_at, raw), nested, cursor, digest,
                             record, assigned is None, untyped is not None, view_at,
                             _absent_fields(resource, record) if view.partial else None)
         except _TRANSFORM_ERRORS as exc:
@@ -207,8 +211,9 @@ class PreparedBatch:
 
 
 def prepare_batch(resource: Resource, records: list[Any], run_id: str,
-                  view: View = UNKNOWN_VIEW) -> PreparedBatch:
-    """Everything about a batch that needs no database: safe to run in a worker thread."""
+                  view: View = UNKNOWN_VIEW, parent_id: str | None = None) -> PreparedBatch:
+    """Everything about a batch that needs no database: safe to run in a worker thread. `parent_id`: the id the
+    records were listed under (Resource.parent_column)."""
     id_less: list[dict[str, Any]] = []
     keyed = records
     if resource.match_missing_ids_by_email:
@@ -216,5 +221,5 @@ def prepare_batch(resource: Resource, records: list[Any], run_id: str,
         if id_less:
             kept = [i for i, r in enumerate(records) if not (isinstance(r, dict) and r.get("id") is None)]
             keyed, view = [records[i] for i in kept], view.keeping(kept)
-    prepared, dead, counts = prepare(resource, keyed, run_id, view=view)
+    prepared, dead, counts = prepare(resource, keyed, run_id, view=view, parent_id=parent_id)
     return PreparedBatch(records, prepared, dead, counts, id_less, observe(resource, records), view)

@@ -21,6 +21,7 @@ from front_sync.resources import Resource
 from front_sync.warehouse.contacts_provisional import PROVISIONAL_PREFIX
 from front_sync.warehouse.copy_binary import TEXT, copy_rows
 from front_sync.warehouse.sql_files import load_sql
+from front_sync.warehouse.transaction import transaction
 
 log = logging.getLogger(__name__)
 
@@ -97,25 +98,19 @@ def reconcile_deletions(conn, resource: Resource, seen_ids: Iterable[str], run_i
     table = sql.Identifier(*resource.table)
     scope, params = _scope(resource, where, listing_started)
     params.update(run_id=run_id, view_at=view_at)
-    try:
-        with conn.cursor() as cur:
-            cur.execute(load_sql("load/sync_writer"))
-            _stage_ids(cur, seen_ids)
-            cur.execute(load_sql("reconcile/count_unseen", table=table, ids=_IDS, scope=scope), params)
-            unseen, live = cur.fetchone()
-            if unseen >= min_rows_for_share_check and unseen > max_deleted_share * live:
-                raise ReconcileRefused(
-                    f"{resource.name}: the listing would soft-delete {unseen} of {live} rows; refusing "
-                    f"(max share {max_deleted_share}). Was the listing complete?")
-            cur.execute(load_sql("reconcile/mark_deleted", table=table, ids=_IDS, scope=scope), params)
-            deleted = cur.rowcount
-            cur.execute(load_sql("reconcile/restore", table=table, ids=_IDS, scope=scope), params)
-            restored = cur.rowcount
-            cur.execute(load_sql("load/stage_drop", tables=_IDS))
-        conn.commit()
-    except BaseException:
-        conn.rollback()
-        raise
+    with transaction(conn, sync_writer=True) as cur:
+        _stage_ids(cur, seen_ids)
+        cur.execute(load_sql("reconcile/count_unseen", table=table, ids=_IDS, scope=scope), params)
+        unseen, live = cur.fetchone()
+        if unseen >= min_rows_for_share_check and unseen > max_deleted_share * live:
+            raise ReconcileRefused(
+                f"{resource.name}: the listing would soft-delete {unseen} of {live} rows; refusing "
+                f"(max share {max_deleted_share}). Was the listing complete?")
+        cur.execute(load_sql("reconcile/mark_deleted", table=table, ids=_IDS, scope=scope), params)
+        deleted = cur.rowcount
+        cur.execute(load_sql("reconcile/restore", table=table, ids=_IDS, scope=scope), params)
+        restored = cur.rowcount
+        cur.execute(load_sql("load/stage_drop", tables=_IDS))
     log.info("%s: reconciliation soft-deleted %d row(s), restored %d", resource.name, deleted, restored)
     return ReconcileResult(deleted=deleted, restored=restored)
 
@@ -124,39 +119,33 @@ def soft_delete(conn, resource: Resource, ids: Iterable[str], run_id: str, *, vi
     """Soft-delete specific rows Front says are gone (merged-away conversations, a 404) as of the view `view_at`
     (the merge event's emitted_at, the request's start; None: now); returns rows soft-deleted."""
     table = sql.Identifier(*resource.table)
-    try:
-        with conn.cursor() as cur:
-            cur.execute(load_sql("load/sync_writer"))
-            _stage_ids(cur, ids)
-            cur.execute(load_sql("reconcile/mark_listed_deleted", table=table, ids=_IDS),
-                        {"run_id": run_id, "view_at": view_at})
-            deleted = cur.fetchone()[0]
-            cur.execute(load_sql("load/stage_drop", tables=_IDS))
-        conn.commit()
-    except BaseException:
-        conn.rollback()
-        raise
+    with transaction(conn, sync_writer=True) as cur:
+        _stage_ids(cur, ids)
+        cur.execute(load_sql("reconcile/mark_listed_deleted", table=table, ids=_IDS),
+                    {"run_id": run_id, "view_at": view_at})
+        deleted = cur.fetchone()[0]
+        cur.execute(load_sql("load/stage_drop", tables=_IDS))
     return deleted
 
 
-def soft_delete_children_gone(cur, resource: Resource, conversation_id: str, kept_ids: Iterable[str],
+def soft_delete_sub_resources_gone(cur, resource: Resource, conversation_id: str, kept_ids: Iterable[str],
                               run_id: str, fetch_started: datetime, *, view_at: Decimal | None = None) -> int:
     """Soft-delete a conversation's rows of `resource` that a complete fetch no longer returned, as of the fetch's
     view `view_at` (its request start; None: now), of those last written before the fetch started (warehouse
     clock): rows written since, or from a newer view, stay (issue 19 items 1 and 5). Caller commits."""
     cur.execute(load_sql("load/sync_writer"))
-    cur.execute(load_sql("reconcile/children_gone", table=sql.Identifier(*resource.table)),
+    cur.execute(load_sql("reconcile/sub_resources_gone", table=sql.Identifier(*resource.table)),
                 {"conversation_id": conversation_id, "kept": sorted(set(kept_ids)), "run_id": run_id,
                  "fetch_started": fetch_started, "view_at": view_at})
     return cur.fetchone()[0]
 
 
-def soft_delete_merged_children_gone(cur, resource: Resource, survivor_id: str, kept_ids: Iterable[str],
+def soft_delete_merged_sub_resources_gone(cur, resource: Resource, survivor_id: str, kept_ids: Iterable[str],
                                      run_id: str, fetch_started: datetime, *, view_at: Decimal | None = None) -> int:
     """After a complete fetch of a survivor: soft-delete the rows still stored under the conversations merged into
-    it that the fetch did not return (issue 19 item 10), under the same guards as children_gone; caller commits."""
+    it that the fetch did not return (issue 19 item 10), under the same guards as sub_resources_gone; caller commits."""
     cur.execute(load_sql("load/sync_writer"))
-    cur.execute(load_sql("reconcile/merged_children_gone", table=sql.Identifier(*resource.table)),
+    cur.execute(load_sql("reconcile/merged_sub_resources_gone", table=sql.Identifier(*resource.table)),
                 {"conversation_id": survivor_id, "kept": sorted(set(kept_ids)), "run_id": run_id,
                  "fetch_started": fetch_started, "view_at": view_at})
     return cur.fetchone()[0]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from front_sync.warehouse import migrations, write
+from front_sync.warehouse import migrations
 from front_sync.warehouse.connection import warehouse_connection
 
 
@@ -30,8 +30,6 @@ def migrated_url(shared_warehouse_url, monkeypatch):
                     "WHERE schemaname = 'front' AND tablename <> 'schema_migrations'")
         cur.execute(f"TRUNCATE {cur.fetchone()[0]} RESTART IDENTITY")
     monkeypatch.setenv("AIRFLOW_CONN_FRONT_WAREHOUSE", shared_warehouse_url)
-    # Each test starts without the loader's memory of earlier batches (which only picks the faster path).
-    monkeypatch.setattr(write, "_ALL_NEW_LAST_TIME", set())
     return shared_warehouse_url
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from front_sync.resources import CONTACTS
 from front_sync.warehouse import checkpoints, write
-from front_sync.warehouse.load import load_batch, load_batches
+from front_sync.warehouse.load import LoadHistory, load_batch, load_batches
 
 from . import records as r
 from .records import fetch
@@ -78,30 +78,46 @@ def test_the_loader_refuses_an_autocommit_connection(migrated):
 def classify_calls(monkeypatch):
     """How many times the loader went through the conflict rules (rather than the all-new fast path)."""
     calls = []
-    original = write._classify_and_write
-    monkeypatch.setattr(write, "_classify_and_write", lambda *a: calls.append(1) or original(*a))
+    original = write.write_classified
+    monkeypatch.setattr(write, "write_classified", lambda *a: calls.append(1) or original(*a))
     return calls
 
 
 def test_new_rows_after_a_batch_of_new_rows_are_copied_without_classifying(migrated, classify_calls):
-    assert load_batch(migrated, CONTACTS, batch(0), "run").counts["created"] == 3
-    assert load_batch(migrated, CONTACTS, batch(3), "run").counts["created"] == 3
+    history = LoadHistory()
+    assert load_batch(migrated, CONTACTS, batch(0), "run", history=history).counts["created"] == 3
+    assert load_batch(migrated, CONTACTS, batch(3), "run", history=history).counts["created"] == 3
     assert len(classify_calls) == 1
     mixed = [*batch(6), r.contact("crd_0", "200", name="Changed", handles=(("email", "new@x.io"),))]
-    result = load_batch(migrated, CONTACTS, mixed, "run")
+    result = load_batch(migrated, CONTACTS, mixed, "run", history=history)
     assert {k: v for k, v in result.counts.items() if v} == {"created": 3, "updated": 1}
     assert len(classify_calls) == 2
     assert fetch(migrated, "SELECT handle FROM front.contact_handles WHERE contact_id = 'crd_0'") == [("new@x.io",)]
     assert fetch(migrated, "SELECT count(*) FROM front.contact_handles") == [(9,)]
 
 
-def test_children_left_by_a_row_deleted_by_hand_are_replaced(migrated, classify_calls):
-    load_batch(migrated, CONTACTS, batch(0), "run")
+def test_item3_no_batch_steers_another_callers_batch_nothing_is_remembered_process_wide(migrated, classify_calls):
+    """Issue 20 item 3: the all-new fast path follows the caller's own LoadHistory, never a module-level memory."""
+    assert load_batch(migrated, CONTACTS, batch(0), "run").counts["created"] == 3
+    assert load_batch(migrated, CONTACTS, batch(3), "run").counts["created"] == 3
+    assert len(classify_calls) == 2
+
+
+def test_item3_the_pipelined_loader_leaves_the_interpreters_switch_interval_alone(migrated):
+    """Issue 20 item 3: library code changes no process-wide state (it used to lower sys.setswitchinterval)."""
+    seen = [sys.getswitchinterval() for _ in load_batches(migrated, CONTACTS, [(batch(0), None), (batch(3), None)],
+                                                          "run")]
+    assert seen == [pytest.approx(0.005)] * 2
+
+
+def test_nested_rows_left_by_a_row_deleted_by_hand_are_replaced(migrated, classify_calls):
+    history = LoadHistory()
+    load_batch(migrated, CONTACTS, batch(0), "run", history=history)
     with migrated.cursor() as cur:  # no foreign key: the handles of a hand-deleted contact stay behind
         cur.execute("DELETE FROM front.contacts WHERE id = 'crd_1'")
     migrated.commit()
     result = load_batch(migrated, CONTACTS, [r.contact("crd_1", handles=(("email", "c1@x.io"), ("phone", "+1")))],
-                        "run")
+                        "run", history=history)
     assert result.counts["created"] == 1 and len(classify_calls) == 2
     assert fetch(migrated, "SELECT source, handle FROM front.contact_handles WHERE contact_id = 'crd_1' "
                            "ORDER BY 1") == [("email", "c1@x.io"), ("phone", "+1")]

@@ -43,7 +43,7 @@ def test_resource_tables_have_their_columns_and_bookkeeping(migrated_shared, res
     if resource.cursor_column:
         assert cols[resource.cursor_column] == "numeric"
         assert cols[f"{resource.cursor_column}_ts"] == "timestamp with time zone"
-    for child in resource.children:
+    for child in resource.nested:
         assert {child.parent_column, *child.columns} <= set(columns_of(migrated_shared, child.table))
 
 
@@ -58,7 +58,7 @@ def test_front_timestamps_are_exact_numeric_with_a_generated_timestamptz(migrate
           AND c.column_name <> 'view_at'""")
     # (operational tables and view_at, the version rule's bookkeeping: epoch values, not Front's records)
     stamps = {(table, c.name) for r in ALL_RESOURCES
-              for table, fields in [(r.table[1], r.fields), *((ch.table, ch.fields) for ch in r.children)]
+              for table, fields in [(r.table[1], r.fields), *((ch.table, ch.fields) for ch in r.nested)]
               for c in fields if c.sql_type == "numeric(15,3)"}
     assert len(rows) == len(stamps)  # every Front timestamp the resource table declares
     assert {(precision, scale, generated) for _, _, precision, scale, generated in rows} == {(15, 3, "ALWAYS")}

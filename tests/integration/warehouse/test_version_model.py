@@ -21,10 +21,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from front_sync.resources import COMMENTS
-from front_sync.warehouse import write
 from front_sync.warehouse.load import load_batch
 from front_sync.warehouse.prepare import View
-from front_sync.warehouse.reconcile import database_clock, soft_delete_children_gone
+from front_sync.warehouse.reconcile import database_clock, soft_delete_sub_resources_gone
 
 from . import records as r
 from .records import fetch
@@ -111,7 +110,7 @@ def _apply(conn, url: str, step: tuple, model: Model, n: int) -> None:
     elif kind == "gone":  # a complete fetch that began now (every earlier write committed before it)
         started = database_clock(conn)
         with conn.cursor() as cur:
-            soft_delete_children_gone(cur, COMMENTS, "cnv_1", step[1], f"gone{n}", started, view_at=BASE + step[2])
+            soft_delete_sub_resources_gone(cur, COMMENTS, "cnv_1", step[1], f"gone{n}", started, view_at=BASE + step[2])
         conn.commit()
         model.gone(step[1], step[2])
     else:
@@ -126,7 +125,6 @@ def test_no_write_ever_replaces_a_newer_view_and_every_row_holds_the_newest(migr
     with migrated.cursor() as cur:
         cur.execute("TRUNCATE front.comments, front.sync_conflicts, front.dead_letters")
     migrated.commit()
-    write._ALL_NEW_LAST_TIME.clear()
     model = Model()
     before: dict[str, Decimal] = {}
     for n, step in enumerate(plan):

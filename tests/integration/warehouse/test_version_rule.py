@@ -18,7 +18,7 @@ from front_sync.sync.conversation_changes import ChangesResult, _flush_events
 from front_sync.sync.events import ChangeSet
 from front_sync.warehouse import dead_letters
 from front_sync.warehouse.load import load_batch
-from front_sync.warehouse.reconcile import database_clock, soft_delete_children_gone
+from front_sync.warehouse.reconcile import database_clock, soft_delete_sub_resources_gone
 
 from . import records as r
 from .records import fetch
@@ -81,7 +81,7 @@ def test_item1_a_comment_seen_gone_is_not_undeleted_by_an_older_event_payload(mi
     apply_events(migrated, [event("evt_1", "comment", T0, "comment", comment())], "hourly")
     started = database_clock(migrated)
     with migrated.cursor() as cur:  # a complete fetch that began after the comment's event no longer returned it
-        assert soft_delete_children_gone(cur, COMMENTS, "cnv_1", [], "children", started, view_at=T0 + 100) == 1
+        assert soft_delete_sub_resources_gone(cur, COMMENTS, "cnv_1", [], "children", started, view_at=T0 + 100) == 1
     migrated.commit()
     apply_events(migrated, [event("evt_1", "comment", T0, "comment", comment())], "backfill")
     deleted_at, view_at = stored(migrated, "comments", "deleted_at, view_at", "com_1")
@@ -94,7 +94,7 @@ def test_item1_a_soft_delete_from_an_older_view_leaves_a_newer_row_alone(migrate
     apply_events(migrated, [event("evt_1", "comment", T0 + 50, "comment", comment())], "hourly")
     started = database_clock(migrated)  # the write-time guard alone would allow it: the view rule refuses
     with migrated.cursor() as cur:
-        assert soft_delete_children_gone(cur, COMMENTS, "cnv_1", [], "children", started, view_at=T0 + 10) == 0
+        assert soft_delete_sub_resources_gone(cur, COMMENTS, "cnv_1", [], "children", started, view_at=T0 + 10) == 0
     migrated.commit()
     assert stored(migrated, "comments", "deleted_at", "com_1") == (None,)
 
@@ -197,7 +197,7 @@ def test_migration_035_backfills_the_view_time_of_rows_written_before_it(migrate
     load_batch(migrated, COMMENTS, [comment(), {**r.comment("com_2"), "body": "gone"}], "r1")
     started = database_clock(migrated)
     with migrated.cursor() as cur:
-        soft_delete_children_gone(cur, COMMENTS, "cnv_1", ["com_1"], "r2", started)
+        soft_delete_sub_resources_gone(cur, COMMENTS, "cnv_1", ["com_1"], "r2", started)
         cur.execute("SET LOCAL front_sync.writer = 'on'")
         cur.execute("UPDATE front.contacts SET view_at = NULL")
         cur.execute("UPDATE front.comments SET view_at = NULL")

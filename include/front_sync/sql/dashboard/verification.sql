@@ -1,4 +1,4 @@
--- The rolling verification (issue 19) per child resource: its last nightly run (conversations due, rows repaired,
+-- The rolling verification (issue 19) per sub-resource: its last nightly run (conversations due, rows repaired,
 -- API calls) and the oldest verification on record (what the verify_days bound is measured against).
 SELECT r.resource, r.started_at AS last_run_at,
        (r.metadata->'verify'->>'due')::int AS due,

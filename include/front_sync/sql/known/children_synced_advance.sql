@@ -1,6 +1,6 @@
--- Events applied with every child change carried in full: the conversation's children are current as of its
+-- Events applied with every sub-resource change carried in full: the conversation's sub-resources are current as of its
 -- snapshot's updated_at. Moves an existing marker on; creates one only for a conversation born inside the feed
--- (all its events came through it). Never while a fetch of the conversation's children is queued (issue 19
+-- (all its events came through it). Never while a fetch of the conversation's sub-resources is queued (issue 19
 -- item 3): that fetch is what would make them current, and if it ends in dead letters the marker must still be
 -- behind, so a later listing or the rolling verification fetches them again.
 INSERT INTO front.children_synced AS s (resource, conversation_id, through, run_id)

@@ -1,4 +1,4 @@
--- Tonight's rolling verification of one child resource: live conversations in tonight's slice (a stable hash of the
+-- Tonight's rolling verification of one sub-resource: live conversations in tonight's slice (a stable hash of the
 -- id, modulo verify_days, equals the night's number modulo verify_days: each night about 1/verify_days of all),
 -- plus any whose last verification is older than verify_days (a night that failed or was skipped is caught up).
 SELECT c.id

@@ -1,4 +1,4 @@
--- The key of each incoming record (id, Front timestamp, view time, content hash, the columns and child tables a
+-- The key of each incoming record (id, Front timestamp, view time, content hash, the columns and nested tables a
 -- partial payload left out) and, after classify, its outcome. Indexed, so that every join of a batch with a target
 -- table is a nested loop over index probes. Created once per session (emptied at every commit, and by keys_clear
 -- between the halves of a bisected batch).

@@ -1,6 +1,6 @@
 -- Finish claimed rows: delete those still at the generation claimed; a row asked for again meanwhile is released
 -- for the next consumer instead (its attempts start over, the claim just succeeded). The fetch was complete, so the
--- conversation's children are current as of the updated_at it had when claimed: move its children_synced marker.
+-- conversation's sub-resources are current as of the updated_at it had when claimed: move its children_synced marker.
 WITH finished AS (
     SELECT * FROM unnest(%(ids)s::text[], %(generations)s::bigint[], %(as_of)s::numeric[])
         AS f(conversation_id, generation, as_of)

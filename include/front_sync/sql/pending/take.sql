@@ -2,7 +2,7 @@
 -- %(only)s limits the claim to given conversations (an on-demand run fetches only its own); the band of
 -- priorities keeps the nightly verification's requests (3) for the verify tasks alone. Each claim carries the
 -- conversation's stored updated_at (a complete fetch starting now covers at least that: children_synced.through)
--- and the claim's time on the warehouse clock (a child written at or after it is newer than the fetch).
+-- and the claim's time on the warehouse clock (a row written at or after it is newer than the fetch).
 WITH next AS (
     SELECT resource, conversation_id FROM front.sync_pending
     WHERE resource = %(resource)s

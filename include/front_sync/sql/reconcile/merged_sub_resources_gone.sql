@@ -1,7 +1,7 @@
 -- After a complete fetch of a survivor's messages (or comments): soft-delete the live rows still stored under the
 -- conversations merged into it (directly or through a chain of merges) that the fetch did not return. Front moved
--- every child of a merged-away conversation to the survivor, so one it no longer returns is gone (issue 19 item
--- 10). The guards of children_gone.sql apply: not a row written from a newer view, nor one last written after the
+-- every sub-resource row of a merged-away conversation to the survivor, so one it no longer returns is gone (issue 19 item
+-- 10). The guards of sub_resources_gone.sql apply: not a row written from a newer view, nor one last written after the
 -- fetch started. Returns how many rows were soft-deleted.
 WITH RECURSIVE merged(id) AS (
     SELECT merged_id FROM front.conversation_merges WHERE survivor_id = %(conversation_id)s

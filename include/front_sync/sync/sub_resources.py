@@ -30,9 +30,14 @@ from front_sync.resources import CONVERSATIONS, Resource
 from front_sync.sync.batching import record_ids
 from front_sync.sync.progress import Progress
 from front_sync.warehouse import known, pending
-from front_sync.warehouse.load import BatchResult, load_batch
+from front_sync.warehouse.load import BatchResult, LoadHistory, load_batch
 from front_sync.warehouse.prepare import View
-from front_sync.warehouse.reconcile import soft_delete, soft_delete_children_gone, soft_delete_merged_children_gone
+from front_sync.warehouse.reconcile import (
+    soft_delete,
+    soft_delete_merged_sub_resources_gone,
+    soft_delete_sub_resources_gone,
+)
+from front_sync.warehouse.transaction import transaction
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +63,7 @@ class DrainSettings:
 
 
 @dataclass
-class ChildrenResult:
+class DrainResult:
     """Counts of one drain: records loaded, conversations done, merged, missing or failed, and why it stopped."""
 
     loaded: BatchResult = field(default_factory=BatchResult)
@@ -68,8 +73,9 @@ class ChildrenResult:
     missing: int = 0
     failed: int = 0
     dead_lettered_conversations: int = 0
-    children_deleted: int = 0
+    records_deleted: int = 0
     lost_leases: int = 0  # fetched after another consumer took the claim over: loaded, nothing else
+    history: LoadHistory = field(default_factory=LoadHistory, repr=False)  # the loader's memory of this drain's batches
     capped: bool = False
     out_of_time: bool = False
 
@@ -101,14 +107,14 @@ def _fetch(front, resource: Resource, conversation_id: str) -> _Fetched:
     return _Fetched(records, view, pages=pages)
 
 
-def drain(front, conn, resource: Resource, run_id: str, settings: DrainSettings) -> ChildrenResult:
+def drain(front, conn, resource: Resource, run_id: str, settings: DrainSettings) -> DrainResult:
     """Work through the queue for `resource` until it is empty, the cap is reached or the deadline passed.
 
     Up to `settings.workers` conversations are fetched at once, continuously: a new one is claimed as soon as
     one is done, and each is loaded the moment its fetch ends, so a slow or retrying conversation holds back
     nothing but itself (there is no chunk to wait for). A heartbeat renews the leases of the claims in hand.
     """
-    result = ChildrenResult()
+    result = DrainResult()
     worker = _Drain(front, conn, resource, run_id, settings, result, Progress(resource.name, front, total=None))
     with pending.LeaseKeeper(conn, resource.name, settings.worker, settings.lease_seconds, worker.working):
         stopped = _drain_rounds(conn, resource, settings, worker)
@@ -133,7 +139,7 @@ def _drain_rounds(conn, resource: Resource, settings: DrainSettings, worker: _Dr
         return stopped
 
 
-def _report(conn, resource: Resource, settings: DrainSettings, stopped: str, result: ChildrenResult) -> None:
+def _report(conn, resource: Resource, settings: DrainSettings, stopped: str, result: DrainResult) -> None:
     """Why the drain stopped and what failed, on the result and in the task log."""
     if stopped == "deadline":
         result.out_of_time = pending.count(conn, resource.name, settings.only) > 0
@@ -162,7 +168,7 @@ class _Drain:
     """
 
     def __init__(self, front, conn, resource: Resource, run_id: str, settings: DrainSettings,
-                 result: ChildrenResult, progress: Progress) -> None:
+                 result: DrainResult, progress: Progress) -> None:
         self.front, self.conn, self.resource, self.run_id = front, conn, resource, run_id
         self.settings, self.result, self.progress = settings, result, progress
         self.outage_window = max(settings.workers * 4, 8)
@@ -293,16 +299,17 @@ def _front_answers(front) -> bool:
 
 
 def _load(conn, resource: Resource, run_id: str, claim: pending.Claim, fetched: _Fetched,
-          result: ChildrenResult) -> None:
+          result: DrainResult) -> None:
     """Load what was fetched, complete or not (records already received are never thrown away). Counted only once
     loaded: a load that raised rolled back, and its records come again with the conversation's next try."""
     if fetched.records:
-        result.loaded.add(load_batch(conn, resource, fetched.records, run_id, view=fetched.view))
+        result.loaded.add(load_batch(conn, resource, fetched.records, run_id, view=fetched.view,
+                                     parent_id=claim.conversation_id, history=result.history))
     result.fetched += len(fetched.records)
 
 
 def _finish(conn, resource: Resource, run_id: str, settings: DrainSettings, claim: pending.Claim,
-            fetched: _Fetched, result: ChildrenResult) -> None:
+            fetched: _Fetched, result: DrainResult) -> None:
     """Settle a conversation whose fetch ended with an answer: complete, merged (301) or gone (404); only while
     this consumer holds the claim (a consumer whose lease was lost leaves it all to the one that took it)."""
     if not _still_held(conn, resource, settings, claim, result):
@@ -318,35 +325,28 @@ def _finish(conn, resource: Resource, run_id: str, settings: DrainSettings, clai
         soft_delete(conn, CONVERSATIONS, [conversation_id], run_id, view_at=fetched.view.at)
     else:
         result.conversations += 1
-    try:
-        with conn.cursor() as cur:
-            if not pending.held(cur, resource.name, [claim], settings.worker):  # locked until commit when held
-                conn.rollback()
-                _lost(resource, claim, result)
-                return
-            if isinstance(error, FrontConversationMerged):
-                known.record_merges(cur, {conversation_id: error.surviving_id}, run_id)
-                pending.enqueue(cur, resource.name, [error.surviving_id], run_id, settings.priority)
-            else:  # a complete fetch, or none at all (404): what Front did not return is gone
-                kept = record_ids(fetched.records)
-                result.children_deleted += soft_delete_children_gone(
-                    cur, resource, conversation_id, kept, run_id, claim.claimed_at,
-                    view_at=fetched.view.at)
-            pending.done(cur, resource.name, [claim], settings.worker, run_id)
-            if isinstance(error, FrontNotFound):  # a 404 may reverse: its children are not proven gone (item 3)
-                known.forget_children(cur, resource.name, [conversation_id])
-            elif error is None:  # every child read: merged-away leftovers are gone, and the conversation verified
-                result.children_deleted += soft_delete_merged_children_gone(
-                    cur, resource, conversation_id, kept, run_id, claim.claimed_at, view_at=fetched.view.at)
-                known.record_verified(cur, resource.name, [conversation_id], run_id)
-        conn.commit()
-    except BaseException:
-        conn.rollback()
-        raise
+    with transaction(conn) as cur:
+        if not pending.held(cur, resource.name, [claim], settings.worker):  # locked until commit when held
+            _lost(resource, claim, result)
+            return
+        if isinstance(error, FrontConversationMerged):
+            known.record_merges(cur, {conversation_id: error.surviving_id}, run_id)
+            pending.enqueue(cur, resource.name, [error.surviving_id], run_id, settings.priority)
+        else:  # a complete fetch, or none at all (404): what Front did not return is gone
+            kept = record_ids(fetched.records)
+            result.records_deleted += soft_delete_sub_resources_gone(
+                cur, resource, conversation_id, kept, run_id, claim.claimed_at, view_at=fetched.view.at)
+        pending.done(cur, resource.name, [claim], settings.worker, run_id)
+        if isinstance(error, FrontNotFound):  # a 404 may reverse: its sub-resources are not proven gone (item 3)
+            known.forget_sub_resources(cur, resource.name, [conversation_id])
+        elif error is None:  # every row read: merged-away leftovers are gone, and the conversation verified
+            result.records_deleted += soft_delete_merged_sub_resources_gone(
+                cur, resource, conversation_id, kept, run_id, claim.claimed_at, view_at=fetched.view.at)
+            known.record_verified(cur, resource.name, [conversation_id], run_id)
 
 
 def _still_held(conn, resource: Resource, settings: DrainSettings, claim: pending.Claim,
-                result: ChildrenResult) -> bool:
+                result: DrainResult) -> bool:
     """Whether this consumer still holds the claim; a lost one is logged and counted."""
     with conn.cursor() as cur:
         mine = pending.held(cur, resource.name, [claim], settings.worker)
@@ -356,7 +356,7 @@ def _still_held(conn, resource: Resource, settings: DrainSettings, claim: pendin
     return bool(mine)
 
 
-def _lost(resource: Resource, claim: pending.Claim, result: ChildrenResult) -> None:
+def _lost(resource: Resource, claim: pending.Claim, result: DrainResult) -> None:
     result.lost_leases += 1
     log.warning("%s of %s: this consumer's lease ran out and another consumer took the conversation over; what "
                 "this fetch brought is loaded, but it neither finishes the request nor soft-deletes anything",

@@ -1,4 +1,4 @@
--- Of these conversations (id, updated_at as just listed), the ones whose children are not known current for that
+-- Of these conversations (id, updated_at as just listed), the ones whose sub-resources are not known current for that
 -- updated_at: no marker, an older one, or an undated listing entry.
 SELECT c.id
 FROM unnest(%(ids)s::text[], %(updated_at)s::numeric[]) AS c(id, updated_at)

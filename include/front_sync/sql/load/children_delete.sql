@@ -1,5 +1,0 @@
--- Children of rows just written are replaced wholesale: a removed handle or recipient disappears. A partial
--- payload that left the child list out keeps the stored children (absent is not null).
-DELETE FROM {table} AS c USING {keys} AS k
-WHERE c.{parent_column} = k.id AND k._outcome = ANY(%(outcomes)s)
-  AND NOT (%(child)s = ANY(COALESCE(k._absent, '{{}}')))
