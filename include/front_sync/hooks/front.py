@@ -204,11 +204,16 @@ class FrontHook(HttpHook):
         """HttpHook sends connection extras as HTTP headers; ours are settings (rpm, share...), never headers."""
         return session
 
-    def get_conn(self) -> requests.Session:
+    def get_conn(self, headers: dict[Any, Any] | None = None,
+                 extra_options: dict[str, Any] | None = None) -> requests.Session:
         """This thread's session (sessions are not thread-safe), configured as HttpHook configures one.
 
-        The connection is read once per hook, not per session; the extras never become headers.
+        The connection is read once per hook, not per session; the extras never become headers. HttpHook's
+        per-call `headers` and `extra_options` are refused: the session is shared by the hook's requests.
         """
+        if headers or extra_options:
+            raise TypeError("FrontHook.get_conn takes no headers or extra_options: its session is shared by every "
+                            "request of the hook (use request_json or iter_pages)")
         self.settings  # noqa: B018 - validate the connection before anything goes out
         session = getattr(self._local, "session", None)
         if session is None:

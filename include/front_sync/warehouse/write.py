@@ -66,7 +66,7 @@ def apply(cur, resource: Resource, items: list[Prepared], counts: Counter) -> li
     return []
 
 
-def _rejection(exc: Exception) -> str:
+def _rejection(exc: psycopg.Error | UnicodeEncodeError) -> str:
     """Why a record was rejected, without row values (the DETAIL line and the offending text repeat them)."""
     if isinstance(exc, UnicodeEncodeError):
         return f"UnicodeEncodeError: text is not valid Unicode ({exc.reason})"
@@ -99,6 +99,7 @@ class _Statements:
         parts = []
         for c in self.staged[1:]:
             new, old = sql.Identifier(source, c), sql.Identifier("t", c)
+            value: sql.Composable
             if c in may_be_absent:
                 value = sql.SQL("CASE WHEN {} = ANY({}) THEN {} ELSE {} END").format(sql.Literal(c), absent, old, new)
             elif c == "raw":  # the stored fields a partial payload may leave out, overlaid by what it sent
