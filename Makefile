@@ -57,7 +57,8 @@ test-celery-tenants: $(STAMP)
 test-celery-oauth: $(STAMP)
 	$(VENV)/bin/python scripts/celery_check.py --variant oauth $(CELERY_ARGS)
 
-# The soak test under Airflow's real scheduler (tests/soak): full variant, about 20 minutes; `make test` runs the
+# The soak test under Airflow's real scheduler (tests/soak): full variant, about 20 minutes idle (its quiet period may
+# take up to 20 minutes more on a loaded machine: it waits on conditions within that bound); `make test` runs the
 # short one (tests/soak/test_soak.py). SOAK_ARGS="--keep-logs DIR --summary-json FILE --seed N" for more.
 soak: $(STAMP)
 	$(VENV)/bin/python scripts/soak.py --variant full $(SOAK_ARGS)

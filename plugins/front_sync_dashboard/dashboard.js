@@ -7,7 +7,7 @@
 const AIRFLOW_BASE = window.location.pathname.replace(/front-sync\/.*$/, "");
 const REFRESH_MS = 60000;
 const RUN_POLL_MS = 3000;
-const PRIORITIES = { 0: "on demand", 1: "hourly", 2: "backfill" };
+const PRIORITIES = { 0: "on demand", 1: "hourly", 2: "backfill", 3: "verification" };
 const COLOURS = ["#3182ce", "#dd6b20", "#38a169", "#805ad5", "#d53f8c", "#319795", "#b7791f", "#5a67d8",
   "#e53e3e", "#2f855a", "#97266d", "#2c5282", "#9c4221", "#285e61", "#744210", "#4a5568"];
 const TEST_KEY = "front-sync.connection-test";

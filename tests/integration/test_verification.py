@@ -53,3 +53,31 @@ def test_verify_days_2_repairs_a_comment_deleted_without_an_event_within_two_nig
         shown = {row["resource"]: row for row in dashboard.snapshot(conn)["verification"]}
     assert set(shown) == {"messages", "comments"} and shown["comments"]["verify_days"] == 2
     assert shown["comments"]["due"] == len(nights[1]["comments"]) and shown["comments"]["oldest_verified_at"]
+
+
+def test_verification_leftovers_wait_for_the_next_night_not_the_hourly_run(
+        dags, simulator, warehouse_url, clean_variables):
+    """Issue 19 (hourly <= 15 calls): a verification cut short (here by a cap) leaves its slice queued; the hourly
+    run must not spend its quota on it (before: it drained the rest at backfill priority, one call per
+    conversation), and the next night's verification takes it."""
+    simulator.reset(seed=12, sizes=SIZES)
+    clean_variables.set("front_sync.config", json.dumps({"verify_days": 1, "max_results": {"messages": 5,
+                                                                                            "comments": 5}}))
+    assert dags["front_sync_backfill"].test().state == "success"
+    clean_variables.set("front_sync.config", json.dumps({"verify_days": 1}))
+    assert dags["front_sync_incremental"].test().state == "success"
+    clean_variables.set("front_sync.config", json.dumps({"verify_days": 1, "max_results": {"messages": 5,
+                                                                                            "comments": 5}}))
+    night = datetime(2026, 12, 1, 2, tzinfo=UTC)
+    assert dags["front_sync_full"].test(logical_date=night).state == "success"
+    left = query(warehouse_url, "SELECT count(*) AS n FROM front.sync_pending")[0]["n"]
+    assert left >= 40  # of the 2 x 40 due tonight, the capped verification fetched only a few
+    clean_variables.set("front_sync.config", json.dumps({"verify_days": 1}))
+    simulator.reset_stats()
+    assert dags["front_sync_incremental"].test().state == "success"
+    child_calls = sum(e.get("calls", 0) for path, e in simulator.stats()["endpoints"].items()
+                      if path in ("/conversations/{id}/messages", "/conversations/{id}/comments"))
+    assert child_calls == 0, simulator.stats()["endpoints"]
+    assert query(warehouse_url, "SELECT count(*) AS n FROM front.sync_pending")[0]["n"] == left
+    assert dags["front_sync_full"].test(logical_date=night + timedelta(days=1)).state == "success"
+    assert query(warehouse_url, "SELECT count(*) AS n FROM front.sync_pending")[0]["n"] == 0

@@ -1,8 +1,9 @@
 """Compare during the run: after each successful incremental run, no synced row may be older than Front was then.
 
 A checkpoint follows every incremental run the scheduler (or the quiet period) finished successfully. Its cutoff
-is the run's start (for a resource whose run was stopped by a `max_results` cap: that run's watermark, the most
-the sync says it has). A record whose Front version at the cutoff is known must be stored as that version (it
+is the run's start, or its window's end when earlier (a scheduled run that started late syncs up to its data
+interval's end), or, for a resource whose run was stopped by a `max_results` cap, that run's watermark: the most
+the sync says it has. A record whose Front version at the cutoff is known must be stored as that version (it
 cannot be newer: Front's current version is the newest there is):
   * the version at the cutoff is the current one when the record did not change since: its `updated_at` is at or
     before the cutoff (conversations, contacts, tags, accounts...); for messages and comments, which have no
@@ -189,16 +190,22 @@ class Checkpoints(threading.Thread):
         return result
 
     def cutoffs(self, conn, run_id: str | None, started: float) -> dict[str, Decimal]:
-        """Per resource: the run's start, or the watermark of a run a max_results cap stopped (what it claims)."""
+        """Per resource, what the run claims: up to its start, or to the end of its window when that is earlier (a
+        scheduled run that started late syncs up to its data interval's end), or to its watermark when a
+        max_results cap stopped it."""
         out: dict[str, Decimal] = {}
         if run_id is None:
             return out
-        for resource, capped, after in _fetch(
-                conn, "SELECT DISTINCT ON (resource) resource, metadata ->> 'capped' = 'true', watermark_after "
-                      "FROM front.sync_logs WHERE dag_id = 'front_sync_incremental' AND run_id = %s "
+        for resource, capped, after, window_end in _fetch(
+                conn, "SELECT DISTINCT ON (resource) resource, metadata ->> 'capped' = 'true', watermark_after, "
+                      "window_end FROM front.sync_logs WHERE dag_id = 'front_sync_incremental' AND run_id = %s "
                       "AND status = 'success' ORDER BY resource, id DESC", (run_id,)):
-            start = Decimal(str(started))
-            out[resource] = min(start, Decimal(after)) if capped and after is not None else start
+            bounds = [Decimal(str(started))]
+            if window_end is not None:
+                bounds.append(Decimal(window_end))
+            if capped and after is not None:
+                bounds.append(Decimal(after))
+            out[resource] = min(bounds)
         return out
 
     def snapshot_before(self, cutoff: float) -> dict[str, dict[str, str]] | None:

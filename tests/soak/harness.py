@@ -166,7 +166,7 @@ VARIANTS = {
         mutation_interval=1.2,
         soak_seconds=440,
         deadline_seconds=870,
-        quiet_seconds=600,
+        quiet_seconds=1200,
         steps=[
             Step(0, "faults", {"layer": "background", "rules": [*BACKGROUND_FAULTS, HANG_FAULT]}),
             Step(0, "faults", {"layer": "slow_children", "rules": SLOW_CHILDREN}),

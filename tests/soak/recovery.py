@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import json
 import time
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from infra import SoakError, wait_for
@@ -59,39 +60,32 @@ class RecoveryActions:
     # -- airflow backfill create over intervals with merges and deleted comments --
 
     def step_backfill_create(self, intervals: int, wait: float = 0) -> None:
-        """`airflow backfill create --reprocess-behavior completed` over `intervals` consecutive scheduled intervals
-        that already succeeded, those holding the most moments a re-application can turn back (waiting up to `wait`
-        seconds for one to succeed; when none has: the intervals just before the first run, old and never run)."""
-        query = ("SELECT data_interval_start, data_interval_end FROM dag_run WHERE dag_id = 'front_sync_incremental' "
-                 "AND run_type = 'scheduled' AND state = 'success' ORDER BY data_interval_start")
-        if wait:
-            with contextlib.suppress(SoakError):
-                wait_for("a scheduled incremental run to succeed", lambda: self.site.query(query), wait,
-                         self.deadline, 2)
-        done = self.site.query(query)
+        """`airflow backfill create --reprocess-behavior completed` over the `intervals` consecutive scheduled
+        intervals of the incremental DAG (whether they ran or not: `completed` reprocesses those that did) holding the
+        most moments a re-application can turn back; when there are none yet (waiting up to `wait` seconds for one),
+        the interval just before the first run (old, never run, nothing to turn back)."""
+        step = self.incremental_step()
+        moments: list[tuple[float, str]] = []
+        with contextlib.suppress(SoakError):
+            moments = wait_for("a merge or a deleted comment's creation in a past interval",
+                               lambda: self.past_moments(step), max(wait, 0.1), self.deadline, 2)
         contains: dict[str, int] = {}
-        if done:
-            moments = self.interesting_moments()
-            best, best_score = 0, -1
-            for i in range(max(1, len(done) - intervals + 1)):
-                low, high = done[i][0].timestamp(), done[min(i + intervals, len(done)) - 1][1].timestamp()
-                score = sum(1 for at, _ in moments if low <= at < high)
-                if score > best_score:
-                    best, best_score = i, score
-            last = done[min(best + intervals, len(done)) - 1]
-            start, end = done[best][0], last[0]
-            low, high = start.timestamp(), last[1].timestamp()
+        if moments:
+            slots = sorted({int(at // step) for at, _ in moments})
+            best = max(slots, key=lambda first: sum(1 for at, _ in moments if first <= at // step < first + intervals))
+            last = min(best + intervals - 1, int(time.time() // step) - 1)  # only intervals already over
             for at, kind in moments:
-                if low <= at < high:
+                if best <= at // step <= last:
                     contains[kind] = contains.get(kind, 0) + 1
-            kind = "succeeded intervals with the most merges and deleted comments (reprocessed)"
+            start, end = (datetime.fromtimestamp(slot * step, UTC) for slot in (best, last))
+            kind = "the intervals with the most merges and deleted comments (reprocessed)"
         else:
-            first = self.site.query("SELECT min(data_interval_start), min(data_interval_end) FROM dag_run "
+            first = self.site.query("SELECT min(data_interval_start) FROM dag_run "
                                     "WHERE dag_id = 'front_sync_incremental' AND run_type = 'scheduled'")[0]
             if first[0] is None:
                 raise SoakError("the incremental DAG has no scheduled run yet")
-            step = first[1] - first[0]  # one old interval: nothing there for it to turn back
-            start, end, kind = first[0] - step, first[0] - step, "an old interval that never ran"
+            start = end = first[0] - timedelta(seconds=step)
+            kind = "an old interval that never ran"
         args = ["backfill", "create", "--dag-id", "front_sync_incremental", "--from-date", start.isoformat(),
                 "--to-date", end.isoformat(), "--reprocess-behavior", "completed", "--max-active-runs", "1"]
         result = self.site.cli(*args, timeout=120)
@@ -102,6 +96,17 @@ class RecoveryActions:
         self.actions.append({"action": "backfill_create", "t": round(self.clock(), 1), **entry})
         self.note(f"airflow backfill create over {kind}",
                   **{k: entry[k] for k in ("from", "to", "backfill_id", "contains")})
+
+    def incremental_step(self) -> float:
+        """The incremental DAG's interval length in seconds (its scheduled runs', else one minute)."""
+        rows = self.site.query("SELECT data_interval_end - data_interval_start FROM dag_run WHERE dag_id = "
+                               "'front_sync_incremental' AND run_type = 'scheduled' LIMIT 1")
+        return rows[0][0].total_seconds() if rows and rows[0][0] else 60.0
+
+    def past_moments(self, step: float) -> list[tuple[float, str]]:
+        """interesting_moments() inside intervals that are already over (a backfill cannot run a future one)."""
+        over = (time.time() // step) * step
+        return [(at, kind) for at, kind in self.interesting_moments() if at < over]
 
     # -- the conversations watermark set back --
 

@@ -54,6 +54,7 @@ class DrainSettings:
     cap: int | None = None
     deadline: float | None = None        # time.monotonic() after which no new chunk is claimed
     only: list[str] | None = None        # on demand: these conversations only
+    up_to: pending.Priority = pending.Priority.BACKFILL  # the verify tasks alone take Priority.VERIFY requests
 
 
 @dataclass
@@ -211,7 +212,7 @@ class _Drain:
             if not self.buffered:
                 self.buffered.extend(pending.take(self.conn, self.resource.name, self.claim_batch,
                                                   worker=settings.worker, lease_seconds=settings.lease_seconds,
-                                                  only=settings.only))
+                                                  only=settings.only, up_to=settings.up_to))
                 if not self.buffered:
                     stopped.append("empty")
                     break

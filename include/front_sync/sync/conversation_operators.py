@@ -184,7 +184,8 @@ class ConversationChildrenOperator(SyncTask):
             worker=f"{who.dag_id}/{who.task_id}/{who.run_id}/{who.try_number}/{uuid.uuid4().hex[:8]}",
             priority=priority, workers=front.settings.max_workers, lease_seconds=config.queue_lease_seconds,
             max_attempts=config.queue_max_attempts, retry_after_seconds=config.queue_retry_seconds,
-            cap=config.cap(resource.name), deadline=self.deadline(), only=only)
+            cap=config.cap(resource.name), deadline=self.deadline(), only=only,
+            up_to=max(priority, pending.Priority.BACKFILL))
         freed = pending.release_earlier_tries(conn, resource.name, f"{who.dag_id}/{who.task_id}/{who.run_id}/",
                                               settings.worker)
         if freed:
@@ -209,9 +210,9 @@ class VerifyChildrenOperator(ConversationChildrenOperator):
         night = int(epoch(end) // 86_400)
         due = known.verification_due(conn, resource.name, config.verify_days, night)
         with conn.cursor() as cur:
-            pending.enqueue(cur, resource.name, due, context["run_id"], pending.Priority.BACKFILL)
+            pending.enqueue(cur, resource.name, due, context["run_id"], pending.Priority.VERIFY)
         conn.commit()
-        result = self.drain(context, conn, front, config, resource, pending.Priority.BACKFILL, due) if due else \
+        result = self.drain(context, conn, front, config, resource, pending.Priority.VERIFY, due) if due else \
             conversation_children.ChildrenResult()
         outcome.absorb(result.loaded, result.fetched)
         outcome.capped = result.capped

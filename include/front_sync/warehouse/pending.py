@@ -33,6 +33,7 @@ class Priority(IntEnum):
     ON_DEMAND = 0
     HOURLY = 1
     BACKFILL = 2
+    VERIFY = 3  # the nightly verification's slice: only the verify tasks take these (the hourly quota stays small)
 
 
 PRIORITY_OF_MODE = {"on_demand": Priority.ON_DEMAND, "incremental": Priority.HOURLY, "full": Priority.HOURLY,
@@ -63,11 +64,13 @@ def enqueue(cur, resource: str, conversation_ids: Iterable[str], run_id: str,
 
 
 def take(conn, resource: str, limit: int, *, worker: str, lease_seconds: float,
-         only: list[str] | None = None) -> list[Claim]:
-    """Claim up to `limit` free rows (committed), most urgent and oldest first; `only` limits them to some ids."""
+         only: list[str] | None = None, up_to: Priority = Priority.BACKFILL) -> list[Claim]:
+    """Claim up to `limit` free rows (committed), most urgent and oldest first; `only` limits them to some ids,
+    `up_to` skips less urgent requests (the hourly run leaves the verification's to the verify tasks)."""
     with conn.cursor() as cur:
         cur.execute(load_sql("pending/take"), {"resource": resource, "limit": limit, "worker": worker,
-                                               "lease_seconds": lease_seconds, "only": only})
+                                               "lease_seconds": lease_seconds, "only": only,
+                                               "up_to": int(up_to)})
         claims = [Claim(*row) for row in cur.fetchall()]
     conn.commit()
     return claims

@@ -1,4 +1,4 @@
--- Depth of the messages/comments queue by resource and priority (0 on demand, 1 hourly, 2 backfill).
+-- Depth of the messages/comments queue by resource and priority (0 on demand, 1 hourly, 2 backfill, 3 verification).
 SELECT resource, priority,
        count(*) AS queued,
        count(*) FILTER (WHERE claimed_by IS NOT NULL AND claimed_until > now()) AS claimed,
