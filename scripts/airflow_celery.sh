@@ -21,7 +21,7 @@
 #   AIRFLOW_CONN_FRONT_DEFAULT / FRONT_API_TOKEN, AIRFLOW_CONN_FRONT_WAREHOUSE: real connections instead of the
 #                                  simulator / the throwaway warehouse database. Connections reach every component
 #                                  through the environment only; none is stored in the metadata DB.
-#   FRONT_SYNC_TENANTS             a tenant list (README "Several Front companies"): every component gets it, its
+#   FRONT_SYNC_TENANTS             a tenant list (docs/deploying.md, tenants): every component gets it, its
 #                                  pools are imported next to pools.json, and no simulator is started (the tenants'
 #                                  connections, AIRFLOW_CONN_<ID>, come from the environment like any other)
 #   FRONT_SYNC_PG_DATABASES        more databases to create on the throwaway PostgreSQL, e.g. "front_acme

@@ -70,7 +70,7 @@ def _sync_config(args: argparse.Namespace) -> SyncConfig:
         return SyncConfig()
     from airflow.models import Variable
 
-    return SyncConfig.from_json(Variable.get(CONFIG_VARIABLE, default=None))
+    return SyncConfig.from_json(Variable.get(CONFIG_VARIABLE, default_var=None))  # the ORM Variable (no task here)
 
 
 def run_estimate(front: FrontHook, config: SyncConfig, now: Decimal, limits: SampleLimits | None = None,

@@ -157,15 +157,17 @@ def _sample_contacts(front: FrontHook, sample: AccountSample, limits: SampleLimi
         sample.contacts = Count(len(newest), True, f"counted ({pages} pages)")
     else:
         oldest = front.request_json(CONTACTS.path, {"sort_by": "created_at", "sort_order": "asc", "limit": 1})
-        numbers = [_id_number(record) for record in newest]
-        top, low = numbers[0], numbers[-1]
+        numbers = [number for number in map(_id_number, newest) if number is not None]
         bottom = _id_number((oldest.get("_results") or [{}])[0])
-        if None in (*numbers, bottom) or numbers != sorted(numbers, reverse=True) or top <= low:
+        if (bottom is None or len(numbers) < len(newest) or numbers != sorted(numbers, reverse=True)
+                or numbers[0] <= numbers[-1]):
             sample.contacts = Count(len(newest), False, f"at least ({pages} pages; ids do not grow with creation)")
         else:
+            top, low = numbers[0], numbers[-1]
             value = 1 + (len(newest) - 1) * (top - bottom) / (top - low)
             sample.contacts = Count(round(value), False, f"extrapolated from the id span of {pages} pages")
     since = now - Decimal(str(limits.activity_hours * 3600))
+    assert CONTACTS.updated_after_param is not None  # contacts are listed by update time (resources/__init__.py)
     updated, pages, complete = _pages(front, CONTACTS.path, {
         CONTACTS.updated_after_param: f"{since:.3f}", "sort_by": "updated_at", "sort_order": "desc"},
         limits.contact_pages)
@@ -189,9 +191,9 @@ def _sample_conversations(front: FrontHook, sample: AccountSample) -> list[dict[
     everything = front.request_json(f"/conversations/search/{quote('after:0', safe='')}",
                                     {"limit": sample.page_limit})
     trashed = front.request_json(f"/conversations/search/{quote('is:trashed', safe='')}", {"limit": 1})
-    totals = (everything.get("_total"), trashed.get("_total"))
-    if all(isinstance(t, int | Decimal) for t in totals):
-        sample.conversations = Count(int(sum(totals)), True, "Front's search _total (active + trashed)")
+    active, trash = everything.get("_total"), trashed.get("_total")
+    if isinstance(active, int | Decimal) and isinstance(trash, int | Decimal):
+        sample.conversations = Count(int(active + trash), True, "Front's search _total (active + trashed)")
     else:
         seen = len(everything.get("_results") or [])
         sample.conversations = Count(seen, False, "at least (search gave no _total)")

@@ -100,6 +100,8 @@ def request_key(method: str, url: str) -> str:
 
 def _token_of(request: requests.PreparedRequest) -> str:
     auth = request.headers.get("Authorization", "")
+    if isinstance(auth, bytes):  # requests accepts header values as bytes too (HTTP's latin-1)
+        auth = auth.decode("latin-1")
     return auth.split(" ", 1)[1] if auth.lower().startswith("bearer ") else ""
 
 
@@ -108,7 +110,7 @@ def _response(request: requests.PreparedRequest, status: int, headers: dict[str,
     response.status_code = status
     response.headers = CaseInsensitiveDict(headers)
     response._content = content
-    response.url = request.url
+    response.url = request.url or ""  # a request that was sent has its URL
     response.request = request
     response.reason = "recorded"
     response.encoding = "utf-8"

@@ -8,6 +8,7 @@ provider_info, and so this module, while it discovers providers.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -166,4 +167,5 @@ def _text(value: Any) -> str | None:
     return value.strip()
 
 
-_PARSERS = {"number": _number, "integer": _integer, "hosts": _hosts, "text": _text}
+# Each parser returns its kind's type (float, int, tuple of hosts, str) or None when the value is invalid.
+_PARSERS: dict[str, Callable[[Any], Any]] = {"number": _number, "integer": _integer, "hosts": _hosts, "text": _text}

@@ -168,7 +168,8 @@ class RequestLoop:
         request.reauthorized = True
         self.metrics.count("oauth_401_renewals")
         log.info("GET %s -> 401 with the OAuth access token: renewing it and sending once more", request.path)
-        self._reauthorize(response.request.headers.get("Authorization") if response.request else None)
+        sent = response.request.headers.get("Authorization") if response.request else None
+        self._reauthorize(sent.decode("latin-1") if isinstance(sent, bytes) else sent)
         return True
 
     def _send(self, request: _Request) -> requests.Response:

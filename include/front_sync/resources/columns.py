@@ -42,9 +42,10 @@ def _nested(field: str, reader: Callable[[dict[str, Any], str, str], Any]) -> Re
     def read(record: dict[str, Any]) -> Any:
         at = ""
         for parent in parents:
-            record = transform.obj(record, parent, at=at)
-            if record is None:
+            nested = transform.obj(record, parent, at=at)
+            if nested is None:
                 return None
+            record = nested
             at += parent + "."
         return reader(record, leaf, at)
 

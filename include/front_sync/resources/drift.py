@@ -90,8 +90,8 @@ def _tree(resource: Resource) -> _Node:
 def _walk(node: _Node, value: dict[str, Any], path: str, example: str, drift: BatchDrift, seen: set[str],
           expected: Counter, present: Counter) -> None:
     """Note the unmapped fields of one object and count, per checked field, the objects that had it."""
-    for name, child in node.children.items():
-        if child.checked:
+    for name, known in node.children.items():
+        if known.checked:
             expected[path + name] += 1
             present[path + name] += name in value
     for name, item in value.items():

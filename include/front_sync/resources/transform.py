@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable, Iterable
 from decimal import Decimal, InvalidOperation
 from hashlib import blake2b
-from typing import Any
+from typing import Any, TypeGuard
 from urllib.parse import urlsplit
 
 import msgspec
@@ -367,8 +367,9 @@ def linked_id(record: dict[str, Any], relation: str, at: str = "") -> str | None
 
 def email_handles(record: dict[str, Any]) -> list[str]:
     """The case-folded email handles of a contact record, in the order Front sent them."""
-    return [text(h, "handle", required=True).casefold() for h in items(record, "handles")
-            if h.get("source") == "email" and isinstance(h.get("handle"), str) and h["handle"].strip()]
+    handles = (text(h, "handle", required=True) for h in items(record, "handles")
+               if h.get("source") == "email" and isinstance(h.get("handle"), str) and h["handle"].strip())
+    return [handle.casefold() for handle in handles if handle is not None]
 
 
 # -- derived values (columns.derived): what is not one field read as it is -----------------------------------
@@ -412,7 +413,7 @@ def channel_type(record: dict[str, Any]) -> str | None:
     return text(record, "type") if record.get("type") is not None else text(record, "types")
 
 
-def has_paths(record: Any, paths: Iterable[str]) -> bool:
+def has_paths(record: Any, paths: Iterable[str]) -> TypeGuard[dict[str, Any]]:
     """Whether a record has every dotted path (a present key; null counts, as Front sends null for 'none')."""
     if not isinstance(record, dict):
         return False

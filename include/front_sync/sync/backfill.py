@@ -70,7 +70,7 @@ class BackfillScope:
         if self.before is not None:
             terms.append(f"before:{int(self.before)}")
         inboxes = self.inbox_ids or (None,)
-        segments = []
+        segments: list[tuple[str, dict[str, Any]]] = []
         for inbox in inboxes:
             query = " ".join([*terms, f"inbox:{inbox}"] if inbox else terms)
             segments.append((f"/conversations/search/{quote(query, safe='')}", {}))

@@ -4,7 +4,7 @@ queueing a conversation's sub-resources."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sized
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
@@ -13,7 +13,7 @@ from front_sync.resources import synced, transform
 from front_sync.resources.model import PER_CONVERSATION
 from front_sync.warehouse import known, pending
 
-T = TypeVar("T")
+T = TypeVar("T", bound=Sized)  # a page: a list of records, or a tuple that holds one
 
 
 @dataclass

@@ -3,6 +3,7 @@ carried in full (loaded as they are), and what must be fetched again because no 
 
 from __future__ import annotations
 
+from collections.abc import Set
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -66,7 +67,7 @@ class ChangeSet:
     bad_events: list[tuple[Any, str]] = field(default_factory=list)
     max_emitted_at: Decimal | None = None
 
-    def add_page(self, events: list[Any], already_applied: set[str] = frozenset()) -> None:
+    def add_page(self, events: list[Any], already_applied: Set[str] = frozenset()) -> None:
         """Fold one page of events (oldest first) into the change set. Repeats within the run and events an
         earlier run applied (`already_applied`, the overlap) count as duplicates; their time still moves the cursor."""
         for event in events:
@@ -95,7 +96,7 @@ class ChangeSet:
         ids = [i for i in self.conversations if i not in self.merged_into]
         return [self.conversations[i] for i in ids], View(each=[self.snapshot_at[i] for i in ids], partial=True)
 
-    def _add(self, event: Any, already_applied: set[str]) -> None:
+    def _add(self, event: Any, already_applied: Set[str]) -> None:
         if not isinstance(event, dict) or not isinstance(event.get("id"), str):
             raise BadRecord("event without an id")
         emitted_at = front_timestamp(event.get("emitted_at"), "emitted_at")
@@ -109,10 +110,10 @@ class ChangeSet:
         self.applied.append((event["id"], emitted_at))
         self.events += 1
         self._reached(emitted_at)
-        conversation = event.get("conversation")
         conversation_id = _conversation_id(event)
         if conversation_id is None:
             return
+        conversation = event["conversation"]
         if emitted_at >= self.snapshot_at.get(conversation_id, Decimal(-1)):
             self.conversations[conversation_id] = conversation
             self.snapshot_at[conversation_id] = emitted_at

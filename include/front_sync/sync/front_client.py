@@ -10,6 +10,8 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from typing import Any
 
+import psycopg
+
 from front_sync.config import WAREHOUSE_CONN_ID
 from front_sync.hooks.front import FrontHook
 from front_sync.warehouse.budget_store import PostgresBudgetStore
@@ -30,7 +32,11 @@ def open_front_hook(front_conn_id: str, warehouse_conn_id: str = WAREHOUSE_CONN_
         hook_kwargs.setdefault("budget_store", stack.enter_context(PostgresBudgetStore(
             lambda: warehouse_connection(warehouse_conn_id))) if shared_budget else None)
         front: FrontHook | None = None
-        tokens = stack.enter_context(PostgresTokenStore(
-            lambda: warehouse_connection(token_store_conn_id(front, warehouse_conn_id))))
+
+        def connect_tokens() -> psycopg.Connection:  # called at the hook's first token read, once `front` exists
+            assert front is not None
+            return warehouse_connection(token_store_conn_id(front, warehouse_conn_id))
+
+        tokens = stack.enter_context(PostgresTokenStore(connect_tokens))
         front = stack.enter_context(FrontHook(front_conn_id, token_store=tokens, **hook_kwargs))
         yield front

@@ -12,7 +12,7 @@ import threading
 import time
 from abc import abstractmethod
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -111,7 +111,7 @@ class SyncTask(BaseOperator):
             the single default.
     """
 
-    template_fields = ("resource",)
+    template_fields: Sequence[str] = ("resource",)
     ui_color = "#e8f4fd"
     uses_watermark = True
 
@@ -271,7 +271,7 @@ class FrontSyncOperator(SyncTask):
         resource = get_resource(self.resource)
         params = dict(resource.list_params)
         complete_listing = self._complete_listing(window)
-        if not complete_listing:
+        if not complete_listing and resource.updated_after_param:  # an incremental resource: listed since lower
             params[resource.updated_after_param] = f"{window.lower:.3f}"
         if resource.updated_before_param and window.upper is not None and not complete_listing:
             params[resource.updated_before_param] = f"{window.upper:.3f}"

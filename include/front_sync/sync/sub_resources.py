@@ -280,9 +280,10 @@ class _Drain:
         """Record a load that raised on the conversation's queue row (its records come again with the next try)."""
         settings, result = self.settings, self.result
         result.failed += 1
+        sqlstate = getattr(exc, "sqlstate", None)
         log.warning("%s of %s: loading %d record(s) failed (try %d of %d): %s%s", self.resource.name,
                     claim.conversation_id, len(fetched.records), claim.attempts, settings.max_attempts,
-                    type(exc).__name__, f" (SQLSTATE {exc.sqlstate})" if getattr(exc, "sqlstate", None) else "")
+                    type(exc).__name__, f" (SQLSTATE {sqlstate})" if sqlstate else "")
         if pending.failed(self.conn, self.resource.name, claim, settings.worker, f"load: {type(exc).__name__}: {exc}",
                           max_attempts=settings.max_attempts, run_id=self.run_id,
                           retry_after_seconds=settings.retry_after_seconds * claim.attempts):
@@ -315,6 +316,9 @@ def _finish(conn, resource: Resource, run_id: str, settings: DrainSettings, clai
     if not _still_held(conn, resource, settings, claim, result):
         return
     conversation_id = claim.conversation_id
+    fetch_started = claim.claimed_at
+    if fetch_started is None:  # pending.take stamps every claim: a claim without a time cannot prove a row gone
+        raise ValueError(f"the claim of {conversation_id} has no claim time: only pending.take's claims settle")
     error = fetched.error
     if isinstance(error, FrontConversationMerged):
         result.merged += 1

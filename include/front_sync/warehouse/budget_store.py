@@ -40,8 +40,10 @@ class PostgresBudgetStore:
         """See ``BudgetStore.reserve``: one call to front.rate_budget_reserve."""
         names = [lane for lane, _ in lanes]
         spacings = [float(spacing) for _, spacing in lanes]
-        wait, held = self._one("budget/reserve", {"key": key, "lanes": names, "spacings": spacings,
-                                                   "delay": float(delay)})
+        row = self._one("budget/reserve", {"key": key, "lanes": names, "spacings": spacings, "delay": float(delay)})
+        if row is None:  # the function returns one row per call
+            raise RuntimeError("front.rate_budget_reserve returned no row: is the warehouse migrated (031)?")
+        wait, held = row
         return wait, held
 
     def hold_left(self, key: str, lanes: Sequence[str]) -> float:

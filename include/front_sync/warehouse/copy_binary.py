@@ -32,7 +32,7 @@ class _JsonText(Dumper):
     oid = postgres.types["jsonb"].oid
 
     def dump(self, obj: str | bytes) -> bytes:
-        return _JSONB_VERSION + (obj if obj.__class__ is bytes else obj.encode())
+        return _JSONB_VERSION + (obj if isinstance(obj, bytes) else obj.encode())
 
 
 _TYPES: dict[tuple[str, str], dict[str, int]] = {}

@@ -76,10 +76,11 @@ class PostgresTokenStore:
         """Each OAuth connection's state for the UI and the monitor: never the tokens."""
         with self._lock, self._connection().transaction(), self._connection().cursor() as cur:
             cur.execute("SELECT to_regclass('front.oauth_tokens') IS NOT NULL")
-            if not cur.fetchone()[0]:
+            exists = cur.fetchone()
+            if exists is None or not exists[0]:
                 return []
             cur.execute(load_sql("oauth/status"))
-            names = [d.name for d in cur.description]
+            names = [d.name for d in cur.description or ()]
             return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
     def close(self) -> None:

@@ -64,7 +64,7 @@ def _scope(resource: Resource, where: Mapping[str, str] | None,
     (a reply moves a conversation above the cursor), so its absence or presence proves nothing."""
     filters = {**resource.partition, **(where or {})}
     params: dict[str, Any] = {"provisional": PROVISIONAL_PREFIX + "%"}
-    parts = [sql.SQL("t.id NOT LIKE %(provisional)s")]  # placeholders Front never lists
+    parts: list[sql.Composable] = [sql.SQL("t.id NOT LIKE %(provisional)s")]  # placeholders Front never lists
     if listing_started is not None:
         parts.append(load_sql("reconcile/untouched_since"))
         if "updated_at" in resource.columns:

@@ -81,7 +81,7 @@ def apply(cur, resource: Resource, items: list[Prepared], counts: Counter,
     return []
 
 
-def _rejection(exc: Exception) -> str:
+def _rejection(exc: psycopg.Error | UnicodeEncodeError) -> str:
     """Why a record was rejected, without row values (the DETAIL line and the offending text repeat them)."""
     if isinstance(exc, UnicodeEncodeError):
         return f"UnicodeEncodeError: text is not valid Unicode ({exc.reason})"
