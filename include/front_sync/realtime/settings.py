@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from front_sync.config import ConfigError
 
@@ -28,7 +29,7 @@ class ReceiverSettings:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> ReceiverSettings:
         """The settings, each from its FRONT_SYNC_WEBHOOK_* variable when set; a bad value names the variable."""
-        values: dict[str, object] = {}
+        values: dict[str, Any] = {}
         for name, variable in ENV.items():
             text = environ.get(variable, "").strip()
             if not text:

@@ -48,7 +48,10 @@ class WarehouseStore:
                                                        **conn.extra_dejson}))
         ms = self.statement_timeout_ms
         options = f"-c statement_timeout={ms} -c lock_timeout={ms} -c idle_in_transaction_session_timeout={2 * ms}"
-        return PostgresHook(postgres_conn_id=tenant.warehouse_conn_id, connection=bounded, options=options).get_conn()
+        conn = PostgresHook(postgres_conn_id=tenant.warehouse_conn_id, connection=bounded, options=options).get_conn()
+        if not isinstance(conn, psycopg.Connection):  # the provider gives psycopg 3 when it is installed (we pin it)
+            raise TypeError(f"expected a psycopg 3 connection from PostgresHook, got {type(conn).__name__}")
+        return conn
 
     def _transaction(self, tenant: WebhookTenant, work: Callable[[psycopg.Cursor], Any]) -> Any:
         """Run `work` in one transaction on a pooled connection (a connection that failed is closed, not reused).
@@ -76,10 +79,10 @@ class WarehouseStore:
             raise
         with self._lock:
             idle = self._idle.setdefault(key, [])
-            if len(idle) < self._max_idle:
+            kept = len(idle) < self._max_idle
+            if kept:
                 idle.append(pg)
-                pg = None
-        if pg is not None:
+        if not kept:
             pg.close()
         return result
 
@@ -105,7 +108,8 @@ class WarehouseStore:
         (the delivery is counted). Raises WarehouseUnavailable."""
         def work(cur: psycopg.Cursor) -> bool:
             cur.execute(load_sql("webhooks/store_event"), row)
-            return bool(cur.fetchone()[0])
+            stored = cur.fetchone()
+            return bool(stored and stored[0])
 
         return await self._call(tenant, work)
 

@@ -329,6 +329,9 @@ def _finish(conn, resource: Resource, run_id: str, settings: DrainSettings, clai
         soft_delete(conn, CONVERSATIONS, [conversation_id], run_id, view_at=fetched.view.at)
     else:
         result.conversations += 1
+    fetch_started = claim.claimed_at
+    if fetch_started is None:  # pending.take stamps every claim: a claim without a time cannot prove a row gone
+        raise ValueError(f"the claim of {conversation_id} has no claim time: only pending.take's claims settle")
     with transaction(conn) as cur:
         if not pending.held(cur, resource.name, [claim], settings.worker):  # locked until commit when held
             _lost(resource, claim, result)
@@ -339,13 +342,13 @@ def _finish(conn, resource: Resource, run_id: str, settings: DrainSettings, clai
         else:  # a complete fetch, or none at all (404): what Front did not return is gone
             kept = record_ids(fetched.records)
             result.records_deleted += soft_delete_sub_resources_gone(
-                cur, resource, conversation_id, kept, run_id, claim.claimed_at, view_at=fetched.view.at)
+                cur, resource, conversation_id, kept, run_id, fetch_started, view_at=fetched.view.at)
         pending.done(cur, resource.name, [claim], settings.worker, run_id)
         if isinstance(error, FrontNotFound):  # a 404 may reverse: its sub-resources are not proven gone (item 3)
             known.forget_sub_resources(cur, resource.name, [conversation_id])
         elif error is None:  # every row read: merged-away leftovers are gone, and the conversation verified
             result.records_deleted += soft_delete_merged_sub_resources_gone(
-                cur, resource, conversation_id, kept, run_id, claim.claimed_at, view_at=fetched.view.at)
+                cur, resource, conversation_id, kept, run_id, fetch_started, view_at=fetched.view.at)
             known.record_verified(cur, resource.name, [conversation_id], run_id)
 
 

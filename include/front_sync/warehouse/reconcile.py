@@ -101,7 +101,7 @@ def reconcile_deletions(conn, resource: Resource, seen_ids: Iterable[str], run_i
     with transaction(conn, sync_writer=True) as cur:
         _stage_ids(cur, seen_ids)
         cur.execute(load_sql("reconcile/count_unseen", table=table, ids=_IDS, scope=scope), params)
-        unseen, live = cur.fetchone()
+        unseen, live = _one(cur)
         if unseen >= min_rows_for_share_check and unseen > max_deleted_share * live:
             raise ReconcileRefused(
                 f"{resource.name}: the listing would soft-delete {unseen} of {live} rows; refusing "
@@ -123,7 +123,7 @@ def soft_delete(conn, resource: Resource, ids: Iterable[str], run_id: str, *, vi
         _stage_ids(cur, ids)
         cur.execute(load_sql("reconcile/mark_listed_deleted", table=table, ids=_IDS),
                     {"run_id": run_id, "view_at": view_at})
-        deleted = cur.fetchone()[0]
+        deleted = _one(cur)[0]
         cur.execute(load_sql("load/stage_drop", tables=_IDS))
     return deleted
 
@@ -149,3 +149,11 @@ def soft_delete_merged_sub_resources_gone(cur, resource: Resource, survivor_id: 
                 {"conversation_id": survivor_id, "kept": sorted(set(kept_ids)), "run_id": run_id,
                  "fetch_started": fetch_started, "view_at": view_at})
     return cur.fetchone()[0]
+
+
+def _one(cur) -> tuple:
+    """The one row an aggregate statement returns."""
+    row = cur.fetchone()
+    if row is None:
+        raise RuntimeError("an aggregate query returned no row")
+    return row

@@ -84,6 +84,7 @@ class Statements:
         parts = []
         for c in self.staged[1:]:
             new, old = sql.Identifier(source, c), sql.Identifier("t", c)
+            value: sql.Composable
             if c in may_be_absent:
                 value = sql.SQL("CASE WHEN {} = ANY({}) THEN {} ELSE {} END").format(sql.Literal(c), absent, old, new)
             elif c == "raw":  # the stored fields a partial payload may leave out, overlaid by what it sent
