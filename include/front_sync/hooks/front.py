@@ -208,8 +208,8 @@ class FrontHook(HttpHook):
         headers or session options, so HttpHook's `headers` / `extra_options` are refused.
         """
         if headers or extra_options:
-            raise TypeError("FrontHook.get_conn takes no headers or extra_options: its sessions are configured "
-                            "from the connection's settings")
+            raise TypeError("FrontHook.get_conn takes no headers or extra_options: its session is shared by every "
+                            "request of the hook and configured from the connection's settings")
         self.settings  # noqa: B018 - validate the connection before anything goes out
         session = getattr(self._local, "session", None)
         if session is None:
