@@ -25,6 +25,7 @@ from front_sync.estimate.operator import DryRunGate
 from front_sync.sync.conversation_operators import BackfillConversationsOperator, ConversationChildrenOperator
 from front_sync.sync.operators import MigrateWarehouseOperator
 from front_sync.sync.plan import CHILD_RESOURCES, TAGS_COMMON, default_args, priority
+from front_sync.sync.run_plan import RunKind
 
 
 def build(tenant: Tenant) -> DAG:
@@ -63,7 +64,7 @@ def build(tenant: Tenant) -> DAG:
         gate >> MigrateWarehouseOperator(task_id="migrate_warehouse", priority_weight=40) >> conversations
         for child in CHILD_RESOURCES:
             conversations >> ConversationChildrenOperator(
-                task_id=f"sync_{child.name}", resource=child.name, mode="backfill", pool=tenant.pool,
+                task_id=f"sync_{child.name}", resource=child.name, kind=RunKind.BACKFILL, pool=tenant.pool,
                 priority_weight=priority(child.name), outlets=[Asset(f"front_sync.{child.name}")],
             )
         return dag
