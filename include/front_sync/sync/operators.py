@@ -2,7 +2,8 @@
 
 Every sync task follows one shape (SyncTask.execute): read the config, plan the run from its kind and the
 watermark (sync/run_plan.py), open a sync_logs row, do the work batch by batch (each batch committed), close the
-row with its counts, then advance the watermark (only after commit, only forward). Only counts and cursors go to XCom, never records.
+row with its counts, then advance the watermark (only after commit, only forward). Only counts and cursors go to
+XCom, never records.
 """
 
 from __future__ import annotations
