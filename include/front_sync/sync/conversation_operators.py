@@ -38,6 +38,9 @@ class ConversationChangesOperator(SyncTask):
     With the DAG param `resync_from` (a point in time), the run first prepares a re-sync from it (sync/resync.py).
     """
 
+    def __init__(self, **kwargs) -> None:
+        super().__init__(kind=RunKind.INCREMENTAL, **kwargs)
+
     def execute(self, context) -> dict[str, Any]:
         point = (context.get("params") or {}).get("resync_from")
         if point:
@@ -51,9 +54,6 @@ class ConversationChangesOperator(SyncTask):
             resync.resync_from(conn, Variable, point, context["run_id"], overlap_seconds=config.overlap_seconds,
                                on_change=self.watermark_recorder(context, conn, CONVERSATIONS.name, "reset"),
                                tenant=self.tenant)
-
-    def __init__(self, **kwargs) -> None:
-        super().__init__(kind=RunKind.INCREMENTAL, **kwargs)
 
     def sync(self, context, conn, front, config, plan, outcome) -> None:
         cap = config.cap("conversations")
