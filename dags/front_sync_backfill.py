@@ -25,6 +25,7 @@ from front_sync.estimate.operator import DryRunGate
 from front_sync.sync.conversation_operators import BackfillConversationsOperator, SubResourcesOperator
 from front_sync.sync.operators import MigrateWarehouseOperator
 from front_sync.sync.plan import SUB_RESOURCES, TAGS_COMMON, default_args, priority
+from front_sync.sync.run_plan import RunKind
 
 
 def build(tenant: Tenant) -> DAG:
@@ -64,7 +65,7 @@ def build(tenant: Tenant) -> DAG:
         gate >> MigrateWarehouseOperator(task_id="migrate_warehouse", priority_weight=40) >> conversations
         for sub in SUB_RESOURCES:
             conversations >> SubResourcesOperator(
-                task_id=f"sync_{sub.name}", resource=sub.name, mode="backfill", pool=tenant.pool,
+                task_id=f"sync_{sub.name}", resource=sub.name, kind=RunKind.BACKFILL, pool=tenant.pool,
                 priority_weight=priority(sub.name), outlets=[Asset(f"front_sync.{sub.name}")],
             )
         return dag

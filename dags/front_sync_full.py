@@ -28,6 +28,7 @@ from front_sync.sync.conversation_operators import (
 )
 from front_sync.sync.operators import FrontSyncOperator, MigrateWarehouseOperator
 from front_sync.sync.plan import LIST_RESOURCES, SUB_RESOURCES, TAGS_COMMON, default_args, priority
+from front_sync.sync.run_plan import RunKind
 
 
 def build(tenant: Tenant) -> DAG:
@@ -48,7 +49,7 @@ def build(tenant: Tenant) -> DAG:
         report = ReportSchemaDriftOperator(task_id="report_schema_drift", trigger_rule="all_done")
         for resource in LIST_RESOURCES:
             migrate >> FrontSyncOperator(
-                task_id=f"sync_{resource.name}", resource=resource.name, mode="full", pool=tenant.pool,
+                task_id=f"sync_{resource.name}", resource=resource.name, kind=RunKind.FULL, pool=tenant.pool,
                 priority_weight=priority(resource.name), outlets=[Asset(f"front_sync.{resource.name}")],
             ) >> report
         conversations = ConversationListingOperator(
@@ -58,7 +59,7 @@ def build(tenant: Tenant) -> DAG:
         migrate >> conversations >> report
         for sub in SUB_RESOURCES:
             fetch = SubResourcesOperator(
-                task_id=f"sync_{sub.name}", resource=sub.name, mode="full", pool=tenant.pool,
+                task_id=f"sync_{sub.name}", resource=sub.name, kind=RunKind.FULL, pool=tenant.pool,
                 priority_weight=priority(sub.name), outlets=[Asset(f"front_sync.{sub.name}")],
             )
             verify = VerifySubResourcesOperator(

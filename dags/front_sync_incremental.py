@@ -38,6 +38,7 @@ from front_sync.sync.plan import (
     incremental_params,
     priority,
 )
+from front_sync.sync.run_plan import RunKind
 
 
 def build(tenant: Tenant) -> DAG:
@@ -59,7 +60,7 @@ def build(tenant: Tenant) -> DAG:
         migrate = MigrateWarehouseOperator(task_id="migrate_warehouse", priority_weight=40)
         for resource in LIST_RESOURCES:
             migrate >> FrontSyncOperator(
-                task_id=f"sync_{resource.name}", resource=resource.name, pool=tenant.pool,
+                task_id=f"sync_{resource.name}", resource=resource.name, kind=RunKind.INCREMENTAL, pool=tenant.pool,
                 priority_weight=priority(resource.name), outlets=[Asset(f"front_sync.{resource.name}")],
             )
         conversations = ConversationChangesOperator(
@@ -69,7 +70,7 @@ def build(tenant: Tenant) -> DAG:
         migrate >> conversations
         for sub in SUB_RESOURCES:
             conversations >> SubResourcesOperator(
-                task_id=f"sync_{sub.name}", resource=sub.name, pool=tenant.pool,
+                task_id=f"sync_{sub.name}", resource=sub.name, kind=RunKind.INCREMENTAL, pool=tenant.pool,
                 priority_weight=priority(sub.name), outlets=[Asset(f"front_sync.{sub.name}")],
             )
         return dag

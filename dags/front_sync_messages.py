@@ -19,6 +19,7 @@ from front_sync.ops.operators import MissingConversationsCheck
 from front_sync.sync.conversation_operators import SubResourcesOperator
 from front_sync.sync.operators import MigrateWarehouseOperator
 from front_sync.sync.plan import TAGS_COMMON, default_args, priority
+from front_sync.sync.run_plan import RunKind
 
 
 def build(tenant: Tenant) -> DAG:
@@ -42,7 +43,7 @@ def build(tenant: Tenant) -> DAG:
         },
     ) as dag:
         MigrateWarehouseOperator(task_id="migrate_warehouse", priority_weight=40) >> SubResourcesOperator(
-            task_id="sync_messages", resource="messages", mode="on_demand", pool=tenant.pool,
+            task_id="sync_messages", resource="messages", kind=RunKind.ON_DEMAND, pool=tenant.pool,
             conversation_ids="{{ params.conversation_ids }}", priority_weight=priority("messages"),
             outlets=[Asset("front_sync.messages")],
         ) >> MissingConversationsCheck(task_id="check_found_in_front")

@@ -71,11 +71,21 @@ class Channel:
 
 
 @dataclass(slots=True)
-class ContactList:
+class SimpleRecord:
+    """A record of a simple listed resource (``resources.common.simple``): its id, the fields of its JSON after
+    ``id`` (in order) and its ``_links.related`` paths on the company host."""
+
     id: str
-    name: str
-    is_private: bool
-    owner_id: str | None
+    fields: dict[str, Any]
+    related: dict[str, str] = field(default_factory=dict)
+    deleted: bool = False
+
+    def render(self, base: str, path: str) -> dict[str, Any]:
+        """Front's JSON of the record listed at ``path`` (``_links.self`` is ``<path>/<id>``)."""
+        links: dict[str, Any] = {"self": f"{base}{path}/{self.id}"}
+        if self.related:
+            links["related"] = {name: f"{base}{target}" for name, target in self.related.items()}
+        return {"_links": links, "id": self.id, **self.fields}
 
 
 @dataclass(slots=True)

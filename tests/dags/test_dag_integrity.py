@@ -145,3 +145,27 @@ def test_the_nightly_dag_verifies_each_child_resource_after_fetching_it(dagbag):
     dag = dagbag.dags["front_sync_full"]
     for child in SUB_RESOURCES:
         assert dag.get_task(f"verify_{child.name}").upstream_task_ids == {f"sync_{child.name}"}
+
+
+def test_every_sync_task_runs_a_kind_its_resource_can_run_as(dagbag):
+    """Issue 20 item 1: the DAG files wire a RunKind per task; each (kind, resource) has a plan."""
+    from front_sync.config import SyncConfig
+    from front_sync.resources import get_resource
+    from front_sync.sync.operators import SyncTask
+    from front_sync.sync.run_plan import RunRequest, run_plan
+
+    kinds = {}
+    for dag_id, dag in dagbag.dags.items():
+        for task in dag.tasks:
+            if isinstance(task, SyncTask):
+                run_plan(task.kind, get_resource(task.resource), RunRequest("scheduled"), None, SyncConfig())
+                kinds.setdefault(dag_id, set()).add(task.kind.value)
+    assert kinds == {"front_sync_incremental": {"incremental"}, "front_sync_full": {"full", "verification"},
+                     "front_sync_backfill": {"backfill"}, "front_sync_messages": {"on_demand"}}
+
+
+def test_a_kind_outside_the_run_kinds_is_refused_when_the_dag_is_parsed():
+    from front_sync.sync.operators import FrontSyncOperator
+
+    with pytest.raises(ValueError, match="kind must be one of incremental, full, backfill, on_demand, verification"):
+        FrontSyncOperator(task_id="sync_tags", resource="tags", kind="nightly")

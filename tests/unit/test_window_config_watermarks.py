@@ -18,18 +18,18 @@ NOW = datetime(2026, 11, 25, 11, 7, 30, 250000, tzinfo=UTC)
 
 def test_first_run_is_a_full_listing_up_to_the_trigger_time():
     w = sync_window("manual", None, None, NOW, None, 300)
-    assert (w.lower, w.upper, w.sync_type) == (None, epoch(NOW), "full")
+    assert (w.lower, w.upper, w.rereads_interval) == (None, epoch(NOW), False)
     assert w.upper == Decimal("1795604850.250")
 
 
 def test_scheduled_run_reads_from_watermark_minus_overlap_to_interval_end():
     w = sync_window("scheduled", T0, T1, NOW, Decimal("1764060000.500"), 300)
-    assert (w.lower, w.upper, w.sync_type) == (Decimal("1764059700.500"), epoch(T1), "incremental")
+    assert (w.lower, w.upper, w.rereads_interval) == (Decimal("1764059700.500"), epoch(T1), False)
 
 
 def test_backfill_run_reads_its_own_interval():
     w = sync_window("backfill", T0, T1, NOW, Decimal("1764068000"), 60)
-    assert (w.lower, w.upper, w.sync_type) == (epoch(T0) - 60, epoch(T1), "backfill")
+    assert (w.lower, w.upper, w.rereads_interval) == (epoch(T0) - 60, epoch(T1), True)
 
 
 class FakeVariables:

@@ -17,6 +17,7 @@ from front_sync.config import read_config
 from front_sync.resources import CONVERSATIONS, get_resource
 from front_sync.sync import backfill, conversation_changes, logtext, resync, sub_resources, watermarks
 from front_sync.sync.operators import SyncTask
+from front_sync.sync.run_plan import RunKind, WatermarkUse
 from front_sync.sync.window import epoch
 from front_sync.warehouse import checkpoints, known, pending
 from front_sync.warehouse.connection import warehouse_connection
@@ -37,6 +38,9 @@ class ConversationChangesOperator(SyncTask):
     With the DAG param `resync_from` (a point in time), the run first prepares a re-sync from it (sync/resync.py).
     """
 
+    def __init__(self, **kwargs) -> None:
+        super().__init__(kind=RunKind.INCREMENTAL, **kwargs)
+
     def execute(self, context) -> dict[str, Any]:
         point = (context.get("params") or {}).get("resync_from")
         if point:
@@ -51,17 +55,17 @@ class ConversationChangesOperator(SyncTask):
                                on_change=self.watermark_recorder(context, conn, CONVERSATIONS.name, "reset"),
                                tenant=self.tenant)
 
-    def sync(self, context, conn, front, config, window, outcome) -> None:
+    def sync(self, context, conn, front, config, plan, outcome) -> None:
         cap = config.cap("conversations")
         dag_id = context["ti"].dag_id
-        lower = window.lower
+        lower = plan.window.lower
         if config.conversation_strategy == "events":
-            lower = self._initial_load(context, conn, front, config, window, outcome)
+            lower = self._initial_load(context, conn, front, config, plan, outcome)
             result = conversation_changes.from_events(front, conn, context["run_id"], max(lower, Decimal(0)),
-                                                      window.upper, batch_pages=config.batch_pages, cap=cap,
+                                                      plan.window.upper, batch_pages=config.batch_pages, cap=cap,
                                                       on_cursor=outcome.move_cursor,
                                                       since=lower + config.overlap_seconds,
-                                                      skip_applied=window.sync_type != "backfill")
+                                                      skip_applied=plan.skip_applied_events)
         else:
             key = checkpoints.CheckpointKey(dag_id, CONVERSATIONS.name, "listing")
             result = conversation_changes.from_listing(front, conn, context["run_id"], lower,
@@ -77,12 +81,13 @@ class ConversationChangesOperator(SyncTask):
                                 carried_by_events=dict(result.carried),
                                 carried_outcomes={k: int(v) for k, v in result.carried_loaded.counts.items() if v})
 
-    def _initial_load(self, context, conn, front, config, window, outcome) -> Decimal:
-        """Start or go on with the initial load when one is due; returns where to read events from."""
+    def _initial_load(self, context, conn, front, config, plan, outcome) -> Decimal:
+        """Start or go on with the initial load when one is due (the plan lists every conversation: no watermark
+        yet); returns where to read events from."""
         key = checkpoints.CheckpointKey(context["ti"].dag_id, CONVERSATIONS.name, "initial_load")
-        lower = window.lower
-        if lower is None and window.sync_type != "backfill":
-            start = window.upper if window.upper is not None else epoch(context["dag_run"].run_after)
+        lower = plan.window.lower
+        if plan.complete_listing:
+            start = plan.window.upper if plan.window.upper is not None else epoch(context["dag_run"].run_after)
             if checkpoints.load(conn, key) is None:
                 checkpoints.save(conn, key, {"segment": 0, "next": None}, context["run_id"])
             watermarks.initialise(Variable, CONVERSATIONS.name, start, context["run_id"], f"{start:.3f}",
@@ -110,18 +115,16 @@ class ConversationListingOperator(SyncTask):
     one try ran from start to end. It never touches the conversations watermark (the change feed owns it).
     """
 
-    uses_watermark = False
-
     def __init__(self, **kwargs) -> None:
-        super().__init__(resource=CONVERSATIONS.name, mode="full", **kwargs)
+        super().__init__(resource=CONVERSATIONS.name, kind=RunKind.FULL, **kwargs)
 
-    def sync(self, context, conn, front, config, window, outcome) -> None:
+    def sync(self, context, conn, front, config, plan, outcome) -> None:
         key = checkpoints.CheckpointKey(context["ti"].dag_id, CONVERSATIONS.name, "relisting")
         seen: set[str] = set()
         started = database_clock(conn)
         view = View.requested_now()  # the re-listing's start: a conversation Front moved since is not deleted
         result = backfill.run(front, conn, key, backfill.BackfillScope(), context["run_id"],
-                              batch_pages=config.batch_pages, priority=pending.Priority.HOURLY, seen=seen)
+                              batch_pages=config.batch_pages, priority=plan.priority, seen=seen)
         outcome.absorb(result.loaded, result.fetched_now, cursor=False)
         checkpoints.clear(conn, key)
         outcome.metadata.update(queued=dict(result.queued), resumed=result.resumed,
@@ -148,25 +151,23 @@ class SubResourcesOperator(SyncTask):
     """
 
     template_fields = ("resource", "conversation_ids")
-    uses_watermark = False
 
     def __init__(self, *, conversation_ids: Any = None, **kwargs) -> None:
         super().__init__(**kwargs)
         self.conversation_ids = conversation_ids
 
-    def sync(self, context, conn, front, config, window, outcome) -> None:
+    def sync(self, context, conn, front, config, plan, outcome) -> None:
         resource = get_resource(self.resource)
-        priority = pending.PRIORITY_OF_MODE[self.mode]
         only = None
         if self.conversation_ids:
             _check_conversation_ids(self.conversation_ids)
             only = sorted(set(self.conversation_ids))
             with conn.cursor() as cur:
-                pending.enqueue(cur, resource.name, only, context["run_id"], priority)
+                pending.enqueue(cur, resource.name, only, context["run_id"], plan.priority)
             conn.commit()
-        if self.mode != "on_demand":
+        if not plan.only_requested:
             only = None
-        result = self.drain(context, conn, front, config, resource, priority, only)
+        result = self.drain(context, conn, front, config, resource, plan.priority, only)
         outcome.absorb(result.loaded, result.fetched)
         outcome.capped = result.capped
         outcome.counts["deleted"] += result.records_deleted
@@ -203,19 +204,19 @@ class VerifySubResourcesOperator(SubResourcesOperator):
     """
 
     def __init__(self, **kwargs) -> None:
-        super().__init__(mode="full", **kwargs)
+        super().__init__(kind=RunKind.VERIFICATION, **kwargs)
 
-    def sync(self, context, conn, front, config, window, outcome) -> None:
+    def sync(self, context, conn, front, config, plan, outcome) -> None:
         resource = get_resource(self.resource)
         end = context.get("data_interval_end") or context["dag_run"].run_after
         night = int(epoch(end) // 86_400)
         due = known.verification_due(conn, resource.name, config.verify_days, night)
         with conn.cursor() as cur:
-            pending.enqueue(cur, resource.name, due, context["run_id"], pending.Priority.VERIFY)
+            pending.enqueue(cur, resource.name, due, context["run_id"], plan.priority)
         conn.commit()
         # Every verification request, not only tonight's: earlier nights' leftovers too, including conversations
         # merged away or deleted since (no longer due, they would stay queued for good).
-        result = self.drain(context, conn, front, config, resource, pending.Priority.VERIFY, None)
+        result = self.drain(context, conn, front, config, resource, plan.priority, None)
         outcome.absorb(result.loaded, result.fetched)
         outcome.capped = result.capped
         outcome.counts["deleted"] += result.records_deleted
@@ -243,16 +244,15 @@ class BackfillConversationsOperator(SyncTask):
     (Param restart=true starts over, on the run's first try only: its retries still resume)."""
 
     template_fields = ("resource", "scope_params")
-    uses_watermark = False
 
     def __init__(self, *, scope_params: Any = None, **kwargs) -> None:
-        super().__init__(resource=CONVERSATIONS.name, mode="backfill", **kwargs)
+        super().__init__(resource=CONVERSATIONS.name, kind=RunKind.BACKFILL, **kwargs)
         self.scope_params = scope_params
 
-    def sync(self, context, conn, front, config, window, outcome) -> None:
+    def sync(self, context, conn, front, config, plan, outcome) -> None:
         scope = backfill.BackfillScope.from_params(dict(self.scope_params or {}))
         started = getattr(context["dag_run"], "run_after", None)
-        if started is not None:
+        if plan.watermark_use is WatermarkUse.INITIALISE and started is not None:
             # Everything before this moment is the backfill's; the incremental DAG's events take over from here.
             watermarks.initialise(Variable, CONVERSATIONS.name, epoch(started), context["run_id"], str(started),
                                   on_change=self.watermark_recorder(context, conn, CONVERSATIONS.name,
@@ -262,6 +262,7 @@ class BackfillConversationsOperator(SyncTask):
         if (self.scope_params or {}).get("restart") and context["ti"].try_number <= 1:
             checkpoints.clear(conn, key)
         result = backfill.run(front, conn, key, scope, context["run_id"], batch_pages=config.batch_pages,
+                              priority=plan.priority,
                               refetch_children=bool((self.scope_params or {}).get("refetch_children")))
         outcome.absorb(result.loaded, result.fetched_now)
         outcome.metadata.update(batches=result.batches, resumed=result.resumed, conversations_total=result.fetched,

@@ -1,8 +1,9 @@
 """Airflow operators: migrate the warehouse, and the sync tasks, all generic over the resource table.
 
-Every sync task follows one shape (SyncTask.execute): read the config and the watermark, open a sync_logs row,
-do the work batch by batch (each batch committed), close the row with its counts, then advance the watermark
-(only after commit, only forward). Only counts and cursors go to XCom, never records.
+Every sync task follows one shape (SyncTask.execute): read the config, plan the run from its kind and the
+watermark (sync/run_plan.py), open a sync_logs row, do the work batch by batch (each batch committed), close the
+row with its counts, then advance the watermark (only after commit, only forward). Only counts and cursors go to
+XCom, never records.
 """
 
 from __future__ import annotations
@@ -25,13 +26,14 @@ from front_sync.config import FRONT_CONN_ID, WAREHOUSE_CONN_ID, SyncConfig, read
 from front_sync.hooks.front import FrontHook, FrontNotFound
 from front_sync.ops import audit
 from front_sync.resources import get_resource
+from front_sync.resources.model import Resource
 from front_sync.resources.transform import latest
 from front_sync.sync import logtext, watermarks
 from front_sync.sync.batching import counting_after, page_batches, record_ids
 from front_sync.sync.front_client import open_front_hook
 from front_sync.sync.plan import not_chosen
 from front_sync.sync.progress import Progress
-from front_sync.sync.window import Window, sync_window
+from front_sync.sync.run_plan import RunKind, RunPlan, RunRequest, keeps_watermark, run_plan
 from front_sync.warehouse import migrations
 from front_sync.warehouse.connection import warehouse_connection
 from front_sync.warehouse.load import OUTCOMES, BatchResult, load_batches
@@ -98,12 +100,12 @@ class Outcome:
 
 
 class SyncTask(BaseOperator):
-    """Base of every sync task: config, window, audit row, watermark; subclasses implement `sync`.
+    """Base of every sync task: config, run plan, audit row, watermark; subclasses implement `sync`.
 
     Args:
         resource: the resource (front_sync.resources) the task writes; names its watermark and sync_logs rows.
-        mode: "incremental" (from the watermark), "full" (complete listing, then deletion reconciliation),
-            "backfill" or "on_demand".
+        kind: the kind of run (RunKind, or its value): what the task reads, logs, queues and advances follows from
+            it (sync/run_plan.py).
         front_conn_id: the Front connection (type ``front``).
         warehouse_conn_id: the PostgreSQL connection of the warehouse.
         tenant: the Front company's name in a multi-tenant deployment (its watermarks are
@@ -113,36 +115,26 @@ class SyncTask(BaseOperator):
 
     template_fields: Sequence[str] = ("resource",)
     ui_color = "#e8f4fd"
-    uses_watermark = True
 
-    def __init__(self, *, resource: str, mode: str = "incremental", front_conn_id: str = FRONT_CONN_ID,
-                 warehouse_conn_id: str = WAREHOUSE_CONN_ID, tenant: str | None = None, **kwargs) -> None:
+    def __init__(self, *, resource: str, kind: RunKind | str = RunKind.INCREMENTAL,
+                 front_conn_id: str = FRONT_CONN_ID, warehouse_conn_id: str = WAREHOUSE_CONN_ID,
+                 tenant: str | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
-        if mode not in ("incremental", "full", "backfill", "on_demand"):
-            raise ValueError(f"mode must be incremental, full, backfill or on_demand, got {mode!r}")
+        if kind not in set(RunKind):
+            raise ValueError(f"kind must be one of {', '.join(RunKind)}, got {kind!r}")
         self.resource = resource
-        self.mode = mode
+        self.kind = RunKind(kind)
         self.front_conn_id = front_conn_id
         self.warehouse_conn_id = warehouse_conn_id
         self.tenant = tenant
 
-    def window(self, context, watermark: Decimal | None, config: SyncConfig) -> Window:
-        dag_run = context["dag_run"]
-        return sync_window(run_type=dag_run.run_type, interval_start=context.get("data_interval_start"),
-                           interval_end=context.get("data_interval_end"),
-                           run_after=getattr(dag_run, "run_after", None), watermark=watermark,
-                           overlap_seconds=config.overlap_seconds)
-
-    def tracks_watermark(self) -> bool:
-        """Whether this task reads and advances front_sync.watermark.<resource>."""
-        return self.uses_watermark
-
-    def sync_type(self, window: Window) -> str:
-        """sync_logs.sync_type of this run: the mode, except that an incremental run may be a full listing."""
-        return window.sync_type if self.mode == "incremental" and self.uses_watermark else self.mode
+    def plan(self, context, resource: Resource, config: SyncConfig) -> RunPlan:
+        """This task's run plan: its kind, the run's request and (when the resource keeps one) its watermark."""
+        stored = watermarks.read(Variable, resource.name, self.tenant) if keeps_watermark(resource) else None
+        return run_plan(self.kind, resource, RunRequest.of(context), stored, config)
 
     @abstractmethod
-    def sync(self, context, conn, front: FrontHook, config: SyncConfig, window: Window, outcome: Outcome) -> None:
+    def sync(self, context, conn, front: FrontHook, config: SyncConfig, plan: RunPlan, outcome: Outcome) -> None:
         """Do the task's work, committing batch by batch and recording it in `outcome`."""
 
     def identity(self, context) -> audit.RunIdentity:
@@ -159,33 +151,26 @@ class SyncTask(BaseOperator):
         left_out = not_chosen(self.resource, context.get("params"))
         if left_out:
             raise AirflowSkipException(left_out)
-        self.forced = bool((context.get("params") or {}).get("force_directory_refresh"))
         resource = get_resource(self.resource)
         config = read_config(Variable, self.tenant)
-        watermark = watermarks.read(Variable, resource.name, self.tenant) if self.tracks_watermark() else None
-        window = self.window(context, watermark, config)
-        sync_type = self.sync_type_seen = self.sync_type(window)
+        plan = self.plan(context, resource, config)
         # The rate budget lives in the warehouse: one per Front company for every task and worker.
         with open_front_hook(self.front_conn_id, self.warehouse_conn_id, shared_budget=True) as front, \
                 closing(warehouse_connection(self.warehouse_conn_id)) as conn:
-            reason = self.skip_reason(conn, config)
+            reason = listed_recently(conn, resource, plan)
             if reason:
                 log.info("Skipping %s: %s", resource.name, reason)
                 raise AirflowSkipException(reason)
-            return self._run(context, conn, front, resource, config, watermark, window, sync_type)
+            return self._run(context, conn, front, resource, config, plan)
 
-    def skip_reason(self, conn, config: SyncConfig) -> str | None:
-        """Why this run may leave the resource alone (no API call, no sync_logs row), or None to sync."""
-        return None
-
-    def _run(self, context, conn, front: FrontHook, resource, config: SyncConfig, watermark: Decimal | None,
-             window: Window, sync_type: str) -> dict[str, Any]:
+    def _run(self, context, conn, front: FrontHook, resource, config: SyncConfig, plan: RunPlan) -> dict[str, Any]:
         """The audit row around the work: opened first, closed with the counts (also when the work fails)."""
         outcome = Outcome()
-        log.info("Syncing %s (%s): window %s, watermark %s", resource.name, sync_type,
+        window, watermark = plan.window, plan.watermark
+        log.info("Syncing %s (%s): window %s, watermark %s", resource.name, plan.sync_type,
                  logtext.window(window.lower, window.upper), logtext.stamp(watermark))
         stored = {"mark": watermark}
-        if self.tracks_watermark() and self.mode != "on_demand":
+        if plan.advances_watermark:
             record = self.watermark_recorder(context, conn, resource.name, "advanced")
             advanced_at = str(getattr(context["dag_run"], "run_after", ""))
 
@@ -203,9 +188,9 @@ class SyncTask(BaseOperator):
             row.metadata = {**outcome.metadata, **front.sync_log_metadata()}
 
         try:
-            with audit.audited(conn, self.identity(context), resource.name, sync_type, window.lower, window.upper,
+            with audit.audited(conn, self.identity(context), resource.name, plan.sync_type, window.lower, window.upper,
                                watermark, counts=outcome.counts, before_close=closing):
-                self.sync(context, conn, front, config, window, outcome)
+                self.sync(context, conn, front, config, plan, outcome)
                 outcome.move_cursor(None)
                 if outcome.capped:
                     outcome.metadata["capped"] = True
@@ -220,7 +205,7 @@ class SyncTask(BaseOperator):
         log.info("Synced %s: %s; watermark %s -> %s", resource.name, result, logtext.stamp(watermark),
                  logtext.stamp(new_mark))
         summary = {**result, "capped": outcome.capped, "watermark": None if new_mark is None else f"{new_mark:.3f}"}
-        self.describe_asset_events(context, summary)
+        self.describe_asset_events(context, {**summary, "sync_type": plan.sync_type})
         return summary
 
     def describe_asset_events(self, context, summary: dict[str, Any]) -> None:
@@ -231,7 +216,7 @@ class SyncTask(BaseOperator):
             return
         for outlet in self.outlets or ():
             if isinstance(outlet, Asset):
-                events[outlet].extra = {**summary, "sync_type": self.sync_type_seen, "run_id": context["run_id"]}
+                events[outlet].extra = {**summary, "run_id": context["run_id"]}
 
     def deadline(self) -> float | None:
         """time.monotonic() by which a long drain should stop on its own: 80 % of the task's execution_timeout."""
@@ -242,35 +227,12 @@ class SyncTask(BaseOperator):
 
 class FrontSyncOperator(SyncTask):
     """Syncs a list resource (contacts, tags, inboxes, ...): by its watermark when Front can filter on it,
-    otherwise (and in full mode) by a complete listing followed by deletion reconciliation."""
+    otherwise (and in full runs) by a complete listing followed by deletion reconciliation."""
 
-    def tracks_watermark(self) -> bool:
-        return get_resource(self.resource).incremental  # small resources are listed in full: no cursor to keep
-
-    def skip_reason(self, conn, config: SyncConfig) -> str | None:
-        """A small resource in the hourly run: skipped while its last complete listing is recent enough."""
-        resource = get_resource(self.resource)
-        if self.mode != "incremental" or resource.incremental or not config.directory_refresh_minutes or \
-                getattr(self, "forced", False):
-            return None
-        age = audit.last_listing_age(conn, resource.name)
-        if age is None or age >= 60 * config.directory_refresh_minutes:
-            return None
-        return (f"listed in full {age / 60:.0f} min ago, under directory_refresh_minutes="
-                f"{config.directory_refresh_minutes}; the nightly full DAG always lists it")
-
-    def _complete_listing(self, window: Window) -> bool:
-        return self.mode == "full" or not get_resource(self.resource).incremental or window.lower is None
-
-    def sync_type(self, window: Window) -> str:
-        if self._complete_listing(window):
-            return "full"
-        return "backfill" if window.sync_type == "backfill" else "incremental"
-
-    def sync(self, context, conn, front, config, window, outcome) -> None:
+    def sync(self, context, conn, front, config, plan, outcome) -> None:
         resource = get_resource(self.resource)
         params = dict(resource.list_params)
-        complete_listing = self._complete_listing(window)
+        window, complete_listing = plan.window, plan.complete_listing
         if not complete_listing and resource.updated_after_param:  # an incremental resource: listed since lower
             params[resource.updated_after_param] = f"{window.lower:.3f}"
         if resource.updated_before_param and window.upper is not None and not complete_listing:
@@ -302,6 +264,18 @@ class FrontSyncOperator(SyncTask):
             outcome.counts["deleted"] += reconciled.deleted
             outcome.counts["restored"] += reconciled.restored
         outcome.metadata["complete_listing"] = complete_listing and not outcome.capped
+
+
+def listed_recently(conn, resource: Resource, plan: RunPlan) -> str | None:
+    """Why the run may leave the resource alone (no API call, no sync_logs row): a small resource in the hourly
+    run, listed in full within directory_refresh_minutes (plan.fresh_listing_minutes); else None."""
+    if not plan.fresh_listing_minutes:
+        return None
+    age = audit.last_listing_age(conn, resource.name)
+    if age is None or age >= 60 * plan.fresh_listing_minutes:
+        return None
+    return (f"listed in full {age / 60:.0f} min ago, under directory_refresh_minutes="
+            f"{plan.fresh_listing_minutes}; the nightly full DAG always lists it")
 
 
 def _listed_pages(front: FrontHook, resource, params: dict[str, Any]):

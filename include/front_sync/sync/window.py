@@ -16,11 +16,12 @@ def epoch(moment: datetime) -> Decimal:
 
 @dataclass(frozen=True)
 class Window:
-    """[lower, upper) in Front epoch seconds; lower None means a full listing."""
+    """[lower, upper) in Front epoch seconds; lower None means a full listing. `rereads_interval`: an Airflow
+    backfill run reading its own data interval again (not from the watermark)."""
 
     lower: Decimal | None
     upper: Decimal | None
-    sync_type: str
+    rereads_interval: bool = False
 
 
 def sync_window(run_type: str, interval_start: datetime | None, interval_end: datetime | None,
@@ -40,7 +41,7 @@ def sync_window(run_type: str, interval_start: datetime | None, interval_end: da
     else:
         upper = None
     if run_type == "backfill" and interval_start is not None:
-        return Window(max(epoch(interval_start) - overlap, Decimal(0)), upper, "backfill")
+        return Window(max(epoch(interval_start) - overlap, Decimal(0)), upper, rereads_interval=True)
     if watermark is None:
-        return Window(None, upper, "full")
-    return Window(max(watermark - overlap, Decimal(0)), upper, "incremental")
+        return Window(None, upper)
+    return Window(max(watermark - overlap, Decimal(0)), upper)

@@ -28,16 +28,14 @@ log = logging.getLogger(__name__)
 
 
 class Priority(IntEnum):
-    """Who asked: the queue is worked in this order (then oldest request first)."""
+    """Who asked: the queue is worked in this order (then oldest request first). Which run asks at which priority
+    is the run plan's (sync/run_plan.py)."""
 
     ON_DEMAND = 0
     HOURLY = 1
     BACKFILL = 2
     VERIFY = 3  # the nightly verification's slice: only the verify tasks take these (the hourly quota stays small)
 
-
-PRIORITY_OF_MODE = {"on_demand": Priority.ON_DEMAND, "incremental": Priority.HOURLY, "full": Priority.HOURLY,
-                    "backfill": Priority.BACKFILL}
 
 
 @dataclass(frozen=True)

@@ -24,13 +24,13 @@ from front_simulator.model import (
     Channel,
     Comment,
     Contact,
-    ContactList,
     Conversation,
     CustomField,
     Event,
     Inbox,
     Link,
     Message,
+    SimpleRecord,
     Tag,
     Team,
     Teammate,
@@ -84,7 +84,6 @@ class Dataset:
     rule: dict[str, Any] = field(default_factory=dict)
     inboxes: dict[str, Inbox] = field(default_factory=dict)
     channels: dict[str, Channel] = field(default_factory=dict)
-    contact_lists: dict[str, ContactList] = field(default_factory=dict)
     custom_fields: dict[str, CustomField] = field(default_factory=dict)
     tags: dict[str, Tag] = field(default_factory=dict)
     contacts: dict[str, Contact] = field(default_factory=dict)
@@ -96,6 +95,8 @@ class Dataset:
     events: list[Event] = field(default_factory=list)
     statuses: list[TicketStatus] = field(default_factory=list)  # ticket statuses (ticketing only)
     counters: dict[str, int] = field(default_factory=dict)
+    # The records of each simple listed resource (resources.common.simple), by resource name, then id.
+    simple: dict[str, dict[str, SimpleRecord]] = field(default_factory=dict)
 
     def next_id(self, prefix: str) -> str:
         """Allocate the next id of a type (mutations keep counting after the seeded records)."""

@@ -36,7 +36,7 @@ def handles(rng: random.Random, local: str, domain: str, number: int) -> list[tu
 def contacts(gen: Generator) -> None:
     rng = gen.rng("contacts")
     data = gen.data
-    list_ids = list(data.contact_lists)
+    list_ids = list(data.simple.get("contact_lists", {}))
     fields = data.fields_of("contact")
     teammate_ids = list(data.teammates)
     span = SEED_END - SEED_START

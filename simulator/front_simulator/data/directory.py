@@ -4,6 +4,7 @@ custom field definitions (every scope) and tags. Small, unpaginated resources, g
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 
 from front_simulator import words
 from front_simulator.data import (
@@ -17,7 +18,7 @@ from front_simulator.data import (
     pick,
     stamp,
 )
-from front_simulator.model import Channel, ContactList, CustomField, Inbox, Tag, Team, Teammate, TicketStatus
+from front_simulator.model import Channel, CustomField, Inbox, SimpleRecord, Tag, Team, Teammate, TicketStatus
 
 CHANNEL_TYPE_CYCLE = (
     "gmail",
@@ -229,7 +230,8 @@ def _channels(gen: Generator, rng: random.Random) -> None:
         data.channels[channel.id] = channel
 
 
-def contact_lists(gen: Generator) -> None:
+def contact_lists(gen: Generator) -> Iterator[SimpleRecord]:
+    """Contact lists (``ContactListResponses``): a fifth private to a teammate, their owner."""
     rng = gen.rng("contact_lists")
     data = gen.data
     teammate_ids = list(data.teammates)
@@ -238,13 +240,11 @@ def contact_lists(gen: Generator) -> None:
         if number >= len(words.CONTACT_LIST_NAMES):
             name = f"{name} {number}"
         is_private = bool(teammate_ids) and rng.random() < 0.2
-        clist = ContactList(
-            id=data.next_id("grp"),
-            name=name,
-            is_private=is_private,
-            owner_id=pick(rng, teammate_ids) if is_private else None,
-        )
-        data.contact_lists[clist.id] = clist
+        list_id = data.next_id("grp")
+        related = {"contacts": f"/contact_lists/{list_id}/contacts"}
+        if is_private:
+            related["owner"] = f"/teammates/{pick(rng, teammate_ids)}"
+        yield SimpleRecord(list_id, {"name": name, "is_private": is_private}, related)
 
 
 def custom_field_step(scope: str):

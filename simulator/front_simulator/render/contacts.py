@@ -17,11 +17,8 @@ class ContactRenderer(RendererBase):
         }
         if contact.owner_id:
             related["owner"] = f"{b}/teammates/{contact.owner_id}"
-        lists = [
-            self.contact_list(self.data.contact_lists[i])
-            for i in contact.list_ids
-            if i in self.data.contact_lists
-        ]
+        known = self.data.simple.get("contact_lists", {})
+        lists = [known[i].render(b, "/contact_lists") for i in contact.list_ids if i in known]
         return {
             "_links": {"self": f"{b}/contacts/{contact.id}", "related": related},
             "id": contact.id,

@@ -7,7 +7,6 @@ from typing import Any
 
 from front_simulator.model import (
     Channel,
-    ContactList,
     Conversation,
     CustomField,
     Inbox,
@@ -126,18 +125,6 @@ class DirectoryRenderer(RendererBase):
             "settings": settings,
             "is_private": channel.is_private,
             "is_valid": channel.is_valid,
-        }
-
-    def contact_list(self, clist: ContactList) -> dict[str, Any]:
-        b = self.base
-        related = {"contacts": f"{b}/contact_lists/{clist.id}/contacts"}
-        if clist.owner_id:
-            related["owner"] = f"{b}/teammates/{clist.owner_id}"
-        return {
-            "_links": {"self": f"{b}/contact_lists/{clist.id}", "related": related},
-            "id": clist.id,
-            "name": clist.name,
-            "is_private": clist.is_private,
         }
 
     def custom_field(self, fld: CustomField) -> dict[str, Any]:

@@ -1,10 +1,12 @@
-"""Helpers the resource families share: finding records by id, deleted ids, keyset pages over a sort key."""
+"""Helpers the resource families share: finding records by id, deleted ids, keyset pages over a sort key, and
+the one-entry row of a simple listed resource (``simple``)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from front_simulator.model import SimpleRecord
 from front_simulator.pagination import Window, take_window
 from front_simulator.table import Query, Render, Resource
 
@@ -83,3 +85,45 @@ def collection(name: str, noun: str, render: Render, *, get: bool = True, **row:
     if get:
         defaults |= {"get_path": f"/{name}/{{id}}", "find": find_in(name)}
     return Resource(name=name, render=render, **(defaults | row))
+
+
+def simple(
+    name: str,
+    noun: str,
+    make: Callable[[Any], Iterable[SimpleRecord]],
+    *,
+    sizes: Mapping[str, float],
+    get: bool = True,
+    **row: Any,
+) -> Resource:
+    """The whole row of a simple listed resource: ``make(generator)`` yields its records (``SimpleRecord``: id,
+    fields, related links), kept in ``Dataset.simple[name]``; ``GET /<name>`` lists the live ones (in creation
+    order, or with a paginated ``listing`` in keyset pages by id, deleted ones keeping their slot), ``GET
+    /<name>/{id}`` finds one (unless ``get`` is false), the truth renders them. No model class, renderer method or
+    dataset field of its own; ``row`` adds or overrides the rest of the row (``listing``, ``deleted``...)."""
+    path = row.pop("path", f"/{name}")
+
+    def stored(state: Any) -> dict[str, SimpleRecord]:
+        return state.data.simple.get(name, {})
+
+    def generate(generator: Any) -> None:
+        store = generator.data.simple.setdefault(name, {})
+        for record in make(generator):
+            store[record.id] = record
+
+    def records(state: Any) -> list[SimpleRecord]:
+        return [r for r in stored(state).values() if not r.deleted]
+
+    def find(state: Any, record_id: str) -> SimpleRecord | None:
+        record = stored(state).get(record_id)
+        return None if record is None or record.deleted else record
+
+    def page(state: Any, query: Query) -> Window:
+        return sorted_page(state, name, stored(state).values(), "id", query)
+
+    defaults: dict[str, Any] = {"records": records, "path": path, "noun": noun, "sizes": sizes, "generate": generate,
+                                "page": page}
+    if get:
+        defaults |= {"get_path": f"{path}/{{id}}", "find": find}
+    return Resource(name=name, render=lambda renderer, record: record.render(renderer.base, path),
+                    **(defaults | row))

@@ -7,7 +7,7 @@ from typing import Any
 
 from front_simulator.data import directory
 from front_simulator.render import Renderer
-from front_simulator.resources.common import collection, deleted_ids
+from front_simulator.resources.common import collection, deleted_ids, simple
 from front_simulator.table import Listing, Query, Resource, sizes
 
 ME = Resource(name="me", render=Renderer.me, records=lambda state: [state.data.company], path="/me", singleton=True)
@@ -40,13 +40,8 @@ INBOXES = collection(  # one random stream generates inboxes and channels; OAuth
     hidden_from_oauth=lambda inbox: inbox.is_private,
 )
 CHANNELS = collection("channels", "Channel", Renderer.channel, sizes=sizes(channels=12))
-CONTACT_LISTS = collection(
-    "contact_lists",
-    "Contact list",
-    Renderer.contact_list,
-    get=False,
-    sizes=sizes(contact_lists=5),
-    generate=directory.contact_lists,
+CONTACT_LISTS = simple(
+    "contact_lists", "Contact list", directory.contact_lists, sizes=sizes(contact_lists=5), get=False
 )
 
 
