@@ -17,7 +17,8 @@ ALLOWED = {
     "hooks": {"config"},
     "warehouse": {"config", "resources"},
     "ops": {"config", "resources", "warehouse"},
-    "sync": {"config", "resources", "warehouse", "hooks", "ops"},
+    "realtime": {"config", "resources", "warehouse", "hooks"},  # webhooks: receiver, trigger (issue 21)
+    "sync": {"config", "resources", "warehouse", "hooks", "ops", "realtime"},
     "estimate": {"config", "resources", "hooks", "sync"},  # on top, beside sync: the DAGs and the CLI use it
 }
 MAX_MODULE_LINES = 500

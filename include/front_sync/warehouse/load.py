@@ -52,14 +52,17 @@ class BatchResult:
 
 
 def load_batch(conn, resource: Resource, records: list[Any], run_id: str, *, view: View = UNKNOWN_VIEW,
-               checkpoint: tuple[checkpoints.CheckpointKey, Any] | None = None) -> BatchResult:
+               checkpoint: tuple[checkpoints.CheckpointKey, Any] | None = None, commit: bool = True) -> BatchResult:
     """Load a batch in one transaction and return its outcome counts; bad records go to dead_letters.
 
     `view` says when the records were seen in Front (the version rule: an older view than a row's is stale).
     With `checkpoint` = (key, cursor), the cursor is saved in the same transaction, so it is committed exactly
-    when the batch is. Anything but a record's data error rolls the whole batch back and raises.
+    when the batch is. `commit=False` leaves the transaction open for the caller to commit with more writes (the
+    real-time DAG commits several resources and the webhooks they apply at once). Anything but a record's data
+    error rolls the whole transaction back and raises.
     """
-    return write_batch(conn, resource, prepare_batch(resource, records, run_id, view), run_id, checkpoint=checkpoint)
+    return write_batch(conn, resource, prepare_batch(resource, records, run_id, view), run_id, checkpoint=checkpoint,
+                       commit=commit)
 
 
 def load_batches(conn, resource: Resource, batches: Iterable[tuple[list[Any], Any]], run_id: str, *,
@@ -122,7 +125,7 @@ class _Failed:
 
 
 def write_batch(conn, resource: Resource, batch: PreparedBatch, run_id: str, *,
-                checkpoint: tuple[checkpoints.CheckpointKey, Any] | None = None) -> BatchResult:
+                checkpoint: tuple[checkpoints.CheckpointKey, Any] | None = None, commit: bool = True) -> BatchResult:
     """The database half of load_batch: ids for id-less contacts, conflict rules, dead letters, one commit.
 
     The transaction is marked as the sync's own (load/sync_writer.sql), so the local-edit triggers leave it alone.
@@ -150,7 +153,8 @@ def write_batch(conn, resource: Resource, batch: PreparedBatch, run_id: str, *,
             counts["drift_fields"] += drift.record(cur, resource, batch.drift, run_id)
             if checkpoint is not None:
                 checkpoints.write(cur, checkpoint[0], checkpoint[1], run_id)
-        conn.commit()
+        if commit:
+            conn.commit()
     except BaseException:
         conn.rollback()
         raise
