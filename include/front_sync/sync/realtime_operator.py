@@ -104,5 +104,5 @@ def _counts(total: RoundResult) -> Counter:
 
 def _metadata(total: RoundResult) -> dict[str, Any]:
     """What the run did with the webhooks and the API, for sync_logs.metadata and XCom (counts only)."""
-    return {"webhooks": {k: v for k, v in total.webhooks.items() if v}, "api_fetches": total.calls, "missing": total.missing,
-            "fetches_skipped": total.skipped_fetches, "queued_for_hourly": dict(total.queued)}
+    return {"webhooks": {k: v for k, v in total.webhooks.items() if v}, "api_fetches": total.calls,
+            "missing": total.missing, "fetches_skipped": total.skipped_fetches, "queued_for_hourly": dict(total.queued)}
