@@ -60,8 +60,12 @@ def test_merges_unknown_types_and_bad_payloads_fall_back_to_the_conversations_fe
     assert changes.add_claim(claim(event("call_logged", event_id="evt_2", conversation="cnv_2"), 2)) == "ok"
     assert changes.add_claim(claim({"id": "evt_3", "type": "inbound", "conversation": {"id": "cnv_3"}}, 3)) == "bad"
     assert changes.add_claim(claim({"id": "evt_4", "type": "sync", "emitted_at": 5}, 4)) == "ignored"
+    envelope = {"type": "inbound_received", "authorization": {"id": "cmp_1"},
+                "payload": event("inbound", "message", preview("msg_5"), event_id="evt_5", conversation="cnv_5")}
+    assert changes.add_claim(claim(envelope, 5)) == "ok"  # a whole envelope stored: its payload is the event
+    assert changes.named["messages"] == {"msg_5": (Decimal(1700000001), "cnv_5")}
     assert changes.need == {"messages": {"cnv_1", "cnv_2", "cnv_3"}, "comments": {"cnv_1", "cnv_2", "cnv_3"}}
-    assert not any(changes.named.values())
+    assert changes.named["comments"] == {}
 
 
 def test_the_trigger_serialises_to_plain_kwargs_and_each_tenant_has_its_own_asset():

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -44,6 +44,14 @@ def _named_id(child: Resource, event: dict[str, Any]) -> str | None:
     return record_id if isinstance(record_id, str) else None
 
 
+def event_of(stored: Any) -> Any:
+    """The event preview of a stored webhook: the row's payload, or the envelope's `payload` if the whole envelope
+    ({"type", "authorization", "payload"}) was stored."""
+    if isinstance(stored, dict) and "authorization" in stored and isinstance(stored.get("payload"), dict):
+        return stored["payload"]
+    return stored
+
+
 @dataclass
 class WebhookChanges(ChangeSet):
     """The events path's change set, for previews: a message or comment named only by a preview is fetched by its
@@ -57,10 +65,11 @@ class WebhookChanges(ChangeSet):
     def add_claim(self, claim: WebhookClaim) -> str:
         """Fold one claimed webhook in; returns 'bad' (no usable event), 'ignored' (about no conversation) or 'ok'."""
         self.current, bad_before = claim.id, len(self.bad_events)
-        self.add_page([claim.payload])
+        event = event_of(claim.payload)
+        self.add_page([event])
         if len(self.bad_events) > bad_before:
             return "bad"
-        conversation = claim.payload.get("conversation")
+        conversation = event.get("conversation")
         return "ok" if isinstance(conversation, dict) and isinstance(conversation.get("id"), str) else "ignored"
 
     def _touch(self, child: Resource, event: dict[str, Any], conversation_id: str, emitted_at: Decimal) -> None:
@@ -155,6 +164,7 @@ def apply_round(front, conn, claims: list[WebhookClaim], run_id: str, worker: st
     retried = [c for c in kinds["ok"] if c.id in failed_ids]
     if retried:
         errors = sorted({f.error for f in fetches if f.error})
+        retried = [replace(c, payload=event_of(c.payload)) for c in retried]  # a dead letter holds the event
         gave_up = webhook_claims.failed(conn, retried, worker, "; ".join(errors), max_attempts=max_attempts,
                                         run_id=run_id, retry_after_seconds=retry_after_seconds)
         result.webhooks.update(failed=len(retried) - gave_up, dead_lettered=gave_up)
