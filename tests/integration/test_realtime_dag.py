@@ -8,10 +8,12 @@ nothing for a late (stale) webhook, apply a redelivery once, and never apply a w
 
 from __future__ import annotations
 
+import json
 import threading
 from contextlib import closing
 from decimal import Decimal
 
+import psycopg
 import pytest
 
 from .test_quota import calls
@@ -197,3 +199,54 @@ def test_two_concurrent_applies_never_apply_a_webhook_twice(dags, simulator, war
     assert {r["outcome"] for r in webhook_rows(warehouse_url)} == {"applied"}
     assert calls(simulator, "/messages/{id}") == len(named(changed, "message"))
     assert_matches_truth(simulator, warehouse_url, CONVERSATION_TABLES)
+
+
+def test_a_404_queues_the_conversation_for_the_hourly_fetch_and_deletes_nothing(
+        dags, simulator, warehouse_url, loaded):
+    ids = simulator.mutate("new_inbound", count=1)["ids"]
+    store(warehouse_url, events_after(simulator, loaded))
+    simulator.set_faults([{"endpoint": "/messages/{id}", "kind": "status", "status": 404}])
+    assert run(dags["front_sync_realtime"]).state == "success"
+    assert {r["outcome"] for r in webhook_rows(warehouse_url)} == {"applied"}
+    assert query(warehouse_url, "SELECT conversation_id FROM front.sync_pending WHERE resource = 'messages'") == \
+        [{"conversation_id": ids[0]}]
+    assert query(warehouse_url, "SELECT count(*) AS n FROM front.messages WHERE deleted_at IS NOT NULL")[0]["n"] == 0
+    assert last_realtime_log(warehouse_url)["metadata"]["missing"] == 1
+    simulator.clear_faults()
+    wait_past(simulator)
+    assert run(dags["front_sync_incremental"]).state == "success"  # the hourly run repairs it
+    assert_matches_truth(simulator, warehouse_url, CONVERSATION_TABLES)
+
+
+def test_a_fetch_that_keeps_failing_is_retried_then_dead_lettered_as_its_event(
+        dags, simulator, warehouse_url, loaded, clean_variables):
+    clean_variables.set("front_sync.config", json.dumps({"queue_max_attempts": 2, "queue_retry_seconds": 0}))
+    simulator.mutate("new_inbound", count=1)
+    changed = events_after(simulator, loaded)
+    store(warehouse_url, changed)
+    simulator.set_faults([{"endpoint": "/messages/{id}", "kind": "status", "status": 400}])
+    assert run(dags["front_sync_realtime"]).state == "success"  # one record's failure fails no run
+    rows = webhook_rows(warehouse_url)
+    assert [(r["outcome"], r["attempts"]) for r in rows] == [("dead_lettered", 2)]
+    dead = query(warehouse_url, "SELECT resource, record_id, error FROM front.dead_letters")
+    assert [(d["resource"], d["record_id"]) for d in dead] == [("events", changed[0]["id"])]
+    assert "FrontBadRequestError" in dead[0]["error"]
+
+
+def test_a_load_that_fails_counts_a_try_of_its_webhooks_and_commits_nothing(
+        dags, simulator, warehouse_url, loaded, clean_variables):
+    """Issue 19 item 6 for webhooks: a load that raises is a failed try (never a crash loop), then a dead letter."""
+    clean_variables.set("front_sync.config", json.dumps({"queue_max_attempts": 2, "queue_retry_seconds": 0}))
+    simulator.mutate("new_inbound", count=1)
+    store(warehouse_url, events_after(simulator, loaded))
+    with psycopg.connect(warehouse_url, autocommit=True) as conn:
+        conn.execute("CREATE FUNCTION front.refuse() RETURNS trigger LANGUAGE plpgsql AS "
+                     "$$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$")
+        conn.execute("CREATE TRIGGER refuse BEFORE INSERT OR UPDATE ON front.messages "
+                     "FOR EACH ROW EXECUTE FUNCTION front.refuse()")
+    before = query(warehouse_url, "SELECT max(view_at) AS v FROM front.conversations")[0]["v"]
+    assert run(dags["front_sync_realtime"]).state == "success"
+    assert [(r["outcome"], r["attempts"]) for r in webhook_rows(warehouse_url)] == [("dead_lettered", 2)]
+    assert query(warehouse_url, "SELECT max(view_at) AS v FROM front.conversations")[0]["v"] == before
+    log = last_realtime_log(warehouse_url)
+    assert log["metadata"]["webhooks"] == {"failed": 1, "dead_lettered": 1} and log["fetched"] == 0

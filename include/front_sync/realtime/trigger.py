@@ -115,7 +115,7 @@ class WebhookTrigger(BaseEventTrigger):
         from psycopg.conninfo import make_conninfo
 
         connection = await BaseHook.aget_connection(self.warehouse_conn_id)
-        extra = connection.extra_dejson
+        extra = await connection.aextra_dejson()
         params = {"host": connection.host, "port": connection.port, "user": connection.login,
                   "password": connection.password, "dbname": connection.schema,
                   **{k: extra[k] for k in _LIBPQ_EXTRAS if k in extra}}

@@ -160,12 +160,18 @@ def apply_round(front, conn, claims: list[WebhookClaim], run_id: str, worker: st
             result.missing += 1
             changes.need[f.child].add(f.conversation_id)  # gone or moved: the hourly run's complete fetch settles it
     applied = [c for c in kinds["ok"] if c.id not in failed_ids]
-    _commit(conn, changes, fetches, run_id, worker, result, applied, kinds)
     retried = [c for c in kinds["ok"] if c.id in failed_ids]
+    error = "; ".join(sorted({f.error for f in fetches if f.error}))
+    try:
+        _commit(conn, changes, fetches, run_id, worker, result, applied, kinds)
+    except Exception as exc:  # noqa: BLE001 - a load that fails is a failed try of its webhooks (issue 19 item 6)
+        log.error("webhooks: loading a round of %d webhook(s) failed (%s); they are tried again later",
+                  len(claims), type(exc).__name__)
+        retried, error = claims, f"{type(exc).__name__}: {exc}"
+        result.loaded, result.fetched, result.webhooks, result.queued = BatchResult(), 0, Counter(), Counter()
     if retried:
-        errors = sorted({f.error for f in fetches if f.error})
         retried = [replace(c, payload=event_of(c.payload)) for c in retried]  # a dead letter holds the event
-        gave_up = webhook_claims.failed(conn, retried, worker, "; ".join(errors), max_attempts=max_attempts,
+        gave_up = webhook_claims.failed(conn, retried, worker, error, max_attempts=max_attempts,
                                         run_id=run_id, retry_after_seconds=retry_after_seconds)
         result.webhooks.update(failed=len(retried) - gave_up, dead_lettered=gave_up)
     return result
