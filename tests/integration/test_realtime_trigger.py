@@ -12,7 +12,7 @@ import time
 import psycopg
 import pytest
 
-from front_sync.realtime.trigger import WebhookTrigger
+from front_sync.realtime.trigger import APPLICATION_NAME, WebhookTrigger
 
 pytestmark = pytest.mark.integration
 
@@ -120,3 +120,28 @@ def test_webhooks_still_pending_after_a_failed_run_are_signalled_again(migrated)
             await watch.close()
 
     asyncio.run(scenario())
+
+
+def test_a_dropped_connection_is_reconnected_with_a_log_line_and_wakes_again(migrated, caplog):
+    async def scenario():
+        watch = Watch(WebhookTrigger("front_warehouse", poll_seconds=30, settle_seconds=0.1))
+        try:
+            assert await watch.next(1.0) is None  # listening
+            await asyncio.to_thread(terminate_listeners, migrated)
+            await asyncio.to_thread(store, migrated)  # stored while the watcher reconnects: its first look finds it
+            event = await watch.next(5.0)
+            assert event is not None and event.payload["newest_webhook_id"] == 1
+        finally:
+            await watch.close()
+
+    caplog.set_level("WARNING", logger="front_sync.realtime.trigger")
+    asyncio.run(scenario())
+    assert any("reconnecting" in r.getMessage() for r in caplog.records)
+
+
+def terminate_listeners(url: str) -> None:
+    """Kill the watcher's session, as a database restart or a network cut would."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        killed = conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = %s "
+                              "AND datname = current_database()", (APPLICATION_NAME,)).fetchall()
+    assert killed == [(True,)]

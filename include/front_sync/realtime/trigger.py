@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "front_sync_webhooks"  # migration 041's pg_notify channel
 ASSET_NAME = "front_sync_webhooks"
+APPLICATION_NAME = "front_sync_webhook_watcher"  # its session in pg_stat_activity
 _LIBPQ_EXTRAS = ("sslmode", "sslrootcert", "sslcert", "sslkey", "connect_timeout", "application_name", "options")
 _RECONNECT_SECONDS = (1, 2, 5, 10, 30)
 
@@ -117,7 +118,7 @@ class WebhookTrigger(BaseEventTrigger):
         connection = await BaseHook.aget_connection(self.warehouse_conn_id)
         extra = await connection.aextra_dejson()
         params = {"host": connection.host, "port": connection.port, "user": connection.login,
-                  "password": connection.password, "dbname": connection.schema,
+                  "password": connection.password, "dbname": connection.schema, "application_name": APPLICATION_NAME,
                   **{k: extra[k] for k in _LIBPQ_EXTRAS if k in extra}}
         return make_conninfo(**{k: v for k, v in params.items() if v not in (None, "")})
 
