@@ -17,6 +17,8 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
+import psycopg
+
 from front_sync.hooks.errors import FrontBadRequestError, FrontLooksDownError, FrontUnsafeURLError
 from front_sync.hooks.front import FrontAPIError, FrontNotFound
 from front_sync.resources import CONVERSATIONS, MERGE_EVENT, Resource, get_resource, synced
@@ -167,7 +169,7 @@ def apply_round(front, conn, claims: list[WebhookClaim], run_id: str, worker: st
     except Exception as exc:  # noqa: BLE001 - a load that fails is a failed try of its webhooks (issue 19 item 6)
         log.error("webhooks: loading a round of %d webhook(s) failed (%s); they are tried again later",
                   len(claims), type(exc).__name__)
-        retried, error = claims, f"{type(exc).__name__}: {exc}"
+        retried, error = claims, _describe(exc)
         result.loaded, result.fetched, result.webhooks, result.queued = BatchResult(), 0, Counter(), Counter()
     if retried:
         retried = [replace(c, payload=event_of(c.payload)) for c in retried]  # a dead letter holds the event
@@ -175,6 +177,12 @@ def apply_round(front, conn, claims: list[WebhookClaim], run_id: str, worker: st
                                         run_id=run_id, retry_after_seconds=retry_after_seconds)
         result.webhooks.update(failed=len(retried) - gave_up, dead_lettered=gave_up)
     return result
+
+
+def _describe(exc: Exception) -> str:
+    """An error for logs and last_error without row values (a database error's DETAIL line repeats them)."""
+    primary = exc.diag.message_primary if isinstance(exc, psycopg.Error) else None
+    return f"{type(exc).__name__}: {primary or exc}"
 
 
 def _commit(conn, changes: WebhookChanges, fetches: list[_Fetch], run_id: str, worker: str, result: RoundResult,
