@@ -16,7 +16,8 @@
 #   FRONT_SYNC_CELERY_DIR          working folder: Airflow home, logs, PostgreSQL data, pids/, cluster.env
 #                                  (default: a new /tmp folder, deleted at exit unless FRONT_SYNC_CELERY_KEEP=1)
 #   FRONT_SYNC_CELERY_WORKERS      number of workers (2); FRONT_SYNC_WORKER_CONCURRENCY task slots each (1)
-#   FRONT_SYNC_TRIGGERER           0 leaves the triggerer out (nothing in front-sync defers; it is in the topology)
+#   FRONT_SYNC_TRIGGERER           0 leaves the triggerer out (it runs front_sync_realtime's webhook watcher: without
+#                                  it no webhook wakes a run, the hourly run still syncs everything)
 #   AIRFLOW_PORT                   the api-server's port (8080)
 #   AIRFLOW_CONN_FRONT_DEFAULT / FRONT_API_TOKEN, AIRFLOW_CONN_FRONT_WAREHOUSE: real connections instead of the
 #                                  simulator / the throwaway warehouse database. Connections reach every component

@@ -16,7 +16,8 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_no_import_errors(dagbag):
     assert dagbag.import_errors == {}
     assert set(dagbag.dags) == {"front_sync_incremental", "front_sync_full", "front_sync_messages",
-                                "front_sync_backfill", "front_sync_monitor", "front_sync_replay"}
+                                "front_sync_backfill", "front_sync_monitor", "front_sync_replay",
+                                "front_sync_realtime"}
 
 
 def test_parsing_all_dags_is_fast():

@@ -19,7 +19,7 @@ ALLOWED = {
     "hooks": {"config"},
     "warehouse": {"config", "resources"},
     "ops": {"config", "resources", "warehouse"},
-    "sync": {"config", "resources", "warehouse", "hooks", "ops"},
+    "sync": {"config", "resources", "warehouse", "hooks", "ops", "realtime"},
     "estimate": {"config", "resources", "hooks", "sync"},  # on top, beside sync: the DAGs and the CLI use it
     "realtime": {"config", "resources", "warehouse", "hooks"},  # webhooks: receiver, trigger, apply (issue 21)
 }

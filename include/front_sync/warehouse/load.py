@@ -52,17 +52,20 @@ class BatchResult:
 
 def load_batch(conn, resource: Resource, records: list[Any], run_id: str, *, view: View = UNKNOWN_VIEW,
                checkpoint: tuple[checkpoints.CheckpointKey, Any] | None = None,
-               parent_id: str | None = None, history: LoadHistory | None = None) -> BatchResult:
+               parent_id: str | None = None, history: LoadHistory | None = None,
+               commit: bool = True) -> BatchResult:
     """Load a batch in one transaction and return its outcome counts; bad records go to dead_letters.
 
     `view` says when the records were seen in Front (the version rule: an older view than a row's is stale).
     With `checkpoint` = (key, cursor), the cursor is saved in the same transaction, so it is committed exactly
     when the batch is. `parent_id`: the id the records were listed under (Resource.parent_column). A caller that
     loads a stream of batches passes one `history` for all (a batch after an all-new one is first tried as a plain
-    COPY). Anything but a record's data error rolls the whole batch back and raises.
+    COPY). `commit=False` leaves the transaction open for the caller to commit with more writes (the real-time DAG
+    commits several resources and the webhooks they apply at once). Anything but a record's data error rolls the
+    whole transaction back and raises.
     """
     return write_batch(conn, resource, prepare_batch(resource, records, run_id, view, parent_id), run_id,
-                       checkpoint=checkpoint, history=history)
+                       checkpoint=checkpoint, history=history, commit=commit)
 
 
 def load_batches(conn, resource: Resource, batches: Iterable[tuple[list[Any], Any]], run_id: str, *,
@@ -123,14 +126,14 @@ class _Failed:
 
 def write_batch(conn, resource: Resource, batch: PreparedBatch, run_id: str, *,
                 checkpoint: tuple[checkpoints.CheckpointKey, Any] | None = None,
-                history: LoadHistory | None = None) -> BatchResult:
+                history: LoadHistory | None = None, commit: bool = True) -> BatchResult:
     """The database half of load_batch: ids for id-less contacts, conflict rules, dead letters, one commit.
 
     The transaction is marked as the sync's own (load/sync_writer.sql), so the local-edit triggers leave it alone.
     """
     if conn.autocommit:
         raise ValueError("the loader needs a connection with autocommit off: each batch is one transaction")
-    with transaction(conn, sync_writer=True) as cur:
+    with transaction(conn, sync_writer=True, commit=commit) as cur:
         dead, counts = list(batch.dead), Counter(batch.counts)
         prepared = dict(batch.prepared)
         if batch.id_less:

@@ -386,7 +386,8 @@ class AirflowSite:
         return result
 
     def start(self, ws: Workspace, deadline: Deadline) -> None:
-        """api-server, scheduler and dag-processor as separate processes (no triggerer: nothing defers)."""
+        """api-server, scheduler and dag-processor as separate processes (no triggerer: nothing defers, and the soak
+        stores no webhooks, so front_sync_realtime's watcher has nothing to wake)."""
         airflow = str(VENV_BIN / "airflow")
         ws.start("api-server", [airflow, "api-server", "--workers", "1"], self.env)
         ws.start("scheduler", [airflow, "scheduler"], self.env)

@@ -43,3 +43,9 @@ END $$;
 DROP TRIGGER IF EXISTS webhook_events_notify ON front.webhook_events;
 CREATE TRIGGER webhook_events_notify AFTER INSERT ON front.webhook_events
     FOR EACH ROW EXECUTE FUNCTION front.notify_webhook_stored();
+
+-- The real-time DAG's runs (resource 'webhooks') are sync_logs rows of their own kind.
+ALTER TABLE front.sync_logs DROP CONSTRAINT IF EXISTS sync_logs_sync_type_check;
+ALTER TABLE front.sync_logs ADD CONSTRAINT sync_logs_sync_type_check
+    CHECK (sync_type IN ('full', 'incremental', 'backfill', 'on_demand', 'retention', 'replay', 'realtime'));
+COMMENT ON COLUMN front.sync_logs.sync_type IS 'full (complete listing), incremental (since the watermark), backfill, on_demand, retention (purge of old message bodies), replay (dead letters loaded again) or realtime (stored webhooks applied).';
