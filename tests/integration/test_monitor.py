@@ -190,7 +190,7 @@ def test_repeated_failures_of_a_task_escalate_once(dags, migrated, alerting):
     monitor_run(dags)
     # The escalation, beside what the same rows mean otherwise: tags late for 9 h, 6 of 25 tries failed.
     assert len(slack) == 3 and len(mails) == 3
-    assert sum("alert: no successful sync of tags" in t or "tries failed" in t for t in slack) == 2
+    assert sum("): no successful sync of tags" in t or "tries failed" in t for t in slack) == 2
     escalation = next(t for t in slack if "failed 3 runs in a row" in t)
     assert "front_sync_incremental.sync_tags failed 3 runs in a row" in escalation
     assert "3 failed runs in a row vs threshold 3" in escalation and "#alert-repeated-failures" in escalation
