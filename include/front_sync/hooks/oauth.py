@@ -25,11 +25,9 @@ import requests
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from requests import PreparedRequest
-from requests.auth import AuthBase
 
 from front_sync.hooks.errors import FrontAuthError, FrontConfigError, FrontRetryableError
-from front_sync.hooks.urls import check_token_destination
+from front_sync.hooks.urls import BearerTokenAuth, check_token_destination
 
 log = logging.getLogger(__name__)
 
@@ -304,19 +302,13 @@ def token_source(settings: Any, store: TokenStore | None, *, clock: Callable[[],
                        clock=clock)
 
 
-class OAuthBearerAuth(AuthBase):
-    """``Authorization: Bearer <access token>`` from a TokenSource, only for URLs the token may go to."""
+class OAuthBearerAuth(BearerTokenAuth):
+    """``Authorization: Bearer <access token>`` from a TokenSource (refreshed as it nears expiry), only for URLs
+    the token may go to."""
 
     def __init__(self, source: TokenSource, base_url: str, allowed_hosts: tuple[str, ...], conn_id: str) -> None:
+        super().__init__("", base_url, allowed_hosts, conn_id)
         self.source = source
-        self.base_url = base_url
-        self.allowed_hosts = allowed_hosts
-        self.conn_id = conn_id
 
-    def __call__(self, request: PreparedRequest) -> PreparedRequest:
-        check_token_destination(request.url or "", self.base_url, self.allowed_hosts, self.conn_id)
-        request.headers["Authorization"] = f"Bearer {self.source.access_token()}"
-        return request
-
-    def __repr__(self) -> str:  # never the token
-        return f"OAuthBearerAuth(conn_id={self.conn_id!r})"
+    def token(self) -> str:
+        return self.source.access_token()

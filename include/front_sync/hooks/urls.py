@@ -54,13 +54,17 @@ class BearerTokenAuth(AuthBase):
         self.allowed_hosts = allowed_hosts
         self.conn_id = conn_id
 
+    def token(self) -> str:
+        """The token to send (OAuthBearerAuth: the current access token)."""
+        return self._token
+
     def __call__(self, request: PreparedRequest) -> PreparedRequest:
         check_token_destination(request.url or "", self.base_url, self.allowed_hosts, self.conn_id)
-        request.headers["Authorization"] = f"Bearer {self._token}"
+        request.headers["Authorization"] = f"Bearer {self.token()}"
         return request
 
     def __repr__(self) -> str:  # never the token
-        return f"BearerTokenAuth(conn_id={self.conn_id!r})"
+        return f"{type(self).__name__}(conn_id={self.conn_id!r})"
 
 
 def loggable_path(url: str) -> str:
