@@ -16,8 +16,9 @@ from decimal import Decimal
 import psycopg
 import pytest
 
+from front_sync_testing.truth import assert_matches_truth, query, run, wait_past
+
 from .test_quota import calls
-from .truth import assert_matches_truth, query, run, wait_past
 from .webhooks import store
 
 pytestmark = pytest.mark.integration
