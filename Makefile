@@ -30,8 +30,10 @@ tools: $(TOOLS_STAMP)
 demo: $(STAMP)
 	@scripts/demo.sh
 
+# The full suite, CI's command. The OAuth run on Celery (about 5 minutes) is left to `make test-celery-oauth` so the
+# CI run stays under its 40 minutes (measured 42 min with it on 2026-12-06); the OAuth paths stay in tests/integration.
 test: $(STAMP) $(TOOLS_STAMP)
-	$(VENV)/bin/python -m pytest tests
+	$(VENV)/bin/python -m pytest tests --ignore=tests/celery_cluster/test_celery_oauth.py
 
 # The fast tier, before every commit: unit, DAG integrity, layout and simulator tests; no PostgreSQL (a test that
 # starts one here fails and says so), no Airflow scheduler, no browser. `make test` stays the full suite and CI's.
