@@ -13,7 +13,7 @@ from front_sync.warehouse import migrations
 pytestmark = pytest.mark.integration  # needs the session's PostgreSQL server
 
 BOOKKEEPING = {"raw", "row_hash", "first_synced_at", "last_synced_at", "sync_run_id", "deleted_at",
-               "local_updated_at", "untyped_fields", "view_at"}
+               "local_updated_at", "untyped_fields", "view_at", "observed_at"}
 
 
 def table_columns(conn, table: str) -> dict[str, str]:

@@ -65,8 +65,6 @@ def test_item8_resync_from_a_point_in_time_restores_what_changed_since(dags, sim
     assert query(warehouse_url, "SELECT count(*) AS n FROM front.sync_pending")[0]["n"] == 0
 
 
-@pytest.mark.xfail(strict=True, reason="issue 19, open: view_at is updated_at for conversations, so an old "
-                   "snapshot with the same updated_at ties and wins; next: the observation time as the tie's key")
 def test_an_old_event_snapshot_with_the_same_updated_at_does_not_undo_a_repair(dags, simulator, warehouse_url,
                                                                                clean_variables):
     """Issue 19, the version rule's tie (found by the full soak): Front renames a tag without changing the

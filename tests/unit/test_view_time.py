@@ -52,3 +52,14 @@ def test_event_payloads_are_partial_views_as_of_their_events():
     assert view.partial and list(view.each) == [Decimal(1700000005)]
     snapshots, snapshot_view = changes.snapshots()
     assert [s["id"] for s in snapshots] == ["cnv_1"] and snapshot_view.partial
+
+
+def test_equal_updated_at_is_ranked_by_when_the_view_was_observed():
+    """Front renames a tag without moving the conversation's updated_at: of two copies with the same updated_at,
+    the later observation is the newer view (issue 19, the version rule's tie)."""
+    old = {"id": "cnv_1", "updated_at": 1700000000, "subject": "s", "tags": [{"id": "tag_1", "name": "old"}]}
+    new = {**old, "tags": [{"id": "tag_1", "name": "renamed"}]}
+    seen = View(each=[Decimal(1700000900), Decimal(1700000001)])
+    items, _, counts = prepare(CONVERSATIONS, [new, old], "r", view=seen)
+    assert items["cnv_1"].record is new and counts["stale"] == 1
+    assert items["cnv_1"].version == (Decimal(1700000000), Decimal(1700000900))

@@ -9,7 +9,9 @@ that cannot be keyed are returned as dead letters; NUL characters, which Postgre
 Each item carries its view time (the version rule, DESIGN.md section 4): the record's updated_at where the
 resource has one, else the time the caller's View gives it (the carrying event's emitted_at, a fetch's request
 start); none known means the oldest view. A partial view (an event payload) lists the columns and nested tables
-whose fields the record left out: those keep their stored values (absent is not null).
+whose fields the record left out: those keep their stored values (absent is not null). Views are ordered by
+(view time, observation time): the observation time (the View's) breaks ties of equal updated_at, since Front
+changes some embedded fields (a tag's name) without moving updated_at.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from typing import Any
 from front_sync.resources import Resource, transform
 from front_sync.resources.drift import BatchDrift, observe
 
-_BOOKKEEPING = ("untyped_fields", "row_hash", "sync_run_id", "view_at", "raw")
+_BOOKKEEPING = ("untyped_fields", "row_hash", "sync_run_id", "view_at", "observed_at", "raw")
 _MS = Decimal("0.001")
 # UnicodeEncodeError is a ValueError: text the transform produced that UTF-8 cannot hold.
 _TRANSFORM_ERRORS = (transform.BadRecord, TypeError, ValueError, AttributeError, KeyError, RecursionError)
@@ -71,11 +73,17 @@ class Prepared:
     untyped: bool = False         # some field could not be typed (listed in the row's untyped_fields)
     view_at: Decimal | None = None  # the view time (see the module's docstring); None: oldest
     absent: list[str] | None = None  # columns and nested tables a partial payload left out: kept as stored
+    observed_at: Decimal | None = None  # when the view was observed (the View's time): breaks view_at ties
 
     @property
-    def key(self) -> tuple[str, Decimal | None, Decimal | None, str, list[str] | None]:
-        """(id, cursor, view_at, row_hash, absent): what classification compares with the stored row."""
-        return (self.id, self.cursor, self.view_at, self.row_hash, self.absent)
+    def key(self) -> tuple[str, Decimal | None, Decimal | None, Decimal | None, str, list[str] | None]:
+        """(id, cursor, view_at, observed_at, row_hash, absent): what classification compares with the stored row."""
+        return (self.id, self.cursor, self.view_at, self.observed_at, self.row_hash, self.absent)
+
+    @property
+    def version(self) -> tuple[Decimal, Decimal]:
+        """The view's rank under the version rule: (view time, observation time), unknown the oldest."""
+        return (_known(self.view_at), _known(self.observed_at))
 
 
 def copy_columns(resource: Resource) -> tuple[str, ...]:
@@ -120,16 +128,16 @@ def _has_path(record: Any, path: tuple[str, ...]) -> bool:
     return True
 
 
-def _older(a: Decimal | None, b: Decimal | None) -> bool:
-    """Whether view time a is older than b (unknown is the oldest)."""
-    return (Decimal(-1) if a is None else a) < (Decimal(-1) if b is None else b)
+def _known(at: Decimal | None) -> Decimal:
+    """A view or observation time, unknown as the oldest."""
+    return Decimal(-1) if at is None else at
 
 
 def _supersedes(new: Prepared, old: Prepared) -> bool:
     """Whether a later copy of an id in the same batch replaces the earlier one."""
     if new.has_front_id != old.has_front_id:
         return new.has_front_id  # a record Front keyed itself beats one matched by email
-    return not _older(new.view_at, old.view_at)  # newer or same view: the later copy in Front's order wins
+    return new.version >= old.version  # newer or same view: the later copy in Front's order wins
 
 
 def keep_one(prepared: dict[str, Prepared], counts: Counter, item: Prepared) -> None:
@@ -139,7 +147,7 @@ def keep_one(prepared: dict[str, Prepared], counts: Counter, item: Prepared) -> 
         prepared[item.id] = item
         return
     keep, drop = (item, previous) if _supersedes(item, previous) else (previous, item)
-    counts["stale" if _older(drop.view_at, keep.view_at) else "unchanged"] += 1
+    counts["stale" if drop.version < keep.version else "unchanged"] += 1
     prepared[item.id] = keep
 
 
@@ -181,12 +189,13 @@ def prepare(resource: Resource, records: list[Any], run_id: str, assigned_ids: d
             if parent_index is not None and values[parent_index] is None:
                 values = (*values[:parent_index], parent_id, *values[parent_index + 1:])
             cursor = values[cursor_index] if cursor_index is not None else None
+            observed_at = view.of(index)
             view_at = values[version_index] if version_index is not None else None
             if view_at is None:
-                view_at = view.of(index)
-            item = Prepared(values[0], (*values, untyped, digest, run_id, view_at, raw), nested, cursor, digest,
-                            record, assigned is None, untyped is not None, view_at,
-                            _absent_fields(resource, record) if view.partial else None)
+                view_at = observed_at
+            item = Prepared(values[0], (*values, untyped, digest, run_id, view_at, observed_at, raw), nested,
+                            cursor, digest, record, assigned is None, untyped is not None, view_at,
+                            _absent_fields(resource, record) if view.partial else None, observed_at)
         except _TRANSFORM_ERRORS as exc:
             dead.append((record, f"{type(exc).__name__}: {exc}"))
             continue

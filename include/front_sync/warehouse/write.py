@@ -208,9 +208,9 @@ def classify(cur, st: Statements, items: list[Prepared]) -> Classified:
 
 
 def advance_unchanged(cur, st: Statements, classified: Classified) -> None:
-    """Unchanged rows seen in a newer view take that view time (resources without a version column only: where
-    updated_at is the view time, an unchanged row's view cannot be newer)."""
-    if st.resource.version_column is None and classified.of("unchanged"):
+    """Unchanged rows seen in a newer view (or the same updated_at observed later) take its view and observation
+    times, so that a copy observed in between, which may hold other embedded fields, is stale."""
+    if classified.of("unchanged"):
         cur.execute(load_sql("load/advance_unchanged", keys=KEYS, table=st.target))
 
 

@@ -14,8 +14,8 @@ from front_sync.warehouse.prepare import Prepared, copy_columns
 from front_sync.warehouse.sql_files import columns, load_sql
 
 KEYS = sql.Identifier("_stage_keys")
-_KEY_COLUMNS = ("id", "cursor", "view_at", "row_hash", "_absent")
-_KEY_TYPES = (TEXT, NUMERIC, NUMERIC, TEXT, TEXT_ARRAY)
+_KEY_COLUMNS = ("id", "cursor", "view_at", "observed_at", "row_hash", "_absent")
+_KEY_TYPES = (TEXT, NUMERIC, NUMERIC, NUMERIC, TEXT, TEXT_ARRAY)
 
 
 def reset_keys(cur) -> None:

@@ -15,6 +15,7 @@ from front_sync.resources import ALL_RESOURCES, CONTACTS, INBOXES
 from front_sync.warehouse import reconcile
 from front_sync.warehouse.connection import warehouse_connection
 from front_sync.warehouse.load import load_batch
+from front_sync.warehouse.prepare import View
 
 from . import records as r
 from .records import fetch
@@ -59,7 +60,7 @@ def test_the_syncs_own_writes_never_stamp_local_updated_at(migrated_url):
         load_batch(conn, CONTACTS, [r.contact("crd_1", "100"), r.contact("crd_2", "100")], "r1")
         load_batch(conn, CONTACTS, [r.contact("crd_1", "200", name="Bea")], "r2")
         reconcile.reconcile_deletions(conn, CONTACTS, ["crd_1"], "full1", view_at=Decimal(100))
-        load_batch(conn, CONTACTS, [r.contact("crd_2", "100")], "r3")  # restored by the load (a view as new)
+        load_batch(conn, CONTACTS, [r.contact("crd_2", "100")], "r3", view=View.requested_now())  # restored
         load_batch(conn, INBOXES, [r.inbox("inb_1")], "r1")
         load_batch(conn, INBOXES, [{**r.inbox("inb_1"), "name": "Support 2"}], "r2")
         rows = fetch(conn, "SELECT id, name, deleted_at IS NULL, local_updated_at FROM front.contacts "

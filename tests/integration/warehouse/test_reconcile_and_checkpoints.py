@@ -10,6 +10,7 @@ import pytest
 from front_sync.resources import CONTACT_CUSTOM_FIELDS, CONTACTS, CONVERSATION_CUSTOM_FIELDS, CONVERSATIONS
 from front_sync.warehouse import checkpoints, reconcile
 from front_sync.warehouse.load import load_batch
+from front_sync.warehouse.prepare import View
 
 from . import records as r
 from .records import fetch
@@ -36,9 +37,9 @@ def test_unseen_rows_are_soft_deleted_and_restored_when_seen_again(migrated):
 
 def test_a_soft_deleted_row_that_front_returns_again_is_restored_by_the_load(migrated):
     load_batch(migrated, CONTACTS, contacts(2), "r1")
-    # seen gone as of the view the row holds: the same view (or a newer one) brings it back
+    # seen gone as of the view the row holds: the same updated_at observed later (or a newer one) brings it back
     reconcile.reconcile_deletions(migrated, CONTACTS, ["crd_0"], "full1", view_at=Decimal("1700000000"))
-    result = load_batch(migrated, CONTACTS, contacts(2), "r2")  # identical content, but it was deleted
+    result = load_batch(migrated, CONTACTS, contacts(2), "r2", view=View.requested_now())  # identical, but deleted
     assert result.counts["updated"] == 1 and result.counts["unchanged"] == 1
     assert fetch(migrated, "SELECT count(*) FROM front.contacts WHERE deleted_at IS NOT NULL") == [(0,)]
 

@@ -55,8 +55,8 @@ def test_front_timestamps_are_exact_numeric_with_a_generated_timestamptz(migrate
           ON g.table_schema = c.table_schema AND g.table_name = c.table_name AND g.column_name = c.column_name || '_ts'
         WHERE c.table_schema = 'front' AND c.data_type = 'numeric'
           AND c.table_name NOT IN ('sync_logs', 'watermark_changes', 'applied_events', 'children_synced')
-          AND c.column_name <> 'view_at'""")
-    # (operational tables and view_at, the version rule's bookkeeping: epoch values, not Front's records)
+          AND c.column_name NOT IN ('view_at', 'observed_at')""")
+    # (operational tables, view_at and observed_at, the version rule's bookkeeping: epoch values, not Front's records)
     stamps = {(table, c.name) for r in ALL_RESOURCES
               for table, fields in [(r.table[1], r.fields), *((ch.table, ch.fields) for ch in r.nested)]
               for c in fields if c.sql_type == "numeric(15,3)"}

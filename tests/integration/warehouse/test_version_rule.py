@@ -163,6 +163,23 @@ def test_an_unchanged_record_seen_in_a_newer_view_moves_view_at_on(migrated):
     assert load_batch(migrated, COMMENTS, [comment(body="x")], "r3", view=_view(Decimal(200))).counts["stale"] == 1
 
 
+def test_of_two_views_with_the_same_updated_at_the_later_observation_wins(migrated):
+    """Front renames a tag without moving updated_at: the listing that saw the new name wins over an older event
+    snapshot with the same updated_at re-applied afterwards, whichever path writes it (issue 19, the tie)."""
+    at = Decimal("1701292639")
+    snapshot = {**r.conversation("cnv_1", str(at)), "tags": [{**r.tag("tag_1"), "name": "old"}]}
+    apply_events(migrated, [event("evt_1", "tag", at, conversation=snapshot)], "hourly")
+    listed = {**snapshot, "tags": [{**r.tag("tag_1"), "name": "renamed"}]}
+    assert load_batch(migrated, CONVERSATIONS, [listed], "nightly", view=_view(at + 900)).counts["updated"] == 1
+    again = apply_events(migrated, [event("evt_1", "tag", at, conversation=snapshot)], "backfill")
+    assert again.loaded.counts["stale"] == 1
+    assert fetch(migrated, "SELECT name FROM front.conversation_tags WHERE conversation_id = 'cnv_1'") == [("renamed",)]
+    assert stored(migrated, "conversations", "view_at, observed_at", "cnv_1") == (at, at + 900)
+    unchanged = load_batch(migrated, CONVERSATIONS, [listed], "nightly", view=_view(at + 1800))
+    assert unchanged.counts["unchanged"] == 1
+    assert stored(migrated, "conversations", "observed_at", "cnv_1") == (at + 1800,)
+
+
 def test_merged_away_conversations_keep_the_merge_as_their_view(migrated):
     at = Decimal("1701292639")
     apply_events(migrated, [event("evt_1", "assign", at, conversation=r.conversation("cnv_x", str(at)))], "h1")
@@ -209,3 +226,21 @@ def test_migration_035_backfills_the_view_time_of_rows_written_before_it(migrate
                            "GREATEST(last_synced_at, deleted_at)), 3) ORDER BY id") == [("com_1",), ("com_2",)]
     old = apply_events(migrated, [event("evt_1", "comment", T0, "comment", comment(body="old"))], "backfill")
     assert old.carried_loaded.counts["stale"] == 1
+
+
+def test_migration_042_backfills_the_observation_time_of_rows_written_before_it(migrated):
+    """Rows stored before the tie-break get the time they were last written (or seen gone) as their observation:
+    an old snapshot with the same updated_at re-applied afterwards is then stale."""
+    from front_sync.warehouse import migrations
+
+    at = Decimal("1701292639")
+    apply_events(migrated, [event("evt_1", "assign", at)], "hourly")
+    with migrated.cursor() as cur:
+        cur.execute("SET LOCAL front_sync.writer = 'on'")
+        cur.execute("UPDATE front.conversations SET observed_at = NULL")
+        cur.execute("DELETE FROM front.schema_migrations WHERE name = '042_observed_at.sql'")
+    migrated.commit()
+    assert migrations.migrate(migrated) == ["042_observed_at.sql"]
+    assert fetch(migrated, "SELECT count(*) FROM front.conversations WHERE observed_at = round(extract(epoch FROM "
+                           "GREATEST(last_synced_at, deleted_at)), 3)") == [(1,)]
+    assert apply_events(migrated, [event("evt_1", "assign", at)], "backfill").loaded.counts["stale"] == 1

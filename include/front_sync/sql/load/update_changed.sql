@@ -5,5 +5,6 @@ UPDATE {table} AS t
 SET {assignments}, deleted_at = NULL, last_synced_at = now()
 FROM {stage} AS s
 JOIN {keys} AS k ON k.id = s.id AND k._outcome = 'updated'
-WHERE t.id = s.id AND COALESCE(t.view_at, -1) <= COALESCE(s.view_at, -1)
+WHERE t.id = s.id
+  AND (COALESCE(t.view_at, -1), COALESCE(t.observed_at, -1)) <= (COALESCE(s.view_at, -1), COALESCE(s.observed_at, -1))
 RETURNING t.id

@@ -4,5 +4,6 @@ INSERT INTO {table} AS t ({columns})
 SELECT {values} FROM {stage} AS s
 ON CONFLICT (id) DO UPDATE
 SET {assignments}, deleted_at = NULL, last_synced_at = now()
-WHERE COALESCE(t.view_at, -1) <= COALESCE(excluded.view_at, -1)
+WHERE (COALESCE(t.view_at, -1), COALESCE(t.observed_at, -1))
+   <= (COALESCE(excluded.view_at, -1), COALESCE(excluded.observed_at, -1))
 RETURNING t.id, (t.xmax = 0)

@@ -3,7 +3,7 @@
 -- Returns how many live rows were soft-deleted (deleted_at = now() only for those: the transaction's start).
 WITH gone AS (
     UPDATE {table} AS t
-    SET deleted_at = COALESCE(t.deleted_at, now()), view_at = v.at,
+    SET deleted_at = COALESCE(t.deleted_at, now()), view_at = v.at, observed_at = v.at,
         sync_run_id = CASE WHEN t.deleted_at IS NULL THEN %(run_id)s ELSE t.sync_run_id END
     FROM (SELECT DISTINCT id FROM {ids}) AS i,
          (SELECT COALESCE(%(view_at)s::numeric, round(extract(epoch FROM clock_timestamp()), 3)) AS at) AS v

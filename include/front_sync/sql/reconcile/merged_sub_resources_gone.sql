@@ -8,7 +8,7 @@ WITH RECURSIVE merged(id) AS (
     UNION
     SELECT m.merged_id FROM front.conversation_merges AS m JOIN merged ON m.survivor_id = merged.id
 ), gone AS (
-    UPDATE {table} AS t SET deleted_at = now(), view_at = v.at, sync_run_id = %(run_id)s
+    UPDATE {table} AS t SET deleted_at = now(), view_at = v.at, observed_at = v.at, sync_run_id = %(run_id)s
     FROM (SELECT COALESCE(%(view_at)s::numeric, round(extract(epoch FROM clock_timestamp()), 3)) AS at) AS v
     WHERE t.conversation_id IN (SELECT id FROM merged) AND t.deleted_at IS NULL
       AND NOT (t.id = ANY(%(kept)s::text[]))

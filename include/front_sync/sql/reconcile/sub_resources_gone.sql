@@ -5,7 +5,7 @@
 -- already soft-deleted takes the newer view time. Returns how many live rows were soft-deleted.
 WITH gone AS (
     UPDATE {table} AS t
-    SET deleted_at = COALESCE(t.deleted_at, now()), view_at = v.at,
+    SET deleted_at = COALESCE(t.deleted_at, now()), view_at = v.at, observed_at = v.at,
         sync_run_id = CASE WHEN t.deleted_at IS NULL THEN %(run_id)s ELSE t.sync_run_id END
     FROM (SELECT COALESCE(%(view_at)s::numeric, round(extract(epoch FROM clock_timestamp()), 3)) AS at) AS v
     WHERE t.conversation_id = %(conversation_id)s AND NOT (t.id = ANY(%(kept)s::text[]))
