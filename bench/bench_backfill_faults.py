@@ -72,10 +72,14 @@ def fresh_database(admin_url: str) -> str:
 
 def task_rows(url: str) -> list[dict]:
     """sync_logs rows of the (only) backfill run in this database."""
-    return fetch(url, "SELECT resource, status, fetched, api_calls, retries, rate_limit_waits, "
-                      "rate_limit_wait_seconds::float AS rate_limit_wait_seconds, "
-                      "extract(epoch FROM completed_at - started_at)::float AS seconds "
-                      "FROM front.sync_logs WHERE dag_id = 'front_sync_backfill' ORDER BY id", dicts=True)
+    return fetch(
+        url,
+        "SELECT resource, status, fetched, api_calls, retries, rate_limit_waits, "
+        "rate_limit_wait_seconds::float AS rate_limit_wait_seconds, "
+        "extract(epoch FROM completed_at - started_at)::float AS seconds "
+        "FROM front.sync_logs WHERE dag_id = 'front_sync_backfill' ORDER BY id",
+        dicts=True,
+    )
 
 
 def truth_differences(control, url: str) -> dict[str, int]:
@@ -88,8 +92,9 @@ def truth_differences(control, url: str) -> dict[str, int]:
             truth = {r["id"]: r for r in control.truth(table)["_results"]}
             cur.execute(f"SELECT id, raw FROM front.{table} WHERE deleted_at IS NULL")  # noqa: S608 - fixed names
             stored = dict(cur.fetchall())
-            out[table] = (len(truth.keys() ^ stored.keys())
-                          + sum(1 for i in truth.keys() & stored.keys() if truth[i] != stored[i]))
+            out[table] = len(truth.keys() ^ stored.keys()) + sum(
+                1 for i in truth.keys() & stored.keys() if truth[i] != stored[i]
+            )
     return out
 
 
@@ -122,18 +127,33 @@ def one_run(dag, control, admin_url: str, faults: list[dict], args) -> dict:
         "limiter_429s": totals.get("rate_limited", 0) + totals.get("burst_limited", 0),
         "faults_served": totals.get("faults_served", 0),
         "faults": totals.get("faults", {}),
-        "by_task": {r["resource"]: {"status": r["status"], "seconds": round(r["seconds"] or 0, 2),
-                                    "api_calls": r["api_calls"], "retries": r["retries"], "fetched": r["fetched"]}
-                    for r in rows},
+        "by_task": {
+            r["resource"]: {
+                "status": r["status"],
+                "seconds": round(r["seconds"] or 0, 2),
+                "api_calls": r["api_calls"],
+                "retries": r["retries"],
+                "fetched": r["fetched"],
+            }
+            for r in rows
+        },
         "truth_differences": differences,
         "equal_to_truth": not any(differences.values()),
     }
 
 
 def sizes(args) -> dict:
-    return {"contacts": 0, "conversations": args.conversations, "teammates": 4, "inboxes": 3, "channels": 3,
-            "tags": 6, "contact_lists": 1, "messages_per_conversation": args.messages_per_conversation,
-            "comments_per_conversation": 0.6}
+    return {
+        "contacts": 0,
+        "conversations": args.conversations,
+        "teammates": 4,
+        "inboxes": 3,
+        "channels": 3,
+        "tags": 6,
+        "contact_lists": 1,
+        "messages_per_conversation": args.messages_per_conversation,
+        "comments_per_conversation": 0.6,
+    }
 
 
 def main() -> None:
@@ -155,22 +175,38 @@ def main() -> None:
 
     db.resetdb()
     datadir = tempfile.mkdtemp(prefix="front-sync-pg.")
-    admin_url = subprocess.run([str(ROOT / "scripts" / "pg_start.sh"), datadir], capture_output=True, text=True,
-                               check=True).stdout.strip().splitlines()[-1]
+    admin_url = (
+        subprocess.run([str(ROOT / "scripts" / "pg_start.sh"), datadir], capture_output=True, text=True, check=True)
+        .stdout.strip()
+        .splitlines()[-1]
+    )
     port = free_port()
     # The simulator runs in its own process, as Front would: it must not share this process's GIL with the tasks.
-    sim = subprocess.Popen([sys.executable, "-m", "front_simulator", "--port", str(port), "--seed", str(args.seed),
-                            "--contacts", "0"], stdout=subprocess.PIPE, text=True,
-                           env={**os.environ, "PYTHONPATH": str(ROOT / "include")})
+    sim = subprocess.Popen(
+        [sys.executable, "-m", "front_simulator", "--port", str(port), "--seed", str(args.seed), "--contacts", "0"],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT / "include")},
+    )
     base_url = f"http://127.0.0.1:{port}"
     try:
         if "listening" not in (sim.stdout.readline() or ""):
             raise RuntimeError("the simulator did not start")
         control = SimulatorControl(base_url)
-        os.environ["AIRFLOW_CONN_FRONT_DEFAULT"] = json.dumps({
-            "conn_type": "front", "host": base_url, "password": "test-token",
-            "extra": {"allowed_hosts": ["localhost"], "rpm": args.rpm, "share": args.share,
-                      "burst_per_second": args.burst, "max_workers": args.workers}})
+        os.environ["AIRFLOW_CONN_FRONT_DEFAULT"] = json.dumps(
+            {
+                "conn_type": "front",
+                "host": base_url,
+                "password": "test-token",
+                "extra": {
+                    "allowed_hosts": ["localhost"],
+                    "rpm": args.rpm,
+                    "share": args.share,
+                    "burst_per_second": args.burst,
+                    "max_workers": args.workers,
+                },
+            }
+        )
         dag = parse_dags().dags["front_sync_backfill"]
         clean = one_run(dag, control, admin_url, [], args)
         faulted = one_run(dag, control, admin_url, fault_mix(args.retry_after), args)
@@ -184,17 +220,35 @@ def main() -> None:
 def report_results(args, clean: dict, faulted: dict) -> None:
     """Write the JSON result and print the table."""
     ratio = round(faulted["wall_seconds"] / clean["wall_seconds"], 2)
-    figures = {"fault_free": clean, "fault_mix": faulted, "wall_time_ratio": ratio,
-               "fault_mix_rules": fault_mix(args.retry_after),
-               "targets": {"wall_time_ratio": f"<= {TARGET_RATIO}", "equal_to_truth": True}}
-    report = {"name": "bench_backfill_faults", "parameters": vars(args), "figures": figures,
-              "machine": {"platform": platform.platform(), "python": platform.python_version(),
-                          "cpus": os.cpu_count()}}
+    figures = {
+        "fault_free": clean,
+        "fault_mix": faulted,
+        "wall_time_ratio": ratio,
+        "fault_mix_rules": fault_mix(args.retry_after),
+        "targets": {"wall_time_ratio": f"<= {TARGET_RATIO}", "equal_to_truth": True},
+    }
+    report = {
+        "name": "bench_backfill_faults",
+        "parameters": vars(args),
+        "figures": figures,
+        "machine": {"platform": platform.platform(), "python": platform.python_version(), "cpus": os.cpu_count()},
+    }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(report, indent=2, default=str))
     print(f"{'figure':32} {'fault-free':>12} {'fault mix':>12}")
-    for key in ("state", "wall_seconds", "api_calls", "api_calls_served_by_simulator", "retries", "http_429s",
-                "limiter_429s", "rate_limit_waits", "rate_limit_wait_seconds", "faults_served", "equal_to_truth"):
+    for key in (
+        "state",
+        "wall_seconds",
+        "api_calls",
+        "api_calls_served_by_simulator",
+        "retries",
+        "http_429s",
+        "limiter_429s",
+        "rate_limit_waits",
+        "rate_limit_wait_seconds",
+        "faults_served",
+        "equal_to_truth",
+    ):
         print(f"{key:32} {clean[key]!s:>12} {faulted[key]!s:>12}")
     print(f"{'wall time ratio':32} {ratio:>25} (target <= {TARGET_RATIO})")
     print(f"results: {RESULTS.relative_to(ROOT)}")

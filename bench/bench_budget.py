@@ -59,6 +59,7 @@ def worker(args: argparse.Namespace) -> int:
             n += 1
 
     with FrontHook(budget_store=store) as hook:
+
         def fetch(path: str) -> None:
             try:
                 hook.request_json(path, {"limit": 100})
@@ -66,8 +67,12 @@ def worker(args: argparse.Namespace) -> int:
                 failures.append(type(exc).__name__)
 
         done = sum(1 for _ in hook.map_concurrent(fetch, jobs(), max_workers=args.threads))
-        figures = {"requests": done, "failures": failures, **hook.sync_log_figures(),
-                   "pacing_wait_seconds": hook.sync_log_metadata().get("pacing_wait_seconds")}
+        figures = {
+            "requests": done,
+            "failures": failures,
+            **hook.sync_log_figures(),
+            "pacing_wait_seconds": hook.sync_log_metadata().get("pacing_wait_seconds"),
+        }
     if store is not None:
         store.close()
     print(json.dumps(figures), flush=True)
@@ -75,12 +80,40 @@ def worker(args: argparse.Namespace) -> int:
 
 
 def start_worker(args: argparse.Namespace, index: int, base_url: str, url: str, ids: list[str]) -> subprocess.Popen:
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "include"), "AIRFLOW_CONN_FRONT_DEFAULT": json.dumps({
-        "conn_type": "front", "host": base_url, "password": TOKEN,
-        "extra": {"rpm": args.rpm, "share": args.share, "max_workers": args.threads, "allowed_hosts": ["localhost"]},
-    })}
-    command = [sys.executable, __file__, "--worker", "--index", str(index), "--warehouse-url", url, "--ids",
-               json.dumps(ids), "--seconds", str(args.seconds), "--threads", str(args.threads), "--store", args.store]
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT / "include"),
+        "AIRFLOW_CONN_FRONT_DEFAULT": json.dumps(
+            {
+                "conn_type": "front",
+                "host": base_url,
+                "password": TOKEN,
+                "extra": {
+                    "rpm": args.rpm,
+                    "share": args.share,
+                    "max_workers": args.threads,
+                    "allowed_hosts": ["localhost"],
+                },
+            }
+        ),
+    }
+    command = [
+        sys.executable,
+        __file__,
+        "--worker",
+        "--index",
+        str(index),
+        "--warehouse-url",
+        url,
+        "--ids",
+        json.dumps(ids),
+        "--seconds",
+        str(args.seconds),
+        "--threads",
+        str(args.threads),
+        "--store",
+        args.store,
+    ]
     return subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
 
 
@@ -104,8 +137,12 @@ def measure(args: argparse.Namespace, base_url: str, url: str) -> dict:
     time.sleep(max(args.seconds - WARM_UP - 2.0, 1.0))
     last = (time.monotonic(), control.stats()["totals"])
     results = [json.loads(task.communicate(timeout=120)[0].strip().splitlines()[-1]) for task in tasks]
-    return {"window": (first, last), "totals": control.stats()["totals"], "tasks": results,
-            "elapsed": time.monotonic() - started}
+    return {
+        "window": (first, last),
+        "totals": control.stats()["totals"],
+        "tasks": results,
+        "elapsed": time.monotonic() - started,
+    }
 
 
 def run(args: argparse.Namespace) -> dict:
@@ -115,11 +152,33 @@ def run(args: argparse.Namespace) -> dict:
     from front_sync.warehouse import migrations
 
     datadir = tempfile.mkdtemp(prefix="front-sync-pg.")
-    url = subprocess.run([str(ROOT / "scripts" / "pg_start.sh"), datadir], capture_output=True, text=True,
-                         check=True).stdout.strip().splitlines()[-1]
-    sim = subprocess.Popen([sys.executable, "-m", "front_simulator", "--port", "0", "--seed", "1", "--contacts", "300",
-                            "--conversations", "200", "--rpm", str(args.rpm), "--window-seconds", "60"],
-                           stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT / "include")})
+    url = (
+        subprocess.run([str(ROOT / "scripts" / "pg_start.sh"), datadir], capture_output=True, text=True, check=True)
+        .stdout.strip()
+        .splitlines()[-1]
+    )
+    sim = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "front_simulator",
+            "--port",
+            "0",
+            "--seed",
+            "1",
+            "--contacts",
+            "300",
+            "--conversations",
+            "200",
+            "--rpm",
+            str(args.rpm),
+            "--window-seconds",
+            "60",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT / "include")},
+    )
     try:
         line = sim.stdout.readline() or ""
         if "listening on " not in line:
@@ -143,12 +202,19 @@ def result_of(args: argparse.Namespace, measured: dict) -> dict:
     return {
         "name": "bench_budget" if args.store == "postgres" else "bench_budget_memory",
         "parameters": {
-            "tasks": 2, "threads_per_task": args.threads, "seconds": args.seconds, "warm_up_seconds": WARM_UP,
-            "simulator_rpm": args.rpm, "simulator_window_seconds": 60, "simulator_burst_per_second": 5,
-            "hook_rpm": args.rpm, "hook_share": args.share, "budget_rpm": args.rpm * args.share,
+            "tasks": 2,
+            "threads_per_task": args.threads,
+            "seconds": args.seconds,
+            "warm_up_seconds": WARM_UP,
+            "simulator_rpm": args.rpm,
+            "simulator_window_seconds": 60,
+            "simulator_burst_per_second": 5,
+            "hook_rpm": args.rpm,
+            "hook_share": args.share,
+            "budget_rpm": args.rpm * args.share,
             "store": args.store,
             "workload": "per task: GET /conversations/{id}/messages and /comments, 1 in 5 /contacts, 1 in 7 /tags "
-                        "(limit=100), via FrontHook.map_concurrent, each task its own process",
+            "(limit=100), via FrontHook.map_concurrent, each task its own process",
         },
         "figures": {
             "combined_rpm": round(combined_rpm, 2),
@@ -172,8 +238,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--share", type=float, default=0.8, help="hook share of the plan (default 0.8)")
     parser.add_argument("--threads", type=int, default=4, help="map_concurrent workers per task (default 4)")
     parser.add_argument("--seconds", type=float, default=150, help="how long both tasks run (default 150)")
-    parser.add_argument("--store", choices=("postgres", "memory"), default="postgres",
-                        help="postgres: one shared budget (default); memory: one budget per task, for comparison")
+    parser.add_argument(
+        "--store",
+        choices=("postgres", "memory"),
+        default="postgres",
+        help="postgres: one shared budget (default); memory: one budget per task, for comparison",
+    )
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--index", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--warehouse-url", help=argparse.SUPPRESS)
@@ -189,15 +259,24 @@ def main(argv: list[str] | None = None) -> int:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(result, indent=2) + "\n")
     fig, par = result["figures"], result["parameters"]
-    met = (abs(fig["combined_rpm"] - par["budget_rpm"]) <= TOLERANCE_RPM
-           and fig["share_429"] <= TARGETS["max_429_share"] and fig["failed"] <= TARGETS["max_failed"])
-    print(f"2 tasks x {par['threads_per_task']} threads ({par['store']} budget) vs simulator at {par['simulator_rpm']} "
-          f"rpm, share {par['hook_share']:g}: budget {par['budget_rpm']:g} rpm")
+    met = (
+        abs(fig["combined_rpm"] - par["budget_rpm"]) <= TOLERANCE_RPM
+        and fig["share_429"] <= TARGETS["max_429_share"]
+        and fig["failed"] <= TARGETS["max_failed"]
+    )
+    print(
+        f"2 tasks x {par['threads_per_task']} threads ({par['store']} budget) vs simulator at {par['simulator_rpm']} "
+        f"rpm, share {par['hook_share']:g}: budget {par['budget_rpm']:g} rpm"
+    )
     print(f"{'measured s':>10} {'rpm':>7} {'responses':>9} {'429s':>5} {'429 %':>6} {'failed':>6}")
-    print(f"{fig['measured_seconds']:>10} {fig['combined_rpm']:>7} {fig['server_responses']:>9} "
-          f"{fig['server_429s']:>5} {fig['share_429']:>6.2%} {fig['failed']:>6}")
-    print(f"targets ({par['budget_rpm']:g} +/- {TOLERANCE_RPM:g} rpm, <= 1 % 429s, 0 failed): "
-          f"{'met' if met else 'NOT met'}")
+    print(
+        f"{fig['measured_seconds']:>10} {fig['combined_rpm']:>7} {fig['server_responses']:>9} "
+        f"{fig['server_429s']:>5} {fig['share_429']:>6.2%} {fig['failed']:>6}"
+    )
+    print(
+        f"targets ({par['budget_rpm']:g} +/- {TOLERANCE_RPM:g} rpm, <= 1 % 429s, 0 failed): "
+        f"{'met' if met else 'NOT met'}"
+    )
     print(f"results: {path.relative_to(ROOT)}")
     return 0 if met else 1
 

@@ -39,14 +39,17 @@ TASKS = ("contacts", "tags", "inboxes", "teammates", "conversations", "messages"
 
 def start_postgres() -> tuple[str, str]:
     datadir = tempfile.mkdtemp(prefix="front-sync-pg.")
-    url = subprocess.run([str(ROOT / "scripts" / "pg_start.sh"), datadir], capture_output=True, text=True,
-                         check=True).stdout.strip().splitlines()[-1]
+    url = (
+        subprocess.run([str(ROOT / "scripts" / "pg_start.sh"), datadir], capture_output=True, text=True, check=True)
+        .stdout.strip()
+        .splitlines()[-1]
+    )
     return url, datadir
 
 
 def batches(records: list, size: int = BATCH) -> Iterator[tuple[list, None]]:
     for start in range(0, len(records), size):
-        yield records[start:start + size], None
+        yield records[start : start + size], None
 
 
 def fill_entities(conn, conversations: int) -> dict[str, int]:
@@ -68,7 +71,8 @@ def fill_entities(conn, conversations: int) -> dict[str, int]:
 def fill_history(conn, days: int) -> int:
     """Hourly runs over `days` days: a sync_logs row per resource, every 20th run failing one task."""
     with conn.cursor() as cur:
-        cur.execute("""
+        cur.execute(
+            """
             INSERT INTO front.sync_logs (run_id, dag_id, task_id, try_number, resource, sync_type, status,
                 started_at, completed_at, fetched, unchanged, api_calls, error_message, metadata)
             SELECT 'scheduled__' || h, 'front_sync_incremental', 'sync_' || t.resource, 1, t.resource, 'incremental',
@@ -80,7 +84,9 @@ def fill_history(conn, days: int) -> int:
                    jsonb_build_object('quota_remaining_min', 400 + (h %% 50) * 10, 'quota_limit', 1000)
             FROM generate_series(1, %(hours)s) AS h,
                  unnest(%(tasks)s::text[]) WITH ORDINALITY AS t(resource, n)
-        """, {"hours": days * 24, "tasks": list(TASKS)})
+        """,
+            {"hours": days * 24, "tasks": list(TASKS)},
+        )
         cur.execute("""INSERT INTO front.sync_pending (resource, conversation_id, enqueued_by, priority)
                        SELECT 'messages', 'cnv_' || i, 'bench', i % 3 FROM generate_series(1, 500) AS i""")
         cur.execute("""INSERT INTO front.alert_state (alert_key, alert, since, figure)
@@ -102,8 +108,11 @@ def timed(client, path: str, headers: dict, repeat: int) -> dict[str, float]:
         response = client.get(path, headers=headers)
         times.append((time.perf_counter() - started) * 1000)
         assert response.status_code == 200, (path, response.status_code, response.text[:300])
-    return {"median_ms": round(statistics.median(times), 1), "max_ms": round(max(times), 1),
-            "bytes": len(response.content)}
+    return {
+        "median_ms": round(statistics.median(times), 1),
+        "max_ms": round(max(times), 1),
+        "bytes": len(response.content),
+    }
 
 
 def measure(url: str, repeat: int) -> dict[str, dict[str, float]]:
@@ -119,9 +128,13 @@ def measure(url: str, repeat: int) -> dict[str, dict[str, float]]:
     token = get_auth_manager().generate_jwt(SimpleAuthManagerUser(username="admin", role="ADMIN"))
     headers = {"Authorization": f"Bearer {token}"}
     client = TestClient(app)
-    paths = {"page": "/front-sync/", "dashboard.js": "/front-sync/assets/dashboard.js",
-             "charts.js": "/front-sync/assets/charts.js", "dashboard.css": "/front-sync/assets/dashboard.css",
-             "data.json": "/front-sync/data.json"}
+    paths = {
+        "page": "/front-sync/",
+        "dashboard.js": "/front-sync/assets/dashboard.js",
+        "charts.js": "/front-sync/assets/charts.js",
+        "dashboard.css": "/front-sync/assets/dashboard.css",
+        "data.json": "/front-sync/data.json",
+    }
     return {name: timed(client, path, headers, repeat) for name, path in paths.items()}
 
 
@@ -147,15 +160,22 @@ def main() -> None:
     finally:
         subprocess.run([str(ROOT / "scripts" / "pg_stop.sh"), datadir], capture_output=True)
     load_ms = sum(figures[n]["median_ms"] for n in figures)
-    summary = {"requests": figures, "page_load_median_ms": round(load_ms, 1), "warehouse": {
-        "loaded": loaded, "sync_logs_rows": history, "fill_seconds": round(fill_seconds, 1)}}
+    summary = {
+        "requests": figures,
+        "page_load_median_ms": round(load_ms, 1),
+        "warehouse": {"loaded": loaded, "sync_logs_rows": history, "fill_seconds": round(fill_seconds, 1)},
+    }
     path = write_report("bench_dashboard", vars(args), summary)
     print(f"warehouse: {loaded}, {history} sync_logs rows (filled in {fill_seconds:.0f} s)")
     for name, figure in figures.items():
-        print(f"  {name:14} median {figure['median_ms']:8.1f} ms   max {figure['max_ms']:8.1f} ms   "
-              f"{figure['bytes']:>9,} bytes")
-    print(f"  page load (page + assets + data.json, medians summed): {load_ms:.1f} ms\n  results: "
-          f"{Path(path).relative_to(ROOT)}")
+        print(
+            f"  {name:14} median {figure['median_ms']:8.1f} ms   max {figure['max_ms']:8.1f} ms   "
+            f"{figure['bytes']:>9,} bytes"
+        )
+    print(
+        f"  page load (page + assets + data.json, medians summed): {load_ms:.1f} ms\n  results: "
+        f"{Path(path).relative_to(ROOT)}"
+    )
 
 
 if __name__ == "__main__":

@@ -49,11 +49,19 @@ def measure(args: argparse.Namespace) -> dict:
         ids = [c["id"] for c in control.truth("conversations")["_results"]]
         control.set_rate_limit(rpm=args.rpm, burst_per_second=args.burst, window_seconds=60)
         control.reset_stats()
-        os.environ["AIRFLOW_CONN_FRONT_DEFAULT"] = json.dumps({
-            "conn_type": "front", "host": sim.base_url, "password": TOKEN,
-            "extra": {"rpm": args.rpm, "share": args.share, "max_workers": args.threads,
-                      "allowed_hosts": ["localhost"]},
-        })
+        os.environ["AIRFLOW_CONN_FRONT_DEFAULT"] = json.dumps(
+            {
+                "conn_type": "front",
+                "host": sim.base_url,
+                "password": TOKEN,
+                "extra": {
+                    "rpm": args.rpm,
+                    "share": args.share,
+                    "max_workers": args.threads,
+                    "allowed_hosts": ["localhost"],
+                },
+            }
+        )
         failures: list[str] = []
         lock = threading.Lock()
 
@@ -63,6 +71,7 @@ def measure(args: argparse.Namespace) -> dict:
             return f"/conversations/{ids[index % len(ids)]}/messages"
 
         with FrontHook() as hook:
+
             def fetch(index: int) -> int:
                 try:
                     body = hook.request_json(path_of(index), {"limit": 100})
@@ -75,8 +84,13 @@ def measure(args: argparse.Namespace) -> dict:
             started = time.monotonic()
             done = sum(1 for _ in hook.map_concurrent(fetch, range(args.requests), max_workers=args.threads))
             elapsed = time.monotonic() - started
-        return {"done": done, "failures": failures, "elapsed": elapsed, "server": control.stats()["totals"],
-                "hook": {**hook.sync_log_figures(), **hook.sync_log_metadata()}}
+        return {
+            "done": done,
+            "failures": failures,
+            "elapsed": elapsed,
+            "server": control.stats()["totals"],
+            "hook": {**hook.sync_log_figures(), **hook.sync_log_metadata()},
+        }
 
 
 def run(args: argparse.Namespace) -> dict:
@@ -100,9 +114,11 @@ def run(args: argparse.Namespace) -> dict:
             "budget_rpm": budget_rpm,
             "workload": (
                 "GET /conversations/{id}/messages?limit=100 (first page), one request per item"
-                if args.workload == "messages" else
-                "1 in 5 GET /conversations/{id}/messages?limit=100, the rest /inboxes, /teammates, /tags, /channels"
-            ) + ", via FrontHook.map_concurrent",
+                if args.workload == "messages"
+                else "1 in 5 GET /conversations/{id}/messages?limit=100, "
+                "the rest /inboxes, /teammates, /tags, /channels"
+            )
+            + ", via FrontHook.map_concurrent",
         },
         "figures": {
             "seconds": round(elapsed, 3),
@@ -131,8 +147,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rpm", type=int, default=300, help="simulator plan limit and hook rpm (default 300)")
     parser.add_argument("--share", type=float, default=1.0, help="hook share of the plan (default 1.0)")
     parser.add_argument("--burst", type=float, default=5, help="simulator burst limit per resource per second")
-    parser.add_argument("--workload", choices=("messages", "mixed"), default="messages",
-                        help="messages: one resource (default); mixed: five resources")
+    parser.add_argument(
+        "--workload",
+        choices=("messages", "mixed"),
+        default="messages",
+        help="messages: one resource (default); mixed: five resources",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
@@ -147,13 +167,19 @@ def main(argv: list[str] | None = None) -> int:
         and fig["share_429"] <= TARGETS["max_429_share"]
         and fig["failed"] <= TARGETS["max_failed"]
     )
-    print(f"FrontHook vs simulator at {par['simulator_rpm']} rpm (burst {par['simulator_burst_per_second']:g}/s per "
-          f"resource), budget {par['budget_rpm']:g} rpm, {par['requests']:,} requests, {par['threads']} threads")
-    print(f"{'seconds':>8} {'ok':>6} {'failed':>6} {'rpm':>8} {'of budget':>9} {'429s':>5} {'429 %':>6} "
-          f"{'retries':>7} {'pacing s':>9}")
-    print(f"{fig['seconds']:>8} {fig['succeeded']:>6} {fig['failed']:>6} {fig['achieved_rpm']:>8} "
-          f"{fig['share_of_budget']:>9.1%} {fig['server_429s']:>5} {fig['share_429']:>6.2%} "
-          f"{fig['hook']['retries']:>7} {fig['hook']['pacing_wait_seconds']:>9}")
+    print(
+        f"FrontHook vs simulator at {par['simulator_rpm']} rpm (burst {par['simulator_burst_per_second']:g}/s per "
+        f"resource), budget {par['budget_rpm']:g} rpm, {par['requests']:,} requests, {par['threads']} threads"
+    )
+    print(
+        f"{'seconds':>8} {'ok':>6} {'failed':>6} {'rpm':>8} {'of budget':>9} {'429s':>5} {'429 %':>6} "
+        f"{'retries':>7} {'pacing s':>9}"
+    )
+    print(
+        f"{fig['seconds']:>8} {fig['succeeded']:>6} {fig['failed']:>6} {fig['achieved_rpm']:>8} "
+        f"{fig['share_of_budget']:>9.1%} {fig['server_429s']:>5} {fig['share_429']:>6.2%} "
+        f"{fig['hook']['retries']:>7} {fig['hook']['pacing_wait_seconds']:>9}"
+    )
     print(f"targets (>= 95 % of budget, <= 1 % 429s, 0 failed): {'met' if met else 'NOT met'}")
     print(f"results: {path.relative_to(ROOT)}")
     return 0 if met else 1

@@ -28,88 +28,24 @@ import argparse
 import gc
 import json
 import os
-import platform
-import random
 import resource
 import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from front_sync.resources import CONTACTS, MESSAGES, transform
 from front_sync.warehouse import load, migrations
 from front_sync.warehouse.prepare import prepare_batch
+from front_sync_testing.bench.machine import machine as shared_machine
+from front_sync_testing.bench.records import contact, message_batches
 
 ROOT = Path(__file__).resolve().parents[1]
 
 RESULTS = ROOT / "bench" / "results" / "bench_loader.json"
-HOST = "https://acme.api.frontapp.com"
-WORDS = ("order", "refund", "shipping", "invoice", "delayed", "thanks", "account", "password", "upgrade",
-         "plan", "Zoë", "naïve", "café", "support", "question", "urgent", "follow-up", "the", "and", "your")
-OTHER_SCRIPTS = ("😀", "שלום", "مرحبا", "こんにちは")
-
-
-# -- record generators ---------------------------------------------------------------------------------------
-
-
-def contact(i: int, version: int = 0) -> dict[str, Any]:
-    """A Front-shaped contact (ContactResponse + updated_at); odd ids have a phone handle too."""
-    cid = f"crd_{i:x}"
-    handles = [{"handle": f"person.{i}@example{i % 97}.com", "source": "email"}]
-    if i % 2:
-        handles.append({"handle": f"+1555{i:07d}", "source": "phone"})
-    return {
-        "_links": {"self": f"{HOST}/contacts/{cid}",
-                   "related": {"notes": f"{HOST}/contacts/{cid}/notes",
-                               "conversations": f"{HOST}/contacts/{cid}/conversations", "owner": None}},
-        "id": cid, "name": f"{WORDS[i % len(WORDS)].title()} Person {i}" + (f" v{version}" if version else ""),
-        "description": "", "avatar_url": f"{HOST}/contacts/{cid}/avatar", "links": [],
-        "handles": handles, "groups": [], "lists": [],
-        "custom_fields": {"Plan": ("Free", "Starter", "Growth", "Scale")[i % 4], "Seats": i % 50},
-        "is_private": False, "updated_at": Decimal(f"{1_700_000_000 + i + version * 10_000_000}.{i % 1000:03d}"),
-    }
-
-
-def message(i: int, rng: random.Random) -> dict[str, Any]:
-    """A Front-shaped email message (MessageResponse) with recipients, sometimes attachments."""
-    mid, cid = f"msg_{i:x}", f"cnv_{i // 5:x}"
-    inbound = rng.random() < 0.5
-    n_recipients = rng.randint(2, 4)
-    recipients = [{"_links": {"related": {"contact": f"{HOST}/contacts/crd_{(i + k) % 100_000:x}"}},
-                   "name": f"Person {k}", "handle": f"person.{(i + k) % 100_000}@example.com",
-                   "role": ("from", "to", "cc", "bcc")[k]} for k in range(n_recipients)]
-    attachments = [{"id": f"fil_{i:x}{k}", "filename": f"scan-{k}.pdf", "url": f"{HOST}/download/fil_{i:x}{k}",
-                    "content_type": "application/pdf", "size": rng.randint(1_000, 5_000_000),
-                    "metadata": {"is_inline": False, "cid": None}}
-                   for k in range(rng.choice((0, 0, 1, 2)))]
-    words = [WORDS[int(rng.random() * len(WORDS))] for _ in range(rng.randint(120, 250))]
-    if rng.random() < 0.1:  # one message in ten has emoji or another script
-        words.append(rng.choice(OTHER_SCRIPTS))
-    sentence = " ".join(words)
-    return {
-        "_links": {"self": f"{HOST}/messages/{mid}",
-                   "related": {"conversation": f"{HOST}/conversations/{cid}", "message_replied_to": None,
-                               "message_seen": f"{HOST}/messages/{mid}/seen"}},
-        "id": mid, "message_uid": f"{i:032x}", "type": "email", "is_inbound": inbound, "draft_mode": None,
-        "error_type": None, "version": None, "created_at": Decimal(f"{1_700_000_000 + i}.{i % 1000:03d}"),
-        "subject": f"Re: {rng.choice(WORDS)} #{i}", "blurb": sentence[:80], "body": f"<p>{sentence}</p>",
-        "text": sentence, "author": None if inbound else {"id": "tea_1", "email": "leela@acme.com"},
-        "recipients": recipients, "attachments": attachments, "signature": None,
-        "metadata": {"headers": {"in_reply_to": f"<{i - 1}@acme.com>"}},
-    }
-
-
-def message_batches(total: int, batch_size: int) -> Iterator[tuple[list[dict[str, Any]], None]]:
-    rng = random.Random(7)
-    for start in range(0, total, batch_size):
-        yield [message(i, rng) for i in range(start, min(total, start + batch_size))], None
-
-
 # -- scenarios (each runs in its own process) --------------------------------------------------------------
 
 
@@ -138,8 +74,9 @@ def own_cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def timed_load(conn, name: str, chunks: list[list[dict[str, Any]]], rows: int, *, pipelined: bool,
-               table_empty: bool) -> dict[str, Any]:
+def timed_load(
+    conn, name: str, chunks: list[list[dict[str, Any]]], rows: int, *, pipelined: bool, table_empty: bool
+) -> dict[str, Any]:
     """Load the contacts of `chunks` (emptying the tables first when `table_empty`): time, rates, CPU, counts."""
     n = sum(len(chunk) for chunk in chunks)
     if table_empty:
@@ -158,11 +95,16 @@ def timed_load(conn, name: str, chunks: list[list[dict[str, Any]]], rows: int, *
             counts.update(load.load_batch(conn, CONTACTS, chunk, f"bench-{name}", history=history).counts)
     seconds = time.perf_counter() - started
     python_cpu, postgres_cpu = own_cpu_seconds() - cpu_before, backend_cpu_seconds(conn) - pg_before
-    return {"scenario": name, "seconds": round(seconds, 3), "rows": rows,
-            "rows_per_second": round(rows / seconds), "contacts_per_second": round(n / seconds),
-            "python_cpu_us_per_contact": round(python_cpu / n * 1e6, 1),
-            "postgres_cpu_us_per_contact": round(postgres_cpu / n * 1e6, 1),
-            "counts": {k: v for k, v in counts.items() if v}}
+    return {
+        "scenario": name,
+        "seconds": round(seconds, 3),
+        "rows": rows,
+        "rows_per_second": round(rows / seconds),
+        "contacts_per_second": round(n / seconds),
+        "python_cpu_us_per_contact": round(python_cpu / n * 1e6, 1),
+        "postgres_cpu_us_per_contact": round(postgres_cpu / n * 1e6, 1),
+        "counts": {k: v for k, v in counts.items() if v},
+    }
 
 
 def run_contacts(url: str, n: int, batch_size: int, repeat: int) -> dict[str, Any]:
@@ -174,7 +116,7 @@ def run_contacts(url: str, n: int, batch_size: int, repeat: int) -> dict[str, An
     # streamed from Front and dropped after their batch.
     gc.freeze()
     rows = sum(1 + len(c["handles"]) for c in first)
-    batches = [first[s:s + batch_size] for s in range(0, n, batch_size)]
+    batches = [first[s : s + batch_size] for s in range(0, n, batch_size)]
 
     started = time.perf_counter()
     for batch in batches:
@@ -182,8 +124,14 @@ def run_contacts(url: str, n: int, batch_size: int, repeat: int) -> dict[str, An
     transform_seconds = time.perf_counter() - started
 
     def timed(name: str, records: list[dict[str, Any]], pipelined: bool, table_empty: bool) -> dict[str, Any]:
-        return timed_load(conn, name, [records[s:s + batch_size] for s in range(0, n, batch_size)], rows,
-                          pipelined=pipelined, table_empty=table_empty)
+        return timed_load(
+            conn,
+            name,
+            [records[s : s + batch_size] for s in range(0, n, batch_size)],
+            rows,
+            pipelined=pipelined,
+            table_empty=table_empty,
+        )
 
     # Each pipelined initial load is followed by the bare COPY variants, so that a change in the machine's load
     # (other work beside the benchmark) hits both sides of the loader / bare COPY ratio alike.
@@ -202,16 +150,23 @@ def run_contacts(url: str, n: int, batch_size: int, repeat: int) -> dict[str, An
     ]
     conn.close()
     bare = {name: median_figure(runs, rows) for name, runs in bare_runs.items()}
-    ratios = sorted(loaded["seconds"] / bare_seconds
-                    for loaded, bare_seconds in zip(initial, bare_runs["transform_and_binary_copy"], strict=True))
-    return {"contacts": n, "rows": rows, "transform_only_rows_per_second": round(rows / transform_seconds),
-            "initial_load_rows_per_second_each_run": [row["rows_per_second"] for row in initial],
-            "initial_load_rows_per_second": headline["rows_per_second"],
-            "scenarios": figures, "bare_copy": bare,
-            "loader_vs_bare_copy_each_run": [round(x, 2) for x in ratios],
-            "loader_vs_bare_copy": round(ratios[len(ratios) // 2], 2),
-            "loader_vs_copy_only": round(headline["seconds"] / bare["binary_copy_only"]["seconds"], 2),
-            "peak_rss_mb": round(peak_rss_mb(), 1)}
+    ratios = sorted(
+        loaded["seconds"] / bare_seconds
+        for loaded, bare_seconds in zip(initial, bare_runs["transform_and_binary_copy"], strict=True)
+    )
+    return {
+        "contacts": n,
+        "rows": rows,
+        "transform_only_rows_per_second": round(rows / transform_seconds),
+        "initial_load_rows_per_second_each_run": [row["rows_per_second"] for row in initial],
+        "initial_load_rows_per_second": headline["rows_per_second"],
+        "scenarios": figures,
+        "bare_copy": bare,
+        "loader_vs_bare_copy_each_run": [round(x, 2) for x in ratios],
+        "loader_vs_bare_copy": round(ratios[len(ratios) // 2], 2),
+        "loader_vs_copy_only": round(headline["seconds"] / bare["binary_copy_only"]["seconds"], 2),
+        "peak_rss_mb": round(peak_rss_mb(), 1),
+    }
 
 
 # -- the bare COPY baseline (independent of the loader's write path) -----------------------------------------
@@ -266,8 +221,11 @@ def copy_into_twins(conn, tables, rows_of_tables: list[list[tuple]], binary: boo
         for (table, names), rows in zip(tables, rows_of_tables, strict=True):
             if not rows:
                 continue
-            cur.execute("SELECT attname, atttypid::int FROM pg_attribute WHERE attrelid = %s::regclass "
-                        "AND attnum > 0 AND NOT attisdropped", (f"bench_twin.{table}",))
+            cur.execute(
+                "SELECT attname, atttypid::int FROM pg_attribute WHERE attrelid = %s::regclass "
+                "AND attnum > 0 AND NOT attisdropped",
+                (f"bench_twin.{table}",),
+            )
             types = dict(cur.fetchall())
             statement = f"COPY bench_twin.{table} ({', '.join(names)}) FROM STDIN" + (" (FORMAT BINARY)" * binary)
             with cur.copy(statement) as copy:
@@ -293,15 +251,21 @@ def bare_copy(conn, tables, batches: list[list[dict[str, Any]]], *, binary: bool
 
 
 # variant -> (binary format, rows prebuilt outside the timing)
-BARE_VARIANTS = {"transform_and_binary_copy": (True, False), "binary_copy_only": (True, True),
-                 "text_copy_only": (False, True)}
+BARE_VARIANTS = {
+    "transform_and_binary_copy": (True, False),
+    "binary_copy_only": (True, True),
+    "text_copy_only": (False, True),
+}
 
 
 def median_figure(runs: list[float], rows: int) -> dict[str, Any]:
     """Median seconds and rows per second of some runs."""
     seconds = sorted(runs)[len(runs) // 2]
-    return {"seconds": round(seconds, 3), "rows_per_second": round(rows / seconds),
-            "each_run_seconds": [round(x, 3) for x in runs]}
+    return {
+        "seconds": round(seconds, 3),
+        "rows_per_second": round(rows / seconds),
+        "each_run_seconds": [round(x, 3) for x in runs],
+    }
 
 
 def run_messages(url: str, n: int, batch_size: int, repeat: int) -> dict[str, Any]:
@@ -312,15 +276,24 @@ def run_messages(url: str, n: int, batch_size: int, repeat: int) -> dict[str, An
         counts.update(result.counts)
     seconds = time.perf_counter() - started
     with conn.cursor() as cur:
-        cur.execute("SELECT (SELECT count(*) FROM front.messages), (SELECT count(*) FROM front.message_recipients),"
-                    " (SELECT count(*) FROM front.message_attachments), pg_total_relation_size('front.messages')")
+        cur.execute(
+            "SELECT (SELECT count(*) FROM front.messages), (SELECT count(*) FROM front.message_recipients),"
+            " (SELECT count(*) FROM front.message_attachments), pg_total_relation_size('front.messages')"
+        )
         messages, recipients, attachments, size = cur.fetchone()
     conn.close()
     rows = messages + recipients + attachments
-    return {"messages": messages, "recipients": recipients, "attachments": attachments, "seconds": round(seconds, 1),
-            "rows_per_second": round(rows / seconds), "messages_per_second": round(messages / seconds),
-            "messages_table_mb": round(size / 2**20), "counts": {k: v for k, v in counts.items() if v},
-            "peak_rss_mb": round(peak_rss_mb(), 1)}
+    return {
+        "messages": messages,
+        "recipients": recipients,
+        "attachments": attachments,
+        "seconds": round(seconds, 1),
+        "rows_per_second": round(rows / seconds),
+        "messages_per_second": round(messages / seconds),
+        "messages_table_mb": round(size / 2**20),
+        "counts": {k: v for k, v in counts.items() if v},
+        "peak_rss_mb": round(peak_rss_mb(), 1),
+    }
 
 
 # -- orchestration -------------------------------------------------------------------------------------------
@@ -328,19 +301,35 @@ def run_messages(url: str, n: int, batch_size: int, repeat: int) -> dict[str, An
 
 def start_postgres() -> tuple[str, str]:
     datadir = tempfile.mkdtemp(prefix="front-sync-pg.")
-    out = subprocess.run([str(ROOT / "scripts" / "pg_start.sh"), datadir], capture_output=True, text=True,
-                         check=True)
+    out = subprocess.run([str(ROOT / "scripts" / "pg_start.sh"), datadir], capture_output=True, text=True, check=True)
     return datadir, out.stdout.strip().splitlines()[-1]
 
 
 def scenario_in_subprocess(name: str, url: str, size: int, batch_size: int, repeat: int) -> dict[str, Any]:
-    out = subprocess.run([sys.executable, __file__, "--run", name, "--url", url, "--size", str(size),
-                          "--batch-size", str(batch_size), "--repeat", str(repeat)],
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [
+            sys.executable,
+            __file__,
+            "--run",
+            name,
+            "--url",
+            url,
+            "--size",
+            str(size),
+            "--batch-size",
+            str(batch_size),
+            "--repeat",
+            str(repeat),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def machine(url: str) -> dict[str, Any]:
+    """The shared machine figures, plus RAM, load, and the PostgreSQL server and settings the loads ran on."""
     import psutil
 
     conn = connect(url)
@@ -348,44 +337,56 @@ def machine(url: str) -> dict[str, Any]:
         cur.execute("SHOW server_version")
         server = cur.fetchone()[0]
     conn.close()
-    model = "unknown"
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        model = next((line.split(":", 1)[1].strip() for line in cpuinfo.read_text().splitlines()
-                      if line.startswith("model name")), model)
-    return {"cpu": model, "cpus": os.cpu_count(), "ram_gb": round(psutil.virtual_memory().total / 2**30, 1),
-            "load_average_at_start": [round(x, 2) for x in os.getloadavg()], "python": platform.python_version(),
-            "postgresql": server, "platform": platform.platform(),
-            "postgresql_settings": "fsync=off, synchronous_commit=off, full_page_writes=off (scripts/pg_start.sh)"}
+    return {
+        **shared_machine(),
+        "ram_gb": round(psutil.virtual_memory().total / 2**30, 1),
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+        "postgresql": server,
+        "postgresql_settings": "fsync=off, synchronous_commit=off, full_page_writes=off (scripts/pg_start.sh)",
+    }
 
 
 def print_table(report: dict[str, Any]) -> None:
     contacts, messages = report["figures"]["contacts"], report["figures"]["messages"]
-    print(f"\nLoader benchmark ({report['machine']['cpus']} CPUs, PostgreSQL {report['machine']['postgresql']}, "
-          f"batches of {report['parameters']['batch_size']})")
-    print(f"  {'scenario':60} {'seconds':>8} {'rows/s':>9} {'contacts/s':>11} {'CPU us/contact: python':>23} "
-          f"{'postgres':>9}")
+    print(
+        f"\nLoader benchmark ({report['machine']['cpus']} CPUs, PostgreSQL {report['machine']['postgresql']}, "
+        f"batches of {report['parameters']['batch_size']})"
+    )
+    print(
+        f"  {'scenario':60} {'seconds':>8} {'rows/s':>9} {'contacts/s':>11} {'CPU us/contact: python':>23} "
+        f"{'postgres':>9}"
+    )
     for row in contacts["scenarios"]:
-        print(f"  {row['scenario']:60} {row['seconds']:8.2f} {row['rows_per_second']:9,} "
-              f"{row['contacts_per_second']:11,} {row['python_cpu_us_per_contact']:23} "
-              f"{row['postgres_cpu_us_per_contact']:9}")
+        print(
+            f"  {row['scenario']:60} {row['seconds']:8.2f} {row['rows_per_second']:9,} "
+            f"{row['contacts_per_second']:11,} {row['python_cpu_us_per_contact']:23} "
+            f"{row['postgres_cpu_us_per_contact']:9}"
+        )
     print(f"  {'transform only (no database)':60} {'':8} {contacts['transform_only_rows_per_second']:9,}")
-    labels = {"transform_and_binary_copy": "bare COPY (rows built, binary)",
-              "binary_copy_only": "bare COPY of prebuilt rows, binary",
-              "text_copy_only": "bare COPY of prebuilt rows, text"}
+    labels = {
+        "transform_and_binary_copy": "bare COPY (rows built, binary)",
+        "binary_copy_only": "bare COPY of prebuilt rows, binary",
+        "text_copy_only": "bare COPY of prebuilt rows, text",
+    }
     for name, label in labels.items():
         row = contacts["bare_copy"][name]
         label = f"{label}, median of {len(row['each_run_seconds'])}"
         print(f"  {label:60} {row['seconds']:8.2f} {row['rows_per_second']:9,}")
-    print(f"  loader / bare COPY, each run: {contacts['loader_vs_bare_copy_each_run']}; median "
-          f"{contacts['loader_vs_bare_copy']}x (target <= 1.6x); "
-          f"/ binary COPY of prebuilt rows: {contacts['loader_vs_copy_only']}x")
-    print(f"  contacts: {contacts['contacts']:,} contacts + handles = {contacts['rows']:,} rows; pipelined initial "
-          f"loads: {', '.join(f'{x:,}' for x in contacts['initial_load_rows_per_second_each_run'])} rows/s")
-    print(f"\n  messages (batches of {report['parameters']['message_batch_size']}): {messages['messages']:,} messages, "
-          f"{messages['recipients']:,} recipients, {messages['attachments']:,} attachments in "
-          f"{messages['seconds']:,} s ({messages['rows_per_second']:,} rows/s, "
-          f"{messages['messages_per_second']:,} messages/s)")
+    print(
+        f"  loader / bare COPY, each run: {contacts['loader_vs_bare_copy_each_run']}; median "
+        f"{contacts['loader_vs_bare_copy']}x (target <= 1.6x); "
+        f"/ binary COPY of prebuilt rows: {contacts['loader_vs_copy_only']}x"
+    )
+    print(
+        f"  contacts: {contacts['contacts']:,} contacts + handles = {contacts['rows']:,} rows; pipelined initial "
+        f"loads: {', '.join(f'{x:,}' for x in contacts['initial_load_rows_per_second_each_run'])} rows/s"
+    )
+    print(
+        f"\n  messages (batches of {report['parameters']['message_batch_size']}): {messages['messages']:,} messages, "
+        f"{messages['recipients']:,} recipients, {messages['attachments']:,} attachments in "
+        f"{messages['seconds']:,} s ({messages['rows_per_second']:,} rows/s, "
+        f"{messages['messages_per_second']:,} messages/s)"
+    )
     print(f"  peak RSS of the loading process: {messages['peak_rss_mb']} MB (target < 400 MB)")
     print(f"\n  results: {RESULTS.relative_to(ROOT)}")
 
@@ -412,18 +413,24 @@ def main() -> None:
         migrations.migrate(conn)
         conn.close()
         about = machine(url)
-        figures = {"contacts": scenario_in_subprocess("contacts", url, args.contacts, args.batch_size, args.repeat),
-                   "messages": scenario_in_subprocess("messages", url, args.messages, args.message_batch_size,
-                                                      args.repeat)}
+        figures = {
+            "contacts": scenario_in_subprocess("contacts", url, args.contacts, args.batch_size, args.repeat),
+            "messages": scenario_in_subprocess("messages", url, args.messages, args.message_batch_size, args.repeat),
+        }
     finally:
         subprocess.run([str(ROOT / "scripts" / "pg_stop.sh"), datadir], capture_output=True, text=True)
     report = {
         "name": "bench_loader",
-        "parameters": {"contacts": args.contacts, "messages": args.messages, "batch_size": args.batch_size,
-                       "message_batch_size": args.message_batch_size, "repeat": args.repeat,
-                       "command": f".venv/bin/python bench/bench_loader.py --contacts {args.contacts} "
-                                  f"--messages {args.messages} --batch-size {args.batch_size} "
-                                  f"--message-batch-size {args.message_batch_size} --repeat {args.repeat}"},
+        "parameters": {
+            "contacts": args.contacts,
+            "messages": args.messages,
+            "batch_size": args.batch_size,
+            "message_batch_size": args.message_batch_size,
+            "repeat": args.repeat,
+            "command": f".venv/bin/python bench/bench_loader.py --contacts {args.contacts} "
+            f"--messages {args.messages} --batch-size {args.batch_size} "
+            f"--message-batch-size {args.message_batch_size} --repeat {args.repeat}",
+        },
         "figures": figures,
         "targets": {"contact_rows_per_second": 50_000, "messages_peak_rss_mb": 400, "loader_vs_bare_copy": 1.6},
         "machine": about,

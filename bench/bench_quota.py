@@ -28,8 +28,16 @@ from decimal import Decimal
 from front_sync_testing.bench import harness  # noqa: I001 - sets Airflow's environment before airflow is imported
 from front_sync_testing.db import fetch
 
-CHANGE_MIX = ("new_inbound", "new_out_reply", "add_comments", "tag", "assign", "archive", "trash",
-              "update_conversation_custom_fields")
+CHANGE_MIX = (
+    "new_inbound",
+    "new_out_reply",
+    "add_comments",
+    "tag",
+    "assign",
+    "archive",
+    "trash",
+    "update_conversation_custom_fields",
+)
 KILLED_RUN = """
 from front_sync_testing.bench import harness  # sets Airflow's environment first
 from front_sync_testing.dags import parse_dags
@@ -39,8 +47,7 @@ parse_dags().dags["front_sync_backfill"].test()
 
 def calls(control) -> dict:
     stats = control.stats()
-    return {"total": stats["totals"]["calls"],
-            **{name: entry["calls"] for name, entry in stats["endpoints"].items()}}
+    return {"total": stats["totals"]["calls"], **{name: entry["calls"] for name, entry in stats["endpoints"].items()}}
 
 
 def measured(control, dag, **conf) -> dict:
@@ -76,8 +83,11 @@ def steady_state(s: harness.Stack, args) -> dict:
     dags, control = s.dags, s.control
     started = time.monotonic()
     backfill = measured(control, dags["front_sync_backfill"])
-    figures = {"backfill_calls": backfill["total"], "backfill_listing_pages": backfill.get("/conversations", 0),
-               "backfill_seconds": round(time.monotonic() - started, 1)}
+    figures = {
+        "backfill_calls": backfill["total"],
+        "backfill_listing_pages": backfill.get("/conversations", 0),
+        "backfill_seconds": round(time.monotonic() - started, 1),
+    }
     figures["nightly_calls"] = measured(control, dags["front_sync_full"])
     figures["nightly_verification"] = verification(s.warehouse_url)
     figures["changed_conversations"] = change(control, args.changed, args.contacts_changed)
@@ -91,11 +101,21 @@ def steady_state(s: harness.Stack, args) -> dict:
 
 def verification(url: str) -> dict:
     """The last nightly run's rolling verification, from its sync_logs rows (verify_messages, verify_comments)."""
-    rows = fetch(url, "SELECT resource, api_calls, metadata FROM front.sync_logs WHERE task_id LIKE 'verify_%%' "
-                      "AND id > coalesce((SELECT max(id) FROM front.sync_logs WHERE task_id = 'sync_conversations' "
-                      "AND sync_type = 'full'), 0)")
-    per = {r: {"calls": calls, "conversations": meta["verify"]["due"], "repaired": meta["verify"]["repaired"],
-               "verify_days": meta["verify"]["verify_days"]} for r, calls, meta in rows}
+    rows = fetch(
+        url,
+        "SELECT resource, api_calls, metadata FROM front.sync_logs WHERE task_id LIKE 'verify_%%' "
+        "AND id > coalesce((SELECT max(id) FROM front.sync_logs WHERE task_id = 'sync_conversations' "
+        "AND sync_type = 'full'), 0)",
+    )
+    per = {
+        r: {
+            "calls": calls,
+            "conversations": meta["verify"]["due"],
+            "repaired": meta["verify"]["repaired"],
+            "verify_days": meta["verify"]["verify_days"],
+        }
+        for r, calls, meta in rows
+    }
     return {"calls_per_night": sum(v["calls"] for v in per.values()), **per}
 
 
@@ -124,8 +144,9 @@ def killed_and_rerun(s: harness.Stack, args) -> dict:
     whole = measured(control, s.dags["front_sync_backfill"])["total"]
     fresh_warehouse(s)
     control.reset_stats()
-    victim = subprocess.Popen([sys.executable, "-c", KILLED_RUN],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    victim = subprocess.Popen(
+        [sys.executable, "-c", KILLED_RUN], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
     while control.stats()["totals"]["calls"] < whole // 2 and victim.poll() is None:
         time.sleep(0.05)
     if victim.poll() is not None:
@@ -137,9 +158,14 @@ def killed_and_rerun(s: harness.Stack, args) -> dict:
     rerun = measured(control, s.dags["front_sync_backfill"])["total"]
     truth = {t: {r["id"] for r in control.truth(t)["_results"]} for t in ("conversations", "messages", "comments")}
     equal = all(live_ids(s.warehouse_url, t) == ids for t, ids in truth.items())
-    return {"uninterrupted_calls": whole, "killed_at_calls": before_kill, "rerun_calls": rerun,
-            "killed_plus_rerun_calls": before_kill + rerun,
-            "extra_share": round((before_kill + rerun - whole) / whole, 4), "warehouse_equals_truth": equal}
+    return {
+        "uninterrupted_calls": whole,
+        "killed_at_calls": before_kill,
+        "rerun_calls": rerun,
+        "killed_plus_rerun_calls": before_kill + rerun,
+        "extra_share": round((before_kill + rerun - whole) / whole, 4),
+        "warehouse_equals_truth": equal,
+    }
 
 
 def main() -> None:
@@ -153,22 +179,34 @@ def main() -> None:
     with harness.stack({"conversations": args.conversations, "contacts": args.contacts}) as s:
         figures = steady_state(s, args)
         figures["killed_backfill"] = killed_and_rerun(s, args)
-    figures["targets"] = {"hourly_calls.total": "<= 15", "hourly_again_in_overlap_calls.total": "<= 15",
-                          "backfill_rerun_over_listing": "<= 1.01", "killed_backfill.extra_share": "<= 0.01"}
+    figures["targets"] = {
+        "hourly_calls.total": "<= 15",
+        "hourly_again_in_overlap_calls.total": "<= 15",
+        "backfill_rerun_over_listing": "<= 1.01",
+        "killed_backfill.extra_share": "<= 0.01",
+    }
     path = harness.write_report("bench_quota", vars(args), figures)
     killed = figures["killed_backfill"]
-    rows = [("backfill calls (listing pages)", f"{figures['backfill_calls']} ({figures['backfill_listing_pages']})"),
-            ("nightly full run calls", figures["nightly_calls"]["total"]),
-            ("  of which rolling verification (conversations)",
-             f"{figures['nightly_verification']['calls_per_night']} "
-             f"({figures['nightly_verification'].get('messages', {}).get('conversations')})"),
-            ("hourly calls after changes", figures["hourly_calls"]["total"]),
-            ("hourly calls again inside the overlap", figures["hourly_again_in_overlap_calls"]["total"]),
-            ("backfill re-run calls / listing pages", f"{figures['backfill_rerun_calls']['total']} "
-                                                      f"({figures['backfill_rerun_over_listing']}x)"),
-            ("killed + re-run vs uninterrupted", f"{killed['killed_plus_rerun_calls']} vs "
-                                                 f"{killed['uninterrupted_calls']} (+{killed['extra_share']:.2%})"),
-            ("warehouse equals truth after the kill", killed["warehouse_equals_truth"])]
+    rows = [
+        ("backfill calls (listing pages)", f"{figures['backfill_calls']} ({figures['backfill_listing_pages']})"),
+        ("nightly full run calls", figures["nightly_calls"]["total"]),
+        (
+            "  of which rolling verification (conversations)",
+            f"{figures['nightly_verification']['calls_per_night']} "
+            f"({figures['nightly_verification'].get('messages', {}).get('conversations')})",
+        ),
+        ("hourly calls after changes", figures["hourly_calls"]["total"]),
+        ("hourly calls again inside the overlap", figures["hourly_again_in_overlap_calls"]["total"]),
+        (
+            "backfill re-run calls / listing pages",
+            f"{figures['backfill_rerun_calls']['total']} ({figures['backfill_rerun_over_listing']}x)",
+        ),
+        (
+            "killed + re-run vs uninterrupted",
+            f"{killed['killed_plus_rerun_calls']} vs {killed['uninterrupted_calls']} (+{killed['extra_share']:.2%})",
+        ),
+        ("warehouse equals truth after the kill", killed["warehouse_equals_truth"]),
+    ]
     for name, value in rows:
         print(f"{name:45} {value}")
     print(f"results: {path.relative_to(harness.ROOT)}")

@@ -82,9 +82,7 @@ class Client:
         conn = self.connections.get(parts.netloc)
         if conn is None:
             conn = self.connections[parts.netloc] = http.client.HTTPConnection(parts.netloc, timeout=30)
-        conn.request(
-            "GET", f"{parts.path}?{parts.query}" if parts.query else parts.path, headers=self.headers
-        )
+        conn.request("GET", f"{parts.path}?{parts.query}" if parts.query else parts.path, headers=self.headers)
         response = conn.getresponse()
         return response.status, response.read()
 

@@ -24,13 +24,20 @@ def main() -> None:
         full = {r["resource"]: r for r in harness.run_rows(s.warehouse_url, "front_sync_full")}
         served = s.control.stats()["endpoints"]["/contacts"]["calls"]
     contacts = full["contacts"]
-    figures = {"full_contacts_task_seconds": round(contacts["seconds"], 3),
-               "full_contacts_fetched": contacts["fetched"], "full_contacts_api_calls": contacts["api_calls"],
-               "full_contacts_api_calls_served_by_simulator": served,
-               "targets": {"full_contacts_task_seconds": "< 3"}}
+    figures = {
+        "full_contacts_task_seconds": round(contacts["seconds"], 3),
+        "full_contacts_fetched": contacts["fetched"],
+        "full_contacts_api_calls": contacts["api_calls"],
+        "full_contacts_api_calls_served_by_simulator": served,
+        "targets": {"full_contacts_task_seconds": "< 3"},
+    }
     path = harness.write_report("bench_sync", vars(args), figures)
-    for key in ("full_contacts_task_seconds", "full_contacts_fetched", "full_contacts_api_calls",
-                "full_contacts_api_calls_served_by_simulator"):
+    for key in (
+        "full_contacts_task_seconds",
+        "full_contacts_fetched",
+        "full_contacts_api_calls",
+        "full_contacts_api_calls_served_by_simulator",
+    ):
         print(f"{key:45} {figures[key]}")
     print(f"results: {path.relative_to(harness.ROOT)}")
 

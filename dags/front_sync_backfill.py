@@ -42,31 +42,58 @@ def build(tenant: Tenant) -> DAG:
         render_template_as_native_obj=True,  # params reach the operators as lists and dicts, not their text
         default_args=default_args(timedelta(hours=12), tenant),
         params={
-            "after": Param(None, type=["null", "string"], format="date-time", title="Active after",
-                           description="Only conversations with activity after this moment (ISO, with time zone)."),
+            "after": Param(
+                None,
+                type=["null", "string"],
+                format="date-time",
+                title="Active after",
+                description="Only conversations with activity after this moment (ISO, with time zone).",
+            ),
             "before": Param(None, type=["null", "string"], format="date-time", title="Active before"),
-            "inbox_ids": Param([], type=["null", "array"], items={"type": "string", "pattern": "^inb_[0-9a-z]+$"},
-                               title="Inbox ids", description="Only these inboxes (inb_...); empty for all."),
-            "restart": Param(False, type=["null", "boolean"], title="Start over",
-                             description="Ignore the checkpoint of an unfinished backfill of the same scope."),
-            "refetch_children": Param(False, type=["null", "boolean"],
-                                      title="Fetch every conversation's messages and comments",
-                                      description="Also for conversations unchanged since their messages and "
-                                                  "comments were synced."),
-            "dry_run": Param(False, type=["null", "boolean"], title="Dry run: estimate only",
-                             description="Sample the account, check the token's scopes, log the cost; write nothing."),
+            "inbox_ids": Param(
+                [],
+                type=["null", "array"],
+                items={"type": "string", "pattern": "^inb_[0-9a-z]+$"},
+                title="Inbox ids",
+                description="Only these inboxes (inb_...); empty for all.",
+            ),
+            "restart": Param(
+                False,
+                type=["null", "boolean"],
+                title="Start over",
+                description="Ignore the checkpoint of an unfinished backfill of the same scope.",
+            ),
+            "refetch_children": Param(
+                False,
+                type=["null", "boolean"],
+                title="Fetch every conversation's messages and comments",
+                description="Also for conversations unchanged since their messages and comments were synced.",
+            ),
+            "dry_run": Param(
+                False,
+                type=["null", "boolean"],
+                title="Dry run: estimate only",
+                description="Sample the account, check the token's scopes, log the cost; write nothing.",
+            ),
         },
     ) as dag:
         conversations = BackfillConversationsOperator(
-            task_id="backfill_conversations", pool=tenant.pool, priority_weight=priority("conversations"),
-            scope_params="{{ params }}", outlets=[Asset("front_sync.conversations")],
+            task_id="backfill_conversations",
+            pool=tenant.pool,
+            priority_weight=priority("conversations"),
+            scope_params="{{ params }}",
+            outlets=[Asset("front_sync.conversations")],
         )
         gate = DryRunGate(task_id="dry_run_estimate", pool=tenant.pool, priority_weight=50)
         gate >> MigrateWarehouseOperator(task_id="migrate_warehouse", priority_weight=40) >> conversations
         for sub in SUB_RESOURCES:
             conversations >> SubResourcesOperator(
-                task_id=f"sync_{sub.name}", resource=sub.name, kind=RunKind.BACKFILL, pool=tenant.pool,
-                priority_weight=priority(sub.name), outlets=[Asset(f"front_sync.{sub.name}")],
+                task_id=f"sync_{sub.name}",
+                resource=sub.name,
+                kind=RunKind.BACKFILL,
+                pool=tenant.pool,
+                priority_weight=priority(sub.name),
+                outlets=[Asset(f"front_sync.{sub.name}")],
             )
         return dag
 

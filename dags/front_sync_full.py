@@ -48,23 +48,40 @@ def build(tenant: Tenant) -> DAG:
         # After every sync, whether it succeeded or not: a sync that failed may still have noted drift.
         report = ReportSchemaDriftOperator(task_id="report_schema_drift", trigger_rule="all_done")
         for resource in LIST_RESOURCES:
-            migrate >> FrontSyncOperator(
-                task_id=f"sync_{resource.name}", resource=resource.name, kind=RunKind.FULL, pool=tenant.pool,
-                priority_weight=priority(resource.name), outlets=[Asset(f"front_sync.{resource.name}")],
-            ) >> report
+            (
+                migrate
+                >> FrontSyncOperator(
+                    task_id=f"sync_{resource.name}",
+                    resource=resource.name,
+                    kind=RunKind.FULL,
+                    pool=tenant.pool,
+                    priority_weight=priority(resource.name),
+                    outlets=[Asset(f"front_sync.{resource.name}")],
+                )
+                >> report
+            )
         conversations = ConversationListingOperator(
-            task_id="sync_conversations", pool=tenant.pool, priority_weight=priority("conversations"),
+            task_id="sync_conversations",
+            pool=tenant.pool,
+            priority_weight=priority("conversations"),
             outlets=[Asset("front_sync.conversations")],
         )
         migrate >> conversations >> report
         for sub in SUB_RESOURCES:
             fetch = SubResourcesOperator(
-                task_id=f"sync_{sub.name}", resource=sub.name, kind=RunKind.FULL, pool=tenant.pool,
-                priority_weight=priority(sub.name), outlets=[Asset(f"front_sync.{sub.name}")],
+                task_id=f"sync_{sub.name}",
+                resource=sub.name,
+                kind=RunKind.FULL,
+                pool=tenant.pool,
+                priority_weight=priority(sub.name),
+                outlets=[Asset(f"front_sync.{sub.name}")],
             )
             verify = VerifySubResourcesOperator(
-                task_id=f"verify_{sub.name}", resource=sub.name, pool=tenant.pool,
-                priority_weight=priority(sub.name), outlets=[Asset(f"front_sync.{sub.name}")],
+                task_id=f"verify_{sub.name}",
+                resource=sub.name,
+                pool=tenant.pool,
+                priority_weight=priority(sub.name),
+                outlets=[Asset(f"front_sync.{sub.name}")],
             )
             conversations >> fetch >> verify >> report
             fetch >> report

@@ -60,18 +60,29 @@ def build(tenant: Tenant) -> DAG:
         migrate = MigrateWarehouseOperator(task_id="migrate_warehouse", priority_weight=40)
         for resource in LIST_RESOURCES:
             migrate >> FrontSyncOperator(
-                task_id=f"sync_{resource.name}", resource=resource.name, kind=RunKind.INCREMENTAL, pool=tenant.pool,
-                priority_weight=priority(resource.name), outlets=[Asset(f"front_sync.{resource.name}")],
+                task_id=f"sync_{resource.name}",
+                resource=resource.name,
+                kind=RunKind.INCREMENTAL,
+                pool=tenant.pool,
+                priority_weight=priority(resource.name),
+                outlets=[Asset(f"front_sync.{resource.name}")],
             )
         conversations = ConversationChangesOperator(
-            task_id="sync_conversations", resource="conversations", pool=tenant.pool,
-            priority_weight=priority("conversations"), outlets=[Asset("front_sync.conversations")],
+            task_id="sync_conversations",
+            resource="conversations",
+            pool=tenant.pool,
+            priority_weight=priority("conversations"),
+            outlets=[Asset("front_sync.conversations")],
         )
         migrate >> conversations
         for sub in SUB_RESOURCES:
             conversations >> SubResourcesOperator(
-                task_id=f"sync_{sub.name}", resource=sub.name, kind=RunKind.INCREMENTAL, pool=tenant.pool,
-                priority_weight=priority(sub.name), outlets=[Asset(f"front_sync.{sub.name}")],
+                task_id=f"sync_{sub.name}",
+                resource=sub.name,
+                kind=RunKind.INCREMENTAL,
+                pool=tenant.pool,
+                priority_weight=priority(sub.name),
+                outlets=[Asset(f"front_sync.{sub.name}")],
             )
         return dag
 

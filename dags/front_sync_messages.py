@@ -36,17 +36,29 @@ def build(tenant: Tenant) -> DAG:
         default_args=default_args(timedelta(hours=1), tenant),
         params={
             "conversation_ids": Param(
-                type="array", minItems=1, maxItems=10000, uniqueItems=True,
+                type="array",
+                minItems=1,
+                maxItems=10000,
+                uniqueItems=True,
                 items={"type": "string", "pattern": "^cnv_[0-9a-z]+$"},
-                title="Conversation ids", description="Front conversation ids (cnv_...) whose messages to sync.",
+                title="Conversation ids",
+                description="Front conversation ids (cnv_...) whose messages to sync.",
             ),
         },
     ) as dag:
-        MigrateWarehouseOperator(task_id="migrate_warehouse", priority_weight=40) >> SubResourcesOperator(
-            task_id="sync_messages", resource="messages", kind=RunKind.ON_DEMAND, pool=tenant.pool,
-            conversation_ids="{{ params.conversation_ids }}", priority_weight=priority("messages"),
-            outlets=[Asset("front_sync.messages")],
-        ) >> MissingConversationsCheck(task_id="check_found_in_front")
+        (
+            MigrateWarehouseOperator(task_id="migrate_warehouse", priority_weight=40)
+            >> SubResourcesOperator(
+                task_id="sync_messages",
+                resource="messages",
+                kind=RunKind.ON_DEMAND,
+                pool=tenant.pool,
+                conversation_ids="{{ params.conversation_ids }}",
+                priority_weight=priority("messages"),
+                outlets=[Asset("front_sync.messages")],
+            )
+            >> MissingConversationsCheck(task_id="check_found_in_front")
+        )
         return dag
 
 

@@ -38,16 +38,25 @@ def build(tenant: Tenant) -> DAG:
         tags=[*TAGS_COMMON, "on-demand", *tenant.tags],
         default_args=default_args(timedelta(hours=2), tenant),
         params={
-            "resource": Param(None, type=["null", "string"],
-                              enum=[None, *(r.name for r in ALL_RESOURCES), REPLAYABLE_EVENTS],
-                              values_display={"null": "All resources"},
-                              title="Resource", description="Only this resource's dead letters (empty: all)."),
-            "error_contains": Param(None, type=["null", "string"], title="Error contains",
-                                    description="Only dead letters whose error contains this text (any case)."),
+            "resource": Param(
+                None,
+                type=["null", "string"],
+                enum=[None, *(r.name for r in ALL_RESOURCES), REPLAYABLE_EVENTS],
+                values_display={"null": "All resources"},
+                title="Resource",
+                description="Only this resource's dead letters (empty: all).",
+            ),
+            "error_contains": Param(
+                None,
+                type=["null", "string"],
+                title="Error contains",
+                description="Only dead letters whose error contains this text (any case).",
+            ),
         },
     ) as dag:
         MigrateWarehouseOperator(task_id="migrate_warehouse", priority_weight=40) >> ReplayOperator(
-            task_id="replay_dead_letters", resource="{{ params.resource or '' }}",
+            task_id="replay_dead_letters",
+            resource="{{ params.resource or '' }}",
             error_contains="{{ params.error_contains or '' }}",
         )
         return dag

@@ -1,4 +1,4 @@
-""""Connect Front" (OAuth for Front apps): a FastAPI app under /front-sync-oauth/, behind Airflow's login.
+""" "Connect Front" (OAuth for Front apps): a FastAPI app under /front-sync-oauth/, behind Airflow's login.
 
 ``/connect`` sends the user to Front's authorize page with a ``state`` bound to this browser session and user (an
 HttpOnly cookie holds it with a MAC), ``/callback`` checks it, exchanges the code and stores the tokens encrypted
@@ -26,12 +26,20 @@ log = logging.getLogger(__name__)
 URL_PREFIX = "/front-sync-oauth"
 COOKIE = "front_sync_oauth_state"
 SCRIPT = Path(__file__).resolve().parent / "front_sync_dashboard" / "oauth.js"
-HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff",
-           "Content-Security-Policy": "default-src 'self'; frame-ancestors 'self'"}
+HEADERS = {
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "default-src 'self'; frame-ancestors 'self'",
+}
 may_edit_connections = Depends(requires_access_connection("PUT"))
 
-app = FastAPI(title="Front sync OAuth", docs_url=None, redoc_url=None, openapi_url=None,
-              dependencies=[Depends(requires_authenticated())])
+app = FastAPI(
+    title="Front sync OAuth",
+    docs_url=None,
+    redoc_url=None,
+    openapi_url=None,
+    dependencies=[Depends(requires_authenticated())],
+)
 
 
 def _user(user) -> str:
@@ -45,8 +53,10 @@ def _dashboard(request: Request, note: str) -> str:
 
 def _problem(request: Request, status: int, text: str) -> HTMLResponse:
     back = html.escape(_dashboard(request, "failed"))
-    body = (f"<!doctype html><title>Connect Front</title><h1>Front was not connected</h1>"
-            f"<p id='problem'>{html.escape(text)}</p><p><a href='{back}'>Back to the Front sync page</a></p>")
+    body = (
+        f"<!doctype html><title>Connect Front</title><h1>Front was not connected</h1>"
+        f"<p id='problem'>{html.escape(text)}</p><p><a href='{back}'>Back to the Front sync page</a></p>"
+    )
     return HTMLResponse(body, status, headers=HEADERS)
 
 
@@ -60,8 +70,15 @@ def connect(request: Request, user: GetUserDep, conn_id: str = FRONT_CONN_ID) ->
     except Exception as exc:  # noqa: BLE001 - a misconfigured connection: say what to fix
         return _problem(request, 400, str(exc))
     response = RedirectResponse(url, 302, headers={"Cache-Control": "no-store"})
-    response.set_cookie(COOKIE, f"{conn_id}|{cookie}", max_age=oauth_connect.STATE_MAX_AGE, httponly=True,
-                        samesite="lax", secure=request.url.scheme == "https", path=URL_PREFIX)
+    response.set_cookie(
+        COOKIE,
+        f"{conn_id}|{cookie}",
+        max_age=oauth_connect.STATE_MAX_AGE,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+        path=URL_PREFIX,
+    )
     return response
 
 

@@ -49,8 +49,13 @@ HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; frame-ancestors 'self'",
 }
 
-app = FastAPI(title="Front sync dashboard", docs_url=None, redoc_url=None, openapi_url=None,
-              dependencies=[Depends(requires_authenticated())])
+app = FastAPI(
+    title="Front sync dashboard",
+    docs_url=None,
+    redoc_url=None,
+    openapi_url=None,
+    dependencies=[Depends(requires_authenticated())],
+)
 
 
 def page_tenant(name: str | None) -> Tenant:
@@ -70,10 +75,16 @@ def page_tenant(name: str | None) -> Tenant:
 
 def tenant_info(tenant: Tenant) -> dict[str, Any]:
     """The page's header and buttons: the tenant's name, its connections, its DAG ids and the other tenants."""
-    return {"tenant": {"name": tenant.label, "warehouse_conn_id": tenant.warehouse_conn_id,
-                       "front_conn_id": tenant.front_conn_id},
-            "tenants": [t.label for t in tenants()], "connection_id": tenant.front_conn_id,
-            "dag_ids": {dag: tenant.dag_id(dag) for dag in TRIGGERED_DAGS}}
+    return {
+        "tenant": {
+            "name": tenant.label,
+            "warehouse_conn_id": tenant.warehouse_conn_id,
+            "front_conn_id": tenant.front_conn_id,
+        },
+        "tenants": [t.label for t in tenants()],
+        "connection_id": tenant.front_conn_id,
+        "dag_ids": {dag: tenant.dag_id(dag) for dag in TRIGGERED_DAGS},
+    }
 
 
 def page_settings(tenant: Tenant | None = None) -> dict[str, Any]:
@@ -84,14 +95,18 @@ def page_settings(tenant: Tenant | None = None) -> dict[str, Any]:
     name = tenant.name if tenant else None
     override = Variable.get(config_key(name), default_var=None) if name else None
     try:
-        config = SyncConfig.from_json(Variable.get(CONFIG_VARIABLE, default_var=None), override,
-                                      override_variable=config_key(name))
+        config = SyncConfig.from_json(
+            Variable.get(CONFIG_VARIABLE, default_var=None), override, override_variable=config_key(name)
+        )
         error = None
     except ConfigError as exc:
         config, error = SyncConfig(), str(exc)
-    return {"stale_seconds": int(config.stale_after_minutes) * 60 or DEFAULT_STALE_SECONDS,
-            "directory_seconds": int(config.directory_refresh_minutes) * 60,
-            "runbook_url": config.runbook_url, "config_error": error}
+    return {
+        "stale_seconds": int(config.stale_after_minutes) * 60 or DEFAULT_STALE_SECONDS,
+        "directory_seconds": int(config.directory_refresh_minutes) * 60,
+        "runbook_url": config.runbook_url,
+        "config_error": error,
+    }
 
 
 def incremental_state(dag_id: str = INCREMENTAL_DAG) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
@@ -103,18 +118,25 @@ def incremental_state(dag_id: str = INCREMENTAL_DAG) -> tuple[dict[str, dict[str
     states: dict[str, dict[str, Any]] = {}
     with create_session() as session:
         dag = session.query(DagModel).filter(DagModel.dag_id == dag_id).one_or_none()
-        run = (session.query(DagRun).filter(DagRun.dag_id == dag_id)
-               .order_by(DagRun.run_after.desc()).first())
+        run = session.query(DagRun).filter(DagRun.dag_id == dag_id).order_by(DagRun.run_after.desc()).first()
         if run is not None:
-            for ti in session.query(TaskInstance).filter(TaskInstance.dag_id == dag_id,
-                                                         TaskInstance.run_id == run.run_id):
+            for ti in session.query(TaskInstance).filter(
+                TaskInstance.dag_id == dag_id, TaskInstance.run_id == run.run_id
+            ):
                 if ti.task_id.startswith("sync_"):
                     states[ti.task_id.removeprefix("sync_")] = {
-                        "state": None if ti.state is None else str(ti.state), "dag_id": ti.dag_id,
-                        "run_id": ti.run_id, "task_id": ti.task_id, "try_number": ti.try_number,
-                        "end_date": jsonable(ti.end_date)}
-        schedule = {"dag_id": dag_id, "paused": None if dag is None else bool(dag.is_paused),
-                    "next_run_at": None if dag is None or dag.is_paused else jsonable(next_run(dag))}
+                        "state": None if ti.state is None else str(ti.state),
+                        "dag_id": ti.dag_id,
+                        "run_id": ti.run_id,
+                        "task_id": ti.task_id,
+                        "try_number": ti.try_number,
+                        "end_date": jsonable(ti.end_date),
+                    }
+        schedule = {
+            "dag_id": dag_id,
+            "paused": None if dag is None else bool(dag.is_paused),
+            "next_run_at": None if dag is None or dag.is_paused else jsonable(next_run(dag)),
+        }
     return states, schedule
 
 
@@ -140,17 +162,23 @@ def read_snapshot(tenant_name: str | None = None) -> dict[str, Any]:
     try:
         conn = warehouse_connection(tenant.warehouse_conn_id)
     except AirflowNotFoundException:
-        raise HTTPException(503, f"Tenant {tenant.label}: its warehouse connection {tenant.warehouse_conn_id} is "
-                                 "not defined") from None
+        raise HTTPException(
+            503, f"Tenant {tenant.label}: its warehouse connection {tenant.warehouse_conn_id} is not defined"
+        ) from None
     except psycopg.Error as exc:
         # The driver's message can name hosts and users: the log gets it, the page only the class.
         log.warning("Front sync dashboard: cannot connect to the warehouse: %s", exc)
-        raise HTTPException(503, f"Cannot connect to the warehouse ({type(exc).__name__}); "
-                                 "see the api-server log") from None
+        raise HTTPException(
+            503, f"Cannot connect to the warehouse ({type(exc).__name__}); see the api-server log"
+        ) from None
     states, dag_schedule = incremental_state(tenant.dag_id(INCREMENTAL_DAG))
     try:
-        data = snapshot(conn, stale_seconds=settings["stale_seconds"], task_states=states,
-                        directory_seconds=settings["directory_seconds"])
+        data = snapshot(
+            conn,
+            stale_seconds=settings["stale_seconds"],
+            task_states=states,
+            directory_seconds=settings["directory_seconds"],
+        )
     finally:
         conn.close()
     for alert in data["alerts"]:
@@ -176,8 +204,11 @@ class FrontConnectionTestPort:
         self.app = app
 
     async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] != "http" or scope["method"] != "POST" or \
-                not scope["path"].endswith("/api/v2/connections/test"):
+        if (
+            scope["type"] != "http"
+            or scope["method"] != "POST"
+            or not scope["path"].endswith("/api/v2/connections/test")
+        ):
             await self.app(scope, receive, send)
             return
         chunks, more = [], True
@@ -234,8 +265,10 @@ def data(tenant: str | None = None) -> JSONResponse:
 
 
 # What our params' patterns mean, for the trigger form's error (jsonschema would print the regex and its schema).
-PATTERN_WORDS = {"^cnv_[0-9a-z]+$": "a Front conversation id (cnv_ and lower-case letters or digits)",
-                 "^inb_[0-9a-z]+$": "a Front inbox id (inb_ and lower-case letters or digits)"}
+PATTERN_WORDS = {
+    "^cnv_[0-9a-z]+$": "a Front conversation id (cnv_ and lower-case letters or digits)",
+    "^inb_[0-9a-z]+$": "a Front inbox id (inb_ and lower-case letters or digits)",
+}
 TRIGGER_PATH = re.compile(r"/api/v2/dags/front_sync[\w.-]*/dagRuns$")
 
 
@@ -300,10 +333,12 @@ class FrontSyncPlugin(AirflowPlugin):
         {"middleware": FrontConnectionTestPort, "args": [], "kwargs": {}, "name": "Front connection test: no port"},
         {"middleware": ReadableTriggerErrors, "args": [], "kwargs": {}, "name": "Front sync: readable param errors"},
     ]
-    external_views = [{
-        "name": "Front sync",
-        "href": "front-sync/",
-        "url_route": "front-sync",
-        "destination": "nav",
-        "category": "browse",
-    }]
+    external_views = [
+        {
+            "name": "Front sync",
+            "href": "front-sync/",
+            "url_route": "front-sync",
+            "destination": "nav",
+            "category": "browse",
+        }
+    ]

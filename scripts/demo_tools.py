@@ -28,9 +28,24 @@ def reset_watermarks() -> list[str]:
     return deleted
 
 
-CONVERSATION_CHANGES = ("new_inbound", "new_outbound", "new_out_reply", "add_comments", "tag", "untag", "assign",
-                        "unassign", "archive", "reopen", "trash", "restore", "merge_conversations",
-                        "update_conversation_custom_fields", "move", "new_conversations")
+CONVERSATION_CHANGES = (
+    "new_inbound",
+    "new_outbound",
+    "new_out_reply",
+    "add_comments",
+    "tag",
+    "untag",
+    "assign",
+    "unassign",
+    "archive",
+    "reopen",
+    "trash",
+    "restore",
+    "merge_conversations",
+    "update_conversation_custom_fields",
+    "move",
+    "new_conversations",
+)
 
 
 def mutate(url: str, contacts: int, conversations: int, deleted_contacts: int) -> None:
@@ -52,8 +67,10 @@ def mutate(url: str, contacts: int, conversations: int, deleted_contacts: int) -
     if conversations:
         for action in CONVERSATION_CHANGES:
             control.mutate(action, count=conversations)
-        print(f"  {len(CONVERSATION_CHANGES)} kinds of conversation change x {conversations}: "
-              f"{', '.join(CONVERSATION_CHANGES)}")
+        print(
+            f"  {len(CONVERSATION_CHANGES)} kinds of conversation change x {conversations}: "
+            f"{', '.join(CONVERSATION_CHANGES)}"
+        )
     stamps = [Decimal(str(c["updated_at"])) for c in control.truth("contacts")["_results"]]
     stamps += [Decimal(str(e["emitted_at"])) for e in control.truth("events")["_results"][-1:]]
     newest = max(stamps, default=Decimal(0))
@@ -70,8 +87,19 @@ def report(runs: int) -> None:
     with psycopg.connect(os.environ["AIRFLOW_CONN_FRONT_WAREHOUSE"]) as conn, conn.cursor() as cur:
         cur.execute(load_sql("report_recent_runs"), {"runs": runs})
         rows = cur.fetchall()
-    header = ("run", "resource", "type", "status", "fetched", "created", "updated", "unchanged", "deleted",
-              "api calls", "seconds")
+    header = (
+        "run",
+        "resource",
+        "type",
+        "status",
+        "fetched",
+        "created",
+        "updated",
+        "unchanged",
+        "deleted",
+        "api calls",
+        "seconds",
+    )
     table = [header, *[tuple("" if v is None else str(v) for v in row) for row in rows]]
     widths = [max(len(r[i]) for r in table) for i in range(len(header))]
     for n, row in enumerate(table):

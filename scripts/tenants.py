@@ -42,9 +42,11 @@ def check() -> list[str]:
             if key in seen:
                 problems.append(f"{label}: same {what} as tenant {seen[key]}: tenants never share one")
             seen[key] = label
-        print(f"{label}: Front {front.base_url} budget {front.requests_per_minute:g} req/min "
-              f"(rpm {front.rpm:g} x share {front.share:g}), warehouse {target[0]}:{target[1]}/{target[2]}, "
-              f"pool {tenant.pool}")
+        print(
+            f"{label}: Front {front.base_url} budget {front.requests_per_minute:g} req/min "
+            f"(rpm {front.rpm:g} x share {front.share:g}), warehouse {target[0]}:{target[1]}/{target[2]}, "
+            f"pool {tenant.pool}"
+        )
     return problems
 
 

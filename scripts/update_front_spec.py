@@ -31,7 +31,7 @@ def _facts(data: bytes, commit: str) -> dict[str, str]:
         "size": f"{len(data):,} bytes",
         "sha256": f"`{hashlib.sha256(data).hexdigest()}` (also in `core-api.json.sha256`)",
         "declares": f"`info.version` {spec.get('info', {}).get('version')}, server {servers}, "
-                    f"{len(spec['paths'])} paths",
+        f"{len(spec['paths'])} paths",
     }
 
 

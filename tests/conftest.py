@@ -55,8 +55,10 @@ def dagbag():
 def postgres_server():
     """A throwaway PostgreSQL server for the session (scripts/pg_start.sh); yields the admin URL."""
     if os.environ.get("FRONT_SYNC_TEST_TIER") == "fast":
-        pytest.fail("this test needs PostgreSQL, which `make test-fast` never starts: move it to tests/integration "
-                    "(and mark it integration) so the fast tier stays fast")
+        pytest.fail(
+            "this test needs PostgreSQL, which `make test-fast` never starts: move it to tests/integration "
+            "(and mark it integration) so the fast tier stays fast"
+        )
     datadir = tempfile.mkdtemp(prefix="front-sync-pg.")
     result = subprocess.run([str(ROOT / "scripts" / "pg_start.sh"), datadir], capture_output=True, text=True)
     if result.returncode != 0:
@@ -127,9 +129,14 @@ def front_connection_json(base_url: str, token: str = TOKEN, **extra) -> str:
     import json
 
     # The simulator is not rate limited unless a test asks for it, so the budget must not throttle either.
-    return json.dumps({"conn_type": "front", "host": base_url, "password": token,
-                       "extra": {"allowed_hosts": ["localhost"], "rpm": 100_000, "share": 1.0,
-                                 "burst_per_second": 0, **extra}})
+    return json.dumps(
+        {
+            "conn_type": "front",
+            "host": base_url,
+            "password": token,
+            "extra": {"allowed_hosts": ["localhost"], "rpm": 100_000, "share": 1.0, "burst_per_second": 0, **extra},
+        }
+    )
 
 
 @pytest.fixture

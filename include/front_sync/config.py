@@ -21,8 +21,11 @@ CONFIG_VARIABLE = "front_sync.config"
 WAREHOUSE_SCHEMA = "front"
 
 # Cron expressions read when the DAG files are parsed (environment, not Variables: no DB access at parse time).
-SCHEDULE_ENV = {"incremental": "FRONT_SYNC_INCREMENTAL_SCHEDULE", "full": "FRONT_SYNC_FULL_SCHEDULE",
-                "monitor": "FRONT_SYNC_MONITOR_SCHEDULE"}
+SCHEDULE_ENV = {
+    "incremental": "FRONT_SYNC_INCREMENTAL_SCHEDULE",
+    "full": "FRONT_SYNC_FULL_SCHEDULE",
+    "monitor": "FRONT_SYNC_MONITOR_SCHEDULE",
+}
 DEFAULT_SCHEDULES = {"incremental": "0 * * * *", "full": "0 2 * * *", "monitor": "*/15 * * * *"}
 CONVERSATION_STRATEGIES = ("events", "list")
 
@@ -66,8 +69,7 @@ def _positive_int(name: str, value: Any) -> int:
 
 def _strategy(name: str, value: Any) -> str:
     if value not in CONVERSATION_STRATEGIES:
-        raise ConfigError(
-            f"setting {name!r} must be one of {list(CONVERSATION_STRATEGIES)}")
+        raise ConfigError(f"setting {name!r} must be one of {list(CONVERSATION_STRATEGIES)}")
     return value
 
 
@@ -111,8 +113,6 @@ def _setting(default: Any, check: Callable[[str, Any], Any]) -> Any:
     if isinstance(default, Mapping):
         return field(default_factory=lambda: MappingProxyType(dict(default)), metadata={"check": check})
     return field(default=default, metadata={"check": check})
-
-
 
 
 @dataclass(frozen=True)
@@ -169,8 +169,9 @@ class SyncConfig:
     alert_emails: tuple[str, ...] = _setting((), _emails)
 
     @classmethod
-    def from_json(cls, text: str | None, override: str | None = None, *,
-                  override_variable: str = CONFIG_VARIABLE) -> SyncConfig:
+    def from_json(
+        cls, text: str | None, override: str | None = None, *, override_variable: str = CONFIG_VARIABLE
+    ) -> SyncConfig:
         """Parse the Variable's JSON, and `override` (a tenant's front_sync.<tenant>.config) key by key over it;
         unknown keys or wrong types fail fast naming the Variable and the setting."""
         settings = {**_settings(text, CONFIG_VARIABLE), **_settings(override, override_variable)}
@@ -208,8 +209,9 @@ def read_config(variables, tenant: str | None = None) -> SyncConfig:
     shared = variables.get(CONFIG_VARIABLE, default=None)
     if tenant is None:
         return SyncConfig.from_json(shared)
-    return SyncConfig.from_json(shared, variables.get(config_key(tenant), default=None),
-                                override_variable=config_key(tenant))
+    return SyncConfig.from_json(
+        shared, variables.get(config_key(tenant), default=None), override_variable=config_key(tenant)
+    )
 
 
 # Several Front companies (tenants): a JSON file named by this environment setting, read when DAG files are parsed
@@ -265,8 +267,7 @@ class Tenant:
 
     def task_defaults(self) -> dict[str, Any]:
         """default_args entries that hand the tenant's connections and name to every operator that takes them."""
-        return {"front_conn_id": self.front_conn_id, "warehouse_conn_id": self.warehouse_conn_id,
-                "tenant": self.name}
+        return {"front_conn_id": self.front_conn_id, "warehouse_conn_id": self.warehouse_conn_id, "tenant": self.name}
 
 
 def tenants(environ: Mapping[str, str] = os.environ) -> tuple[Tenant, ...]:
@@ -310,14 +311,18 @@ def _tenant(entry: Any, where: str) -> Tenant:
         raise ConfigError(f"{where}: unknown field(s) {unknown}; known: {list(TENANT_FIELDS)}")
     name = entry.get("name")
     if not isinstance(name, str) or not TENANT_NAME.match(name) or name in RESERVED_TENANT_NAMES:
-        raise ConfigError(f"{where}: field 'name' must be 1-32 lower-case letters, digits or _ starting with a "
-                          f"letter, not one of {sorted(RESERVED_TENANT_NAMES)}; got {name!r}")
+        raise ConfigError(
+            f"{where}: field 'name' must be 1-32 lower-case letters, digits or _ starting with a "
+            f"letter, not one of {sorted(RESERVED_TENANT_NAMES)}; got {name!r}"
+        )
     entry = {"webhook_conn_id": f"{WEBHOOK_CONN_ID}__{name}", **entry}
     for conn_field in ("front_conn_id", "warehouse_conn_id", "webhook_conn_id"):
         value = entry.get(conn_field)
         if not isinstance(value, str) or not CONN_ID.match(value):
-            raise ConfigError(f"{where} ({name}): field {conn_field!r} must be a connection id (letters, digits, "
-                              f"_ . -); got {value!r}")
+            raise ConfigError(
+                f"{where} ({name}): field {conn_field!r} must be a connection id (letters, digits, "
+                f"_ . -); got {value!r}"
+            )
     slots = entry.get("pool_slots", DEFAULT_POOL_SLOTS)
     if not isinstance(slots, int) or isinstance(slots, bool) or slots < 1:
         raise ConfigError(f"{where} ({name}): field 'pool_slots' must be an integer of at least 1; got {slots!r}")
@@ -326,7 +331,12 @@ def _tenant(entry: Any, where: str) -> Tenant:
 
 def tenant_pools(found: tuple[Tenant, ...]) -> dict[str, dict[str, Any]]:
     """The pools the tenants need, in `airflow pools import` form (pools cannot come from the environment)."""
-    return {t.pool: {"slots": t.pool_slots, "include_deferred": False,
-                     "description": f"Caps concurrent Front API tasks of tenant {t.name or '(default)'}: each "
-                                    "Front company has its own rate budget, its tasks share it."}
-            for t in found}
+    return {
+        t.pool: {
+            "slots": t.pool_slots,
+            "include_deferred": False,
+            "description": f"Caps concurrent Front API tasks of tenant {t.name or '(default)'}: each "
+            "Front company has its own rate budget, its tasks share it.",
+        }
+        for t in found
+    }

@@ -19,8 +19,11 @@ def get_provider_info() -> dict:
                 "hook-name": "Front API",
                 "ui-field-behaviour": {
                     "hidden-fields": ["schema", "port"],
-                    "relabeling": {"host": "API base URL", "login": "OAuth client id",
-                                   "password": "API token or OAuth client secret"},
+                    "relabeling": {
+                        "host": "API base URL",
+                        "login": "OAuth client id",
+                        "password": "API token or OAuth client secret",
+                    },
                     "placeholders": {
                         "host": DEFAULT_BASE_URL,
                         "login": "OAuth only (extra auth: oauth): the Front app's client id",

@@ -23,9 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="host name in _links and _pagination.next (default: localhost for 127.0.0.1)",
     )
-    parser.add_argument(
-        "--rpm", type=int, default=None, help="requests per minute per company (default: off)"
-    )
+    parser.add_argument("--rpm", type=int, default=None, help="requests per minute per company (default: off)")
     parser.add_argument(
         "--burst",
         type=float,
@@ -54,9 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    sizes = {
-        key: getattr(args, f"size_{key}") for key in SIZE_DEFAULTS if getattr(args, f"size_{key}") is not None
-    }
+    sizes = {key: getattr(args, f"size_{key}") for key in SIZE_DEFAULTS if getattr(args, f"size_{key}") is not None}
     server = SimulatorServer(
         seed=args.seed,
         sizes=sizes,

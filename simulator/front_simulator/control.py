@@ -92,8 +92,9 @@ class SimulatorControl:
             },
         )
 
-    def set_schema_drift(self, resource: str, add: dict[str, Any] | None = None,
-                         drop: list[str] | None = None) -> dict[str, Any]:
+    def set_schema_drift(
+        self, resource: str, add: dict[str, Any] | None = None, drop: list[str] | None = None
+    ) -> dict[str, Any]:
         """Serve `resource`'s records with fields added (path -> value) and dropped (paths); see schema_drift.py."""
         return self._call("PUT", "/schema", {"resource": resource, "add": add or {}, "drop": drop or []})["drift"]
 
@@ -117,8 +118,9 @@ class SimulatorControl:
     def delete_webhook(self, webhook_id: str) -> None:
         self._call("DELETE", f"/webhooks/{webhook_id}")
 
-    def webhook_deliveries(self, after: int = 0, event_id: str | None = None, kind: str | None = None,
-                           limit: int | None = None) -> list[dict[str, Any]]:
+    def webhook_deliveries(
+        self, after: int = 0, event_id: str | None = None, kind: str | None = None, limit: int | None = None
+    ) -> list[dict[str, Any]]:
         """The delivery log, oldest first: one entry per attempt (``seq``, ``webhook_id``, ``url``, ``event_id``,
         ``kind``, ``attempt``, ``sent_at`` ms, ``request_timestamp``, ``status``, ``error``, ``latency_ms``,
         ``outcome``, ``forge_mode``, ``copy_of``) and per dropped event; ``after`` a ``seq`` for the newer ones."""
@@ -159,8 +161,9 @@ class SimulatorControl:
         ``conversation_keys`` (default None: the whole conversation snapshot; a list: only those fields)."""
         return self._call("PUT", "/webhooks/settings", settings)
 
-    def replay_webhooks(self, count: int = 1, min_age_seconds: float = 0.0,
-                        backdate_seconds: float = 0.0) -> list[dict[str, Any]]:
+    def replay_webhooks(
+        self, count: int = 1, min_age_seconds: float = 0.0, backdate_seconds: float = 0.0
+    ) -> list[dict[str, Any]]:
         """Re-send ``count`` earlier genuine requests verbatim now (``backdate_seconds``: as if captured that much
         earlier: the timestamp moved back, validly signed); ``[{"event_id", "url", "request_timestamp"}]``."""
         payload = {"count": count, "min_age_seconds": min_age_seconds, "backdate_seconds": backdate_seconds}

@@ -73,9 +73,7 @@ DEVIATIONS: tuple[Deviation, ...] = (
 )
 
 
-def apply_deviations(
-    schemas: dict[str, Any], deviations: tuple[Deviation, ...] = DEVIATIONS
-) -> dict[str, Any]:
+def apply_deviations(schemas: dict[str, Any], deviations: tuple[Deviation, ...] = DEVIATIONS) -> dict[str, Any]:
     """A copy of OpenAPI ``components/schemas`` with the deviations applied (before conversion)."""
     out = copy.deepcopy(schemas)
     for deviation in deviations:

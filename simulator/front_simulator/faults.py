@@ -127,7 +127,8 @@ class FaultRule:
             raise FaultSpecError("truncate mode must be 'body' or 'connection'")
         if kind == "bad_records" and rule.variant not in BAD_RECORD_VARIANTS + ODD_RECORD_VARIANTS + ("random",):
             raise FaultSpecError(
-                f"variant must be one of {', '.join(BAD_RECORD_VARIANTS + ODD_RECORD_VARIANTS)} or random")
+                f"variant must be one of {', '.join(BAD_RECORD_VARIANTS + ODD_RECORD_VARIANTS)} or random"
+            )
         if rule.body not in ("error", "html", "empty"):
             raise FaultSpecError("body must be 'error', 'html' or 'empty'")
         if kind == "latency" and rule.seconds is None and rule.distribution is None:

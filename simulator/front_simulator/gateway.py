@@ -106,9 +106,7 @@ class Gateway:
 
         try:
             if fault is not None:  # truncate: run the real handler, then cut its body
-                await self.app(
-                    scope, receive, self.truncating_send(send, headers, fault, status_box, receive, record)
-                )
+                await self.app(scope, receive, self.truncating_send(send, headers, fault, status_box, receive, record))
             else:
                 await self.app(scope, receive, self.header_send(send, headers, status_box))
         finally:
@@ -255,9 +253,7 @@ class Gateway:
                 await send({"type": "http.response.body", "body": cut})
                 return
             out_headers.append((b"content-length", str(len(body)).encode()))
-            await send(
-                {"type": "http.response.start", "status": start["status"], "headers": out_headers + headers}
-            )
+            await send({"type": "http.response.start", "status": start["status"], "headers": out_headers + headers})
             await send({"type": "http.response.body", "body": cut, "more_body": True})
             await asyncio.sleep(0.01)
             record()

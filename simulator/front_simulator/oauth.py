@@ -73,8 +73,12 @@ class OAuthServer:
             return self.settings()
 
     def settings(self) -> dict[str, Any]:
-        return {"client_id": self.client_id, "access_token_lifetime": self.access_token_lifetime,
-                "rotate": self.rotate, "auto_approve": self.auto_approve}
+        return {
+            "client_id": self.client_id,
+            "access_token_lifetime": self.access_token_lifetime,
+            "rotate": self.rotate,
+            "auto_approve": self.auto_approve,
+        }
 
     # -- the authorize page and the token endpoint --------------------------------------------------
 
@@ -103,8 +107,9 @@ class OAuthServer:
                 grant = self._take_refresh(form.get("refresh_token", ""))
                 self._counts["refreshes"] += 1
             else:
-                raise OAuthError(400, "unsupported_grant_type", "grant_type must be authorization_code or "
-                                                                "refresh_token")
+                raise OAuthError(
+                    400, "unsupported_grant_type", "grant_type must be authorization_code or refresh_token"
+                )
             return self._issue(grant)
 
     def _take_code(self, code: str, redirect_uri: str) -> _Grant:
@@ -138,8 +143,13 @@ class OAuthServer:
             grant.refresh_token = f"ort_{secrets.token_urlsafe(24)}"
             self._refresh[grant.refresh_token] = grant
         self._counts["access_tokens_issued"] += 1
-        return {"access_token": access, "refresh_token": grant.refresh_token, "token_type": "Bearer",
-                "expires_in": self.access_token_lifetime, "expires_at": now + self.access_token_lifetime}
+        return {
+            "access_token": access,
+            "refresh_token": grant.refresh_token,
+            "token_type": "Bearer",
+            "expires_in": self.access_token_lifetime,
+            "expires_at": now + self.access_token_lifetime,
+        }
 
     # -- the gateway's check, revocation, statistics ------------------------------------------------
 
@@ -174,12 +184,25 @@ class OAuthServer:
     def stats(self) -> dict[str, Any]:
         """Counters, and how many refresh tokens were presented more than once (a rotated one sent again)."""
         with self._lock:
-            return {**{k: 0 for k in ("authorized", "code_exchanges", "refreshes", "invalid_grant",
-                                      "access_tokens_issued", "expired_token_401s", "oauth_requests",
-                                      "revocations", "refresh_requests")},
-                    **self._counts,
-                    "refresh_tokens_presented": len(self._presented),
-                    "refresh_tokens_presented_twice": sum(1 for n in self._presented.values() if n > 1)}
+            return {
+                **{
+                    k: 0
+                    for k in (
+                        "authorized",
+                        "code_exchanges",
+                        "refreshes",
+                        "invalid_grant",
+                        "access_tokens_issued",
+                        "expired_token_401s",
+                        "oauth_requests",
+                        "revocations",
+                        "refresh_requests",
+                    )
+                },
+                **self._counts,
+                "refresh_tokens_presented": len(self._presented),
+                "refresh_tokens_presented_twice": sum(1 for n in self._presented.values() if n > 1),
+            }
 
     def reset_stats(self) -> None:
         with self._lock:

@@ -12,9 +12,7 @@ __all__ = ["SEARCH_TEMPLATE", "TEMPLATES", "endpoint_template", "resource_of"]
 _SEG = r"[^/]+"
 _PATTERNS = tuple(
     (
-        re.compile(
-            "^" + re.sub(r"\{[a-z]+\}", lambda m: "(.+)" if m.group(0) == "{query}" else _SEG, t) + "/?$"
-        ),
+        re.compile("^" + re.sub(r"\{[a-z]+\}", lambda m: "(.+)" if m.group(0) == "{query}" else _SEG, t) + "/?$"),
         t,
     )
     for t in TEMPLATES

@@ -68,5 +68,5 @@ def _walk(node: Any, parts: list[str], value: Any) -> None:
             node[name] = copy.deepcopy(value)
         return
     child = node.get(name)
-    for item in (child if is_list and isinstance(child, list) else [child]):
+    for item in child if is_list and isinstance(child, list) else [child]:
         _walk(item, rest, value)

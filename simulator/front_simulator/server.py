@@ -66,9 +66,7 @@ class SimulatorServer:
         self.link_host = link_host or default_link_host(host)
         self.state = SimulatorState(seed, sizes, clock=clock, company_id=company_id)
         if rpm is not None:
-            self.state.limiter.configure(
-                rpm=rpm, burst_per_second=burst_per_second, window_seconds=window_seconds
-            )
+            self.state.limiter.configure(rpm=rpm, burst_per_second=burst_per_second, window_seconds=window_seconds)
         self._sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._sock.bind((host, port))

@@ -85,9 +85,7 @@ def _definitions(deviations: tuple[Deviation, ...] = DEVIATIONS) -> dict[str, An
     return {name: convert(schema) for name, schema in schemas.items()}
 
 
-def component_validator(
-    name: str, deviations: tuple[Deviation, ...] = DEVIATIONS
-) -> jsonschema.Draft7Validator:
+def component_validator(name: str, deviations: tuple[Deviation, ...] = DEVIATIONS) -> jsonschema.Draft7Validator:
     """Validator for ``#/components/schemas/<name>`` with the given deviations applied."""
     schema = {"$ref": f"#/definitions/{name}", "definitions": _definitions(deviations)}
     return jsonschema.Draft7Validator(schema)

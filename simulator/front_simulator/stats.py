@@ -27,9 +27,7 @@ class Stats:
             self._endpoints[endpoint] = entry
         return entry
 
-    def record(
-        self, endpoint: str, status: int, *, limited: str | None = None, fault: str | None = None
-    ) -> None:
+    def record(self, endpoint: str, status: int, *, limited: str | None = None, fault: str | None = None) -> None:
         """Count one response; ``limited`` is "rate" or "burst" for 429s from the limiter."""
         with self._lock:
             entry = self._entry(endpoint)

@@ -9,8 +9,9 @@ import psycopg
 from psycopg.rows import dict_row, tuple_row
 
 
-def fetch(url: str, statement: Any, params: Any = (), *, dicts: bool = False,
-          connect_timeout: int | None = None) -> list[Any]:
+def fetch(
+    url: str, statement: Any, params: Any = (), *, dicts: bool = False, connect_timeout: int | None = None
+) -> list[Any]:
     """The statement's rows (tuples, or dicts with dicts=True; [] when it returns none), committed and closed."""
     options = {"connect_timeout": connect_timeout} if connect_timeout else {}
     with psycopg.connect(url, **options) as conn, conn.cursor(row_factory=dict_row if dicts else tuple_row) as cur:

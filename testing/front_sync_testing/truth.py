@@ -10,16 +10,40 @@ from psycopg import sql
 from front_sync_testing import ROOT  # noqa: F401 - the end-to-end tests read it from here
 from front_sync_testing.db import fetch
 
-SIZES = {"contacts": 300, "conversations": 120, "teammates": 6, "inboxes": 4, "channels": 4, "tags": 10,
-         "contact_lists": 3, "messages_per_conversation": 3, "comments_per_conversation": 1, "ticketing": 1}
+SIZES = {
+    "contacts": 300,
+    "conversations": 120,
+    "teammates": 6,
+    "inboxes": 4,
+    "channels": 4,
+    "tags": 10,
+    "contact_lists": 3,
+    "messages_per_conversation": 3,
+    "comments_per_conversation": 1,
+    "ticketing": 1,
+}
 # warehouse table -> the simulator truth resource(s) it holds
 TABLES = {
-    "contacts": "contacts", "contact_lists": "contact_lists", "tags": "tags", "inboxes": "inboxes",
-    "teammates": "teammates", "channels": "channels", "teams": "teams", "accounts": "accounts", "links": "links",
+    "contacts": "contacts",
+    "contact_lists": "contact_lists",
+    "tags": "tags",
+    "inboxes": "inboxes",
+    "teammates": "teammates",
+    "channels": "channels",
+    "teams": "teams",
+    "accounts": "accounts",
+    "links": "links",
     "conversation_statuses": "statuses",
-    "custom_fields": ("custom_fields", "inbox_custom_fields", "teammate_custom_fields", "account_custom_fields",
-                      "link_custom_fields"),
-    "conversations": "conversations", "messages": "messages", "comments": "comments",
+    "custom_fields": (
+        "custom_fields",
+        "inbox_custom_fields",
+        "teammate_custom_fields",
+        "account_custom_fields",
+        "link_custom_fields",
+    ),
+    "conversations": "conversations",
+    "messages": "messages",
+    "comments": "comments",
 }
 
 
@@ -30,8 +54,9 @@ def query(url, statement, params=()):
 
 def live_rows(url, table):
     """{id: raw} of a warehouse table's rows not soft-deleted."""
-    return dict(fetch(url, sql.SQL("SELECT id, raw FROM {} WHERE deleted_at IS NULL").format(
-        sql.Identifier("front", table))))
+    return dict(
+        fetch(url, sql.SQL("SELECT id, raw FROM {} WHERE deleted_at IS NULL").format(sql.Identifier("front", table)))
+    )
 
 
 def assert_matches_truth(simulator, url, tables=TABLES, viewer=None):

@@ -25,4 +25,4 @@ def test_two_companies_on_one_celery_cluster_each_warehouse_equals_its_own_truth
     assert "error" not in summary, report
     assert harness.problems(summary) == [], report
     assert sorted(summary["tenants"]) == ["acme", "globex"], report
-    assert len(summary["runs"]) == 6, report   # backfill, incremental and full of each tenant
+    assert len(summary["runs"]) == 6, report  # backfill, incremental and full of each tenant

@@ -15,9 +15,15 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_no_import_errors(dagbag):
     assert dagbag.import_errors == {}
-    assert set(dagbag.dags) == {"front_sync_incremental", "front_sync_full", "front_sync_messages",
-                                "front_sync_backfill", "front_sync_monitor", "front_sync_replay",
-                                "front_sync_realtime"}
+    assert set(dagbag.dags) == {
+        "front_sync_incremental",
+        "front_sync_full",
+        "front_sync_messages",
+        "front_sync_backfill",
+        "front_sync_monitor",
+        "front_sync_replay",
+        "front_sync_realtime",
+    }
 
 
 def test_parsing_all_dags_is_fast():
@@ -49,8 +55,9 @@ def test_incremental_tasks_follow_the_plan(dagbag):
     from front_sync.sync.plan import LIST_RESOURCES, SUB_RESOURCES
 
     dag = dagbag.dags["front_sync_incremental"]
-    expected = {"migrate_warehouse", "sync_conversations"} | {f"sync_{r.name}" for r in (*LIST_RESOURCES,
-                                                                                        *SUB_RESOURCES)}
+    expected = {"migrate_warehouse", "sync_conversations"} | {
+        f"sync_{r.name}" for r in (*LIST_RESOURCES, *SUB_RESOURCES)
+    }
     assert {t.task_id for t in dag.tasks} == expected
     for resource in LIST_RESOURCES:
         task = dag.get_task(f"sync_{resource.name}")
@@ -61,8 +68,9 @@ def test_incremental_tasks_follow_the_plan(dagbag):
     assert dag.catchup is False
 
 
-@pytest.mark.parametrize("dag_id", ["front_sync_incremental", "front_sync_full", "front_sync_messages",
-                                    "front_sync_backfill"])
+@pytest.mark.parametrize(
+    "dag_id", ["front_sync_incremental", "front_sync_full", "front_sync_messages", "front_sync_backfill"]
+)
 def test_every_dag_migrates_first_and_declares_outlets_docs_and_timeouts(dagbag, dag_id):
     dag = dagbag.dags[dag_id]
     assert dag.doc_md and len(dag.doc_md) > 100
@@ -73,8 +81,9 @@ def test_every_dag_migrates_first_and_declares_outlets_docs_and_timeouts(dagbag,
         if task.task_id == "dry_run_estimate":  # API calls only on a dry run, and it loads nothing
             assert task.pool == "front_api" and not task.outlets and not task.upstream_task_ids
         elif task.task_id == "report_schema_drift":  # no API call, no outlet: it reads the warehouse only
-            assert set(task.upstream_task_ids) == {t.task_id for t in dag.tasks
-                                                   if t.task_id.startswith(("sync_", "verify_"))}
+            assert set(task.upstream_task_ids) == {
+                t.task_id for t in dag.tasks if t.task_id.startswith(("sync_", "verify_"))
+            }
         elif task.task_id == "check_found_in_front":  # reads the run's sync_logs rows only, after the sync
             assert set(task.upstream_task_ids) == {"sync_messages"} and not task.outlets
         elif task.task_id != "migrate_warehouse":
@@ -161,8 +170,12 @@ def test_every_sync_task_runs_a_kind_its_resource_can_run_as(dagbag):
             if isinstance(task, SyncTask):
                 run_plan(task.kind, get_resource(task.resource), RunRequest("scheduled"), None, SyncConfig())
                 kinds.setdefault(dag_id, set()).add(task.kind.value)
-    assert kinds == {"front_sync_incremental": {"incremental"}, "front_sync_full": {"full", "verification"},
-                     "front_sync_backfill": {"backfill"}, "front_sync_messages": {"on_demand"}}
+    assert kinds == {
+        "front_sync_incremental": {"incremental"},
+        "front_sync_full": {"full", "verification"},
+        "front_sync_backfill": {"backfill"},
+        "front_sync_messages": {"on_demand"},
+    }
 
 
 def test_a_kind_outside_the_run_kinds_is_refused_when_the_dag_is_parsed():

@@ -11,11 +11,19 @@ import pytest
 from front_sync_testing.dags import parse_dags
 
 ROOT = Path(__file__).resolve().parents[2]
-BASES = ("front_sync_incremental", "front_sync_full", "front_sync_messages", "front_sync_backfill",
-         "front_sync_monitor", "front_sync_replay", "front_sync_realtime")
-TENANTS = [{"name": "acme", "front_conn_id": "front_acme", "warehouse_conn_id": "warehouse_acme"},
-           {"name": "globex", "front_conn_id": "front_globex", "warehouse_conn_id": "warehouse_globex",
-            "pool_slots": 3}]
+BASES = (
+    "front_sync_incremental",
+    "front_sync_full",
+    "front_sync_messages",
+    "front_sync_backfill",
+    "front_sync_monitor",
+    "front_sync_replay",
+    "front_sync_realtime",
+)
+TENANTS = [
+    {"name": "acme", "front_conn_id": "front_acme", "warehouse_conn_id": "warehouse_acme"},
+    {"name": "globex", "front_conn_id": "front_globex", "warehouse_conn_id": "warehouse_globex", "pool_slots": 3},
+]
 
 
 @pytest.fixture(scope="module")

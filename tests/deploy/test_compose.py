@@ -13,8 +13,14 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-AIRFLOW_SERVICES = {"airflow-apiserver", "airflow-scheduler", "airflow-dag-processor", "airflow-worker",
-                    "airflow-triggerer", "airflow-init"}
+AIRFLOW_SERVICES = {
+    "airflow-apiserver",
+    "airflow-scheduler",
+    "airflow-dag-processor",
+    "airflow-worker",
+    "airflow-triggerer",
+    "airflow-init",
+}
 TOPOLOGY = AIRFLOW_SERVICES | {"postgres", "redis", "warehouse", "front-simulator", "front-sync-webhooks"}
 
 
@@ -34,11 +40,18 @@ def project(tmp_path):
     example = (ROOT / ".env.example").read_text()
 
     def compose(*args: str, secret: str | None = "0123abcd" * 8) -> subprocess.CompletedProcess:
-        env_text = example if secret is None else example.replace("AIRFLOW_JWT_SECRET=\n",
-                                                                   f"AIRFLOW_JWT_SECRET={secret}\n")
+        env_text = (
+            example if secret is None else example.replace("AIRFLOW_JWT_SECRET=\n", f"AIRFLOW_JWT_SECRET={secret}\n")
+        )
         (tmp_path / ".env").write_text(env_text)
-        return subprocess.run([str(binary), "-f", "docker-compose.yaml", *args], cwd=tmp_path, capture_output=True,
-                              text=True, timeout=60, env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
+        return subprocess.run(
+            [str(binary), "-f", "docker-compose.yaml", *args],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+        )
 
     return compose
 
@@ -66,11 +79,12 @@ def test_topology_is_the_official_celery_one_plus_warehouse_and_simulator(projec
     for name in AIRFLOW_SERVICES:
         env = services[name]["environment"]
         assert env["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor", name
-        assert env["AIRFLOW__CELERY__BROKER_URL"].startswith("redis://redis:") or \
-            env["AIRFLOW__CELERY__BROKER_URL"].startswith("redis://:@redis:"), name
+        assert env["AIRFLOW__CELERY__BROKER_URL"].startswith("redis://redis:") or env[
+            "AIRFLOW__CELERY__BROKER_URL"
+        ].startswith("redis://:@redis:"), name
         assert "@postgres/airflow" in env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"], name
         assert env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"] == "http://airflow-apiserver:8080/execution/", name
-        assert services[name]["build"]["context"], name   # the project's image, not the bare official one
+        assert services[name]["build"]["context"], name  # the project's image, not the bare official one
     assert services["airflow-worker"]["command"] == ["celery", "worker"]
     assert services["airflow-worker"]["deploy"]["replicas"] >= 2
     init = " ".join(services["airflow-init"]["command"])
@@ -122,4 +136,4 @@ def test_dockerfile_builds_on_the_pinned_official_image_and_bakes_no_secret():
     assert "requirements.txt" in dockerfile and re.search(r"pip install .*--no-deps \.", dockerfile)
     assert not re.search(r"^\s*(ENV|ARG)\s+(AIRFLOW_CONN_|AIRFLOW_VAR_|FRONT_API_TOKEN)", dockerfile, re.M)
     ignored = (ROOT / ".dockerignore").read_text().splitlines()
-    assert ignored[ignored.index("*") + 1:] and "!.env" not in ignored   # a whitelist: .env never reaches the image
+    assert ignored[ignored.index("*") + 1 :] and "!.env" not in ignored  # a whitelist: .env never reaches the image

@@ -110,9 +110,22 @@ def smtp_sink(monkeypatch):
     port = _free_port()
     controller = Controller(mailbox, hostname="127.0.0.1", port=port)
     controller.start()
-    monkeypatch.setenv("AIRFLOW_CONN_SMTP_ALERTS", json.dumps({
-        "conn_type": "smtp", "host": "127.0.0.1", "port": port,
-        "extra": {"disable_ssl": True, "disable_tls": True, "from_email": "front-sync@example.test",
-                  "timeout": 10, "retry_limit": 0}}))
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_SMTP_ALERTS",
+        json.dumps(
+            {
+                "conn_type": "smtp",
+                "host": "127.0.0.1",
+                "port": port,
+                "extra": {
+                    "disable_ssl": True,
+                    "disable_tls": True,
+                    "from_email": "front-sync@example.test",
+                    "timeout": 10,
+                    "retry_limit": 0,
+                },
+            }
+        ),
+    )
     yield mailbox.messages
     controller.stop()

@@ -22,10 +22,35 @@ pytestmark = pytest.mark.integration
 
 COMMITTED = ROOT / "tests" / "cassettes" / "front-small.jsonl"
 EXPECTED = COMMITTED.with_suffix(".expected.json")
-TINY = {**SIZES, "contacts": 12, "conversations": 6, "teammates": 3, "inboxes": 2, "channels": 2, "tags": 4,
-        "contact_lists": 2, "accounts": 3, "links": 2, "messages_per_conversation": 2, "teams": 1}
-ENTITY_TABLES = ("contacts", "contact_lists", "tags", "inboxes", "teammates", "channels", "teams", "accounts", "links",
-                 "custom_fields", "conversations", "messages", "comments")
+TINY = {
+    **SIZES,
+    "contacts": 12,
+    "conversations": 6,
+    "teammates": 3,
+    "inboxes": 2,
+    "channels": 2,
+    "tags": 4,
+    "contact_lists": 2,
+    "accounts": 3,
+    "links": 2,
+    "messages_per_conversation": 2,
+    "teams": 1,
+}
+ENTITY_TABLES = (
+    "contacts",
+    "contact_lists",
+    "tags",
+    "inboxes",
+    "teammates",
+    "channels",
+    "teams",
+    "accounts",
+    "links",
+    "custom_fields",
+    "conversations",
+    "messages",
+    "comments",
+)
 CHILD_TABLES = ("contact_handles", "conversation_tags", "message_recipients", "message_attachments")
 NOWHERE = "http://localhost:9"  # nothing listens there: a replay that tried the network would fail
 
@@ -55,11 +80,13 @@ def tables(url) -> dict[str, object]:
 
 def fingerprint(contents: dict[str, object]) -> dict[str, object]:
     """Per entity table, each row's digest (the committed expectation stays small and says which rows differ)."""
+
     def digest(raw):
         return hashlib.sha256(json.dumps(raw, sort_keys=True).encode()).hexdigest()[:16]
 
-    return {t: ({k: digest(v) for k, v in rows.items()} if isinstance(rows, dict) else rows)
-            for t, rows in contents.items()}
+    return {
+        t: ({k: digest(v) for k, v in rows.items()} if isinstance(rows, dict) else rows) for t, rows in contents.items()
+    }
 
 
 @pytest.fixture
@@ -99,7 +126,8 @@ def secrets_of(simulator) -> set[str]:
 
 
 def test_record_scrubs_and_replay_reproduces_the_warehouse_offline(
-        dags, simulator, warehouse_url, second_warehouse, clean_variables, monkeypatch, tmp_path):
+    dags, simulator, warehouse_url, second_warehouse, clean_variables, monkeypatch, tmp_path
+):
     simulator.reset(seed=21, sizes=TINY)
     recording = tmp_path / "front.jsonl"
     monkeypatch.setenv(cassette.ENV_SWITCH, f"record:{recording}")
@@ -118,8 +146,10 @@ def test_record_scrubs_and_replay_reproduces_the_warehouse_offline(
     replay(dags, recording, monkeypatch)
     assert simulator.stats()["totals"]["calls"] == 0  # offline: not one request reached the simulator
     scrubber = cassette.Scrubber("test-token")
-    expected = {t: ({k: scrubber.scrub(v) for k, v in rows.items()} if isinstance(rows, dict) else rows)
-                for t, rows in recorded.items()}
+    expected = {
+        t: ({k: scrubber.scrub(v) for k, v in rows.items()} if isinstance(rows, dict) else rows)
+        for t, rows in recorded.items()
+    }
     assert tables(replayed_url) == expected
     if os.environ.get("FRONT_SYNC_REFRESH_CASSETTES"):
         COMMITTED.parent.mkdir(exist_ok=True)
@@ -132,8 +162,9 @@ def test_committed_cassette_replays_without_the_simulator(dags, warehouse_url, c
     assert fingerprint(tables(warehouse_url)) == json.loads(EXPECTED.read_text())
 
 
-def test_a_request_the_cassette_lacks_fails_the_task_loudly(dags, warehouse_url, clean_variables, monkeypatch,
-                                                            tmp_path):
+def test_a_request_the_cassette_lacks_fails_the_task_loudly(
+    dags, warehouse_url, clean_variables, monkeypatch, tmp_path
+):
     empty = tmp_path / "empty.jsonl"
     empty.write_text("")
     from tests.conftest import front_connection_json

@@ -26,11 +26,22 @@ def migrated(warehouse, warehouse_url):
 
 
 def test_checkpoint_with_an_expired_page_token_restarts_the_listing_with_a_log_line(
-        simulator, connect_front, migrated, caplog):
+    simulator, connect_front, migrated, caplog
+):
     """Issue 19 (checkpoints): a capped listing saved Front's next link; the token expires before the next run.
     That run must start the listing over (one clear log line) and finish it, not fail on the 400 every time."""
-    simulator.reset(seed=71, sizes={"contacts": 5, "conversations": 20, "teammates": 2, "inboxes": 1,
-                                    "channels": 1, "tags": 2, "contact_lists": 1})
+    simulator.reset(
+        seed=71,
+        sizes={
+            "contacts": 5,
+            "conversations": 20,
+            "teammates": 2,
+            "inboxes": 1,
+            "channels": 1,
+            "tags": 2,
+            "contact_lists": 1,
+        },
+    )
     connect_front(page_limit=5)
     conn = psycopg.connect(migrated)
     key = checkpoints.CheckpointKey("front_sync_incremental", "conversations", "listing")

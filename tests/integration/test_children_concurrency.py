@@ -18,8 +18,17 @@ from front_sync_testing.truth import assert_matches_truth, query
 
 pytestmark = pytest.mark.integration  # needs the session's PostgreSQL server
 
-SMALL = {"contacts": 10, "conversations": 20, "teammates": 3, "inboxes": 2, "channels": 2, "tags": 4,
-         "contact_lists": 1, "messages_per_conversation": 2, "comments_per_conversation": 1}
+SMALL = {
+    "contacts": 10,
+    "conversations": 20,
+    "teammates": 3,
+    "inboxes": 2,
+    "channels": 2,
+    "tags": 4,
+    "contact_lists": 1,
+    "messages_per_conversation": 2,
+    "comments_per_conversation": 1,
+}
 # The fault mix, denser so that a short run meets every kind: 5xx, burst 429s, resets, truncated bodies.
 FAULT_MIX = [
     {"kind": "status", "status": 503, "probability": 0.08},
@@ -42,8 +51,16 @@ def queue(url, resource, ids):
 
 
 def settings(**overrides) -> DrainSettings:
-    return DrainSettings(**{"worker": "test", "priority": pending.Priority.BACKFILL, "workers": 2,
-                            "max_attempts": 3, "retry_after_seconds": 0.2, **overrides})
+    return DrainSettings(
+        **{
+            "worker": "test",
+            "priority": pending.Priority.BACKFILL,
+            "workers": 2,
+            "max_attempts": 3,
+            "retry_after_seconds": 0.2,
+            **overrides,
+        }
+    )
 
 
 def loaded_at(url) -> dict[str, object]:
@@ -57,8 +74,9 @@ def test_a_retrying_conversation_does_not_hold_back_the_others(simulator, connec
     ids = sorted(c["id"] for c in simulator.truth("conversations")["_results"])
     slow = ids[0]  # claimed first (same priority and request time: by id)
     # Its first two tries fail: it waits out backoffs of 1-2 s and 2-3 s while the others are fetched.
-    simulator.set_faults([{"endpoint": f"/conversations/{slow}/messages", "kind": "status", "status": 503,
-                           "on_calls": [1, 2]}])
+    simulator.set_faults(
+        [{"endpoint": f"/conversations/{slow}/messages", "kind": "status", "status": 503, "on_calls": [1, 2]}]
+    )
     connect_front(breaker_failures=100)
     queue(migrated, "messages", ids)
     result = drain(FrontHook(), psycopg.connect(migrated), MESSAGES, "r1", settings())

@@ -87,13 +87,17 @@ def seeded(warehouse, clean_variables, no_incremental_runs):
             ('old', 'front_sync_incremental', 'sync_contacts', 1, 'contacts', 'incremental', 'success',
              now() - interval '20 days', now() - interval '20 days', 1, 1, 0, 0, 1, NULL, '{}')
         """)
-        cur.execute("""INSERT INTO front.dead_letters (resource, record_id, payload, error, sync_run_id)
+        cur.execute(
+            """INSERT INTO front.dead_letters (resource, record_id, payload, error, sync_run_id)
                        VALUES ('messages', 'msg_1', %s, 'bad record', 'r2'),
                               ('messages', 'msg_2', '{}', 'bad record', 'r2')""",
-                    (json.dumps({"body": SECRET_BODY, "from": SECRET_EMAIL}),))
-        cur.execute("""INSERT INTO front.sync_conflicts (resource, record_id, stored_row, incoming_row, incoming_hash,
+            (json.dumps({"body": SECRET_BODY, "from": SECRET_EMAIL}),),
+        )
+        cur.execute(
+            """INSERT INTO front.sync_conflicts (resource, record_id, stored_row, incoming_row, incoming_hash,
                        sync_run_id) VALUES ('contacts', 'crd_1', %s, '{}', 'h', 'r1')""",
-                    (json.dumps({"name": SECRET_EMAIL}),))
+            (json.dumps({"name": SECRET_EMAIL}),),
+        )
         cur.execute("""INSERT INTO front.sync_pending (resource, conversation_id, enqueued_by, priority)
                        SELECT 'messages', 'cnv_' || i, 'r1', i % 2 FROM generate_series(1, 5) AS i""")
         cur.execute("""INSERT INTO front.tags (id, raw, row_hash, sync_run_id)
@@ -107,8 +111,9 @@ def by_resource(data):
     return {r["resource"]: r for r in data["resources"]}
 
 
-@pytest.mark.parametrize("path", ["/front-sync/", "/front-sync/data.json", "/front-sync/assets/dashboard.js"],
-                         ids=["page", "data", "asset"])
+@pytest.mark.parametrize(
+    "path", ["/front-sync/", "/front-sync/data.json", "/front-sync/assets/dashboard.js"], ids=["page", "data", "asset"]
+)
 def test_unauthenticated_requests_are_refused(client, path):
     assert client.get(path).status_code == 401
     assert client.get(path, headers={"Authorization": "Bearer not-a-jwt"}).status_code == 403
@@ -131,8 +136,11 @@ def test_a_viewer_sees_the_page_but_airflow_refuses_its_triggers(client, viewer_
     """The page's buttons call Airflow's REST API as the user: Airflow's permissions decide, not the page."""
     headers = {"Authorization": f"Bearer {viewer_token}"}
     assert client.get("/front-sync/data.json", headers=headers).status_code == 200
-    trigger = client.post("/api/v2/dags/front_sync_messages/dagRuns", headers=headers,
-                          json={"logical_date": None, "conf": {"conversation_ids": ["cnv_1"]}})
+    trigger = client.post(
+        "/api/v2/dags/front_sync_messages/dagRuns",
+        headers=headers,
+        json={"logical_date": None, "conf": {"conversation_ids": ["cnv_1"]}},
+    )
     assert trigger.status_code == 403
 
 
@@ -177,14 +185,32 @@ def test_runs_quota_queue_and_errors(client, token, seeded):
     assert 3715 < runs["r1"]["duration_seconds"] < 3730  # 91 min ago to 29 min ago
     assert runs["r0"]["quota_remaining_min"] is None and runs["r2"]["failed_tasks"] == 1
     assert data["pending"] == [
-        {"resource": "messages", "priority": 0, "queued": 2, "claimed": 0, "retrying": 0, "max_attempts": 0,
-         "oldest_enqueued_at": data["pending"][0]["oldest_enqueued_at"]},
-        {"resource": "messages", "priority": 1, "queued": 3, "claimed": 0, "retrying": 0, "max_attempts": 0,
-         "oldest_enqueued_at": data["pending"][1]["oldest_enqueued_at"]},
+        {
+            "resource": "messages",
+            "priority": 0,
+            "queued": 2,
+            "claimed": 0,
+            "retrying": 0,
+            "max_attempts": 0,
+            "oldest_enqueued_at": data["pending"][0]["oldest_enqueued_at"],
+        },
+        {
+            "resource": "messages",
+            "priority": 1,
+            "queued": 3,
+            "claimed": 0,
+            "retrying": 0,
+            "max_attempts": 0,
+            "oldest_enqueued_at": data["pending"][1]["oldest_enqueued_at"],
+        },
     ]
     [error] = data["errors"]
     assert (error["dag_id"], error["run_id"], error["task_id"], error["try_number"]) == (
-        "front_sync_incremental", "r2", "sync_messages", 2)
+        "front_sync_incremental",
+        "r2",
+        "sync_messages",
+        2,
+    )
     assert error["error_message"].startswith("FrontRetryableError: GET /conversations/x/messages 503")
 
 
@@ -244,8 +270,15 @@ def test_status_follows_the_last_run_and_errors_resolve(client, token, seeded):
 def test_a_task_that_never_ran_because_upstream_failed_is_red(seeded):
     """Issue 22 finding 3: messages said "success" (its last sync_logs row) when its task was upstream_failed in
     Airflow's newest run: Airflow's task state wins."""
-    states = {"comments": {"state": "upstream_failed", "dag_id": "front_sync_incremental", "run_id": "r9",
-                           "task_id": "sync_comments", "try_number": 0}}
+    states = {
+        "comments": {
+            "state": "upstream_failed",
+            "dag_id": "front_sync_incremental",
+            "run_id": "r9",
+            "task_id": "sync_comments",
+            "try_number": 0,
+        }
+    }
     with seeded.cursor() as cur:
         cur.execute("""INSERT INTO front.sync_logs (run_id, dag_id, task_id, try_number, resource, sync_type, status,
                            started_at, completed_at) VALUES ('r1', 'front_sync_incremental', 'sync_comments', 1,
@@ -284,8 +317,17 @@ def test_connection_list_test_button_port_zero(client, token, simulator, simulat
     with create_session() as session:
         session.query(Connection).filter(Connection.conn_id == "front_default").delete()
         session.add(Connection.from_json(front_connection_json(simulator_server.base_url), conn_id="front_default"))
-    body = {"connection_id": "front_default", "conn_type": "front", "host": simulator_server.base_url, "port": 0,
-            "password": "***", "login": "", "schema": "", "description": "", "extra": None}
+    body = {
+        "connection_id": "front_default",
+        "conn_type": "front",
+        "host": simulator_server.base_url,
+        "port": 0,
+        "password": "***",
+        "login": "",
+        "schema": "",
+        "description": "",
+        "extra": None,
+    }
     headers = {"Authorization": f"Bearer {token}"}
     try:
         with pytest.MonkeyPatch.context() as mp:
@@ -293,8 +335,9 @@ def test_connection_list_test_button_port_zero(client, token, simulator, simulat
             answer = client.post("/api/v2/connections/test", headers=headers, json=body)
             assert answer.status_code == 200, answer.text
             assert answer.json()["status"] is True and "Connected to Front company" in answer.json()["message"]
-            other = client.post("/api/v2/connections/test", headers=headers,
-                                json={**body, "conn_type": "http", "port": 0})
+            other = client.post(
+                "/api/v2/connections/test", headers=headers, json={**body, "conn_type": "http", "port": 0}
+            )
             assert other.status_code == 400  # other connection types are left to Airflow's rule
     finally:
         with create_session() as session:
@@ -308,21 +351,27 @@ def test_unreachable_warehouse_is_a_503_without_details(client, token, monkeypat
     assert "secretuser" not in response.text and "OperationalError" in response.text
 
 
-@pytest.mark.parametrize(("age", "expected"), [(None, "never"), (0, "green"), (3599, "green"), (3600, "amber"),
-                                               (7199, "amber"), (7200, "red")],
-                         ids=["never", "just-synced", "under-half", "half", "under-threshold", "threshold"])
+@pytest.mark.parametrize(
+    ("age", "expected"),
+    [(None, "never"), (0, "green"), (3599, "green"), (3600, "amber"), (7199, "amber"), (7200, "red")],
+    ids=["never", "just-synced", "under-half", "half", "under-threshold", "threshold"],
+)
 def test_freshness_bands(age, expected):
     assert dashboard.freshness(age, 7200) == expected
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("Authorization: Bearer eyJ.abc-d", "Authorization: Bearer [redacted]"),
-    ("401 for token=abc123, retrying", "401 for token=[redacted], retrying"),
-    ('{"password": "hunter2"}', '{"password": "[redacted]"}'),
-    ("contact jane.doe+x@mail.example.com failed", "contact [email] failed"),
-    ("x" * 600, "x" * (dashboard.ERROR_CHARS - 1) + "…"),
-    ("ConnectionError: GET /contacts", "ConnectionError: GET /contacts"),
-], ids=["bearer", "token-param", "json-password", "email", "long", "clean"])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Authorization: Bearer eyJ.abc-d", "Authorization: Bearer [redacted]"),
+        ("401 for token=abc123, retrying", "401 for token=[redacted], retrying"),
+        ('{"password": "hunter2"}', '{"password": "[redacted]"}'),
+        ("contact jane.doe+x@mail.example.com failed", "contact [email] failed"),
+        ("x" * 600, "x" * (dashboard.ERROR_CHARS - 1) + "…"),
+        ("ConnectionError: GET /contacts", "ConnectionError: GET /contacts"),
+    ],
+    ids=["bearer", "token-param", "json-password", "email", "long", "clean"],
+)
 def test_redaction(text, expected):
     assert dashboard.redact(text) == expected
 
@@ -345,9 +394,14 @@ def test_a_bad_param_reads_as_words_not_a_jsonschema_dump(dags):
     airflow_says = json.dumps({"detail": f"Invalid input for param conversation_ids: {caught.value}"}).encode()
     assert b"Failed validating" in airflow_says  # what the form showed
     detail = json.loads(plugin.readable_param_error(airflow_says))["detail"]
-    assert detail == ("Invalid input for param conversation_ids: 'abc' is not a Front conversation id (cnv_ and "
-                      "lower-case letters or digits)"), detail
-    other = json.dumps({"detail": "Invalid input for param x: 1 is not of type 'string'\n\nFailed validating "
-                                  "'type' in schema: {...}"}).encode()
-    assert json.loads(plugin.readable_param_error(other))["detail"] == \
-        "Invalid input for param x: 1 is not of type 'string'"
+    assert detail == (
+        "Invalid input for param conversation_ids: 'abc' is not a Front conversation id (cnv_ and "
+        "lower-case letters or digits)"
+    ), detail
+    other = json.dumps(
+        {"detail": "Invalid input for param x: 1 is not of type 'string'\n\nFailed validating 'type' in schema: {...}"}
+    ).encode()
+    assert (
+        json.loads(plugin.readable_param_error(other))["detail"]
+        == "Invalid input for param x: 1 is not of type 'string'"
+    )

@@ -39,8 +39,7 @@ def estimated(simulator):
 
 
 @pytest.mark.parametrize("size", sorted(ACCOUNTS), ids=sorted(ACCOUNTS))
-def test_estimate_is_within_20_percent_of_the_real_calls(size, dags, simulator, warehouse_url, clean_variables,
-                                                         capsys):
+def test_estimate_is_within_20_percent_of_the_real_calls(size, dags, simulator, warehouse_url, clean_variables, capsys):
     simulator.reset(seed=7, sizes=ACCOUNTS[size])
     clean_variables.set(CONFIG_VARIABLE, json.dumps({"overlap_seconds": 0}))
     simulator.mutate("random_activity", count=ACTIVITY)  # the recent activity the estimate measures
@@ -63,8 +62,10 @@ def test_estimate_is_within_20_percent_of_the_real_calls(size, dags, simulator, 
 
     figures = {"initial": (result.calls(result.initial), initial), "hourly": (result.calls(result.hourly), hourly)}
     with capsys.disabled():
-        print(f"\n[estimate {size}] {ACCOUNTS[size]['contacts']} contacts, {ACCOUNTS[size]['conversations']} "
-              f"conversations: estimate vs real {figures}; the estimate's own calls: {own_calls}")
+        print(
+            f"\n[estimate {size}] {ACCOUNTS[size]['contacts']} contacts, {ACCOUNTS[size]['conversations']} "
+            f"conversations: estimate vs real {figures}; the estimate's own calls: {own_calls}"
+        )
     for run_kind, (guess, real) in figures.items():
         assert abs(guess - real) <= 0.2 * real, f"{run_kind}: estimated {guess} calls, the run made {real}"
 
@@ -72,11 +73,17 @@ def test_estimate_is_within_20_percent_of_the_real_calls(size, dags, simulator, 
 def test_a_missing_scope_is_named_per_endpoint(simulator, warehouse_url):
     simulator.reset(seed=8, sizes={**SIZES, "contacts": 20, "conversations": 10})
     # Front answers 403 on an endpoint the token's scopes do not cover (a status fault stands for it).
-    simulator.set_faults([{"endpoint": "/conversations/{id}/comments", "kind": "status", "status": 403},
-                          {"endpoint": "/teams", "kind": "status", "status": 403}])
+    simulator.set_faults(
+        [
+            {"endpoint": "/conversations/{id}/comments", "kind": "status", "status": 403},
+            {"endpoint": "/teams", "kind": "status", "status": 403},
+        ]
+    )
     result = estimated(simulator)
-    assert result.sample.scope_errors == {"/conversations/{parent_id}/comments": "403: needs comments:read",
-                                          "/teams": "403: needs teams:read"}
+    assert result.sample.scope_errors == {
+        "/conversations/{parent_id}/comments": "403: needs comments:read",
+        "/teams": "403: needs teams:read",
+    }
     report = render(result)
     assert "SCOPES MISSING" in report and "comments:read" in report
 
@@ -103,13 +110,27 @@ def test_backfill_dry_run_writes_nothing(dags, simulator, warehouse_url, clean_v
     assert clean_variables.get("front_sync.watermark.conversations", default_var=None) is None
 
 
-def test_console_script_takes_the_token_from_the_environment_and_never_prints_it(simulator, simulator_server,
-                                                                                  monkeypatch, capsys):
+def test_console_script_takes_the_token_from_the_environment_and_never_prints_it(
+    simulator, simulator_server, monkeypatch, capsys
+):
     simulator.reset(seed=10, sizes={**SIZES, "contacts": 20, "conversations": 10})
     monkeypatch.setenv("FRONT_TEST_TOKEN", "test-token")
     link_base = simulator_server.base_url.replace("127.0.0.1", "localhost")  # the host its links name
-    status = main(["estimate", "--base-url", link_base, "--token-env", "FRONT_TEST_TOKEN", "--rpm", "200",
-                   "--share", "0.5", "--sync-config", "{}"])
+    status = main(
+        [
+            "estimate",
+            "--base-url",
+            link_base,
+            "--token-env",
+            "FRONT_TEST_TOKEN",
+            "--rpm",
+            "200",
+            "--share",
+            "0.5",
+            "--sync-config",
+            "{}",
+        ]
+    )
     out = capsys.readouterr().out
     assert status == 0
     assert "Plan: 200 rpm x share 0.5 = 100 calls/min" in out and "Initial load" in out and "Typical hourly" in out

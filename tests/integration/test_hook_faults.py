@@ -44,10 +44,18 @@ class RecordingSession(requests.Session):
 
 def make_hook(monkeypatch, base_url, token=TOKEN, clock=None, session_factory=requests.Session, **extra):
     """A hook on the simulator: fast budget and fake time unless a test asks otherwise."""
-    extra = {"allowed_hosts": ["localhost"], "rpm": 60_000, "share": 1, "burst_per_second": 0,
-             "read_timeout": 0.5, **extra}
-    monkeypatch.setenv("AIRFLOW_CONN_FRONT_DEFAULT", json.dumps(
-        {"conn_type": "front", "host": base_url, "password": token, "extra": extra}))
+    extra = {
+        "allowed_hosts": ["localhost"],
+        "rpm": 60_000,
+        "share": 1,
+        "burst_per_second": 0,
+        "read_timeout": 0.5,
+        **extra,
+    }
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_FRONT_DEFAULT",
+        json.dumps({"conn_type": "front", "host": base_url, "password": token, "extra": extra}),
+    )
     if clock is None:
         return FrontHook(session_factory=session_factory)
     return FrontHook(clock=clock.monotonic, sleep=clock.sleep, session_factory=session_factory)
@@ -100,8 +108,9 @@ def endpoint_stats(simulator, template="/contacts"):
         pytest.param({"kind": "hang", "seconds": 3}, "timeout", id="hang-past-the-read-timeout"),
     ],
 )
-def test_a_transient_failure_on_a_page_is_retried_and_no_page_is_lost(simulator, simulator_server, monkeypatch,
-                                                                     fault, cause):
+def test_a_transient_failure_on_a_page_is_retried_and_no_page_is_lost(
+    simulator, simulator_server, monkeypatch, fault, cause
+):
     simulator.reset(seed=3, sizes={"contacts": 250})
     clock = FakeTime(start=1000.0)
     hook = make_hook(monkeypatch, simulator_server.base_url, clock=clock)
@@ -128,8 +137,9 @@ def test_a_transient_failure_on_a_page_is_retried_and_no_page_is_lost(simulator,
         pytest.param({"kind": "hang", "seconds": 2}, "timeout", 0.15, id="hangs-until-retries-are-spent"),
     ],
 )
-def test_retries_spent_raise_a_retryable_error_for_the_task_retry(simulator, simulator_server, monkeypatch,
-                                                                   fault, cause, read_timeout):
+def test_retries_spent_raise_a_retryable_error_for_the_task_retry(
+    simulator, simulator_server, monkeypatch, fault, cause, read_timeout
+):
     simulator.reset(seed=3, sizes={"contacts": 10})
     simulator.set_faults([{**fault, "endpoint": "/contacts"}])
     clock = FakeTime(start=1000.0)
@@ -234,12 +244,14 @@ def test_a_merged_conversation_is_reported_not_followed(simulator, simulator_ser
         pytest.param({"kind": "rate_limit", "retry_after": 0.341}, 1.0, False, id="retry-after-fraction-waits-1s"),
         pytest.param({"kind": "rate_limit", "retry_after": 0}, 1.0, False, id="retry-after-zero-waits-1s"),
         pytest.param({"kind": "status", "status": 429}, 1.0, True, id="retry-after-missing-waits-1s"),
-        pytest.param({"kind": "rate_limit", "retry_after": 0.2, "remaining": 7}, 1.0, True,
-                     id="burst-429-while-quota-remains"),
+        pytest.param(
+            {"kind": "rate_limit", "retry_after": 0.2, "remaining": 7}, 1.0, True, id="burst-429-while-quota-remains"
+        ),
     ],
 )
-def test_429_waits_retry_after_without_using_a_retry_attempt(simulator, simulator_server, monkeypatch,
-                                                             fault, wait, burst):
+def test_429_waits_retry_after_without_using_a_retry_attempt(
+    simulator, simulator_server, monkeypatch, fault, wait, burst
+):
     simulator.reset(seed=3, sizes={"contacts": 120})
     simulator.set_faults([{**fault, "endpoint": "/contacts", "after_calls": 1, "times": 7}])  # more than 5 retries
     clock = FakeTime(start=1000.0)
@@ -274,8 +286,13 @@ def test_a_next_link_to_a_foreign_host_is_refused_and_the_token_not_sent(simulat
     RecordingSession.sent = []
     # The simulator's links use "localhost" while the base URL is 127.0.0.1: without the allow-list entry,
     # localhost is a foreign host.
-    hook = make_hook(monkeypatch, simulator_server.base_url, allowed_hosts=[], clock=FakeTime(start=1000.0),
-                     session_factory=RecordingSession)
+    hook = make_hook(
+        monkeypatch,
+        simulator_server.base_url,
+        allowed_hosts=[],
+        clock=FakeTime(start=1000.0),
+        session_factory=RecordingSession,
+    )
     pages = hook.iter_pages("/contacts")
     assert len(next(pages)) == 100
     with pytest.raises(FrontUnsafeURLError, match="localhost") as caught:
@@ -291,8 +308,9 @@ def test_a_next_link_to_a_foreign_host_is_refused_and_the_token_not_sent(simulat
 def test_the_breaker_opens_on_a_down_api_fails_fast_then_closes(simulator, simulator_server, monkeypatch):
     simulator.set_faults([{"kind": "status", "status": 503}])  # every endpoint: Front is down
     clock = FakeTime(start=1000.0)
-    hook = make_hook(monkeypatch, simulator_server.base_url, clock=clock, breaker_failures=3,
-                     breaker_cooldown_seconds=30)
+    hook = make_hook(
+        monkeypatch, simulator_server.base_url, clock=clock, breaker_failures=3, breaker_cooldown_seconds=30
+    )
 
     with pytest.raises(FrontLooksDownError, match="Front looks down") as caught:
         hook.get_me()

@@ -12,8 +12,10 @@ from front_sync.hooks.front import FrontAuthError, FrontConfigError, FrontHook, 
 
 def connect(monkeypatch, base_url, token="test-token", **extra):
     extra.setdefault("allowed_hosts", ["localhost"])
-    monkeypatch.setenv("AIRFLOW_CONN_FRONT_DEFAULT", json.dumps(
-        {"conn_type": "front", "host": base_url, "password": token, "extra": extra}))
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_FRONT_DEFAULT",
+        json.dumps({"conn_type": "front", "host": base_url, "password": token, "extra": extra}),
+    )
     return FrontHook()
 
 
@@ -60,8 +62,11 @@ def test_next_link_to_a_host_outside_the_allow_list_is_refused(simulator, simula
 
 @pytest.mark.parametrize(
     ("extra", "setting"),
-    [({"page_limit": 500}, "page_limit"), ({"read_timeout": "soon"}, "read_timeout"),
-     ({"allowed_hosts": 5}, "allowed_hosts")],
+    [
+        ({"page_limit": 500}, "page_limit"),
+        ({"read_timeout": "soon"}, "read_timeout"),
+        ({"allowed_hosts": 5}, "allowed_hosts"),
+    ],
     ids=["page-limit-too-big", "timeout-not-number", "allow-list-not-list"],
 )
 def test_bad_connection_settings_fail_fast_naming_the_setting(monkeypatch, extra, setting):

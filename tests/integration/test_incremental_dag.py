@@ -32,8 +32,10 @@ def warehouse_contacts(url):
 
 
 def warehouse_handles(url):
-    return {(r["contact_id"], r["source"], r["handle"]) for r in
-            query(url, "SELECT contact_id, source, handle FROM front.contact_handles")}
+    return {
+        (r["contact_id"], r["source"], r["handle"])
+        for r in query(url, "SELECT contact_id, source, handle FROM front.contact_handles")
+    }
 
 
 def truth(simulator):
@@ -64,7 +66,8 @@ def assert_equals_truth(simulator, url):
 
 
 def test_sync_matches_truth_is_idempotent_and_updates_exactly_what_changed(
-        dag, simulator, warehouse_url, clean_variables):
+    dag, simulator, warehouse_url, clean_variables
+):
     simulator.reset(seed=7, sizes={"contacts": 1234})
 
     assert run_dag(dag).state == "success"
@@ -91,8 +94,9 @@ def test_sync_matches_truth_is_idempotent_and_updates_exactly_what_changed(
     assert (log["created"], log["updated"], log["stale"], log["conflicts"], log["dead_lettered"]) == (0, 50, 0, 0, 0)
     assert log["fetched"] == log["updated"] + log["unchanged"]
     assert_equals_truth(simulator, warehouse_url)
-    rewritten = {r["id"] for r in query(warehouse_url, "SELECT id FROM front.contacts WHERE sync_run_id = %s",
-                                        (log["run_id"],))}
+    rewritten = {
+        r["id"] for r in query(warehouse_url, "SELECT id FROM front.contacts WHERE sync_run_id = %s", (log["run_id"],))
+    }
     assert rewritten == changed
 
 
@@ -130,8 +134,13 @@ def latest_asset_extra(name):
     from airflow.utils.session import create_session
 
     with create_session() as session:
-        event = (session.query(AssetEvent).join(AssetModel, AssetEvent.asset_id == AssetModel.id)
-                 .filter(AssetModel.name == name).order_by(AssetEvent.id.desc()).first())
+        event = (
+            session.query(AssetEvent)
+            .join(AssetModel, AssetEvent.asset_id == AssetModel.id)
+            .filter(AssetModel.name == name)
+            .order_by(AssetEvent.id.desc())
+            .first()
+        )
         return None if event is None else dict(event.extra)
 
 

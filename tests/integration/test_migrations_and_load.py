@@ -24,8 +24,14 @@ def migrated(warehouse_url):
 
 
 def contact(cid: str, updated_at: str, name: str = "Ann", handles=(("email", "ann@example.com"),)) -> dict:
-    return {"id": cid, "name": name, "updated_at": Decimal(updated_at), "is_private": False,
-            "handles": [{"source": s, "handle": h} for s, h in handles], "custom_fields": {}}
+    return {
+        "id": cid,
+        "name": name,
+        "updated_at": Decimal(updated_at),
+        "is_private": False,
+        "handles": [{"source": s, "handle": h} for s, h in handles],
+        "custom_fields": {},
+    }
 
 
 def fetch(conn, query, params=None):
@@ -70,25 +76,45 @@ def test_changed_applied_migration_is_refused(migrated):
 
 
 def test_conflict_rules_in_order(migrated):
-    first = load_batch(migrated, CONTACTS, [contact("crd_1", "100.000"), contact("crd_2", "100.000"),
-                                             contact("crd_3", "100.000"), contact("crd_4", "100.000")], "run1")
+    first = load_batch(
+        migrated,
+        CONTACTS,
+        [
+            contact("crd_1", "100.000"),
+            contact("crd_2", "100.000"),
+            contact("crd_3", "100.000"),
+            contact("crd_4", "100.000"),
+        ],
+        "run1",
+    )
     assert first.counts["created"] == 4 and first.max_cursor == Decimal("100.000")
     with migrated.cursor() as cur:  # a local edit made after Front's timestamp of the next version of crd_3
         cur.execute("UPDATE front.contacts SET local_updated_at = to_timestamp(500), name = 'Local' WHERE id = 'crd_3'")
     migrated.commit()
-    second = load_batch(migrated, CONTACTS, [
-        contact("crd_1", "90.000", name="Older"),        # stale
-        contact("crd_2", "100.000"),                      # unchanged
-        contact("crd_3", "200.000", name="Front edit"),   # conflict
-        contact("crd_4", "200.000", name="Bea"),          # updated
-        contact("crd_5", "150.000"),                      # created
-    ], "run2")
+    second = load_batch(
+        migrated,
+        CONTACTS,
+        [
+            contact("crd_1", "90.000", name="Older"),  # stale
+            contact("crd_2", "100.000"),  # unchanged
+            contact("crd_3", "200.000", name="Front edit"),  # conflict
+            contact("crd_4", "200.000", name="Bea"),  # updated
+            contact("crd_5", "150.000"),  # created
+        ],
+        "run2",
+    )
     assert {k: v for k, v in second.counts.items() if v} == {
-        "stale": 1, "unchanged": 1, "conflicts": 1, "updated": 1, "created": 1}
+        "stale": 1,
+        "unchanged": 1,
+        "conflicts": 1,
+        "updated": 1,
+        "created": 1,
+    }
     names = dict(fetch(migrated, "SELECT id, name FROM front.contacts"))
     assert names == {"crd_1": "Ann", "crd_2": "Ann", "crd_3": "Local", "crd_4": "Bea", "crd_5": "Ann"}
-    conflicts = fetch(migrated,
-                      "SELECT record_id, stored_row->>'name', incoming_row->>'name' FROM front.sync_conflicts")
+    conflicts = fetch(
+        migrated, "SELECT record_id, stored_row->>'name', incoming_row->>'name' FROM front.sync_conflicts"
+    )
     assert conflicts == [("crd_3", "Local", "Front edit")]
     load_batch(migrated, CONTACTS, [contact("crd_3", "200.000", name="Front edit")], "run3")
     assert len(fetch(migrated, "SELECT 1 FROM front.sync_conflicts")) == 1  # same version: not recorded twice
@@ -111,17 +137,24 @@ def test_children_are_replaced_with_their_parent(migrated):
 
 
 def test_bad_record_is_dead_lettered_and_the_rest_loads(migrated):
-    batch = [contact("crd_1", "1"), {"name": "no id \x00 here"}, contact("crd_2", "1"),
-             {"id": "crd_odd", "updated_at": "tomorrow"}, ["not", "an", "object"]]
+    batch = [
+        contact("crd_1", "1"),
+        {"name": "no id \x00 here"},
+        contact("crd_2", "1"),
+        {"id": "crd_odd", "updated_at": "tomorrow"},
+        ["not", "an", "object"],
+    ]
     result = load_batch(migrated, CONTACTS, batch, "r1")
     assert result.counts["created"] == 3 and result.counts["dead_lettered"] == 2 and result.counts["untyped"] == 1
-    dead = fetch(migrated, "SELECT record_id, payload->>'name', error FROM front.dead_letters "
-                          "ORDER BY record_id NULLS FIRST, error")
+    dead = fetch(
+        migrated,
+        "SELECT record_id, payload->>'name', error FROM front.dead_letters ORDER BY record_id NULLS FIRST, error",
+    )
     assert dead[0][:2] == (None, "no id  here") and "missing id" in dead[0][2]
     assert dead[1][0] is None and "record is not an object" in dead[1][2]
-    assert fetch(migrated, "SELECT updated_at, raw->>'updated_at', untyped_fields FROM front.contacts "
-                           "WHERE id = 'crd_odd'") == [(None, "tomorrow", [{"field": "updated_at",
-                                                                            "reason": "not a number"}])]
+    assert fetch(
+        migrated, "SELECT updated_at, raw->>'updated_at', untyped_fields FROM front.contacts WHERE id = 'crd_odd'"
+    ) == [(None, "tomorrow", [{"field": "updated_at", "reason": "not a number"}])]
 
 
 def test_failed_batch_leaves_nothing_behind(migrated):

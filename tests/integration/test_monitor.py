@@ -24,8 +24,9 @@ RUNBOOK = "https://git.example.test/front-sync/blob/main/docs/runbook.md"
 @pytest.fixture
 def alerting(slack_sink, smtp_sink, clean_variables):
     """Both sinks, the recipients and the runbook URL configured; yields (slack texts, mails)."""
-    clean_variables.set("front_sync.config", json.dumps({"alert_emails": ["oncall@example.test"],
-                                                         "runbook_url": RUNBOOK}))
+    clean_variables.set(
+        "front_sync.config", json.dumps({"alert_emails": ["oncall@example.test"], "runbook_url": RUNBOOK})
+    )
     return slack_sink, smtp_sink
 
 
@@ -45,8 +46,19 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def log_row(url, resource, *, ago, seconds=1.0, status="success", sync_type="incremental",
-            dag_id="front_sync_incremental", task_id=None, run_id=None, metadata=None):
+def log_row(
+    url,
+    resource,
+    *,
+    ago,
+    seconds=1.0,
+    status="success",
+    sync_type="incremental",
+    dag_id="front_sync_incremental",
+    task_id=None,
+    run_id=None,
+    metadata=None,
+):
     """A finished (or, with seconds=None, running) sync_logs row that started `ago` before now."""
     started = now() - ago
     completed = None if seconds is None else started + timedelta(seconds=seconds)
@@ -54,9 +66,19 @@ def log_row(url, resource, *, ago, seconds=1.0, status="success", sync_type="inc
         cur.execute(
             "INSERT INTO front.sync_logs (run_id, dag_id, task_id, resource, sync_type, status, started_at,"
             " completed_at, metadata, error_message) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-            (run_id or f"scheduled__{uuid.uuid4().hex[:8]}", dag_id, task_id or f"sync_{resource}", resource,
-             sync_type, "running" if seconds is None else status, started, completed, json.dumps(metadata or {}),
-             "FrontRetryableError: 503" if status == "failed" else None))
+            (
+                run_id or f"scheduled__{uuid.uuid4().hex[:8]}",
+                dag_id,
+                task_id or f"sync_{resource}",
+                resource,
+                sync_type,
+                "running" if seconds is None else status,
+                started,
+                completed,
+                json.dumps(metadata or {}),
+                "FrontRetryableError: 503" if status == "failed" else None,
+            ),
+        )
 
 
 def healthy(url, ago=timedelta(minutes=10), skip=()):
@@ -79,8 +101,11 @@ def assert_alert(slack, mails, *phrases, anchor):
     assert len(slack) == 1, slack
     assert len(mails) == 1, [m[1]["Subject"] for m in mails]
     recipients, mail = mails[0]
-    body = mail.get_payload(decode=True).decode() if not mail.is_multipart() else \
-        mail.get_payload()[0].get_payload(decode=True).decode()
+    body = (
+        mail.get_payload(decode=True).decode()
+        if not mail.is_multipart()
+        else mail.get_payload()[0].get_payload(decode=True).decode()
+    )
     assert recipients == ["oncall@example.test"]
     for text in (slack[0], body):
         for phrase in (*phrases, "since: 20", "figure: ", "threshold", "first step: ", f"{RUNBOOK}#{anchor}"):
@@ -96,8 +121,11 @@ def test_a_healthy_real_sync_sends_nothing(dags, simulator, migrated, alerting):
     simulator.set_rate_limit(rpm=10_000, burst_per_second=None)  # Front's quota headers, far from the limit
     assert run(dags["front_sync_incremental"]).state == "success"
     assert run(dags["front_sync_incremental"]).state == "success"
-    quota = query(migrated, "SELECT metadata->'quota_limit' AS quota_limit FROM front.sync_logs"
-                            " WHERE jsonb_typeof(metadata->'quota_remaining_min') = 'number'")
+    quota = query(
+        migrated,
+        "SELECT metadata->'quota_limit' AS quota_limit FROM front.sync_logs"
+        " WHERE jsonb_typeof(metadata->'quota_remaining_min') = 'number'",
+    )
     assert quota and all(r["quota_limit"] == 10_000 for r in quota)
     monitor_run(dags)
     slack, mails = alerting
@@ -112,11 +140,14 @@ def test_a_small_resource_is_late_only_after_its_directory_refresh_interval_too(
     monitor_run(dags)
     assert slack == []
     with psycopg.connect(migrated) as conn, conn.cursor() as cur:
-        cur.execute("UPDATE front.sync_logs SET started_at = started_at - interval '6 h', "
-                    "completed_at = completed_at - interval '6 h' WHERE resource = 'tags'")
+        cur.execute(
+            "UPDATE front.sync_logs SET started_at = started_at - interval '6 h', "
+            "completed_at = completed_at - interval '6 h' WHERE resource = 'tags'"
+        )
     monitor_run(dags)
-    assert_alert(slack, mails, "no successful sync of tags for 9 h", "vs threshold 8 h 0 min",
-                 anchor="alert-no-successful-sync")
+    assert_alert(
+        slack, mails, "no successful sync of tags for 9 h", "vs threshold 8 h 0 min", anchor="alert-no-successful-sync"
+    )
 
 
 def test_no_successful_sync_for_two_hours_alerts_once_until_it_clears(dags, migrated, alerting):
@@ -125,8 +156,13 @@ def test_no_successful_sync_for_two_hours_alerts_once_until_it_clears(dags, migr
     log_row(migrated, "contacts", ago=timedelta(hours=3, minutes=10))
     log_row(migrated, "contacts", ago=timedelta(minutes=30), status="failed")
     monitor_run(dags)
-    text = assert_alert(slack, mails, "no successful sync of contacts for 3 h", "vs threshold 2 h 0 min",
-                        anchor="alert-no-successful-sync")
+    text = assert_alert(
+        slack,
+        mails,
+        "no successful sync of contacts for 3 h",
+        "vs threshold 2 h 0 min",
+        anchor="alert-no-successful-sync",
+    )
     assert "first step: Look at the resource's last sync_logs rows" in text
 
     monitor_run(dags)  # still late: no second message
@@ -150,8 +186,13 @@ def test_failure_rate_over_five_percent_of_tries_alerts(dags, migrated, alerting
     monitor_run(dags)
     total = len(query(migrated, "SELECT 1 FROM front.sync_logs WHERE started_at > now() - interval '24 hours'"))
     rate = 100 * 2 / total
-    assert_alert(slack, mails, f"{rate:.1f} % of sync task tries failed in the last 24 h",
-                 f"({2} of {total} tries) vs threshold 5 %", anchor="alert-failure-rate")
+    assert_alert(
+        slack,
+        mails,
+        f"{rate:.1f} % of sync task tries failed in the last 24 h",
+        f"({2} of {total} tries) vs threshold 5 %",
+        anchor="alert-failure-rate",
+    )
     monitor_run(dags)
     assert len(slack) == 1
 
@@ -163,20 +204,39 @@ def test_a_run_over_twice_its_median_alerts(dags, migrated, alerting):
         log_row(migrated, "contacts", ago=timedelta(hours=25 - i), seconds=100 + i % 3)
     log_row(migrated, "contacts", ago=timedelta(minutes=8), seconds=None)  # running for 8 minutes
     monitor_run(dags)
-    assert_alert(slack, mails, "incremental sync of contacts still running after 4", "over 2x its normal",
-                 "vs threshold 202 s (2 x median 101.0 s of the last 20 runs)", anchor="alert-slow-run")
+    assert_alert(
+        slack,
+        mails,
+        "incremental sync of contacts still running after 4",
+        "over 2x its normal",
+        "vs threshold 202 s (2 x median 101.0 s of the last 20 runs)",
+        anchor="alert-slow-run",
+    )
 
 
 def test_api_quota_use_over_eighty_percent_alerts(dags, migrated, alerting):
     slack, mails = alerting
     healthy(migrated, skip=("contacts",))
-    log_row(migrated, "contacts", ago=timedelta(minutes=20),
-            metadata={"quota_limit": 100, "quota_remaining": 40, "quota_remaining_min": 12})
-    log_row(migrated, "contacts", ago=timedelta(minutes=5),
-            metadata={"quota_limit": 100, "quota_remaining": 60, "quota_remaining_min": 50})
+    log_row(
+        migrated,
+        "contacts",
+        ago=timedelta(minutes=20),
+        metadata={"quota_limit": 100, "quota_remaining": 40, "quota_remaining_min": 12},
+    )
+    log_row(
+        migrated,
+        "contacts",
+        ago=timedelta(minutes=5),
+        metadata={"quota_limit": 100, "quota_remaining": 60, "quota_remaining_min": 50},
+    )
     monitor_run(dags)
-    assert_alert(slack, mails, "Front API quota 88 % used (seen by contacts)",
-                 "88 % (lowest remaining 12 of 100 per minute) vs threshold 80 %", anchor="alert-api-quota")
+    assert_alert(
+        slack,
+        mails,
+        "Front API quota 88 % used (seen by contacts)",
+        "88 % (lowest remaining 12 of 100 per minute) vs threshold 80 %",
+        anchor="alert-api-quota",
+    )
 
 
 def test_repeated_failures_of_a_task_escalate_once(dags, migrated, alerting):
@@ -185,8 +245,13 @@ def test_repeated_failures_of_a_task_escalate_once(dags, migrated, alerting):
     log_row(migrated, "tags", ago=timedelta(hours=9))  # the hourly run lists tags every 6 h: late after 2 h + 6 h
     for minutes in (100, 70, 40):
         for attempt in range(2):  # tries of one run count once
-            log_row(migrated, "tags", ago=timedelta(minutes=minutes - attempt), status="failed",
-                    run_id=f"scheduled__{minutes}")
+            log_row(
+                migrated,
+                "tags",
+                ago=timedelta(minutes=minutes - attempt),
+                status="failed",
+                run_id=f"scheduled__{minutes}",
+            )
     monitor_run(dags)
     # The escalation, beside what the same rows mean otherwise: tags late for 9 h, 6 of 25 tries failed.
     assert len(slack) == 3 and len(mails) == 3
@@ -204,8 +269,9 @@ def test_new_dead_letters_and_conflicts_alert_once_each(dags, simulator, migrate
 
     slack, mails = alerting
     simulator.reset(seed=22, sizes={"contacts": 60, "conversations": 10, "messages_per_conversation": 1})
-    simulator.set_faults([{"endpoint": "/conversations", "kind": "bad_records", "variant": "missing_id",
-                           "count": 2, "times": 1}])
+    simulator.set_faults(
+        [{"endpoint": "/conversations", "kind": "bad_records", "variant": "missing_id", "count": 2, "times": 1}]
+    )
     assert run(dags["front_sync_incremental"]).state == "success"
     simulator.clear_faults()
     monitor_run(dags)
@@ -240,17 +306,40 @@ def test_every_alert_links_to_a_runbook_section():
     from front_sync_testing.truth import ROOT
 
     text = (ROOT / "docs" / "runbook.md").read_text()
-    anchors = {re.sub(r"[^a-z0-9 -]", "", h.lower()).strip().replace(" ", "-")
-               for h in re.findall(r"^#+ (.+)$", text, flags=re.M)}
+    anchors = {
+        re.sub(r"[^a-z0-9 -]", "", h.lower()).strip().replace(" ", "-")
+        for h in re.findall(r"^#+ (.+)$", text, flags=re.M)
+    }
     assert {r.anchor for r in RUNBOOK.values()} <= anchors
 
 
-@pytest.mark.parametrize("setting, value", [
-    ("retention_dayz", 30), ("retention_days", 0), ("retention_days", "30"), ("failure_rate_percent", 0),
-    ("failure_rate_percent", 101), ("slow_run_factor", 1), ("alert_emails", "oncall@example.test"),
-    ("alert_emails", ["not an address"]), ("runbook_url", ""), ("stale_after_minutes", -5),
-], ids=["unknown", "retention-zero", "retention-text", "rate-zero", "rate-over-100", "factor-one",
-        "emails-not-a-list", "email-without-at", "empty-url", "negative-minutes"])
+@pytest.mark.parametrize(
+    "setting, value",
+    [
+        ("retention_dayz", 30),
+        ("retention_days", 0),
+        ("retention_days", "30"),
+        ("failure_rate_percent", 0),
+        ("failure_rate_percent", 101),
+        ("slow_run_factor", 1),
+        ("alert_emails", "oncall@example.test"),
+        ("alert_emails", ["not an address"]),
+        ("runbook_url", ""),
+        ("stale_after_minutes", -5),
+    ],
+    ids=[
+        "unknown",
+        "retention-zero",
+        "retention-text",
+        "rate-zero",
+        "rate-over-100",
+        "factor-one",
+        "emails-not-a-list",
+        "email-without-at",
+        "empty-url",
+        "negative-minutes",
+    ],
+)
 def test_alert_settings_are_validated_naming_the_setting(setting, value):
     from front_sync.config import ConfigError, SyncConfig
 
@@ -262,12 +351,19 @@ def test_alert_settings_defaults_and_overrides():
     from front_sync.config import SyncConfig, schedule
 
     default = SyncConfig.from_json(None)
-    assert (default.stale_after_minutes, default.failure_rate_percent, default.slow_run_factor,
-            default.slow_run_baseline, default.quota_use_percent, default.escalate_after_failures,
-            default.retention_days) == (120, 5.0, 2.0, 20, 80.0, 3, None)
+    assert (
+        default.stale_after_minutes,
+        default.failure_rate_percent,
+        default.slow_run_factor,
+        default.slow_run_baseline,
+        default.quota_use_percent,
+        default.escalate_after_failures,
+        default.retention_days,
+    ) == (120, 5.0, 2.0, 20, 80.0, 3, None)
     assert SyncConfig.from_json('{"retention_days": null}').retention_days is None
-    assert SyncConfig.from_json('{"runbook_url": "https://x.test/runbook.md#"}').runbook_url == \
-        "https://x.test/runbook.md"
+    assert (
+        SyncConfig.from_json('{"runbook_url": "https://x.test/runbook.md#"}').runbook_url == "https://x.test/runbook.md"
+    )
     assert schedule("monitor") == "*/15 * * * *"
 
 

@@ -11,8 +11,7 @@ from .test_monitor import alerting  # noqa: F401 - a fixture (slack_sink, smtp_s
 pytestmark = pytest.mark.integration  # needs the session's PostgreSQL server
 
 
-def test_the_third_failed_run_escalates_once_then_the_alerts_stop(dags, simulator, warehouse_url,
-                                                                  alerting):  # noqa: F811
+def test_the_third_failed_run_escalates_once_then_the_alerts_stop(dags, simulator, warehouse_url, alerting):  # noqa: F811
     slack, mails = alerting
     simulator.reset(seed=51, sizes={**SIZES, "contacts": 10, "conversations": 3})
     simulator.set_faults([{"endpoint": "/tags", "kind": "status", "status": 403}])
@@ -36,5 +35,11 @@ def test_the_third_failed_run_escalates_once_then_the_alerts_stop(dags, simulato
     assert dags["front_sync_monitor"].test().state == "success"
     assert "resolved: repeated_failures:front_sync_incremental.sync_tags" in slack[-1]
     # (4 failed tries of few may still open the failure-rate alert, for its own 24 h window)
-    assert query(warehouse_url, "SELECT count(*) AS n FROM front.alert_state WHERE cleared_at IS NULL "
-                                "AND alert_key LIKE 'repeated_failures:%%'")[0]["n"] == 0
+    assert (
+        query(
+            warehouse_url,
+            "SELECT count(*) AS n FROM front.alert_state WHERE cleared_at IS NULL "
+            "AND alert_key LIKE 'repeated_failures:%%'",
+        )[0]["n"]
+        == 0
+    )

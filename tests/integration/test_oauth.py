@@ -30,11 +30,24 @@ CALLBACK = "http://127.0.0.1:9/front-sync-oauth/callback"  # Front redirects the
 
 def oauth_connection(base_url: str, **extra) -> str:
     """front_default as an OAuth app of the simulator (login = client id, password = client secret)."""
-    return json.dumps({"conn_type": "front", "host": base_url, "login": DEFAULT_CLIENT_ID,
-                       "password": DEFAULT_CLIENT_SECRET,
-                       "extra": {"auth": "oauth", "oauth_url": base_url, "oauth_redirect_uri": CALLBACK,
-                                 "allowed_hosts": ["localhost"], "rpm": 100_000, "share": 1.0,
-                                 "burst_per_second": 0, **extra}})
+    return json.dumps(
+        {
+            "conn_type": "front",
+            "host": base_url,
+            "login": DEFAULT_CLIENT_ID,
+            "password": DEFAULT_CLIENT_SECRET,
+            "extra": {
+                "auth": "oauth",
+                "oauth_url": base_url,
+                "oauth_redirect_uri": CALLBACK,
+                "allowed_hosts": ["localhost"],
+                "rpm": 100_000,
+                "share": 1.0,
+                "burst_per_second": 0,
+                **extra,
+            },
+        }
+    )
 
 
 @pytest.fixture
@@ -98,8 +111,12 @@ def test_connect_checks_state_exchanges_the_code_once_and_stores_tokens_encrypte
     url, cookie = oauth_connect.start("front_default", "admin")
     assert "/oauth/authorize?" in url and f"client_id={DEFAULT_CLIENT_ID}" in url and "state=" in url
     code, state = approve(url)
-    for bad_state, bad_cookie, user in (("forged", cookie, "admin"), (state, None, "admin"),
-                                        (state, cookie, "mallory"), (state, cookie.replace(".", "x.", 1), "admin")):
+    for bad_state, bad_cookie, user in (
+        ("forged", cookie, "admin"),
+        (state, None, "admin"),
+        (state, cookie, "mallory"),
+        (state, cookie.replace(".", "x.", 1), "admin"),
+    ):
         with pytest.raises(oauth_connect.OAuthStateError, match="start again|this browser session"):
             oauth_connect.check_state("front_default", bad_state, bad_cookie, user)
     oauth_connect.check_state("front_default", state, cookie, "admin")
@@ -156,8 +173,17 @@ def test_eight_threads_in_two_processes_at_expiry_refresh_exactly_once(oauth, wa
     connect()
     expire_now(warehouse_url)
     oauth.reset_stats()
-    children = [subprocess.Popen([sys.executable, "-c", CHILD], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                 stderr=subprocess.PIPE, text=True, env=os.environ.copy()) for _ in range(2)]
+    children = [
+        subprocess.Popen(
+            [sys.executable, "-c", CHILD],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=os.environ.copy(),
+        )
+        for _ in range(2)
+    ]
     for child in children:
         assert child.stdout.readline().strip() == "ready", child.stderr.read()
     for child in children:
@@ -250,8 +276,14 @@ def test_headless_connect_prints_the_url_and_accepts_the_pasted_redirect(oauth, 
     script = os.path.join(os.path.dirname(sys.executable), "front-sync")
 
     def run_connect(answer_for) -> subprocess.CompletedProcess:
-        child = subprocess.Popen([script, "oauth", "connect"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                 stderr=subprocess.PIPE, text=True, env=os.environ.copy())
+        child = subprocess.Popen(
+            [script, "oauth", "connect"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=os.environ.copy(),
+        )
         url = ""
         while "/oauth/authorize?" not in url:
             url = child.stdout.readline()
@@ -269,8 +301,9 @@ def test_headless_connect_prints_the_url_and_accepts_the_pasted_redirect(oauth, 
     done = run_connect(redirect)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "Connected 'front_default'" in done.stdout and oauth.stats()["code_exchanges"] == 1
-    status = subprocess.run([script, "oauth", "status"], capture_output=True, text=True, timeout=120,
-                            env=os.environ.copy())
+    status = subprocess.run(
+        [script, "oauth", "status"], capture_output=True, text=True, timeout=120, env=os.environ.copy()
+    )
     assert status.returncode == 0 and "front_default: connected" in status.stdout, status.stderr[-2000:]
     output = done.stdout + done.stderr + status.stdout + status.stderr
     assert not [t for t in issued_tokens(oauth) if t in output]

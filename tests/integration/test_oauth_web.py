@@ -57,8 +57,9 @@ def test_connect_needs_login_and_permission_to_edit_connections(client, oauth, a
 
 def test_connect_front_round_trip_stores_tokens_and_returns_to_the_dashboard(client, oauth, warehouse_url):  # noqa: F811
     code, state, cookie = start(client)
-    back = client.get("/front-sync-oauth/callback", params={"code": code, "state": state},
-                      cookies={"front_sync_oauth_state": cookie})
+    back = client.get(
+        "/front-sync-oauth/callback", params={"code": code, "state": state}, cookies={"front_sync_oauth_state": cookie}
+    )
     assert back.status_code == 303 and back.headers["location"] == "/front-sync/?oauth=connected", back.text
     assert oauth.stats()["code_exchanges"] == 1
     status = client.get("/front-sync-oauth/status.json")
@@ -67,8 +68,9 @@ def test_connect_front_round_trip_stores_tokens_and_returns_to_the_dashboard(cli
     assert not [t for t in issued_tokens(oauth) if t in status.text]
     with psycopg.connect(warehouse_url) as conn:
         assert conn.execute("SELECT count(*) FROM front.oauth_tokens WHERE status = 'connected'").fetchone()[0] == 1
-    again = client.get("/front-sync-oauth/callback", params={"code": code, "state": state},
-                       cookies={"front_sync_oauth_state": cookie})
+    again = client.get(
+        "/front-sync-oauth/callback", params={"code": code, "state": state}, cookies={"front_sync_oauth_state": cookie}
+    )
     assert again.status_code == 400 and "invalid_grant" in again.text  # a code works once
 
 
@@ -81,7 +83,8 @@ def test_a_callback_outside_the_session_that_started_it_is_refused(client, oauth
         cookie = ""
     if attack == "another user":
         client.cookies.set("_token", jwt("other-admin", "ADMIN"))
-    answer = client.get("/front-sync-oauth/callback", params={"code": code, "state": state},
-                        cookies={"front_sync_oauth_state": cookie})
+    answer = client.get(
+        "/front-sync-oauth/callback", params={"code": code, "state": state}, cookies={"front_sync_oauth_state": cookie}
+    )
     assert answer.status_code == 403 and "start again" in answer.text
     assert oauth.stats()["code_exchanges"] == 0  # the code was never exchanged

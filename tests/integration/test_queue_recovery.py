@@ -22,8 +22,17 @@ from front_sync_testing.truth import assert_matches_truth, query
 
 pytestmark = pytest.mark.integration  # needs the session's PostgreSQL server
 
-SMALL = {"contacts": 6, "conversations": 4, "teammates": 2, "inboxes": 1, "channels": 1, "tags": 2,
-         "contact_lists": 1, "messages_per_conversation": 2, "comments_per_conversation": 1}
+SMALL = {
+    "contacts": 6,
+    "conversations": 4,
+    "teammates": 2,
+    "inboxes": 1,
+    "channels": 1,
+    "tags": 2,
+    "contact_lists": 1,
+    "messages_per_conversation": 2,
+    "comments_per_conversation": 1,
+}
 
 
 class AfterFetchHook(FrontHook):
@@ -44,8 +53,16 @@ def queue(url, resource, ids):
 
 
 def settings(**overrides) -> DrainSettings:
-    return DrainSettings(**{"worker": "A", "priority": pending.Priority.BACKFILL, "workers": 1,
-                            "max_attempts": 3, "retry_after_seconds": 0.0, **overrides})
+    return DrainSettings(
+        **{
+            "worker": "A",
+            "priority": pending.Priority.BACKFILL,
+            "workers": 1,
+            "max_attempts": 3,
+            "retry_after_seconds": 0.0,
+            **overrides,
+        }
+    )
 
 
 def conversations(simulator) -> list[str]:
@@ -53,13 +70,17 @@ def conversations(simulator) -> list[str]:
 
 
 def comments_of(simulator, conversation_id) -> list[dict]:
-    return [c for c in simulator.truth("comments")["_results"]
-            if c["_links"]["related"]["conversation"].endswith("/" + conversation_id)]
+    return [
+        c
+        for c in simulator.truth("comments")["_results"]
+        if c["_links"]["related"]["conversation"].endswith("/" + conversation_id)
+    ]
 
 
 def live_comments(url, conversation_id) -> set[str]:
-    rows = query(url, "SELECT id FROM front.comments WHERE conversation_id = %s AND deleted_at IS NULL",
-                 (conversation_id,))
+    rows = query(
+        url, "SELECT id FROM front.comments WHERE conversation_id = %s AND deleted_at IS NULL", (conversation_id,)
+    )
     return {r["id"] for r in rows}
 
 
@@ -69,7 +90,8 @@ def first_load(simulator, url, resource, ids) -> None:
 
 
 def test_item5_a_complete_fetch_never_soft_deletes_a_child_the_events_path_wrote_after_it(
-        simulator, connect_front, migrated):
+    simulator, connect_front, migrated
+):
     """Issue 19 item 5: a comment created in Front after the fetch read its last page, and loaded meanwhile by the
     events path, is not among the fetched ids; the fetch must not soft-delete it (it holds a newer view)."""
     simulator.reset(seed=51, sizes=SMALL)
@@ -112,15 +134,22 @@ def test_item5_a_consumer_whose_lease_was_lost_neither_finishes_nor_soft_deletes
             load_batch(conn, COMMENTS, new, "r_b")  # B loads what it fetched
 
     queue(migrated, "comments", [target])
-    result = drain(AfterFetchHook(stall_and_lose_the_lease), psycopg.connect(migrated), COMMENTS, "r1",
-                   settings())
+    result = drain(AfterFetchHook(stall_and_lose_the_lease), psycopg.connect(migrated), COMMENTS, "r1", settings())
     assert [c.conversation_id for c in taken_over] == [target]
     rows = query(migrated, "SELECT claimed_by FROM front.sync_pending WHERE conversation_id = %s", (target,))
     assert rows == [{"claimed_by": "B"}]  # still B's: A did not finish it
     assert result.lost_leases == 1 and result.records_deleted == 0 and result.conversations == 0
     conn = psycopg.connect(migrated)
-    assert not pending.failed(conn, "comments", taken_over[0], "B", "FrontRetryableError: 503", max_attempts=3,
-                              run_id="r_b", retry_after_seconds=0)
+    assert not pending.failed(
+        conn,
+        "comments",
+        taken_over[0],
+        "B",
+        "FrontRetryableError: 503",
+        max_attempts=3,
+        run_id="r_b",
+        retry_after_seconds=0,
+    )
     assert pending.count(conn, "comments") == 1  # B's failed try keeps the request queued
     assert live_comments(migrated, target) == {c["id"] for c in comments_of(simulator, target)}
 
@@ -138,7 +167,8 @@ def test_item5_the_drain_renews_its_leases_while_a_slow_fetch_runs(simulator, co
             first_lease_end = query(migrated, "SELECT claimed_until FROM front.sync_pending")[0]["claimed_until"]
             deadline = time.monotonic() + 60
             while not query(migrated, "SELECT now() > %s + interval '0.5 second' AS past", (first_lease_end,))[0][
-                    "past"]:
+                "past"
+            ]:
                 assert time.monotonic() < deadline
                 time.sleep(0.05)
             stolen.extend(pending.take(conn, "messages", 1, worker="B", lease_seconds=600))
@@ -159,16 +189,20 @@ def test_item6_a_load_that_fails_counts_toward_attempts_and_goes_to_dead_letters
     ids = conversations(simulator)
     poison = ids[0]  # claimed first
     with psycopg.connect(migrated) as conn, conn.cursor() as cur:
-        cur.execute("""
+        cur.execute(
+            """
             CREATE FUNCTION pg_temp_fail() RETURNS trigger LANGUAGE plpgsql AS $$
             BEGIN
                 IF NEW.conversation_id = %s THEN
                     RAISE EXCEPTION 'canceling statement due to statement timeout' USING ERRCODE = '57014';
                 END IF;
                 RETURN NEW;
-            END $$""".replace("%s", "'" + poison + "'"))
-        cur.execute("CREATE TRIGGER fail_one BEFORE INSERT OR UPDATE ON front.messages FOR EACH ROW"
-                    " EXECUTE FUNCTION pg_temp_fail()")
+            END $$""".replace("%s", "'" + poison + "'")
+        )
+        cur.execute(
+            "CREATE TRIGGER fail_one BEFORE INSERT OR UPDATE ON front.messages FOR EACH ROW"
+            " EXECUTE FUNCTION pg_temp_fail()"
+        )
     queue(migrated, "messages", ids)
     result = drain(FrontHook(), psycopg.connect(migrated), MESSAGES, "r1", settings(max_attempts=2))
     assert result.failed == 2 and result.dead_lettered_conversations == 1 and result.conversations == len(ids) - 1
@@ -212,8 +246,9 @@ def test_item5_concurrent_drains_with_short_leases_load_exactly_the_truth(simula
     results = {}
 
     def consume(name):
-        results[name] = drain(FrontHook(), psycopg.connect(migrated), COMMENTS, "r1",
-                              settings(worker=name, lease_seconds=0.3, workers=2))
+        results[name] = drain(
+            FrontHook(), psycopg.connect(migrated), COMMENTS, "r1", settings(worker=name, lease_seconds=0.3, workers=2)
+        )
 
     threads = [threading.Thread(target=consume, args=(name,)) for name in ("A", "B")]
     for t in threads:

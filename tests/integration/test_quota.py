@@ -22,8 +22,11 @@ def calls(simulator, *endpoints):
 
 
 def metadata(url, dag_id, resource):
-    return query(url, "SELECT metadata FROM front.sync_logs WHERE dag_id = %s AND resource = %s ORDER BY id DESC "
-                      "LIMIT 1", (dag_id, resource))[0]["metadata"]
+    return query(
+        url,
+        "SELECT metadata FROM front.sync_logs WHERE dag_id = %s AND resource = %s ORDER BY id DESC LIMIT 1",
+        (dag_id, resource),
+    )[0]["metadata"]
 
 
 def loaded_account(dags, simulator, seed):
@@ -40,7 +43,8 @@ def change_everything_with_children(simulator):
 
 
 def test_children_carried_by_events_cost_no_fetch_and_the_overlap_costs_no_second_fetch(
-        dags, simulator, warehouse_url, clean_variables):
+    dags, simulator, warehouse_url, clean_variables
+):
     loaded_account(dags, simulator, seed=31)
     change_everything_with_children(simulator)
     simulator.reset_stats()
@@ -71,7 +75,8 @@ def test_event_targets_without_the_whole_record_are_fetched(dags, simulator, war
 
 
 def test_a_backfill_rerun_fetches_only_the_children_of_conversations_that_changed_without_a_full_record(
-        dags, simulator, warehouse_url, clean_variables):
+    dags, simulator, warehouse_url, clean_variables
+):
     loaded_account(dags, simulator, seed=33)
     change_everything_with_children(simulator)  # all carried in full: the markers move on with the events
     merged = simulator.mutate("merge_conversations", count=1)["ids"]  # a merge is always fetched
@@ -90,7 +95,8 @@ def test_a_backfill_rerun_fetches_only_the_children_of_conversations_that_change
 
 
 def test_the_hourly_run_lists_small_resources_only_when_due_and_the_nightly_relisting_converges_silent_changes(
-        dags, simulator, warehouse_url, clean_variables):
+    dags, simulator, warehouse_url, clean_variables
+):
     loaded_account(dags, simulator, seed=34)
     assert run(dags["front_sync_full"]).state == "success"
     simulator.reset_stats()
@@ -107,8 +113,9 @@ def test_the_hourly_run_lists_small_resources_only_when_due_and_the_nightly_reli
     wait_past(simulator)
     simulator.reset_stats()
     assert run(dags["front_sync_full"]).state == "success"
-    verified = {child: metadata(warehouse_url, "front_sync_full", child)["verify"]["due"]
-                for child in ("messages", "comments")}
+    verified = {
+        child: metadata(warehouse_url, "front_sync_full", child)["verify"]["due"] for child in ("messages", "comments")
+    }
     assert 0 < verified["messages"] < 0.5 * SIZES["conversations"]
     assert calls(simulator, *CHILD_ENDPOINTS) == sum(verified.values())
     assert_matches_truth(simulator, warehouse_url, {"conversations": "conversations", "tags": "tags"})

@@ -23,8 +23,17 @@ from .webhooks import store
 
 pytestmark = pytest.mark.integration
 
-SIZES = {"contacts": 20, "conversations": 25, "teammates": 4, "inboxes": 2, "channels": 2, "tags": 6,
-         "contact_lists": 1, "messages_per_conversation": 2, "comments_per_conversation": 1}
+SIZES = {
+    "contacts": 20,
+    "conversations": 25,
+    "teammates": 4,
+    "inboxes": 2,
+    "channels": 2,
+    "tags": 6,
+    "contact_lists": 1,
+    "messages_per_conversation": 2,
+    "comments_per_conversation": 1,
+}
 CONVERSATION_TABLES = {"conversations": "conversations", "messages": "messages", "comments": "comments"}
 GET_ONE = ("/messages/{id}", "/comments/{id}")
 CHILD_LISTS = ("/conversations/{id}/messages", "/conversations/{id}/comments")
@@ -41,13 +50,15 @@ def newest_event(simulator) -> Decimal:
 
 def named(events: list[dict], kind: str) -> set[str]:
     """Ids of the messages or comments the events' targets name."""
-    return {e["target"]["data"]["id"] for e in events
-            if ((e.get("target") or {}).get("_meta") or {}).get("type") == kind}
+    return {
+        e["target"]["data"]["id"] for e in events if ((e.get("target") or {}).get("_meta") or {}).get("type") == kind
+    }
 
 
 def webhook_rows(url: str) -> list[dict]:
-    return query(url, "SELECT event_id, applied_at, outcome, attempts, claimed_by FROM front.webhook_events "
-                      "ORDER BY id")
+    return query(
+        url, "SELECT event_id, applied_at, outcome, attempts, claimed_by FROM front.webhook_events ORDER BY id"
+    )
 
 
 def last_realtime_log(url: str) -> dict:
@@ -64,7 +75,8 @@ def loaded(dags, simulator, warehouse_url, clean_variables):
 
 
 def test_webhooks_bring_rows_to_truth_with_one_call_per_changed_record_and_none_for_conversation_only_events(
-        dags, simulator, warehouse_url, loaded):
+    dags, simulator, warehouse_url, loaded
+):
     for action in ("new_inbound", "new_out_reply", "add_comments", "new_conversations"):
         simulator.mutate(action, count=3)
     changed = events_after(simulator, loaded)
@@ -124,8 +136,10 @@ def test_a_late_webhook_changes_nothing_and_a_redelivery_applies_once(dags, simu
     assert run(dags["front_sync_realtime"]).state == "success"
     assert last_realtime_log(warehouse_url)["metadata"]["webhooks"] == {}
     assert simulator.stats()["totals"]["calls"] == 0
-    deliveries = {r["event_id"]: r["deliveries"] for r in query(
-        warehouse_url, "SELECT event_id, deliveries FROM front.webhook_events")}
+    deliveries = {
+        r["event_id"]: r["deliveries"]
+        for r in query(warehouse_url, "SELECT event_id, deliveries FROM front.webhook_events")
+    }
     assert {deliveries[e["id"]] for e in inbound} == {2}
 
 
@@ -151,15 +165,22 @@ def metadata_variables() -> dict[str, str]:
 
 
 def test_the_realtime_path_moves_no_watermark_and_leaves_every_event_to_the_hourly_run(
-        dags, simulator, warehouse_url, loaded):
+    dags, simulator, warehouse_url, loaded
+):
     simulator.mutate("new_inbound", count=2)
     changed = events_after(simulator, loaded)
     store(warehouse_url, changed)
     before = metadata_variables()
     assert run(dags["front_sync_realtime"]).state == "success"
     assert metadata_variables() == before
-    assert query(warehouse_url, "SELECT count(*) AS n FROM front.applied_events WHERE event_id = ANY(%s)",
-                 ([e["id"] for e in changed],))[0]["n"] == 0
+    assert (
+        query(
+            warehouse_url,
+            "SELECT count(*) AS n FROM front.applied_events WHERE event_id = ANY(%s)",
+            ([e["id"] for e in changed],),
+        )[0]["n"]
+        == 0
+    )
 
 
 def test_two_concurrent_applies_never_apply_a_webhook_twice(dags, simulator, warehouse_url, loaded, monkeypatch):
@@ -179,8 +200,10 @@ def test_two_concurrent_applies_never_apply_a_webhook_twice(dags, simulator, war
 
     def consumer(name: str) -> None:
         try:
-            with open_front_hook("front_default", shared_budget=False) as front, \
-                    closing(warehouse_connection()) as conn:
+            with (
+                open_front_hook("front_default", shared_budget=False) as front,
+                closing(warehouse_connection()) as conn,
+            ):
                 start.wait()
                 while claims := webhook_claims.claim(conn, 2, worker=name, lease_seconds=600):
                     claimed[name].extend(c.id for c in claims)
@@ -202,15 +225,15 @@ def test_two_concurrent_applies_never_apply_a_webhook_twice(dags, simulator, war
     assert_matches_truth(simulator, warehouse_url, CONVERSATION_TABLES)
 
 
-def test_a_404_queues_the_conversation_for_the_hourly_fetch_and_deletes_nothing(
-        dags, simulator, warehouse_url, loaded):
+def test_a_404_queues_the_conversation_for_the_hourly_fetch_and_deletes_nothing(dags, simulator, warehouse_url, loaded):
     ids = simulator.mutate("new_inbound", count=1)["ids"]
     store(warehouse_url, events_after(simulator, loaded))
     simulator.set_faults([{"endpoint": "/messages/{id}", "kind": "status", "status": 404}])
     assert run(dags["front_sync_realtime"]).state == "success"
     assert {r["outcome"] for r in webhook_rows(warehouse_url)} == {"applied"}
-    assert query(warehouse_url, "SELECT conversation_id FROM front.sync_pending WHERE resource = 'messages'") == \
-        [{"conversation_id": ids[0]}]
+    assert query(warehouse_url, "SELECT conversation_id FROM front.sync_pending WHERE resource = 'messages'") == [
+        {"conversation_id": ids[0]}
+    ]
     assert query(warehouse_url, "SELECT count(*) AS n FROM front.messages WHERE deleted_at IS NOT NULL")[0]["n"] == 0
     assert last_realtime_log(warehouse_url)["metadata"]["missing"] == 1
     simulator.clear_faults()
@@ -220,7 +243,8 @@ def test_a_404_queues_the_conversation_for_the_hourly_fetch_and_deletes_nothing(
 
 
 def test_a_fetch_that_keeps_failing_is_retried_then_dead_lettered_as_its_event(
-        dags, simulator, warehouse_url, loaded, clean_variables):
+    dags, simulator, warehouse_url, loaded, clean_variables
+):
     clean_variables.set("front_sync.config", json.dumps({"queue_max_attempts": 2, "queue_retry_seconds": 0}))
     simulator.mutate("new_inbound", count=1)
     changed = events_after(simulator, loaded)
@@ -235,16 +259,21 @@ def test_a_fetch_that_keeps_failing_is_retried_then_dead_lettered_as_its_event(
 
 
 def test_a_load_that_fails_counts_a_try_of_its_webhooks_and_commits_nothing(
-        dags, simulator, warehouse_url, loaded, clean_variables):
+    dags, simulator, warehouse_url, loaded, clean_variables
+):
     """Issue 19 item 6 for webhooks: a load that raises is a failed try (never a crash loop), then a dead letter."""
     clean_variables.set("front_sync.config", json.dumps({"queue_max_attempts": 2, "queue_retry_seconds": 0}))
     simulator.mutate("new_inbound", count=1)
     store(warehouse_url, events_after(simulator, loaded))
     with psycopg.connect(warehouse_url, autocommit=True) as conn:
-        conn.execute("CREATE FUNCTION front.refuse() RETURNS trigger LANGUAGE plpgsql AS "
-                     "$$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$")
-        conn.execute("CREATE TRIGGER refuse BEFORE INSERT OR UPDATE ON front.messages "
-                     "FOR EACH ROW EXECUTE FUNCTION front.refuse()")
+        conn.execute(
+            "CREATE FUNCTION front.refuse() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$"
+        )
+        conn.execute(
+            "CREATE TRIGGER refuse BEFORE INSERT OR UPDATE ON front.messages "
+            "FOR EACH ROW EXECUTE FUNCTION front.refuse()"
+        )
     before = query(warehouse_url, "SELECT max(view_at) AS v FROM front.conversations")[0]["v"]
     assert run(dags["front_sync_realtime"]).state == "success"
     assert [(r["outcome"], r["attempts"]) for r in webhook_rows(warehouse_url)] == [("dead_lettered", 2)]

@@ -24,8 +24,11 @@ def store(url: str, count: int = 1, *, notify: bool = True, prefix: str = "evt_t
             conn.execute("ALTER TABLE front.webhook_events DISABLE TRIGGER webhook_events_notify")
         for _ in range(count):
             event_id = f"{prefix}{time.monotonic_ns()}"
-            conn.execute("INSERT INTO front.webhook_events (event_id, company_id, event_type, sent_at, payload) "
-                         "VALUES (%s, 'cmp_t', 'tag', now(), %s)", (event_id, json.dumps({"id": event_id})))
+            conn.execute(
+                "INSERT INTO front.webhook_events (event_id, company_id, event_type, sent_at, payload) "
+                "VALUES (%s, 'cmp_t', 'tag', now(), %s)",
+                (event_id, json.dumps({"id": event_id})),
+            )
         if not notify:
             conn.execute("ALTER TABLE front.webhook_events ENABLE TRIGGER webhook_events_notify")
 
@@ -142,6 +145,9 @@ def test_a_dropped_connection_is_reconnected_with_a_log_line_and_wakes_again(mig
 def terminate_listeners(url: str) -> None:
     """Kill the watcher's session, as a database restart or a network cut would."""
     with psycopg.connect(url, autocommit=True) as conn:
-        killed = conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = %s "
-                              "AND datname = current_database()", (APPLICATION_NAME,)).fetchall()
+        killed = conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = %s "
+            "AND datname = current_database()",
+            (APPLICATION_NAME,),
+        ).fetchall()
     assert killed == [(True,)]

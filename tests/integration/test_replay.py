@@ -17,9 +17,11 @@ ALL = {"resource": None, "error_contains": None}  # explicit: dag.test() keeps t
 
 def _dead_letter(url, resource, record, error):
     with psycopg.connect(url) as conn, conn.cursor() as cur:
-        cur.execute("INSERT INTO front.dead_letters (resource, record_id, payload, error, sync_run_id)"
-                    " VALUES (%s, %s, %s, %s, 'manual__old') RETURNING id",
-                    (resource, record.get("id"), json.dumps(record), error))
+        cur.execute(
+            "INSERT INTO front.dead_letters (resource, record_id, payload, error, sync_run_id)"
+            " VALUES (%s, %s, %s, %s, 'manual__old') RETURNING id",
+            (resource, record.get("id"), json.dumps(record), error),
+        )
         return cur.fetchone()[0]
 
 
@@ -29,8 +31,9 @@ def _letters(url):
 
 def test_replay_loads_fixed_records_and_keeps_failing_ones(dags, simulator, warehouse_url, clean_variables):
     simulator.reset(seed=41, sizes={**SIZES, "contacts": 30, "conversations": 10, "messages_per_conversation": 1})
-    simulator.set_faults([{"endpoint": "/conversations", "kind": "bad_records", "variant": "missing_id",
-                           "count": 2, "times": 1}])
+    simulator.set_faults(
+        [{"endpoint": "/conversations", "kind": "bad_records", "variant": "missing_id", "count": 2, "times": 1}]
+    )
     assert run(dags["front_sync_backfill"]).state == "success"  # also migrates the warehouse
     simulator.clear_faults()
     broken = set(_letters(warehouse_url))
@@ -43,19 +46,30 @@ def test_replay_loads_fixed_records_and_keeps_failing_ones(dags, simulator, ware
     tag = simulator.truth("tags")["_results"][0]
     tag_letter = _dead_letter(warehouse_url, "tags", {**tag, "name": "renamed in Front"}, "Bug A in tags")
     conversation = simulator.truth("conversations")["_results"][0]["id"]
-    queued = _dead_letter(warehouse_url, "messages", {"id": conversation, "queue": "messages"},
-                          "messages of it failed 5 times; last error: FrontRetryableError")
+    queued = _dead_letter(
+        warehouse_url,
+        "messages",
+        {"id": conversation, "queue": "messages"},
+        "messages of it failed 5 times; last error: FrontRetryableError",
+    )
     with psycopg.connect(warehouse_url) as conn, conn.cursor() as cur:
         cur.execute("DELETE FROM front.contacts WHERE id = ANY(%s)", ([c["id"] for c in contacts],))
 
     # Only contacts whose error mentions bug a (any case).
-    assert dags["front_sync_replay"].test(run_conf={"resource": "contacts", "error_contains": "bug a"}).state \
-        == "success"
+    assert (
+        dags["front_sync_replay"].test(run_conf={"resource": "contacts", "error_contains": "bug a"}).state == "success"
+    )
     letters = _letters(warehouse_url)
     assert all(letters[i]["replayed_at"] for i in bug_a)
     assert letters[bug_b]["replayed_at"] is None and letters[tag_letter]["replayed_at"] is None
-    loaded = {r["id"]: r for r in query(warehouse_url, "SELECT id, raw, local_updated_at FROM front.contacts"
-                                                       " WHERE id = ANY(%s)", ([c["id"] for c in contacts],))}
+    loaded = {
+        r["id"]: r
+        for r in query(
+            warehouse_url,
+            "SELECT id, raw, local_updated_at FROM front.contacts WHERE id = ANY(%s)",
+            ([c["id"] for c in contacts],),
+        )
+    }
     assert set(loaded) == {c["id"] for c in contacts[:2]}
     for c in contacts[:2]:
         assert loaded[c["id"]]["local_updated_at"] is None
@@ -72,14 +86,24 @@ def test_replay_loads_fixed_records_and_keeps_failing_ones(dags, simulator, ware
     names = query(warehouse_url, "SELECT name FROM front.tags WHERE id = %s", (tag["id"],))
     # Tags carry no Front timestamp: the replayed copy is applied (the next hourly listing brings Front's back).
     assert names[0]["name"] == "renamed in Front"
-    assert query(warehouse_url, "SELECT conversation_id FROM front.sync_pending WHERE resource = 'messages'"
-                                " AND conversation_id = %s", (conversation,))
+    assert query(
+        warehouse_url,
+        "SELECT conversation_id FROM front.sync_pending WHERE resource = 'messages' AND conversation_id = %s",
+        (conversation,),
+    )
 
-    logs = query(warehouse_url, "SELECT resource, status, fetched, created, updated, unchanged, dead_lettered,"
-                                " metadata FROM front.sync_logs WHERE sync_type = 'replay' ORDER BY id")
+    logs = query(
+        warehouse_url,
+        "SELECT resource, status, fetched, created, updated, unchanged, dead_lettered,"
+        " metadata FROM front.sync_logs WHERE sync_type = 'replay' ORDER BY id",
+    )
     assert [(r["resource"], r["status"]) for r in logs] == [
-        ("contacts", "success"), ("contacts", "success"), ("conversations", "success"), ("messages", "success"),
-        ("tags", "success")]
+        ("contacts", "success"),
+        ("contacts", "success"),
+        ("conversations", "success"),
+        ("messages", "success"),
+        ("tags", "success"),
+    ]
     assert (logs[0]["fetched"], logs[0]["created"]) == (2, 2)
     assert (logs[2]["fetched"], logs[2]["dead_lettered"], logs[2]["metadata"]["failed_again"]) == (2, 2, 2)
     assert logs[3]["metadata"]["requeued"] == 1
@@ -91,7 +115,8 @@ def test_replay_loads_fixed_records_and_keeps_failing_ones(dags, simulator, ware
 
 
 def test_item7_replay_all_reapplies_dead_lettered_events_and_reports_names_it_cannot_replay(
-        dags, simulator, warehouse_url, clean_variables):
+    dags, simulator, warehouse_url, clean_variables
+):
     """Issue 19 item 7: "replay all" used to crash once any event was dead-lettered (resource `events` unknown to
     replay), so dead-lettered events could never be replayed. An event now goes through the events sync's path
     (conversation snapshot, carried comment, applied_events); one still bad stays with its new error; a name
@@ -119,8 +144,11 @@ def test_item7_replay_all_reapplies_dead_lettered_events_and_reports_names_it_ca
     assert conversation == event["conversation"]
     assert query(warehouse_url, "SELECT event_id FROM front.applied_events WHERE event_id = %s", (event["id"],))
     assert len(query(warehouse_url, "SELECT id FROM front.dead_letters")) == 3  # no copies
-    logs = query(warehouse_url, "SELECT status, fetched, updated, dead_lettered FROM front.sync_logs"
-                                " WHERE sync_type = 'replay' AND resource = 'events'")
+    logs = query(
+        warehouse_url,
+        "SELECT status, fetched, updated, dead_lettered FROM front.sync_logs"
+        " WHERE sync_type = 'replay' AND resource = 'events'",
+    )
     assert logs == [{"status": "success", "fetched": 2, "updated": 1, "dead_lettered": 1}]
 
     # Replaying it again changes nothing (the event is applied): only the still-bad one is selected again.

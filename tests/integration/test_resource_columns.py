@@ -12,17 +12,30 @@ from front_sync.warehouse import migrations
 
 pytestmark = pytest.mark.integration  # needs the session's PostgreSQL server
 
-BOOKKEEPING = {"raw", "row_hash", "first_synced_at", "last_synced_at", "sync_run_id", "deleted_at",
-               "local_updated_at", "untyped_fields", "view_at", "observed_at"}
+BOOKKEEPING = {
+    "raw",
+    "row_hash",
+    "first_synced_at",
+    "last_synced_at",
+    "sync_run_id",
+    "deleted_at",
+    "local_updated_at",
+    "untyped_fields",
+    "view_at",
+    "observed_at",
+}
 
 
 def table_columns(conn, table: str) -> dict[str, str]:
     """Column -> type as format_type() prints it, without generated columns (e.g. the *_ts timestamps)."""
     with conn.cursor() as cur:
-        cur.execute("""
+        cur.execute(
+            """
             SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute AS a
             WHERE a.attrelid = ('front.' || quote_ident(%s))::regclass AND a.attnum > 0 AND NOT a.attisdropped
-              AND a.attgenerated = ''""", (table,))
+              AND a.attgenerated = ''""",
+            (table,),
+        )
         return dict(cur.fetchall())
 
 

@@ -23,8 +23,7 @@ CONVERSATION_TABLES = {"conversations": "conversations", "messages": "messages",
 WATERMARK = "front_sync.watermark.conversations"
 
 
-def test_item8_resync_from_a_point_in_time_restores_what_changed_since(dags, simulator, warehouse_url,
-                                                                       clean_variables):
+def test_item8_resync_from_a_point_in_time_restores_what_changed_since(dags, simulator, warehouse_url, clean_variables):
     """Issue 19 item 8: after a re-sync from a point in time, the run's end state equals Front for every
     conversation, message and comment changed since the point, although each event was applied once already."""
     simulator.reset(seed=61, sizes={**SIZES, "contacts": 20, "conversations": 12, "messages_per_conversation": 2})
@@ -59,14 +58,18 @@ def test_item8_resync_from_a_point_in_time_restores_what_changed_since(dags, sim
     truth = next(c for c in simulator.truth("conversations")["_results"] if c["id"] == ids[0])
     assert damaged["subject"] == truth["subject"]
     assert parse(clean_variables.get(WATERMARK), "conversations") >= mark  # caught up again
-    resets = query(warehouse_url, "SELECT value_before, value_after FROM front.watermark_changes"
-                                  " WHERE resource = 'conversations' AND reason = 'reset'")
+    resets = query(
+        warehouse_url,
+        "SELECT value_before, value_after FROM front.watermark_changes"
+        " WHERE resource = 'conversations' AND reason = 'reset'",
+    )
     assert [(r["value_before"], r["value_after"]) for r in resets] == [(mark, point)]
     assert query(warehouse_url, "SELECT count(*) AS n FROM front.sync_pending")[0]["n"] == 0
 
 
-def test_an_old_event_snapshot_with_the_same_updated_at_does_not_undo_a_repair(dags, simulator, warehouse_url,
-                                                                               clean_variables):
+def test_an_old_event_snapshot_with_the_same_updated_at_does_not_undo_a_repair(
+    dags, simulator, warehouse_url, clean_variables
+):
     """Issue 19, the version rule's tie (found by the full soak): Front renames a tag without changing the
     `updated_at` of the conversations carrying it; the nightly listing repairs their embedded tags; a re-sync from a
     point before then re-applies the tag event's snapshot, which has the same `updated_at` but the old name. It must
@@ -79,8 +82,10 @@ def test_an_old_event_snapshot_with_the_same_updated_at_does_not_undo_a_repair(d
     simulator.mutate("tag", ids=[conversation])
     wait_past(simulator)
     assert run(incremental).state == "success"  # the tag event, its snapshot carrying the tag's name
-    tags = [t["id"] for t in next(c for c in simulator.truth("conversations")["_results"]
-                                  if c["id"] == conversation)["tags"]]
+    tags = [
+        t["id"]
+        for t in next(c for c in simulator.truth("conversations")["_results"] if c["id"] == conversation)["tags"]
+    ]
     simulator.mutate("rename_tags", ids=tags)  # no event, no updated_at of the conversation moves
     wait_past(simulator)
     assert dags["front_sync_full"].test().state == "success"  # the nightly listing repairs the embedded names

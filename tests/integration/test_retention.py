@@ -17,17 +17,23 @@ BODY_KEYS = ("body", "text", "blurb")
 
 
 def _messages(url):
-    return {r["id"]: r for r in query(url, "SELECT id, body, text, blurb, raw, row_hash, created_at, local_updated_at"
-                                           " FROM front.messages")}
+    return {
+        r["id"]: r
+        for r in query(
+            url, "SELECT id, body, text, blurb, raw, row_hash, created_at, local_updated_at FROM front.messages"
+        )
+    }
 
 
 def _attachments(url):
-    return query(url, "SELECT message_id, attachment_id, filename, url, content_type, size, cid"
-                      " FROM front.message_attachments")
+    return query(
+        url, "SELECT message_id, attachment_id, filename, url, content_type, size, cid FROM front.message_attachments"
+    )
 
 
-def test_old_bodies_are_purged_and_stay_purged_after_the_next_sync(dags, simulator, warehouse_url, clean_variables,
-                                                                    monkeypatch):
+def test_old_bodies_are_purged_and_stay_purged_after_the_next_sync(
+    dags, simulator, warehouse_url, clean_variables, monkeypatch
+):
     from front_sync.ops import retention
 
     monkeypatch.setattr(retention, "CHUNK", 10)
@@ -67,8 +73,9 @@ def test_old_bodies_are_purged_and_stay_purged_after_the_next_sync(dags, simulat
     assert [r["metadata"]["capped"] for r in log] == [True] * (runs - 1) + [False]
     assert sum(r["metadata"]["messages_purged"] for r in log) == len(old)
     assert {r["metadata"]["retention_days"] for r in log} == {days}
-    assert sum(r["metadata"]["attachments_purged"] for r in log) == sum(1 for a in _attachments(warehouse_url)
-                                                                        if a["message_id"] in old)
+    assert sum(r["metadata"]["attachments_purged"] for r in log) == sum(
+        1 for a in _attachments(warehouse_url) if a["message_id"] in old
+    )
 
     # Every message fetched again: the purged ones are unchanged content (same row_hash), so not written back.
     assert run(dags["front_sync_backfill"], restart=True, refetch_children=True).state == "success"
@@ -76,8 +83,11 @@ def test_old_bodies_are_purged_and_stay_purged_after_the_next_sync(dags, simulat
     assert all(again[i]["body"] is None and "body" not in again[i]["raw"] for i in old)
     assert all(again[i]["local_updated_at"] is None for i in again)
     assert query(warehouse_url, "SELECT count(*) AS n FROM front.sync_conflicts")[0]["n"] == 0
-    sync = query(warehouse_url, "SELECT created, updated, unchanged, conflicts FROM front.sync_logs"
-                                " WHERE resource = 'messages' AND sync_type = 'backfill' ORDER BY id DESC LIMIT 1")[0]
+    sync = query(
+        warehouse_url,
+        "SELECT created, updated, unchanged, conflicts FROM front.sync_logs"
+        " WHERE resource = 'messages' AND sync_type = 'backfill' ORDER BY id DESC LIMIT 1",
+    )[0]
     assert (sync["created"], sync["updated"], sync["conflicts"]) == (0, 0, 0)
     assert sync["unchanged"] == len(before)
 

@@ -13,24 +13,31 @@ SECRET = "s3cret-value-7781"
 
 
 def drift_rows(url):
-    return {(r["resource"], r["kind"], r["field_path"]): r for r in query(
-        url, "SELECT * FROM front.schema_drift ORDER BY resource, kind, field_path")}
+    return {
+        (r["resource"], r["kind"], r["field_path"]): r
+        for r in query(url, "SELECT * FROM front.schema_drift ORDER BY resource, kind, field_path")
+    }
 
 
-def test_added_and_dropped_fields_are_noted_counted_and_reported_once(dags, simulator, warehouse_url,
-                                                                     clean_variables, slack_sink):
+def test_added_and_dropped_fields_are_noted_counted_and_reported_once(
+    dags, simulator, warehouse_url, clean_variables, slack_sink
+):
     dag = dags["front_sync_full"]
     simulator.reset(seed=2, sizes={"contacts": 150})
     assert run(dag).state == "success"
     assert drift_rows(warehouse_url) == {}  # the simulator's shapes are what the resource table reads
     assert slack_sink == []
 
-    simulator.set_schema_drift("contacts", add={"loyalty_tier": SECRET, "handles[].verified": SECRET},
-                               drop=["description"])
+    simulator.set_schema_drift(
+        "contacts", add={"loyalty_tier": SECRET, "handles[].verified": SECRET}, drop=["description"]
+    )
     assert run(dag).state == "success"
     rows = drift_rows(warehouse_url)
-    assert set(rows) == {("contacts", "unmapped", "loyalty_tier"), ("contacts", "unmapped", "handles[].verified"),
-                         ("contacts", "missing", "description")}
+    assert set(rows) == {
+        ("contacts", "unmapped", "loyalty_tier"),
+        ("contacts", "unmapped", "handles[].verified"),
+        ("contacts", "missing", "description"),
+    }
     assert rows[("contacts", "unmapped", "loyalty_tier")]["records"] == 150
     assert rows[("contacts", "unmapped", "handles[].verified")]["example_path"] == "handles[0].verified"
     assert all(r["reported_at"] is not None for r in rows.values())
@@ -44,8 +51,10 @@ def test_added_and_dropped_fields_are_noted_counted_and_reported_once(dags, simu
     assert run(dag).state == "success"  # the same drift again: counted, not reported again
     again = drift_rows(warehouse_url)
     assert again[("contacts", "unmapped", "loyalty_tier")]["records"] == 300
-    assert again[("contacts", "unmapped", "loyalty_tier")]["first_seen_at"] == rows[
-        ("contacts", "unmapped", "loyalty_tier")]["first_seen_at"]
+    assert (
+        again[("contacts", "unmapped", "loyalty_tier")]["first_seen_at"]
+        == rows[("contacts", "unmapped", "loyalty_tier")]["first_seen_at"]
+    )
     assert len(slack_sink) == 1
 
     simulator.set_schema_drift("tags", add={"color_hex": SECRET})

@@ -35,8 +35,7 @@ pytestmark = pytest.mark.integration  # needs the session's PostgreSQL server
 
 
 def hourly():
-    execute(conversation_operators.ConversationChangesOperator(task_id="sync_conversations",
-                                                               resource="conversations"))
+    execute(conversation_operators.ConversationChangesOperator(task_id="sync_conversations", resource="conversations"))
 
 
 def children():
@@ -61,10 +60,20 @@ def synced_company(simulator, connect_front, variables, seed, **sizes):
 
 def children_of(simulator, url, table, conversation):
     """(truth ids, live stored ids) of one conversation's messages or comments."""
-    truth = {r["id"] for r in simulator.truth(table)["_results"]
-             if r["_links"]["related"]["conversation"].rsplit("/", 1)[-1] == conversation}
-    stored = {r["id"] for r in query(url, f"SELECT id FROM front.{table} WHERE conversation_id = %s "  # noqa: S608
-                                          "AND deleted_at IS NULL", (conversation,))}
+    truth = {
+        r["id"]
+        for r in simulator.truth(table)["_results"]
+        if r["_links"]["related"]["conversation"].rsplit("/", 1)[-1] == conversation
+    }
+    stored = {
+        r["id"]
+        for r in query(
+            url,
+            f"SELECT id FROM front.{table} WHERE conversation_id = %s "  # noqa: S608
+            "AND deleted_at IS NULL",
+            (conversation,),
+        )
+    }
     return truth, stored
 
 
@@ -72,14 +81,20 @@ def children_of(simulator, url, table, conversation):
 
 
 def test_item_2_a_conversation_bumped_above_the_nightly_listings_cursor_is_not_soft_deleted(
-        simulator, connect_front, migrated, variables):
+    simulator, connect_front, migrated, variables
+):
     """The nightly re-listing pages newest first; a conversation it has not reached gets a reply (it moves above
     the cursor and is never listed) and the hourly run applies it meanwhile: the listing must not delete it."""
     synced_company(simulator, connect_front, variables, seed=21)
     connect_front(max_attempts=0, page_limit=5)
-    listed = [c["id"] for page in front_hook(connect_front, max_attempts=0, page_limit=5).iter_pages(
-        "/conversations", {"q[statuses]": ["assigned", "unassigned", "archived", "trashed"], "sort_by": "date",
-                           "sort_order": "desc"}) for c in page]
+    listed = [
+        c["id"]
+        for page in front_hook(connect_front, max_attempts=0, page_limit=5).iter_pages(
+            "/conversations",
+            {"q[statuses]": ["assigned", "unassigned", "archived", "trashed"], "sort_by": "date", "sort_order": "desc"},
+        )
+        for c in page
+    ]
     oldest = listed[-1]  # on the listing's last page
     simulator.reset_stats()
     simulator.set_faults([{"endpoint": "/conversations", "kind": "latency", "seconds": 20, "on_calls": [2]}])
@@ -109,7 +124,8 @@ def test_item_2_a_conversation_bumped_above_the_nightly_listings_cursor_is_not_s
 
 
 def test_item_3_an_event_of_a_type_not_on_the_allow_list_fetches_the_conversations_children(
-        simulator, connect_front, migrated, variables):
+    simulator, connect_front, migrated, variables
+):
     conversation = synced_company(simulator, connect_front, variables, seed=31)[0]
     simulator.set_schema_drift("events", add={"type": "call_transcript_added"})  # a type Front added since
     simulator.mutate("add_comments", ids=[conversation])
@@ -120,15 +136,15 @@ def test_item_3_an_event_of_a_type_not_on_the_allow_list_fetches_the_conversatio
     assert stored == truth and len(truth) >= 2
 
 
-def test_item_3_a_dead_lettered_event_fetches_its_conversations_children(
-        simulator, connect_front, migrated, variables):
+def test_item_3_a_dead_lettered_event_fetches_its_conversations_children(simulator, connect_front, migrated, variables):
     conversation = synced_company(simulator, connect_front, variables, seed=32)[0]
     simulator.mutate("assign", ids=[conversation])
     simulator.mutate("new_inbound", ids=[conversation])
     simulator.mutate("tag", ids=[conversation])  # a later event: the run's cursor moves over the bad one
     wait_past(simulator)
-    simulator.set_faults([{"endpoint": "/events", "kind": "bad_records", "variant": "missing_id", "count": 1,
-                           "times": 1}])
+    simulator.set_faults(
+        [{"endpoint": "/events", "kind": "bad_records", "variant": "missing_id", "count": 1, "times": 1}]
+    )
     hourly()
     dead = query(migrated, "SELECT payload FROM front.dead_letters WHERE resource = 'events'")
     assert [d["payload"]["type"] for d in dead] == ["inbound"]  # the event that carried the message
@@ -142,10 +158,12 @@ def test_item_3_a_dead_lettered_event_fetches_its_conversations_children(
 
 
 def test_item_3_a_fetch_given_up_after_events_moved_on_leaves_the_marker_behind(
-        simulator, connect_front, migrated, variables):
+    simulator, connect_front, migrated, variables
+):
     conversation = synced_company(simulator, connect_front, variables, seed=33)[0]
-    simulator.set_faults([{"endpoint": "/events", "kind": "bad_records", "variant": "event_preview", "count": 1,
-                           "times": 1}])
+    simulator.set_faults(
+        [{"endpoint": "/events", "kind": "bad_records", "variant": "event_preview", "count": 1, "times": 1}]
+    )
     simulator.mutate("new_inbound", ids=[conversation])  # served as a preview: its message must be fetched
     wait_past(simulator)
     hourly()
@@ -164,11 +182,14 @@ def test_item_3_a_fetch_given_up_after_events_moved_on_leaves_the_marker_behind(
 
 
 def test_item_3_a_404_that_reverses_fetches_the_children_again(simulator, connect_front, migrated, variables):
-    conversation = next(c for c in synced_company(simulator, connect_front, variables, seed=34,
-                                                  comments_per_conversation=2)
-                        if children_of(simulator, migrated, "comments", c)[0])
-    simulator.set_faults([{"endpoint": f"/conversations/{conversation}/comments", "kind": "status", "status": 404,
-                           "times": 1}])
+    conversation = next(
+        c
+        for c in synced_company(simulator, connect_front, variables, seed=34, comments_per_conversation=2)
+        if children_of(simulator, migrated, "comments", c)[0]
+    )
+    simulator.set_faults(
+        [{"endpoint": f"/conversations/{conversation}/comments", "kind": "status", "status": 404, "times": 1}]
+    )
     enqueue(migrated, "comments", [conversation])
     conn = psycopg.connect(migrated)
     assert drain(front_hook(connect_front, max_attempts=0), conn, COMMENTS, "r1", drain_settings()).missing == 1
@@ -184,7 +205,8 @@ def test_item_3_a_404_that_reverses_fetches_the_children_again(simulator, connec
 
 
 def test_item_4_a_conversation_that_jumps_above_a_capped_listings_cursor_is_not_skipped(
-        simulator, connect_front, migrated, variables):
+    simulator, connect_front, migrated, variables
+):
     changed, task = capped_list_sync(simulator, connect_front, variables, seed=41)
     assert execute(task)["capped"]
     # Between two capped runs: a conversation gets a reply (it jumps above the saved cursor, the resumed pass
@@ -206,7 +228,8 @@ def test_item_4_a_conversation_that_jumps_above_a_capped_listings_cursor_is_not_
 
 
 def test_item_10_a_comment_front_dropped_right_after_a_merge_ends_soft_deleted(
-        simulator, connect_front, migrated, variables):
+    simulator, connect_front, migrated, variables
+):
     ids = synced_company(simulator, connect_front, variables, seed=101)
     kinds = {c["id"]: c for c in simulator.truth("conversations")["_results"]}
     survivor, merged = [i for i in ids if kinds[i].get("type", "conversation") != "discussion"][:2]

@@ -14,8 +14,7 @@ def task_states(dag_run) -> dict[str, str]:
     return {ti.task_id: str(ti.state) for ti in dag_run.get_task_instances()}
 
 
-def test_sync_now_on_a_directory_row_lists_it_again_and_nothing_else(dags, simulator, warehouse_url,
-                                                                    clean_variables):
+def test_sync_now_on_a_directory_row_lists_it_again_and_nothing_else(dags, simulator, warehouse_url, clean_variables):
     """Issue 22 finding 4: "Sync now" on the tags row ran the whole DAG, whose sync_tags was skipped by
     directory_refresh_minutes: nothing changed for the row clicked."""
     simulator.reset(seed=4, sizes={"contacts": 20, "conversations": 3})
@@ -32,13 +31,18 @@ def test_sync_now_on_a_directory_row_lists_it_again_and_nothing_else(dags, simul
     states = task_states(forced)
     assert forced.state == "success" and states["sync_tags"] == "success"
     assert {states[t] for t in ("sync_contacts", "sync_inboxes", "sync_conversations", "sync_messages")} == {"skipped"}
-    rows = query(warehouse_url, "SELECT resource, sync_type, status, run_id FROM front.sync_logs "
-                                "WHERE run_id = %(run)s", {"run": forced.run_id})
+    rows = query(
+        warehouse_url,
+        "SELECT resource, sync_type, status, run_id FROM front.sync_logs WHERE run_id = %(run)s",
+        {"run": forced.run_id},
+    )
     assert [(r["resource"], r["sync_type"], r["status"]) for r in rows] == [("tags", "full", "success")]
     after = query(warehouse_url, "SELECT count(*) AS n FROM front.sync_logs WHERE resource = 'tags'")[0]["n"]
     assert after == before + 1
-    assert query(warehouse_url, "SELECT count(*) AS n FROM front.sync_logs WHERE resource = 'contacts'")[0]["n"] \
+    assert (
+        query(warehouse_url, "SELECT count(*) AS n FROM front.sync_logs WHERE resource = 'contacts'")[0]["n"]
         == contacts
+    )
 
 
 def test_sync_now_on_messages_brings_its_conversations(dags, simulator, warehouse_url, clean_variables):

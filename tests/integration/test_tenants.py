@@ -28,8 +28,10 @@ def simulators():
     from front_simulator.control import SimulatorControl
     from front_simulator.server import SimulatorServer
 
-    servers = {name: SimulatorServer(seed=spec["seed"], sizes=spec["sizes"], token=spec["token"], port=0).start()
-               for name, spec in COMPANIES.items()}
+    servers = {
+        name: SimulatorServer(seed=spec["seed"], sizes=spec["sizes"], token=spec["token"], port=0).start()
+        for name, spec in COMPANIES.items()
+    }
     yield {name: (server, SimulatorControl(server.base_url)) for name, server in servers.items()}
     for server in servers.values():
         server.stop()
@@ -47,9 +49,20 @@ def companies(simulators, new_database):
 
 
 def front_connection(base_url: str, token: str) -> str:
-    return json.dumps({"conn_type": "front", "host": base_url, "password": token,
-                       "extra": {"allowed_hosts": ["localhost"], "rpm": 100_000, "share": 1.0,
-                                 "burst_per_second": 0, "max_attempts": 0}})
+    return json.dumps(
+        {
+            "conn_type": "front",
+            "host": base_url,
+            "password": token,
+            "extra": {
+                "allowed_hosts": ["localhost"],
+                "rpm": 100_000,
+                "share": 1.0,
+                "burst_per_second": 0,
+                "max_attempts": 0,
+            },
+        }
+    )
 
 
 @pytest.fixture
@@ -58,13 +71,21 @@ def tenant_dags(companies, airflow_db, clean_variables, monkeypatch, tmp_path):
     from front_sync_testing.dags import parse_dags
 
     path = tmp_path / "tenants.json"
-    path.write_text(json.dumps({"tenants": [
-        {"name": name, "front_conn_id": f"front_{name}", "warehouse_conn_id": f"warehouse_{name}"}
-        for name in companies]}))
+    path.write_text(
+        json.dumps(
+            {
+                "tenants": [
+                    {"name": name, "front_conn_id": f"front_{name}", "warehouse_conn_id": f"warehouse_{name}"}
+                    for name in companies
+                ]
+            }
+        )
+    )
     monkeypatch.setenv("FRONT_SYNC_TENANTS", str(path))
     for name, company in companies.items():
-        monkeypatch.setenv(f"AIRFLOW_CONN_FRONT_{name.upper()}",
-                           front_connection(company["server"].base_url, company["token"]))
+        monkeypatch.setenv(
+            f"AIRFLOW_CONN_FRONT_{name.upper()}", front_connection(company["server"].base_url, company["token"])
+        )
         monkeypatch.setenv(f"AIRFLOW_CONN_WAREHOUSE_{name.upper()}", company["url"])
     # The small resources are listed in every hourly run, so one run after a change converges.
     clean_variables.set("front_sync.config", json.dumps({"directory_refresh_minutes": 0}))
@@ -102,7 +123,8 @@ def sync_and_change(dags, companies):
 
 
 def test_two_companies_each_warehouse_equals_its_own_truth_nothing_crosses_and_a_failure_stays_apart(
-        tenant_dags, companies, clean_variables, monkeypatch):
+    tenant_dags, companies, clean_variables, monkeypatch
+):
     acme, globex = companies["acme"], companies["globex"]
     sync_and_change(tenant_dags, companies)
     for company in companies.values():
@@ -112,12 +134,15 @@ def test_two_companies_each_warehouse_equals_its_own_truth_nothing_crosses_and_a
     # have hold each company's own record (the whole-table comparison above): different names, same id.
     only_acme = ids(acme["url"], "contacts") - {c["id"] for c in globex["control"].truth("contacts")["_results"]}
     only_globex = ids(globex["url"], "conversations") - {
-        c["id"] for c in acme["control"].truth("conversations")["_results"]}
+        c["id"] for c in acme["control"].truth("conversations")["_results"]
+    }
     assert len(only_acme) >= 100 and not only_acme & ids(globex["url"], "contacts")
     assert len(only_globex) >= 15 and not only_globex & ids(acme["url"], "conversations")
     shared = ids(acme["url"], "contacts") & ids(globex["url"], "contacts")
-    names = {url: dict((r["id"], r["name"]) for r in query(url, "SELECT id, name FROM front.contacts"))
-             for url in (acme["url"], globex["url"])}
+    names = {
+        url: dict((r["id"], r["name"]) for r in query(url, "SELECT id, name FROM front.contacts"))
+        for url in (acme["url"], globex["url"])
+    }
     assert sum(names[acme["url"]][i] != names[globex["url"]][i] for i in shared) > len(shared) // 2
 
     for name, company in companies.items():
@@ -130,8 +155,12 @@ def test_two_companies_each_warehouse_equals_its_own_truth_nothing_crosses_and_a
         assert seen.get("200", 0) > 50 and "401" not in seen, seen
     assert budget_keys_of(acme["url"]) != budget_keys_of(globex["url"])
     keys = {k for k in variable_keys(clean_variables) if ".watermark." in k}
-    assert {"front_sync.acme.watermark.contacts", "front_sync.globex.watermark.contacts",
-            "front_sync.acme.watermark.conversations", "front_sync.globex.watermark.conversations"} <= keys
+    assert {
+        "front_sync.acme.watermark.contacts",
+        "front_sync.globex.watermark.contacts",
+        "front_sync.acme.watermark.conversations",
+        "front_sync.globex.watermark.conversations",
+    } <= keys
     assert not [k for k in keys if k.startswith("front_sync.watermark.")]  # the default tenant's are untouched
 
     one_tenant_fails(tenant_dags, companies, clean_variables, monkeypatch)

@@ -22,8 +22,17 @@ from front_sync_testing.truth import query, wait_past
 
 pytestmark = pytest.mark.integration  # needs the session's PostgreSQL server
 
-SIZES = {"contacts": 10, "conversations": 4, "teammates": 3, "inboxes": 1, "channels": 1, "tags": 2,
-         "contact_lists": 1, "messages_per_conversation": 1, "comments_per_conversation": 0}
+SIZES = {
+    "contacts": 10,
+    "conversations": 4,
+    "teammates": 3,
+    "inboxes": 1,
+    "channels": 1,
+    "tags": 2,
+    "contact_lists": 1,
+    "messages_per_conversation": 1,
+    "comments_per_conversation": 0,
+}
 
 
 @pytest.fixture
@@ -43,8 +52,9 @@ def newest_event(simulator) -> Decimal:
 
 
 def settings() -> DrainSettings:
-    return DrainSettings(worker="test", priority=pending.Priority.HOURLY, workers=1, max_attempts=2,
-                         retry_after_seconds=0.5)
+    return DrainSettings(
+        worker="test", priority=pending.Priority.HOURLY, workers=1, max_attempts=2, retry_after_seconds=0.5
+    )
 
 
 def two_conversations(simulator) -> tuple[str, str]:
@@ -63,24 +73,27 @@ def test_item1_a_backfill_reapply_after_a_merge_does_not_move_a_message_back(sim
     created_at = newest_event(simulator)
     events_since(front, conn, "hourly-1", lower)
     assert query(migrated, "SELECT conversation_id FROM front.messages WHERE id = %s", (message_id,)) == [
-        {"conversation_id": merged}]
+        {"conversation_id": merged}
+    ]
     wait_past(simulator)
     simulator.mutate("merge_conversations", ids=[survivor, merged])
     events_since(front, conn, "hourly-2", created_at)
     drain(front, conn, MESSAGES, "hourly-2", settings())
     assert query(migrated, "SELECT conversation_id FROM front.messages WHERE id = %s", (message_id,)) == [
-        {"conversation_id": survivor}]
+        {"conversation_id": survivor}
+    ]
 
     again = events_since(front, conn, "backfill", lower, created_at + Decimal("0.001"), again=True)
     assert query(migrated, "SELECT conversation_id FROM front.messages WHERE id = %s", (message_id,)) == [
-        {"conversation_id": survivor}]
-    assert query(migrated, "SELECT deleted_at IS NOT NULL AS gone FROM front.conversations WHERE id = %s",
-                 (merged,)) == [{"gone": True}]
+        {"conversation_id": survivor}
+    ]
+    assert query(
+        migrated, "SELECT deleted_at IS NOT NULL AS gone FROM front.conversations WHERE id = %s", (merged,)
+    ) == [{"gone": True}]
     assert again.carried_loaded.counts["stale"] >= 1 and again.loaded.counts["stale"] >= 1
 
 
-def test_item1_a_comment_deleted_in_front_and_seen_gone_by_a_complete_fetch_stays_deleted(simulator, front,
-                                                                                         migrated):
+def test_item1_a_comment_deleted_in_front_and_seen_gone_by_a_complete_fetch_stays_deleted(simulator, front, migrated):
     conversation, _ = two_conversations(simulator)
     conn = psycopg.connect(migrated)
     lower = newest_event(simulator)
@@ -88,7 +101,8 @@ def test_item1_a_comment_deleted_in_front_and_seen_gone_by_a_complete_fetch_stay
     comment_id = simulator.mutate("add_comments", ids=[conversation])["comments"][0]
     events_since(front, conn, "hourly-1", lower)
     assert query(migrated, "SELECT deleted_at FROM front.comments WHERE id = %s", (comment_id,)) == [
-        {"deleted_at": None}]
+        {"deleted_at": None}
+    ]
     simulator.mutate("delete_comments", ids=[conversation])
     with conn.cursor() as cur:
         pending.enqueue(cur, COMMENTS.name, [conversation], "nightly")
@@ -96,12 +110,12 @@ def test_item1_a_comment_deleted_in_front_and_seen_gone_by_a_complete_fetch_stay
     assert drain(front, conn, COMMENTS, "nightly", settings()).records_deleted == 1
 
     events_since(front, conn, "backfill", lower, again=True)
-    assert query(migrated, "SELECT deleted_at IS NOT NULL AS gone FROM front.comments WHERE id = %s",
-                 (comment_id,)) == [{"gone": True}]
+    assert query(
+        migrated, "SELECT deleted_at IS NOT NULL AS gone FROM front.comments WHERE id = %s", (comment_id,)
+    ) == [{"gone": True}]
 
 
-def test_item1_a_children_fetch_that_began_before_an_events_write_does_not_overwrite_it(simulator, front,
-                                                                                       migrated):
+def test_item1_a_children_fetch_that_began_before_an_events_write_does_not_overwrite_it(simulator, front, migrated):
     """The fetch asks Front first; an event emitted after that carries a newer copy (a pinned, edited comment) and
     is written first; the fetch's older copy, loaded last, is stale."""
     conversation, _ = two_conversations(simulator)
@@ -115,12 +129,21 @@ def test_item1_a_children_fetch_that_began_before_an_events_write_does_not_overw
     wait_past(simulator)
     newer = {**record, "is_pinned": True, "body": "Edited after the fetch asked"}
     changes = ChangeSet()
-    changes.add_page([{"id": "evt_pin", "type": "comment", "emitted_at": newest_event(simulator) + 1,
-                       "conversation": {"id": conversation, "updated_at": 1, "created_at": 1},
-                       "target": {"_meta": {"type": "comment"}, "data": newer}}])
+    changes.add_page(
+        [
+            {
+                "id": "evt_pin",
+                "type": "comment",
+                "emitted_at": newest_event(simulator) + 1,
+                "conversation": {"id": conversation, "updated_at": 1, "created_at": 1},
+                "target": {"_meta": {"type": "comment"}, "data": newer},
+            }
+        ]
+    )
     _flush_events(conn, changes, "hourly-2", ChangesResult(), None, born_after=Decimal(0))
     result = DrainResult()
     sub_resources._load(conn, COMMENTS, "children", pending.Claim(conversation, 1, 1), fetched, result)
     assert result.loaded.counts["stale"] == 1
     assert query(migrated, "SELECT is_pinned, body FROM front.comments WHERE id = %s", (record["id"],)) == [
-        {"is_pinned": True, "body": "Edited after the fetch asked"}]
+        {"is_pinned": True, "body": "Edited after the fetch asked"}
+    ]

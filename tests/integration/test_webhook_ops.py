@@ -30,8 +30,17 @@ def webhook(url, *, received, sent=None, applied=None, outcome=None, deliveries=
         cur.execute(
             "INSERT INTO front.webhook_events (event_id, company_id, event_type, emitted_at, sent_at, received_at,"
             " deliveries, payload, applied_at, outcome) VALUES (%s, 'cmp_1', %s, %s, %s, %s, %s, '{}', %s, %s)",
-            (event_id, event_type, sent or received, sent or received, received, deliveries, applied,
-             outcome if applied else None))
+            (
+                event_id,
+                event_type,
+                sent or received,
+                sent or received,
+                received,
+                deliveries,
+                applied,
+                outcome if applied else None,
+            ),
+        )
     return event_id
 
 
@@ -39,14 +48,17 @@ def applied(url, now, lag_seconds, *, ago=timedelta(minutes=10), outcome="applie
     """A webhook applied `ago` before now, lag_seconds after Front sent it."""
     done = now - ago
     sent = done - timedelta(seconds=lag_seconds)
-    return webhook(url, received=sent + timedelta(seconds=0.2), sent=sent, applied=done, outcome=outcome,
-                   deliveries=deliveries)
+    return webhook(
+        url, received=sent + timedelta(seconds=0.2), sent=sent, applied=done, outcome=outcome, deliveries=deliveries
+    )
 
 
 def rejected(url, minute, reason, count):
     with psycopg.connect(url) as conn, conn.cursor() as cur:
-        cur.execute("INSERT INTO front.webhook_rejections (minute, reason, count) VALUES (%s, %s, %s)",
-                    (minute.replace(second=0, microsecond=0), reason, count))
+        cur.execute(
+            "INSERT INTO front.webhook_rejections (minute, reason, count) VALUES (%s, %s, %s)",
+            (minute.replace(second=0, microsecond=0), reason, count),
+        )
 
 
 def conversations_run(url, *, started, fetched, watermark_after):
@@ -56,8 +68,15 @@ def conversations_run(url, *, started, fetched, watermark_after):
             "INSERT INTO front.sync_logs (run_id, dag_id, task_id, resource, sync_type, status, started_at,"
             " completed_at, fetched, updated, watermark_after) VALUES (%s, 'front_sync_incremental',"
             " 'sync_conversations', 'conversations', 'incremental', 'success', %s, %s, %s, %s, %s)",
-            (f"scheduled__{uuid.uuid4().hex[:8]}", started, started + timedelta(seconds=30), fetched, fetched,
-             watermark_after.timestamp()))
+            (
+                f"scheduled__{uuid.uuid4().hex[:8]}",
+                started,
+                started + timedelta(seconds=30),
+                fetched,
+                fetched,
+                watermark_after.timestamp(),
+            ),
+        )
 
 
 def snapshot(url):
@@ -83,8 +102,11 @@ def check(url, config, now, tenant="acme"):
 
 
 def body(mail) -> str:
-    return mail.get_payload(decode=True).decode() if not mail.is_multipart() else \
-        mail.get_payload()[0].get_payload(decode=True).decode()
+    return (
+        mail.get_payload(decode=True).decode()
+        if not mail.is_multipart()
+        else mail.get_payload()[0].get_payload(decode=True).decode()
+    )
 
 
 def assert_sent(slack, mails, *phrases, anchor, tenant="acme"):
@@ -92,8 +114,15 @@ def assert_sent(slack, mails, *phrases, anchor, tenant="acme"):
     subject = mails[-1][1]["Subject"]
     assert subject.startswith(f"front-sync alert ({tenant}): "), subject
     for text in (slack[-1], body(mails[-1][1])):
-        for phrase in (*phrases, f"front-sync alert ({tenant})", f"tenant: {tenant}", "since: 20", "threshold",
-                       "first step: ", f"{RUNBOOK}#{anchor}"):
+        for phrase in (
+            *phrases,
+            f"front-sync alert ({tenant})",
+            f"tenant: {tenant}",
+            "since: 20",
+            "threshold",
+            "first step: ",
+            f"{RUNBOOK}#{anchor}",
+        ):
             assert phrase in text, (phrase, text)
 
 
@@ -123,8 +152,10 @@ def test_real_time_panel_figures_lag_depth_rejections_duplicates(migrated):
     assert rt["pending"] == 3 and 420 <= rt["oldest_pending_seconds"] <= 420 + late
     assert rt["duplicated_last_hour"] == 2 and rt["extra_deliveries_last_hour"] == 4
     assert rt["rejected_last_hour"] == 8
-    assert [(r["reason"], r["requests"]) for r in rt["rejections_last_hour"]] == [("bad_signature", 7),
-                                                                                  ("stale_timestamp", 1)]
+    assert [(r["reason"], r["requests"]) for r in rt["rejections_last_hour"]] == [
+        ("bad_signature", 7),
+        ("stale_timestamp", 1),
+    ]
 
 
 def test_real_time_panel_says_not_set_up_until_a_webhook_arrives(migrated):
@@ -146,15 +177,23 @@ def test_webhooks_silent_alerts_only_while_events_shows_changes_and_resolves(mig
     webhook(migrated, received=last, applied=last + timedelta(seconds=2), outcome="applied")
     assert "webhooks_silent" not in [f.alert for f in check(migrated, config, now).findings]  # nothing changed
     # A run since then whose changes all predate the last webhook (its watermark before it): still no alert.
-    conversations_run(migrated, started=now - timedelta(minutes=30), fetched=4,
-                      watermark_after=last - timedelta(minutes=2))
+    conversations_run(
+        migrated, started=now - timedelta(minutes=30), fetched=4, watermark_after=last - timedelta(minutes=2)
+    )
     assert check(migrated, config, now).sent == [] and slack == []
-    conversations_run(migrated, started=now - timedelta(minutes=20), fetched=6,
-                      watermark_after=now - timedelta(minutes=25))
+    conversations_run(
+        migrated, started=now - timedelta(minutes=20), fetched=6, watermark_after=now - timedelta(minutes=25)
+    )
     result = check(migrated, config, now)
     assert result.sent == ["webhooks_silent"]
-    assert_sent(slack, mails, "no Front webhook for 45 min while /events still shows changes",
-                "read 6 changed conversation(s)", "vs threshold 30 min", anchor="alert-webhooks-silent")
+    assert_sent(
+        slack,
+        mails,
+        "no Front webhook for 45 min while /events still shows changes",
+        "read 6 changed conversation(s)",
+        "vs threshold 30 min",
+        anchor="alert-webhooks-silent",
+    )
     assert check(migrated, config, now + timedelta(minutes=1)).sent == []  # once until it clears
     assert len(slack) == 1 and len(mails) == 1
 
@@ -173,21 +212,35 @@ def test_webhook_lag_alerts_on_a_slow_hour_and_on_webhooks_left_unapplied(migrat
     assert check(migrated, config, now).sent == []  # p95 19 s against 60 s
     slow = [applied(migrated, now, 90 + i, ago=timedelta(minutes=5)) for i in range(3)]
     assert check(migrated, config, now).sent == ["webhook_lag"]
-    assert_sent(slack, mails, "webhook-to-row lag p95 ", "over the 23 webhook(s) applied in the last hour",
-                "vs threshold 60 s", anchor="alert-webhook-lag")
+    assert_sent(
+        slack,
+        mails,
+        "webhook-to-row lag p95 ",
+        "over the 23 webhook(s) applied in the last hour",
+        "vs threshold 60 s",
+        anchor="alert-webhook-lag",
+    )
     with psycopg.connect(migrated) as conn:  # the slow hour passes
-        conn.execute("UPDATE front.webhook_events SET applied_at = applied_at - interval '2 hours' "
-                     "WHERE event_id = ANY(%s)", (slow,))
+        conn.execute(
+            "UPDATE front.webhook_events SET applied_at = applied_at - interval '2 hours' WHERE event_id = ANY(%s)",
+            (slow,),
+        )
     assert check(migrated, config, now).cleared == ["webhook_lag"]
     assert "resolved: webhook_lag" in slack[-1]
 
     stuck = webhook(migrated, received=now - timedelta(minutes=3))  # the real-time DAG does not apply it
     assert check(migrated, config, now).sent == ["webhook_lag"]
-    assert_sent(slack, mails, "stored webhooks not applied for 18", "1 stored and not applied, the oldest for 18",
-                anchor="alert-webhook-lag")
+    assert_sent(
+        slack,
+        mails,
+        "stored webhooks not applied for 18",
+        "1 stored and not applied, the oldest for 18",
+        anchor="alert-webhook-lag",
+    )
     with psycopg.connect(migrated) as conn:
-        conn.execute("UPDATE front.webhook_events SET applied_at = %s, outcome = 'applied' WHERE event_id = %s",
-                     (now, stuck))
+        conn.execute(
+            "UPDATE front.webhook_events SET applied_at = %s, outcome = 'applied' WHERE event_id = %s", (now, stuck)
+        )
     assert check(migrated, config, now).cleared == ["webhook_lag"]
 
 
@@ -201,9 +254,13 @@ def test_webhooks_rejected_alerts_over_the_hourly_threshold_and_resolves(migrate
     assert check(migrated, config, now).sent == []  # 20: at the threshold, not over it
     rejected(migrated, now - timedelta(minutes=8), "bad_signature", 6)
     assert check(migrated, config, now).sent == ["webhooks_rejected"]
-    assert_sent(slack, mails, "26 webhook requests refused in the last hour",
-                "26 refused (bad_signature 21, stale_timestamp 5) vs threshold 20 per hour",
-                anchor="alert-webhooks-rejected")
+    assert_sent(
+        slack,
+        mails,
+        "26 webhook requests refused in the last hour",
+        "26 refused (bad_signature 21, stale_timestamp 5) vs threshold 20 per hour",
+        anchor="alert-webhooks-rejected",
+    )
     assert check(migrated, config, now).sent == [] and len(slack) == 1
     assert check(migrated, config, now + timedelta(minutes=55)).cleared == ["webhooks_rejected"]
     assert "resolved: webhooks_rejected" in slack[-1]
@@ -231,8 +288,11 @@ def test_the_tenants_monitor_dag_names_the_tenant_in_its_alerts(migrated, alerti
     _config, slack, mails = alerting
     warehouse_url = migrated
     path = tmp_path / "tenants.json"
-    path.write_text(json.dumps({"tenants": [{"name": "globex", "front_conn_id": "front_globex",
-                                             "warehouse_conn_id": "warehouse_globex"}]}))
+    path.write_text(
+        json.dumps(
+            {"tenants": [{"name": "globex", "front_conn_id": "front_globex", "warehouse_conn_id": "warehouse_globex"}]}
+        )
+    )
     monkeypatch.setenv("FRONT_SYNC_TENANTS", str(path))
     monkeypatch.setenv("AIRFLOW_CONN_WAREHOUSE_GLOBEX", warehouse_url)
     dags = DagBag(dag_folder=str(ROOT / "dags" / "front_sync_monitor.py")).dags
@@ -241,7 +301,8 @@ def test_the_tenants_monitor_dag_names_the_tenant_in_its_alerts(migrated, alerti
     assert len(slack) == 1 and len(mails) == 1
     assert_sent(slack, mails, "40 webhook requests refused", anchor="alert-webhooks-rejected", tenant="globex")
     assert query(warehouse_url, "SELECT alert_key FROM front.alert_state WHERE cleared_at IS NULL") == [
-        {"alert_key": "webhooks_rejected"}]
+        {"alert_key": "webhooks_rejected"}
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -256,8 +317,9 @@ def page(airflow_db):
     return client, {"Authorization": f"Bearer {token}"}
 
 
-def test_the_page_shows_each_tenants_real_time_panel_by_name(page, migrated, new_database, clean_variables,
-                                                             monkeypatch, tmp_path):
+def test_the_page_shows_each_tenants_real_time_panel_by_name(
+    page, migrated, new_database, clean_variables, monkeypatch, tmp_path
+):
     """data.json?tenant=<name>: that tenant's warehouse, name, DAG ids and real-time panel; no webhook yet says
     not set up with the runbook's "Real-time webhooks" link; an unknown name is a 404 naming the tenants."""
     from front_sync.warehouse import migrations
@@ -267,9 +329,16 @@ def test_the_page_shows_each_tenants_real_time_panel_by_name(page, migrated, new
     with psycopg.connect(other) as conn:
         migrations.migrate(conn)
     path = tmp_path / "tenants.json"
-    path.write_text(json.dumps({"tenants": [
-        {"name": name, "front_conn_id": f"front_{name}", "warehouse_conn_id": f"warehouse_{name}"}
-        for name in ("acme", "globex")]}))
+    path.write_text(
+        json.dumps(
+            {
+                "tenants": [
+                    {"name": name, "front_conn_id": f"front_{name}", "warehouse_conn_id": f"warehouse_{name}"}
+                    for name in ("acme", "globex")
+                ]
+            }
+        )
+    )
     monkeypatch.setenv("FRONT_SYNC_TENANTS", str(path))
     monkeypatch.setenv("AIRFLOW_CONN_WAREHOUSE_ACME", migrated)
     monkeypatch.setenv("AIRFLOW_CONN_WAREHOUSE_GLOBEX", other)

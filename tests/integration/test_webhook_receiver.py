@@ -26,24 +26,38 @@ pytestmark = pytest.mark.integration
 SECRET = "whsec-current-0123456789abcdef"
 PREVIOUS = "whsec-previous-fedcba9876543210"
 COMPANY = "cmp_3f2a"
-MARKER = "BODY-MARKER-never-in-logs"   # in every body: a log line that quotes a body would show it
+MARKER = "BODY-MARKER-never-in-logs"  # in every body: a log line that quotes a body would show it
 
 
 def envelope(event_id: str = "evt_1", company: str = COMPANY) -> dict:
     """An application webhook as the contract describes it: the event preview, no message body."""
-    return {"type": "inbound_received", "authorization": {"id": company},
-            "payload": {"_links": {"self": f"https://api2.frontapp.com/events/{event_id}"}, "id": event_id,
-                        "type": "inbound", "emitted_at": 1764979200.123,
-                        "conversation": {"id": "cnv_1", "subject": MARKER},
-                        "target": {"_meta": {"type": "message"}, "data": {"id": "msg_1", "_links": {}}}}}
+    return {
+        "type": "inbound_received",
+        "authorization": {"id": company},
+        "payload": {
+            "_links": {"self": f"https://api2.frontapp.com/events/{event_id}"},
+            "id": event_id,
+            "type": "inbound",
+            "emitted_at": 1764979200.123,
+            "conversation": {"id": "cnv_1", "subject": MARKER},
+            "target": {"_meta": {"type": "message"}, "data": {"id": "msg_1", "_links": {}}},
+        },
+    }
 
 
 def now_ms(offset_s: float = 0) -> str:
     return str(int((time.time() + offset_s) * 1000))
 
 
-def post(url: str, body: bytes | dict, *, secret: str | None = SECRET, timestamp: str | None = None,
-         content_type: str = "application/json", **headers: str) -> requests.Response:
+def post(
+    url: str,
+    body: bytes | dict,
+    *,
+    secret: str | None = SECRET,
+    timestamp: str | None = None,
+    content_type: str = "application/json",
+    **headers: str,
+) -> requests.Response:
     """POST a webhook signed as Front signs it (secret None: no signature header)."""
     raw = json.dumps(body).encode() if isinstance(body, dict) else body
     timestamp = timestamp or now_ms()
@@ -77,9 +91,14 @@ def serving(app):
 def start_receiver(migrated, monkeypatch):
     """Starts the receiver for the front_webhook connection (SECRET, PREVIOUS, COMPANY) and the given warehouse
     (default: the test's migrated one); yields the URL Front posts to."""
-    monkeypatch.setenv("AIRFLOW_CONN_FRONT_WEBHOOK", json.dumps(
-        {"conn_type": "generic", "password": SECRET, "extra": {"company_id": COMPANY, "previous_secret": PREVIOUS}}))
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_FRONT_WEBHOOK",
+        json.dumps(
+            {"conn_type": "generic", "password": SECRET, "extra": {"company_id": COMPANY, "previous_secret": PREVIOUS}}
+        ),
+    )
     with contextlib.ExitStack() as stack:
+
         def start(warehouse_url: str | None = None) -> str:
             if warehouse_url:
                 monkeypatch.setenv("AIRFLOW_CONN_FRONT_WAREHOUSE", warehouse_url)
@@ -91,8 +110,10 @@ def start_receiver(migrated, monkeypatch):
 
 def stored(url: str) -> list[tuple]:
     with psycopg.connect(url) as conn:
-        return conn.execute("SELECT event_id, company_id, event_type, emitted_at, sent_at, deliveries, payload "
-                            "FROM front.webhook_events ORDER BY id").fetchall()
+        return conn.execute(
+            "SELECT event_id, company_id, event_type, emitted_at, sent_at, deliveries, payload "
+            "FROM front.webhook_events ORDER BY id"
+        ).fetchall()
 
 
 def rejections(url: str) -> dict[str, int]:
@@ -113,7 +134,7 @@ def test_a_signed_event_is_stored_once_and_a_second_delivery_only_counts(start_r
     url = start_receiver()
     sent_at = now_ms()
     first = post(url, envelope("evt_a1"), timestamp=sent_at)
-    again = post(url, envelope("evt_a1"))   # Front's retry, or a replay inside the window
+    again = post(url, envelope("evt_a1"))  # Front's retry, or a replay inside the window
     assert (first.status_code, first.json()["stored"]) == (200, True)
     assert (again.status_code, again.json()["stored"]) == (200, False)
     (row,) = stored(migrated)
@@ -129,8 +150,12 @@ def test_the_challenge_is_echoed_and_stores_nothing(start_receiver, migrated):
     url = start_receiver()
     answer = post(url, {"type": "sync", "authorization": {"id": COMPANY}}, **{"x-front-challenge": "ch-4242"})
     assert answer.status_code == 200 and answer.json() == {"challenge": "ch-4242"}
-    forged = post(url, {"type": "sync", "authorization": {"id": COMPANY}}, secret="not-the-secret",
-                  **{"x-front-challenge": "ch-4242"})
+    forged = post(
+        url,
+        {"type": "sync", "authorization": {"id": COMPANY}},
+        secret="not-the-secret",
+        **{"x-front-challenge": "ch-4242"},
+    )
     assert forged.status_code == 401 and "ch-4242" not in forged.text
     assert stored(migrated) == []
 
@@ -153,8 +178,11 @@ REFUSALS = {
     "stale-6-min": (lambda u: post(u, envelope(), timestamp=now_ms(-360)), 401, "stale_timestamp"),
     "future-10-min": (lambda u: post(u, envelope(), timestamp=now_ms(600)), 401, "stale_timestamp"),
     "oversized": (lambda u: post(u, {**envelope(), "pad": "x" * 300_000}), 413, "too_large"),
-    "oversized-chunked": (lambda u: requests.post(u, data=_chunks(300_000), timeout=15,
-                                                  headers={"content-type": "application/json"}), 413, "too_large"),
+    "oversized-chunked": (
+        lambda u: requests.post(u, data=_chunks(300_000), timeout=15, headers={"content-type": "application/json"}),
+        413,
+        "too_large",
+    ),
     "text-plain": (lambda u: post(u, envelope(), content_type="text/plain"), 415, "bad_content_type"),
     "bad-json": (lambda u: post(u, f'{{"type": "{MARKER}", '.encode()), 400, "bad_json"),
     "no-event-id": (lambda u: post(u, {**envelope(), "payload": {"type": MARKER}}), 400, "bad_json"),
@@ -163,8 +191,7 @@ REFUSALS = {
 
 
 @pytest.mark.parametrize("case", REFUSALS, ids=list(REFUSALS))
-def test_a_refused_request_stores_nothing_counts_a_rejection_and_logs_no_body(case, start_receiver, migrated,
-                                                                            caplog):
+def test_a_refused_request_stores_nothing_counts_a_rejection_and_logs_no_body(case, start_receiver, migrated, caplog):
     caplog.set_level("INFO")
     send, status, reason = REFUSALS[case]
     url = start_receiver()
@@ -210,12 +237,13 @@ def test_a_warehouse_that_is_down_gives_503_within_5_s_and_stores_nothing(state,
         answer = post(url, envelope("evt_down"))
         elapsed = time.monotonic() - started
     assert answer.status_code == 503 and elapsed < 5.0, (answer.status_code, elapsed)
-    time.sleep(0.5)   # a late commit by a timed-out write would show now
+    time.sleep(0.5)  # a late commit by a timed-out write would show now
     assert stored(migrated) == []
 
 
 def test_two_companies_of_one_app_go_to_their_own_warehouses_and_unattributable_refusals_to_healthz(
-        new_database, monkeypatch, tmp_path):
+    new_database, monkeypatch, tmp_path
+):
     from front_sync.warehouse import migrations
 
     urls = {}
@@ -224,11 +252,16 @@ def test_two_companies_of_one_app_go_to_their_own_warehouses_and_unattributable_
         with psycopg.connect(urls[name]) as conn:
             migrations.migrate(conn)
         monkeypatch.setenv(f"AIRFLOW_CONN_WH_{name.upper()}", urls[name])
-        monkeypatch.setenv(f"AIRFLOW_CONN_FRONT_WEBHOOK__{name.upper()}", json.dumps(
-            {"conn_type": "generic", "password": SECRET, "extra": {"company_id": f"cmp_{name}"}}))
+        monkeypatch.setenv(
+            f"AIRFLOW_CONN_FRONT_WEBHOOK__{name.upper()}",
+            json.dumps({"conn_type": "generic", "password": SECRET, "extra": {"company_id": f"cmp_{name}"}}),
+        )
     tenants = tmp_path / "tenants.json"
-    tenants.write_text(json.dumps({"tenants": [{"name": n, "front_conn_id": f"front_{n}", "warehouse_conn_id":
-                                                f"wh_{n}"} for n in urls]}))
+    tenants.write_text(
+        json.dumps(
+            {"tenants": [{"name": n, "front_conn_id": f"front_{n}", "warehouse_conn_id": f"wh_{n}"} for n in urls]}
+        )
+    )
     monkeypatch.setenv("FRONT_SYNC_TENANTS", str(tenants))
     with serving(create_app(ReceiverSettings(flush_seconds=0.1))) as base:
         url = base + "/webhooks/front"
@@ -237,8 +270,10 @@ def test_two_companies_of_one_app_go_to_their_own_warehouses_and_unattributable_
         assert post(url, envelope("evt_x", company="cmp_acme"), secret="whsec-forged").status_code == 401
         health = requests.get(base + "/healthz", timeout=10).json()
     assert [r[0] for r in stored(urls["acme"])] == ["evt_a"] and [r[0] for r in stored(urls["globex"])] == ["evt_g"]
-    assert health["tenants"] == [{"tenant": "acme", "company_id": "cmp_acme"},
-                                 {"tenant": "globex", "company_id": "cmp_globex"}]
+    assert health["tenants"] == [
+        {"tenant": "acme", "company_id": "cmp_acme"},
+        {"tenant": "globex", "company_id": "cmp_globex"},
+    ]
     assert health["rejections_without_tenant"] == {"bad_signature": 1}
     assert rejections(urls["acme"]) == {} and rejections(urls["globex"]) == {}
 
@@ -252,12 +287,16 @@ def test_the_service_serves_until_sigterm(migrated, monkeypatch):
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     sock.close()
-    monkeypatch.setenv("AIRFLOW_CONN_FRONT_WEBHOOK", json.dumps(
-        {"conn_type": "generic", "password": SECRET, "extra": {"company_id": COMPANY}}))
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_FRONT_WEBHOOK",
+        json.dumps({"conn_type": "generic", "password": SECRET, "extra": {"company_id": COMPANY}}),
+    )
     monkeypatch.setenv("FRONT_SYNC_WEBHOOK_PORT", str(port))
-    service = subprocess.Popen([sys.executable, "-m", "front_sync.realtime"], stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True)
+    service = subprocess.Popen(
+        [sys.executable, "-m", "front_sync.realtime"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
     try:
+
         def healthy() -> bool:
             assert service.poll() is None, service.stdout.read()
             with contextlib.suppress(requests.ConnectionError):
@@ -279,18 +318,27 @@ def test_the_service_serves_until_sigterm(migrated, monkeypatch):
 
 
 def test_a_warehouse_restart_costs_no_delivery_and_a_rotated_secret_is_read_without_a_restart(
-        start_receiver, migrated, monkeypatch):
+    start_receiver, migrated, monkeypatch
+):
     url = start_receiver()
-    assert post(url, envelope("evt_before")).status_code == 200   # leaves a pooled connection
-    with psycopg.connect(migrated, autocommit=True) as admin:     # what a restart or failover does to it
-        admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                      "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+    assert post(url, envelope("evt_before")).status_code == 200  # leaves a pooled connection
+    with psycopg.connect(migrated, autocommit=True) as admin:  # what a restart or failover does to it
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
     assert post(url, envelope("evt_after")).status_code == 200
-    monkeypatch.setenv("AIRFLOW_CONN_FRONT_WEBHOOK", json.dumps(
-        {"conn_type": "generic", "password": "whsec-rotated-abcdef", "extra": {"company_id": COMPANY,
-                                                                              "previous_secret": SECRET}}))
-    wait_for(lambda: post(url, envelope("evt_rotated"), secret="whsec-rotated-abcdef").status_code == 200,
-             timeout=15)
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_FRONT_WEBHOOK",
+        json.dumps(
+            {
+                "conn_type": "generic",
+                "password": "whsec-rotated-abcdef",
+                "extra": {"company_id": COMPANY, "previous_secret": SECRET},
+            }
+        ),
+    )
+    wait_for(lambda: post(url, envelope("evt_rotated"), secret="whsec-rotated-abcdef").status_code == 200, timeout=15)
     assert post(url, envelope("evt_previous"), secret=SECRET).status_code == 200
     assert post(url, envelope("evt_retired"), secret=PREVIOUS).status_code == 401
     assert [r[0] for r in stored(migrated)] == ["evt_before", "evt_after", "evt_rotated", "evt_previous"]
@@ -310,9 +358,9 @@ def test_mounted_as_the_airflow_plugin_it_starts_on_the_first_request(start_rece
         spec.loader.exec_module(module)
         return module.FrontSyncWebhooksPlugin.fastapi_apps
 
-    assert plugin_apps() == []   # off unless asked for
+    assert plugin_apps() == []  # off unless asked for
     monkeypatch.setenv("FRONT_SYNC_WEBHOOK_PLUGIN", "1")
-    start_receiver()             # only for its connections: the test's warehouse and the webhook secret
+    start_receiver()  # only for its connections: the test's warehouse and the webhook secret
     (entry,) = plugin_apps()
     api_server = FastAPI()
     api_server.mount(entry["url_prefix"], entry["app"])

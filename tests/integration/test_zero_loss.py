@@ -28,8 +28,17 @@ from front_sync_testing.truth import query, wait_past
 
 pytestmark = pytest.mark.integration  # needs the session's PostgreSQL server
 
-SMALL = {"contacts": 40, "conversations": 30, "teammates": 3, "inboxes": 2, "channels": 2, "tags": 4,
-         "contact_lists": 1, "messages_per_conversation": 2, "comments_per_conversation": 1}
+SMALL = {
+    "contacts": 40,
+    "conversations": 30,
+    "teammates": 3,
+    "inboxes": 2,
+    "channels": 2,
+    "tags": 4,
+    "contact_lists": 1,
+    "messages_per_conversation": 2,
+    "comments_per_conversation": 1,
+}
 
 
 def execute(task, *, run_type="scheduled", start=None, end=None, try_number=1, run_id=None):
@@ -38,7 +47,8 @@ def execute(task, *, run_type="scheduled", start=None, end=None, try_number=1, r
     start = start or end - timedelta(hours=1)
     context = {
         "dag_run": SimpleNamespace(run_type=run_type, run_after=end),
-        "data_interval_start": start, "data_interval_end": end,
+        "data_interval_start": start,
+        "data_interval_end": end,
         "run_id": run_id or f"{run_type}__{end.isoformat()}",
         "ti": SimpleNamespace(dag_id="front_sync_test", task_id=task.task_id, try_number=try_number),
     }
@@ -54,23 +64,34 @@ def calls(simulator, endpoint: str) -> int:
 
 
 def stored_raw(url, table, ids):
-    return {r["id"]: r["raw"] for r in query(url, f"SELECT id, raw FROM front.{table} WHERE id = ANY(%s) "  # noqa: S608
-                                                  "AND deleted_at IS NULL", (list(ids),))}
+    return {
+        r["id"]: r["raw"]
+        for r in query(
+            url,
+            f"SELECT id, raw FROM front.{table} WHERE id = ANY(%s) "  # noqa: S608
+            "AND deleted_at IS NULL",
+            (list(ids),),
+        )
+    }
 
 
 # -- watermarks ------------------------------------------------------------------------------------------------
 
 
 def test_an_events_backlog_drains_across_runs_and_a_killed_run_keeps_what_it_committed(
-        simulator, connect_front, migrated, variables):
+    simulator, connect_front, migrated, variables
+):
     simulator.reset(seed=11, sizes=SMALL)
     mark = epoch(datetime.now(UTC)) - 1
     variables.set_mark("conversations", mark)
     for _ in range(3):
         simulator.mutate("new_inbound", count=25)
     wait_past(simulator)
-    events = sorted(Decimal(str(e["emitted_at"])) for e in simulator.truth("events")["_results"]
-                    if Decimal(str(e["emitted_at"])) > mark)
+    events = sorted(
+        Decimal(str(e["emitted_at"]))
+        for e in simulator.truth("events")["_results"]
+        if Decimal(str(e["emitted_at"])) > mark
+    )
     assert len(events) > 60  # more than 4 pages of 15
     variables.set(CONFIG_VARIABLE, json.dumps({"batch_pages": 1, "overlap_seconds": 0}))
     connect_front(max_attempts=0)
@@ -85,8 +106,11 @@ def test_an_events_backlog_drains_across_runs_and_a_killed_run_keeps_what_it_com
     assert variables.mark("conversations") == newest_event(simulator)
     pages = -(-len(events) // 15)
     assert calls(simulator, "/events") <= pages - 1  # the two committed pages are not read again
-    changes = query(migrated, "SELECT value_before, value_after, reason FROM front.watermark_changes "
-                              "WHERE resource = 'conversations' ORDER BY id")
+    changes = query(
+        migrated,
+        "SELECT value_before, value_after, reason FROM front.watermark_changes "
+        "WHERE resource = 'conversations' ORDER BY id",
+    )
     assert len(changes) >= 3 and all(c["reason"] == "advanced" for c in changes)
     assert all(c["value_before"] < c["value_after"] for c in changes)
 
@@ -111,7 +135,8 @@ def test_a_cap_smaller_than_the_overlap_still_moves_the_watermark(simulator, con
 
 
 def test_an_airflow_backfill_run_never_moves_a_watermark_over_time_it_did_not_read(
-        simulator, connect_front, migrated, variables):
+    simulator, connect_front, migrated, variables
+):
     simulator.reset(seed=12, sizes=SMALL)
     connect_front()
     day_ago = epoch(datetime.now(UTC) - timedelta(days=1))
@@ -123,8 +148,10 @@ def test_an_airflow_backfill_run_never_moves_a_watermark_over_time_it_did_not_re
     now = datetime.now(UTC)
     interval = {"run_type": "backfill", "start": now - timedelta(minutes=30), "end": now + timedelta(seconds=1)}
     execute(operators.FrontSyncOperator(task_id="sync_contacts", resource="contacts"), **interval)
-    execute(conversation_operators.ConversationChangesOperator(task_id="sync_conversations", resource="conversations"),
-            **interval)
+    execute(
+        conversation_operators.ConversationChangesOperator(task_id="sync_conversations", resource="conversations"),
+        **interval,
+    )
     # The interval's changes are loaded, but 24 hours before it were never read: both watermarks stay.
     assert set(stored_raw(migrated, "contacts", changed)) == set(changed)
     assert variables.mark("contacts") == day_ago and variables.mark("conversations") == day_ago
@@ -145,14 +172,23 @@ def capped_list_sync(simulator, connect_front, variables, seed):
     variables.set_mark("conversations", epoch(datetime.now(UTC)))
     changed = simulator.mutate("new_inbound", count=20)["ids"]
     wait_past(simulator)
-    variables.set(CONFIG_VARIABLE, json.dumps({"conversation_strategy": "list", "batch_pages": 1,
-                                               "max_results": {"conversations": 8}, "overlap_seconds": 0}))
-    return changed, conversation_operators.ConversationChangesOperator(task_id="sync_conversations",
-                                                                       resource="conversations")
+    variables.set(
+        CONFIG_VARIABLE,
+        json.dumps(
+            {
+                "conversation_strategy": "list",
+                "batch_pages": 1,
+                "max_results": {"conversations": 8},
+                "overlap_seconds": 0,
+            }
+        ),
+    )
+    return changed, conversation_operators.ConversationChangesOperator(
+        task_id="sync_conversations", resource="conversations"
+    )
 
 
-def test_the_list_strategy_under_a_cap_never_skips_older_changes(
-        simulator, connect_front, migrated, variables):
+def test_the_list_strategy_under_a_cap_never_skips_older_changes(simulator, connect_front, migrated, variables):
     changed, task = capped_list_sync(simulator, connect_front, variables, seed=13)
     before = variables.mark("conversations")
     result = execute(task)
@@ -241,8 +277,13 @@ def test_the_queue_serves_on_demand_then_hourly_then_backfill_and_on_demand_only
 
 
 def drain_settings(**overrides):
-    base = {"worker": "test", "priority": pending.Priority.HOURLY, "workers": 2, "max_attempts": 2,
-            "retry_after_seconds": 0.5}
+    base = {
+        "worker": "test",
+        "priority": pending.Priority.HOURLY,
+        "workers": 2,
+        "max_attempts": 2,
+        "retry_after_seconds": 0.5,
+    }
     return DrainSettings(**{**base, **overrides})
 
 
@@ -252,7 +293,8 @@ def front_hook(connect_front, **extra):
 
 
 def test_a_poison_conversation_goes_to_dead_letters_after_n_tries_and_the_rest_loads(
-        simulator, connect_front, migrated):
+    simulator, connect_front, migrated
+):
     simulator.reset(seed=14, sizes={**SMALL, "conversations": 6})
     ids = sorted(c["id"] for c in simulator.truth("conversations")["_results"])
     poison = ids[0]
@@ -269,13 +311,17 @@ def test_a_poison_conversation_goes_to_dead_letters_after_n_tries_and_the_rest_l
     dead = query(migrated, "SELECT resource, record_id, error FROM front.dead_letters")
     assert [(d["resource"], d["record_id"]) for d in dead] == [("messages", poison)]
     assert "failed 2 times" in dead[0]["error"] and "500" in dead[0]["error"]
-    truth = {m["id"] for m in simulator.truth("messages")["_results"]
-             if m["_links"]["related"]["conversation"].rsplit("/", 1)[-1] != poison}
+    truth = {
+        m["id"]
+        for m in simulator.truth("messages")["_results"]
+        if m["_links"]["related"]["conversation"].rsplit("/", 1)[-1] != poison
+    }
     assert {r["id"] for r in query(migrated, "SELECT id FROM front.messages")} == truth
 
 
 def test_pages_fetched_before_a_failure_are_loaded_and_the_conversation_stays_queued(
-        simulator, connect_front, migrated):
+    simulator, connect_front, migrated
+):
     simulator.reset(seed=15, sizes={**SMALL, "conversations": 1, "messages_per_conversation": 12})
     conversation = simulator.truth("conversations")["_results"][0]["id"]
     path = f"/conversations/{conversation}/messages"
@@ -293,7 +339,8 @@ def test_pages_fetched_before_a_failure_are_loaded_and_the_conversation_stays_qu
 
 
 def test_a_404_conversation_is_soft_deleted_and_children_front_no_longer_returns_are_too(
-        simulator, connect_front, migrated):
+    simulator, connect_front, migrated
+):
     simulator.reset(seed=16, sizes={**SMALL, "conversations": 3, "comments_per_conversation": 2})
     conversations = simulator.truth("conversations")["_results"]
     gone = {**conversations[0], "id": "cnv_gone404"}
@@ -305,8 +352,9 @@ def test_a_404_conversation_is_soft_deleted_and_children_front_no_longer_returns
     assert drain(front, conn, COMMENTS, "r1", drain_settings()).missing == 1
     assert query(migrated, "SELECT deleted_at FROM front.conversations WHERE id = 'cnv_gone404'")[0]["deleted_at"]
 
-    with_comments = next(c["_links"]["related"]["conversation"].rsplit("/", 1)[-1]
-                         for c in simulator.truth("comments")["_results"])
+    with_comments = next(
+        c["_links"]["related"]["conversation"].rsplit("/", 1)[-1] for c in simulator.truth("comments")["_results"]
+    )
     deleted = simulator.mutate("delete_comments", ids=[with_comments])["comments"]
     enqueue(migrated, "comments", [with_comments])
     result = drain(front, conn, COMMENTS, "r2", drain_settings())
@@ -319,7 +367,8 @@ def test_a_404_conversation_is_soft_deleted_and_children_front_no_longer_returns
 
 
 def test_the_first_hourly_run_of_a_fresh_install_loads_the_whole_history_resumably(
-        simulator, connect_front, migrated, variables):
+    simulator, connect_front, migrated, variables
+):
     simulator.reset(seed=17, sizes={**SMALL, "conversations": 60})
     connect_front(max_attempts=0, page_limit=10)
     variables.set(CONFIG_VARIABLE, json.dumps({"batch_pages": 1}))
@@ -345,13 +394,15 @@ def test_the_first_hourly_run_of_a_fresh_install_loads_the_whole_history_resumab
 
 
 def test_a_backfill_started_with_restart_clears_its_checkpoint_on_the_first_try_only(
-        simulator, connect_front, migrated, variables):
+    simulator, connect_front, migrated, variables
+):
     simulator.reset(seed=18, sizes={**SMALL, "conversations": 50})
     connect_front(max_attempts=0, page_limit=10)
     variables.set(CONFIG_VARIABLE, json.dumps({"batch_pages": 1}))
     simulator.set_faults([{"endpoint": "/conversations", "kind": "status", "status": 503, "on_calls": [3]}])
-    task = conversation_operators.BackfillConversationsOperator(task_id="backfill_conversations",
-                                                                scope_params={"restart": True})
+    task = conversation_operators.BackfillConversationsOperator(
+        task_id="backfill_conversations", scope_params={"restart": True}
+    )
     with pytest.raises(Exception, match="503|failing"):
         execute(task, run_type="manual", run_id="manual__1")
     simulator.clear_faults()
@@ -369,12 +420,17 @@ def test_dead_lettered_events_are_counted_in_sync_logs(simulator, connect_front,
     variables.set_mark("conversations", epoch(datetime.now(UTC)) - 1)
     simulator.mutate("new_inbound", count=10)
     wait_past(simulator)
-    simulator.set_faults([{"endpoint": "/events", "kind": "bad_records", "variant": "missing_id", "count": 2,
-                           "times": 1}])
+    simulator.set_faults(
+        [{"endpoint": "/events", "kind": "bad_records", "variant": "missing_id", "count": 2, "times": 1}]
+    )
     execute(conversation_operators.ConversationChangesOperator(task_id="sync_conversations", resource="conversations"))
-    log = query(migrated, "SELECT fetched, dead_lettered, created, updated, unchanged, stale, conflicts "
-                          "FROM front.sync_logs WHERE resource = 'conversations'")[0]
+    log = query(
+        migrated,
+        "SELECT fetched, dead_lettered, created, updated, unchanged, stale, conflicts "
+        "FROM front.sync_logs WHERE resource = 'conversations'",
+    )[0]
     dead = query(migrated, "SELECT count(*) AS n FROM front.dead_letters WHERE resource = 'events'")[0]["n"]
     assert dead >= 1 and log["dead_lettered"] == dead
-    assert log["fetched"] == sum(log[k] for k in ("created", "updated", "unchanged", "stale", "conflicts",
-                                                  "dead_lettered"))
+    assert log["fetched"] == sum(
+        log[k] for k in ("created", "updated", "unchanged", "stale", "conflicts", "dead_lettered")
+    )

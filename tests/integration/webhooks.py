@@ -28,4 +28,5 @@ def store(url: str, events: list[dict]) -> None:
                 "INSERT INTO front.webhook_events (event_id, company_id, event_type, emitted_at, sent_at, payload) "
                 "VALUES (%s, 'cmp_test', %s, to_timestamp(%s), now(), %s) ON CONFLICT (event_id) DO UPDATE "
                 "SET deliveries = front.webhook_events.deliveries + 1",
-                (event["id"], event["type"], float(event["emitted_at"]), json.dumps(preview(event))))
+                (event["id"], event["type"], float(event["emitted_at"]), json.dumps(preview(event))),
+            )

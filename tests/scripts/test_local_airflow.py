@@ -23,8 +23,13 @@ SCRIPTS = ROOT / "scripts"
 
 def _env_after(snippet: str, **env: str) -> dict[str, str]:
     """The environment after sourcing airflow_env.sh and running `snippet` in bash."""
-    out = subprocess.run(["bash", "-c", f"source {SCRIPTS / 'airflow_env.sh'} && {snippet} && env -0"],
-                         capture_output=True, text=True, check=True, env={**os.environ, **env})
+    out = subprocess.run(
+        ["bash", "-c", f"source {SCRIPTS / 'airflow_env.sh'} && {snippet} && env -0"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, **env},
+    )
     return dict(line.split("=", 1) for line in out.stdout.split("\0") if "=" in line)
 
 
@@ -34,7 +39,9 @@ def test_the_port_sets_the_api_base_url_and_the_execution_api_url_tasks_call():
     assert env["AIRFLOW__API__BASE_URL"] == "http://127.0.0.1:47500"
     assert env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"] == "http://127.0.0.1:47500/execution/"
     assert (env["AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT"], env["AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT"]) == (
-        "47501", "47502")
+        "47501",
+        "47502",
+    )
     assert env["AIRFLOW__CORE__TEST_CONNECTION"] == "Enabled"
     default = _env_after("airflow_port_env 8080")
     assert "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT" not in default  # Airflow's own 8793/8794
@@ -43,25 +50,43 @@ def test_the_port_sets_the_api_base_url_and_the_execution_api_url_tasks_call():
 def test_the_webhook_receiver_gets_its_port_and_the_connections_but_no_airflow_setting():
     """Issue 21: make airflow's receiver listens beside Airflow (8090, or the API port + 3) with no Airflow secret."""
     for port, expected in (("8080", "8090"), ("47500", "47503")):
-        out = subprocess.run(["bash", "-c", f"source {SCRIPTS / 'airflow_env.sh'} && airflow_port_env {port} && "
-                                            "webhook_receiver_env EXTRA=1 | tr '\\0' '\\n'"],
-                             capture_output=True, text=True, check=True,
-                             env={**{k: v for k, v in os.environ.items() if not k.startswith("FRONT_SYNC_WEBHOOK")},
-                                  "AIRFLOW_CONN_FRONT_WEBHOOK": "{}", "AIRFLOW_CONN_FRONT_WAREHOUSE": "postgresql://w",
-                                  "AIRFLOW_CONN_FRONT_DEFAULT": "{}", "AIRFLOW__API_AUTH__JWT_SECRET": "s"})
+        out = subprocess.run(
+            [
+                "bash",
+                "-c",
+                f"source {SCRIPTS / 'airflow_env.sh'} && airflow_port_env {port} && "
+                "webhook_receiver_env EXTRA=1 | tr '\\0' '\\n'",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={
+                **{k: v for k, v in os.environ.items() if not k.startswith("FRONT_SYNC_WEBHOOK")},
+                "AIRFLOW_CONN_FRONT_WEBHOOK": "{}",
+                "AIRFLOW_CONN_FRONT_WAREHOUSE": "postgresql://w",
+                "AIRFLOW_CONN_FRONT_DEFAULT": "{}",
+                "AIRFLOW__API_AUTH__JWT_SECRET": "s",
+            },
+        )
         env = dict(line.split("=", 1) for line in out.stdout.splitlines())
         assert env["FRONT_SYNC_WEBHOOK_PORT"] == expected and env["EXTRA"] == "1"
         assert (env["AIRFLOW_CONN_FRONT_WEBHOOK"], env["AIRFLOW_CONN_FRONT_WAREHOUSE"]) == ("{}", "postgresql://w")
-        assert "AIRFLOW_HOME" in env and "AIRFLOW_CONN_FRONT_DEFAULT" not in env   # not the Front API token
+        assert "AIRFLOW_HOME" in env and "AIRFLOW_CONN_FRONT_DEFAULT" not in env  # not the Front API token
         assert not [name for name in env if name.startswith("AIRFLOW__")]
 
 
 def test_with_a_tenant_list_the_webhook_receiver_gets_each_tenants_webhook_and_warehouse_connections(tmp_path):
     tenants = tmp_path / "tenants.json"
-    tenants.write_text(json.dumps({"tenants": [{"name": "acme", "front_conn_id": "front_acme",
-                                                "warehouse_conn_id": "wh_acme"}]}))
-    env = _env_after("true", FRONT_SYNC_TENANTS=str(tenants), AIRFLOW_CONN_WH_ACME="postgresql://a",
-                     AIRFLOW_CONN_FRONT_WEBHOOK__ACME="{}", AIRFLOW_CONN_FRONT_ACME="{}")
+    tenants.write_text(
+        json.dumps({"tenants": [{"name": "acme", "front_conn_id": "front_acme", "warehouse_conn_id": "wh_acme"}]})
+    )
+    env = _env_after(
+        "true",
+        FRONT_SYNC_TENANTS=str(tenants),
+        AIRFLOW_CONN_WH_ACME="postgresql://a",
+        AIRFLOW_CONN_FRONT_WEBHOOK__ACME="{}",
+        AIRFLOW_CONN_FRONT_ACME="{}",
+    )
     script = f"source {SCRIPTS / 'airflow_env.sh'} && webhook_receiver_env | tr '\\0' '\\n'"
     out = subprocess.run(["bash", "-c", script], capture_output=True, text=True, check=True, env=env)
     names = {line.split("=", 1)[0] for line in out.stdout.splitlines()}
@@ -71,10 +96,18 @@ def test_with_a_tenant_list_the_webhook_receiver_gets_each_tenants_webhook_and_w
 
 def test_airflow_reads_the_derived_execution_api_url(tmp_path):
     out = subprocess.run(
-        ["bash", "-c", f"source {SCRIPTS / 'airflow_env.sh'} && airflow_port_env 47500 && "
-                       "airflow config get-value core execution_api_server_url && "
-                       "airflow config get-value core test_connection"],
-        capture_output=True, text=True, env={**os.environ, "AIRFLOW_HOME": str(tmp_path)}, timeout=120)
+        [
+            "bash",
+            "-c",
+            f"source {SCRIPTS / 'airflow_env.sh'} && airflow_port_env 47500 && "
+            "airflow config get-value core execution_api_server_url && "
+            "airflow config get-value core test_connection",
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "AIRFLOW_HOME": str(tmp_path)},
+        timeout=120,
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["http://127.0.0.1:47500/execution/", "Enabled"]
 
@@ -115,8 +148,11 @@ def _listening(port: int) -> bool:
 
 def _session_pids(sid: int) -> list[int]:
     out = subprocess.run(["ps", "-eo", "pid=,sid=,stat="], capture_output=True, text=True).stdout
-    return [int(pid) for pid, s, stat in (line.split() for line in out.splitlines())
-            if int(s) == sid and not stat.startswith("Z")]  # a zombie is dead, only not reaped yet
+    return [
+        int(pid)
+        for pid, s, stat in (line.split() for line in out.splitlines())
+        if int(s) == sid and not stat.startswith("Z")
+    ]  # a zombie is dead, only not reaped yet
 
 
 def _wait_healthy(port: int, proc: subprocess.Popen, seconds: float) -> None:
@@ -137,17 +173,23 @@ def _wait_healthy(port: int, proc: subprocess.Popen, seconds: float) -> None:
 @pytest.mark.integration
 def test_ctrl_c_stops_airflow_the_simulator_and_postgresql_promptly(tmp_path):
     port = _free_port()
-    env = {**os.environ, "AIRFLOW_HOME": str(tmp_path / "airflow"), "AIRFLOW_PORT": str(port),
-           "DEMO_CONTACTS": "50", "STOP_GRACE_SECONDS": "3"}
+    env = {
+        **os.environ,
+        "AIRFLOW_HOME": str(tmp_path / "airflow"),
+        "AIRFLOW_PORT": str(port),
+        "DEMO_CONTACTS": "50",
+        "STOP_GRACE_SECONDS": "3",
+    }
     for name in [n for n in env if n.startswith(("AIRFLOW_CONN_", "AIRFLOW_VAR_", "AIRFLOW__"))]:
         del env[name]
     log = (tmp_path / "script.log").open("w")
     # A session of its own, as a terminal would give make: the script is its leader.
-    proc = subprocess.Popen([str(SCRIPTS / "airflow_standalone.sh")], cwd=ROOT, env=env, stdout=log, stderr=log,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        [str(SCRIPTS / "airflow_standalone.sh")], cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True
+    )
     try:
         _wait_healthy(port, proc, 240)
-        hooks = port + 3   # the webhook receiver (scripts/airflow_env.sh webhook_port); 503 until it has a tenant
+        hooks = port + 3  # the webhook receiver (scripts/airflow_env.sh webhook_port); 503 until it has a tenant
         assert json.load(_http_error_body(f"http://127.0.0.1:{hooks}/healthz"))["status"] == "no_tenants"
         pg_port = _warehouse_port(tmp_path / "airflow")
         airflow_sid = _airflow_session(proc.pid)
@@ -187,9 +229,13 @@ def _http_error_body(url: str, seconds: float = 60):
 
 def _warehouse_port(airflow_home: Path) -> int:
     """The throwaway PostgreSQL's port, from the front_warehouse connection the script stored."""
-    out = subprocess.run([sys.executable, "-m", "airflow", "connections", "get", "front_warehouse", "-o", "json"],
-                         capture_output=True, text=True, env={**os.environ, "AIRFLOW_HOME": str(airflow_home)},
-                         timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-m", "airflow", "connections", "get", "front_warehouse", "-o", "json"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "AIRFLOW_HOME": str(airflow_home)},
+        timeout=120,
+    )
     assert out.returncode == 0, out.stderr
     return int(json.loads(out.stdout)[0]["port"])
 

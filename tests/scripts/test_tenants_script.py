@@ -17,13 +17,29 @@ def script(tmp_path, monkeypatch):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     path = tmp_path / "tenants.json"
-    path.write_text(json.dumps({"tenants": [
-        {"name": "acme", "front_conn_id": "front_acme", "warehouse_conn_id": "wh_acme"},
-        {"name": "globex", "front_conn_id": "front_globex", "warehouse_conn_id": "wh_globex", "pool_slots": 3}]}))
+    path.write_text(
+        json.dumps(
+            {
+                "tenants": [
+                    {"name": "acme", "front_conn_id": "front_acme", "warehouse_conn_id": "wh_acme"},
+                    {
+                        "name": "globex",
+                        "front_conn_id": "front_globex",
+                        "warehouse_conn_id": "wh_globex",
+                        "pool_slots": 3,
+                    },
+                ]
+            }
+        )
+    )
     monkeypatch.setenv("FRONT_SYNC_TENANTS", str(path))
     for name, token in (("ACME", "token-acme"), ("GLOBEX", "token-globex")):
-        monkeypatch.setenv(f"AIRFLOW_CONN_FRONT_{name}", json.dumps(
-            {"conn_type": "front", "host": "http://127.0.0.1:1", "password": token, "extra": {"share": 0.5}}))
+        monkeypatch.setenv(
+            f"AIRFLOW_CONN_FRONT_{name}",
+            json.dumps(
+                {"conn_type": "front", "host": "http://127.0.0.1:1", "password": token, "extra": {"share": 0.5}}
+            ),
+        )
     monkeypatch.setenv("AIRFLOW_CONN_WH_ACME", "postgresql://u@127.0.0.1:5432/acme")
     monkeypatch.setenv("AIRFLOW_CONN_WH_GLOBEX", "postgresql://u@127.0.0.1:5432/globex")
     return module
@@ -44,12 +60,28 @@ def test_check_passes_tenants_apart_and_prints_each_budget(script, capsys):
 
 def test_check_refuses_a_shared_warehouse_a_shared_budget_and_a_missing_connection(script, monkeypatch, capsys):
     monkeypatch.setenv("AIRFLOW_CONN_WH_GLOBEX", "postgresql://u@127.0.0.1:5432/acme")
-    monkeypatch.setenv("AIRFLOW_CONN_FRONT_GLOBEX", json.dumps(
-        {"conn_type": "front", "host": "http://127.0.0.1:1", "password": "token-globex",
-         "extra": {"budget_key": "one-company"}}))
-    monkeypatch.setenv("AIRFLOW_CONN_FRONT_ACME", json.dumps(
-        {"conn_type": "front", "host": "http://127.0.0.1:1", "password": "token-acme",
-         "extra": {"budget_key": "one-company"}}))
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_FRONT_GLOBEX",
+        json.dumps(
+            {
+                "conn_type": "front",
+                "host": "http://127.0.0.1:1",
+                "password": "token-globex",
+                "extra": {"budget_key": "one-company"},
+            }
+        ),
+    )
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_FRONT_ACME",
+        json.dumps(
+            {
+                "conn_type": "front",
+                "host": "http://127.0.0.1:1",
+                "password": "token-acme",
+                "extra": {"budget_key": "one-company"},
+            }
+        ),
+    )
     assert script.main(["check"]) == 1
     err = capsys.readouterr().err
     assert "globex: same warehouse database as tenant acme" in err

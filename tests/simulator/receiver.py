@@ -52,8 +52,10 @@ class Receiver:
         self.secret = secret
         self.seen: list[Seen] = []
         self.answer: Callable[[int, Seen], int] = lambda n, seen: 200 if seen.signed else 401
-        self.challenge: Callable[[str], tuple[str, bytes]] = lambda c: ("application/json", json.dumps(
-            {"challenge": c}).encode())
+        self.challenge: Callable[[str], tuple[str, bytes]] = lambda c: (
+            "application/json",
+            json.dumps({"challenge": c}).encode(),
+        )
         self.delay = 0.0
         self._cond = threading.Condition()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -78,8 +80,7 @@ class Receiver:
         headers = {k.lower(): v for k, v in handler.headers.items()}
         timestamp = headers.get("x-front-request-timestamp", "")
         signature = headers.get("x-front-signature", "")
-        signed = bool(signature) and hmac.compare_digest(
-            signature, expected_signature(self.secret, timestamp, body))
+        signed = bool(signature) and hmac.compare_digest(signature, expected_signature(self.secret, timestamp, body))
         seen = Seen(headers, body, signed, time.time(), 0)
         if self.delay:
             time.sleep(self.delay)

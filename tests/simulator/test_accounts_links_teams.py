@@ -195,8 +195,18 @@ def test_ticket_statuses_list_get_and_update(api, control):
 
 
 def test_new_sizes_are_honoured_and_zero_works(api, control):
-    control.reset(seed=2, sizes={"accounts": 0, "links": 0, "teams": 0, "conversations": 0, "inboxes": 2,
-                                 "account_custom_fields": 0, "inbox_custom_fields": 0})
+    control.reset(
+        seed=2,
+        sizes={
+            "accounts": 0,
+            "links": 0,
+            "teams": 0,
+            "conversations": 0,
+            "inboxes": 2,
+            "account_custom_fields": 0,
+            "inbox_custom_fields": 0,
+        },
+    )
     assert api.get_json("/accounts")["_results"] == [] and api.get_json("/links")["_results"] == []
     assert api.get_json("/teams")["_results"] == [] and api.get_json("/accounts/custom_fields")["_results"] == []
     assert all(i["custom_fields"] == {} for i in api.get_json("/inboxes")["_results"])
@@ -204,8 +214,15 @@ def test_new_sizes_are_honoured_and_zero_works(api, control):
 
 @pytest.mark.parametrize(
     "action",
-    ["update_accounts", "create_accounts", "delete_accounts", "create_links", "update_links", "delete_links",
-     "rename_teams"],
+    [
+        "update_accounts",
+        "create_accounts",
+        "delete_accounts",
+        "create_links",
+        "update_links",
+        "delete_links",
+        "rename_teams",
+    ],
 )
 def test_directory_changes_emit_no_event(api, control, action):
     before = api.get_json("/events", params={"limit": 1})["_results"][0]["id"]

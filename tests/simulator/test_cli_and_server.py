@@ -56,9 +56,7 @@ def test_cli_announces_serves_and_stops_on_sigterm():
         me = requests.get(f"{base}/me", headers={"Authorization": "Bearer cli-token"}, timeout=5).json()
         assert me["id"] == "cmp_cli1"  # --company-id: /me and webhooks' authorization.id (issue 21)
         assert (
-            requests.get(
-                f"{base}/contacts", headers={"Authorization": "Bearer test-token"}, timeout=5
-            ).status_code
+            requests.get(f"{base}/contacts", headers={"Authorization": "Bearer test-token"}, timeout=5).status_code
             == 401
         )
     finally:
@@ -75,9 +73,7 @@ def test_server_context_manager_releases_port_and_sizes_zero_work():
         headers = {"Authorization": f"Bearer {sim.token}"}
         page = requests.get(f"{sim.base_url}/contacts", headers=headers, timeout=5).json()
         assert page["_results"] == [] and page["_pagination"]["next"] is None
-        assert (
-            requests.get(f"{sim.base_url}/conversations", headers=headers, timeout=5).json()["_results"] == []
-        )
+        assert requests.get(f"{sim.base_url}/conversations", headers=headers, timeout=5).json()["_results"] == []
         port = sim.port
     # the port is free again once stopped
     with SimulatorServer(seed=1, sizes={"contacts": 1}, port=port) as again:

@@ -193,13 +193,7 @@ def test_listings_stay_sorted_through_many_mutations(api, control):
     ):
         control.mutate(action, count=count)
     live = control.truth("contacts")["_results"]
-    by_updated = api.all_results(
-        "/contacts", params={"limit": 100, "sort_by": "updated_at", "sort_order": "asc"}
-    )
+    by_updated = api.all_results("/contacts", params={"limit": 100, "sort_by": "updated_at", "sort_order": "asc"})
     assert ids(by_updated) == ids(sorted(live, key=lambda c: (c["updated_at"], c["id"])))
-    by_created = api.all_results(
-        "/contacts", params={"limit": 100, "sort_by": "created_at", "sort_order": "desc"}
-    )
-    assert sorted(ids(by_created)) == sorted(ids(live)) and ids(by_created)[:7] == list(
-        reversed(ids(live)[-7:])
-    )
+    by_created = api.all_results("/contacts", params={"limit": 100, "sort_by": "created_at", "sort_order": "desc"})
+    assert sorted(ids(by_created)) == sorted(ids(live)) and ids(by_created)[:7] == list(reversed(ids(live)[-7:]))

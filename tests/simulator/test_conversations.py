@@ -55,9 +55,7 @@ def test_statuses_filter(api, control, status, shown_as):
 
 def test_sort_order_asc_reverses(api):
     desc = ids(api.all_results("/conversations", params={"sort_by": "date", "limit": 100}))
-    asc = ids(
-        api.all_results("/conversations", params={"sort_by": "date", "sort_order": "asc", "limit": 100})
-    )
+    asc = ids(api.all_results("/conversations", params={"sort_by": "date", "sort_order": "asc", "limit": 100}))
     assert asc == list(reversed(desc))
     assert api.get("/conversations", params={"sort_by": "updated_at"}).status_code == 400
 

@@ -14,9 +14,7 @@ from .support import SEED, SIZES
 
 
 def test_same_seed_same_data_over_http(api, control):
-    first = {
-        r: control.truth(r) for r in ("contacts", "conversations", "messages", "comments", "events", "tags")
-    }
+    first = {r: control.truth(r) for r in ("contacts", "conversations", "messages", "comments", "events", "tags")}
     control.reset(seed=SEED, sizes=SIZES)
     again = {r: control.truth(r) for r in first}
     assert first == again
@@ -87,9 +85,7 @@ def test_rough_edges_appear_at_scale(big):
     assert tweet["body"] == tweet["text"] == "[REDACTED]" and {r["handle"] for r in tweet["recipients"]} == {
         "[REDACTED]"
     }
-    roles = Counter(
-        r["role"] for m in list(big.messages.values())[:3000] for r in renderer.message(m)["recipients"]
-    )
+    roles = Counter(r["role"] for m in list(big.messages.values())[:3000] for r in renderer.message(m)["recipients"])
     assert set(roles) == {"from", "to", "cc", "bcc", "reply-to"}
     kinds = Counter(c.type for c in big.conversations.values())
     assert set(kinds) == {"conversation", "discussion", "task"}

@@ -74,16 +74,12 @@ EXPECTED_EVENTS = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("action", "event_type", "target"), EXPECTED_EVENTS, ids=[a for a, _, _ in EXPECTED_EVENTS]
-)
+@pytest.mark.parametrize(("action", "event_type", "target"), EXPECTED_EVENTS, ids=[a for a, _, _ in EXPECTED_EVENTS])
 def test_mutation_emits_front_event(api, control, action, event_type, target):
     before = newest(api)["emitted_at"]
     result = control.mutate(action, count=2)
     assert result["ids"] and len(result["events"]) >= len(result["ids"])
-    new = api.all_results(
-        "/events", params={"q[after]": before, "sort_by": "created_at", "sort_order": "asc"}
-    )
+    new = api.all_results("/events", params={"q[after]": before, "sort_by": "created_at", "sort_order": "asc"})
     kinds = {e["type"] for e in new}
     assert event_type in kinds and kinds <= {event_type, "mention"}
     for event in new:

@@ -188,9 +188,7 @@ def test_duplicates_across_pages(api, control):
 def test_records_updated_while_paging(api, control):
     control.set_faults([{"endpoint": "/contacts", "kind": "mutate_during_paging", "count": 5}])
     started = max(c["updated_at"] for c in control.truth("contacts")["_results"])
-    records = api.all_results(
-        "/contacts", params={"limit": 100, "sort_by": "updated_at", "sort_order": "asc"}
-    )
+    records = api.all_results("/contacts", params={"limit": 100, "sort_by": "updated_at", "sort_order": "asc"})
     assert len(records) > len(set(ids(records)))  # moved records show up again at the end
     moved = [r for r in records if r["updated_at"] > started]
     assert moved and control.faults()[0]["fired"] >= 5

@@ -59,9 +59,7 @@ def test_429_at_the_configured_rpm_then_reset(limited):
     assert refused.status_code == 429
     assert headers_of(refused)[:2] == (5, 0) and "x-front-tier" not in refused.headers
     assert float(refused.headers["retry-after"]) == pytest.approx(39.5, abs=0.01)
-    assert (
-        refused.json()["_error"]["status"] == 429 and refused.json()["_error"]["title"] == "Too many requests"
-    )
+    assert refused.json()["_error"]["status"] == 429 and refused.json()["_error"]["title"] == "Too many requests"
     clock.advance(39.5)
     again = api.get("/contacts")
     assert again.status_code == 200 and headers_of(again)[1] == 4

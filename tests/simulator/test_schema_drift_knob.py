@@ -24,8 +24,7 @@ def test_fields_are_added_and_dropped_in_lists_and_nested_items_until_cleared(si
     from front_simulator.control import SimulatorControl
 
     control = SimulatorControl(sim.base_url)
-    control.set_schema_drift("contacts", add={"loyalty_tier": "gold", "handles[].verified": True},
-                             drop=["description"])
+    control.set_schema_drift("contacts", add={"loyalty_tier": "gold", "handles[].verified": True}, drop=["description"])
     served = _first_contact(sim)
     assert served["loyalty_tier"] == "gold" and "description" not in served
     assert all(h["verified"] is True for h in served["handles"])

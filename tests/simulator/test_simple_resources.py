@@ -24,19 +24,26 @@ def knowledge_bases(gen: Generator) -> Iterator[SimpleRecord]:
     for number in range(gen.size("knowledge_bases")):
         base_id = gen.data.next_id("knb")
         kind = "internal" if rng.random() < 0.5 else "external"
-        yield SimpleRecord(base_id, {"name": f"Base {number}", "type": kind},
-                           {"articles": f"/knowledge_bases/{base_id}/articles"})
+        yield SimpleRecord(
+            base_id, {"name": f"Base {number}", "type": kind}, {"articles": f"/knowledge_bases/{base_id}/articles"}
+        )
 
 
-KNOWLEDGE_BASES = simple("knowledge_bases", "Knowledge base", knowledge_bases, sizes=sizes(knowledge_bases=7),
-                         listing=Listing(max_limit=3, default_limit=3, default_order="asc"))
+KNOWLEDGE_BASES = simple(
+    "knowledge_bases",
+    "Knowledge base",
+    knowledge_bases,
+    sizes=sizes(knowledge_bases=7),
+    listing=Listing(max_limit=3, default_limit=3, default_order="asc"),
+)
 
 
 @pytest.fixture(scope="module")
 def served() -> Iterator[tuple[SimulatorServer, Api]]:
     """A server with the entry plugged in the way the table loop does it: its generation step, then its routes."""
-    with SimulatorServer(seed=3, sizes={"contacts": 5, "conversations": 2}, token=TOKEN, host="127.0.0.1",
-                         port=0) as server:
+    with SimulatorServer(
+        seed=3, sizes={"contacts": 5, "conversations": 2}, token=TOKEN, host="127.0.0.1", port=0
+    ) as server:
         gen = Generator(3, {**server.state.sizes, **KNOWLEDGE_BASES.sizes})
         gen.data = server.state.data
         KNOWLEDGE_BASES.generate(gen)
@@ -53,10 +60,15 @@ def test_a_resource_added_as_one_entry_lists_pages_and_finds_over_http(served):
     assert [r["id"] for r in listed] == sorted(stored)
     first = listed[0]
     base = server.link_base
-    assert first == {"_links": {"self": f"{base}/knowledge_bases/{first['id']}",
-                                "related": {"articles": f"{base}/knowledge_bases/{first['id']}/articles"}},
-                     "id": first["id"], "name": stored[first["id"]].fields["name"],
-                     "type": stored[first["id"]].fields["type"]}
+    assert first == {
+        "_links": {
+            "self": f"{base}/knowledge_bases/{first['id']}",
+            "related": {"articles": f"{base}/knowledge_bases/{first['id']}/articles"},
+        },
+        "id": first["id"],
+        "name": stored[first["id"]].fields["name"],
+        "type": stored[first["id"]].fields["type"],
+    }
     assert api.get_json(f"/knowledge_bases/{first['id']}") == first
     missing = api.get("/knowledge_bases/knb_nope")
     assert missing.status_code == 404 and missing.json()["_error"]["message"] == "Knowledge base not found"
@@ -86,4 +98,3 @@ def test_contact_lists_are_one_simple_entry_listed_and_embedded_in_contacts_alik
     embedded = [lst for contact in api.all_results("/contacts") for lst in contact["lists"]]
     assert embedded and all(by_id[lst["id"]] == lst for lst in embedded)
     assert api.get(f"/contact_lists/{next(iter(by_id))}").status_code == 404  # Front has no get by id
-

@@ -62,9 +62,7 @@ def diverse(conversations, limit=24):
     by_kind = {}
     for conv in conversations:
         role = conv["recipient"]["role"] if conv["recipient"] else None
-        by_kind.setdefault(
-            (conv["type"], conv["status"], role, bool(conv["tags"]), bool(conv["links"])), conv
-        )
+        by_kind.setdefault((conv["type"], conv["status"], role, bool(conv["tags"]), bool(conv["links"])), conv)
     return list(by_kind.values())[:limit]
 
 
@@ -120,8 +118,7 @@ def requests_for(api, control):
     yield "/links", "/links?limit=100"
     yield (
         "/conversations",
-        "/conversations?limit=100&q[statuses]=assigned&q[statuses]=unassigned"
-        "&q[statuses]=archived&q[statuses]=trashed",
+        "/conversations?limit=100&q[statuses]=assigned&q[statuses]=unassigned&q[statuses]=archived&q[statuses]=trashed",
     )
     events = control.truth("events")["_results"]
     yield (
@@ -140,9 +137,7 @@ def test_every_endpoint_validates_against_the_spec(api, control, phase):
     checked = 0
     failures = []
     for spec_path, path in requests_for(api, control):
-        validator = validators.get(spec_path) or validators.setdefault(
-            spec_path, response_validator(spec_path)
-        )
+        validator = validators.get(spec_path) or validators.setdefault(spec_path, response_validator(spec_path))
         url = path
         while url:
             body = api.get_json(url)

@@ -15,7 +15,8 @@ def test_the_spec_in_the_repository_matches_its_recorded_checksum():
     assert name == SPEC_PATH.name
     assert hashlib.sha256(SPEC_PATH.read_bytes()).hexdigest() == recorded, (
         "simulator/spec/core-api.json differs from its recorded checksum: never edit it; take a newer copy with "
-        "`make update-spec` (simulator/spec/SOURCE.md)")
+        "`make update-spec` (simulator/spec/SOURCE.md)"
+    )
     assert recorded in (SPEC_DIR / "SOURCE.md").read_text()
 
 
@@ -37,8 +38,11 @@ def test_update_script_copies_a_newer_spec_and_records_it(tmp_path):
     spec["paths"]["/new-endpoint"] = {}
     newer.write_text(json.dumps(spec))
 
-    out = subprocess.run([sys.executable, str(work / "scripts" / "update_front_spec.py"), str(newer), "abc123"],
-                         capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, str(work / "scripts" / "update_front_spec.py"), str(newer), "abc123"],
+        capture_output=True,
+        text=True,
+    )
 
     assert out.returncode == 0, out.stderr
     copied = work / "simulator" / "spec" / "core-api.json"
@@ -52,7 +56,10 @@ def test_update_script_copies_a_newer_spec_and_records_it(tmp_path):
 def test_update_script_refuses_a_file_that_is_not_an_openapi_document(tmp_path):
     bad = tmp_path / "core-api.json"
     bad.write_text('{"hello": "world"}')
-    out = subprocess.run([sys.executable, str(REPO / "scripts" / "update_front_spec.py"), str(bad), "abc"],
-                         capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "update_front_spec.py"), str(bad), "abc"],
+        capture_output=True,
+        text=True,
+    )
     assert out.returncode != 0 and "not an OpenAPI 3 document" in out.stderr
     assert hashlib.sha256(SPEC_PATH.read_bytes()).hexdigest() in (SPEC_DIR / "core-api.json.sha256").read_text()

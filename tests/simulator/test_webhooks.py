@@ -210,9 +210,17 @@ def test_retries_three_times_on_500_then_succeeds_or_gives_up(hooks, receiver):
     hooks.wait_webhooks_idle()
     log = hooks.webhook_deliveries(kind="event")
     assert [(d["attempt"], d["outcome"]) for d in log if d["event_id"] == first] == [
-        (1, "retry"), (2, "retry"), (3, "retry"), (4, "delivered")]
+        (1, "retry"),
+        (2, "retry"),
+        (3, "retry"),
+        (4, "delivered"),
+    ]
     assert [(d["attempt"], d["status"], d["outcome"]) for d in log if d["event_id"] == second] == [
-        (1, 503, "retry"), (2, 503, "retry"), (3, 503, "retry"), (4, 503, "gave_up")]
+        (1, 503, "retry"),
+        (2, 503, "retry"),
+        (3, 503, "retry"),
+        (4, 503, "gave_up"),
+    ]
     stamps = [s.headers["x-front-request-timestamp"] for s in receiver.events()[4:]]
     assert all(s.signed for s in receiver.events()) and stamps == sorted(stamps)  # each attempt signed anew
 
@@ -226,7 +234,9 @@ def test_a_slow_answer_times_out_and_is_retried(hooks, receiver):
     receiver.delay = 0.0
     hooks.wait_webhooks_idle()
     assert [(d["error"], d["outcome"]) for d in hooks.webhook_deliveries(event_id=event)] == [
-        ("timeout", "retry"), ("timeout", "gave_up")]
+        ("timeout", "retry"),
+        ("timeout", "gave_up"),
+    ]
 
 
 def test_receiver_down_retries_then_gives_up_logged(hooks, receiver):
@@ -264,7 +274,9 @@ def test_duplicates_send_the_same_event_twice(hooks, receiver):
     assert Counter(s.event_id for s in receiver.events()) == {e: 2 for e in events}
     assert all(s.signed for s in receiver.events())
     assert Counter(d["kind"] for d in hooks.webhook_deliveries() if d["kind"] != "handshake") == {
-        "event": 3, "duplicate": 3}
+        "event": 3,
+        "duplicate": 3,
+    }
 
 
 def test_reorder_shuffles_within_a_window(hooks, receiver):
@@ -334,7 +346,9 @@ def test_replay_resends_an_earlier_request_verbatim_or_backdated(hooks, receiver
     receiver.wait_for(lambda got: len(got) == 5)
     hooks.wait_webhooks_idle()
     assert Counter(d["kind"] for d in hooks.webhook_deliveries() if d["kind"] != "handshake") == {
-        "event": 2, "replay": 3}
+        "event": 2,
+        "replay": 3,
+    }
 
 
 def test_pause_holds_deliveries_until_resumed(hooks, receiver):

@@ -3,4 +3,5 @@
 
 def pytest_configure(config):
     config.addinivalue_line(
-        "markers", "soak: the short soak under Airflow's real scheduler (about 5 minutes; SOAK_SKIP=1 skips it)")
+        "markers", "soak: the short soak under Airflow's real scheduler (about 5 minutes; SOAK_SKIP=1 skips it)"
+    )

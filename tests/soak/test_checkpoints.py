@@ -15,16 +15,24 @@ BASE = "http://front/"
 
 
 def _message(conversation: str) -> dict:
-    return {"id": "msg_1", "created_at": 10.0, "recipients": [],
-            "_links": {"related": {"conversation": f"{BASE}conversations/{conversation}"}}}
+    return {
+        "id": "msg_1",
+        "created_at": 10.0,
+        "recipients": [],
+        "_links": {"related": {"conversation": f"{BASE}conversations/{conversation}"}},
+    }
 
 
 DELETED = {"com_1": {"conversation": "cnv_s", "at": 50.0}}  # deleted in Front at 50 (no event)
 
 
 def _checkpoints() -> Checkpoints:
-    soak = SimpleNamespace(sim_url="http://127.0.0.1:9", soak_started_wall=0.0, note=lambda *a, **k: None,
-                           mutator=SimpleNamespace(deleted_comments=DELETED, started_since=lambda since, kinds: []))
+    soak = SimpleNamespace(
+        sim_url="http://127.0.0.1:9",
+        soak_started_wall=0.0,
+        note=lambda *a, **k: None,
+        mutator=SimpleNamespace(deleted_comments=DELETED, started_since=lambda since, kinds: []),
+    )
     return Checkpoints(soak)
 
 
@@ -33,18 +41,34 @@ def _truth(**records) -> Truth:
     return Truth({**base, **records}, {}, {"cnv_x": "cnv_s"}, set())
 
 
-def _compare(cp: Checkpoints, table: str, truth: Truth, rows: dict, cutoff: float, label: str = "c1",
-             taken: float = 200.0, context: dict | None = None) -> dict:
-    result = {"checkpoint": label, **dict.fromkeys(COUNTS, 0), "by_table": {}, "examples": [],
-              "resurrections": []}
-    cp.compare_table(table, truth.records[table], rows, truth, cutoff, set(),
-                     context or {"deleted_comments": DELETED}, defaultdict(list), result, taken)
+def _compare(
+    cp: Checkpoints,
+    table: str,
+    truth: Truth,
+    rows: dict,
+    cutoff: float,
+    label: str = "c1",
+    taken: float = 200.0,
+    context: dict | None = None,
+) -> dict:
+    result = {"checkpoint": label, **dict.fromkeys(COUNTS, 0), "by_table": {}, "examples": [], "resurrections": []}
+    cp.compare_table(
+        table,
+        truth.records[table],
+        rows,
+        truth,
+        cutoff,
+        set(),
+        context or {"deleted_comments": DELETED},
+        defaultdict(list),
+        result,
+        taken,
+    )
     return result
 
 
 def test_checkpoint_flags_a_message_moved_back_into_a_merged_away_conversation_item_1():
-    truth = _truth(conversations={"cnv_s": {"id": "cnv_s", "updated_at": 100.0}},
-                   messages={"msg_1": _message("cnv_s")})
+    truth = _truth(conversations={"cnv_s": {"id": "cnv_s", "updated_at": 100.0}}, messages={"msg_1": _message("cnv_s")})
     stale = {"msg_1": (_message("cnv_x"), False)}
     result = _compare(_checkpoints(), "messages", truth, stale, cutoff=150.0)
     assert result["mismatches"] == 1 and result["examples"][0]["why"] == "older than Front"
@@ -59,8 +83,9 @@ def test_checkpoint_reports_a_resurrected_comment_never_as_drift():
     first = _compare(cp, "comments", truth, {"com_1": (row, True)}, cutoff=100.0, label="c1")
     assert not first["resurrections"]
     second = _compare(cp, "comments", truth, {"com_1": (row, False)}, cutoff=160.0, label="c2")
-    assert second["resurrections"] == [{"table": "comments", "id": "com_1", "soft_deleted_at_checkpoint": "c1",
-                                        "live_again_at_checkpoint": "c2"}]
+    assert second["resurrections"] == [
+        {"table": "comments", "id": "com_1", "soft_deleted_at_checkpoint": "c1", "live_again_at_checkpoint": "c2"}
+    ]
     assert cp.report()["resurrections"]
 
 

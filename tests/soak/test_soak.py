@@ -33,9 +33,21 @@ def test_short_soak_ends_equal_to_the_ground_truth(tmp_path):
     summary_path = tmp_path / "soak.json"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "FRONT_SYNC_"))}
     python = ROOT / ".venv" / "bin" / "python"
-    proc = subprocess.Popen([str(python if python.exists() else sys.executable), str(ROOT / "scripts" / "soak.py"),
-                             "--variant", "short", "--summary-json", str(summary_path)],
-                            cwd=str(ROOT), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [
+            str(python if python.exists() else sys.executable),
+            str(ROOT / "scripts" / "soak.py"),
+            "--variant",
+            "short",
+            "--summary-json",
+            str(summary_path),
+        ],
+        cwd=str(ROOT),
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         output, _ = proc.communicate(timeout=LIMIT_SECONDS)
     except subprocess.TimeoutExpired:
@@ -46,7 +58,7 @@ def test_short_soak_ends_equal_to_the_ground_truth(tmp_path):
             proc.kill()
             output, _ = proc.communicate()
         pytest.fail(f"the soak harness did not finish within {LIMIT_SECONDS} s:\n{output[-4000:]}")
-    human = output[output.rfind("== soak"):] if "== soak" in output else output[-4000:]
+    human = output[output.rfind("== soak") :] if "== soak" in output else output[-4000:]
     assert summary_path.exists(), f"no summary written (exit {proc.returncode}):\n{output[-4000:]}"
     summary = json.loads(summary_path.read_text())
     assert "error" not in summary, human

@@ -14,9 +14,19 @@ from typing import Any
 
 from websockets.sync.client import connect
 
-FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--disable-dev-shm-usage", "--window-size=1400,1100", "--remote-debugging-port=0")
+FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+    "--window-size=1400,1100",
+    "--remote-debugging-port=0",
+)
 
 
 def find_chromium() -> str | None:
@@ -47,8 +57,9 @@ class Browser:
     def __init__(self, binary: str, profile: Path, log: Path) -> None:
         self.profile = profile
         self._log = log.open("wb")
-        self.process = subprocess.Popen([binary, *FLAGS, f"--user-data-dir={profile}", "about:blank"],
-                                        stdout=self._log, stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(
+            [binary, *FLAGS, f"--user-data-dir={profile}", "about:blank"], stdout=self._log, stderr=subprocess.STDOUT
+        )
         self.port = self._devtools_port()
 
     def _devtools_port(self, timeout: float = 30) -> int:

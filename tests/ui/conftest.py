@@ -25,8 +25,14 @@ STARTUP_SECONDS = 240
 
 def front_connection_json(base_url: str) -> str:
     """front_default for the simulator (as tests/conftest.py builds it): no rate budget to wait for."""
-    return json.dumps({"conn_type": "front", "host": base_url, "password": "test-token",
-                       "extra": {"allowed_hosts": ["localhost"], "rpm": 100_000, "share": 1.0, "burst_per_second": 0}})
+    return json.dumps(
+        {
+            "conn_type": "front",
+            "host": base_url,
+            "password": "test-token",
+            "extra": {"allowed_hosts": ["localhost"], "rpm": 100_000, "share": 1.0, "burst_per_second": 0},
+        }
+    )
 
 
 def free_port() -> int:
@@ -69,8 +75,9 @@ class Airflow:
 
     def token(self) -> str:
         if self._token is None:
-            status, body = self.request("POST", "/auth/token", {"username": "admin", "password": self.password},
-                                        token=None)
+            status, body = self.request(
+                "POST", "/auth/token", {"username": "admin", "password": self.password}, token=None
+            )
             assert status == 201, body
             self._token = body["access_token"]
         return self._token
@@ -124,8 +131,9 @@ def chromium():
     """Debian's chromium: installed with apt-get when missing and possible (as .ci/run does), else skip."""
     binary = find_chromium() or install_chromium()
     if binary is None:
-        pytest.skip("chromium is not installed and could not be installed (needs root and apt-get: "
-                    "apt-get install chromium)")
+        pytest.skip(
+            "chromium is not installed and could not be installed (needs root and apt-get: apt-get install chromium)"
+        )
     return binary
 
 
@@ -153,17 +161,29 @@ def standalone_airflow(warehouse_url: str, front_connection: str, log_dir: Path,
     home = Path(tempfile.mkdtemp(prefix=prefix))
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
-    env = {name: value for name, value in os.environ.items()
-           if not name.startswith(("AIRFLOW", "PYTEST", "FRONT_SYNC"))}
-    env.update({
-        "AIRFLOW_HOME": str(home), "AIRFLOW_PORT": str(port), "AIRFLOW__API__BASE_URL": base_url,
-        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{base_url}/execution/",
-        "AIRFLOW_CONN_FRONT_WAREHOUSE": warehouse_url, "AIRFLOW_CONN_FRONT_DEFAULT": front_connection,
-    })
+    env = {
+        name: value for name, value in os.environ.items() if not name.startswith(("AIRFLOW", "PYTEST", "FRONT_SYNC"))
+    }
+    env.update(
+        {
+            "AIRFLOW_HOME": str(home),
+            "AIRFLOW_PORT": str(port),
+            "AIRFLOW__API__BASE_URL": base_url,
+            "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{base_url}/execution/",
+            "AIRFLOW_CONN_FRONT_WAREHOUSE": warehouse_url,
+            "AIRFLOW_CONN_FRONT_DEFAULT": front_connection,
+        }
+    )
     log = log_dir / "standalone.log"
     with log.open("wb") as out:
-        process = subprocess.Popen([str(ROOT / "scripts" / "airflow_standalone.sh")], cwd=ROOT, env=env,
-                                   stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        process = subprocess.Popen(
+            [str(ROOT / "scripts" / "airflow_standalone.sh")],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     airflow = Airflow(base_url, home, process, log)
     try:
         yield airflow
@@ -174,8 +194,12 @@ def standalone_airflow(warehouse_url: str, front_connection: str, log_dir: Path,
 @pytest.fixture(scope="module")
 def airflow_ui(chromium, ui_warehouse, ui_simulator, simulator_server, tmp_path_factory):
     """make airflow's script on a free port with our warehouse and simulator as its connections."""
-    with standalone_airflow(ui_warehouse, front_connection_json(simulator_server.base_url),
-                            tmp_path_factory.mktemp("airflow"), "front-sync-ui-airflow-") as airflow:
+    with standalone_airflow(
+        ui_warehouse,
+        front_connection_json(simulator_server.base_url),
+        tmp_path_factory.mktemp("airflow"),
+        "front-sync-ui-airflow-",
+    ) as airflow:
         yield airflow
 
 
@@ -202,8 +226,10 @@ def synced(airflow_ui, ui_warehouse, ui_simulator, simulator_server, airflow_db)
     assert run.state == "success"
     synced_at = time.monotonic()
     airflow_ui.wait_healthy(STARTUP_SECONDS)
-    print(f"\nsync {synced_at - started:.0f} s; Airflow healthy {time.monotonic() - airflow_ui.started:.0f} s "
-          "after make airflow started")
+    print(
+        f"\nsync {synced_at - started:.0f} s; Airflow healthy {time.monotonic() - airflow_ui.started:.0f} s "
+        "after make airflow started"
+    )
     yield run
     clear_watermarks()  # the session's metadata DB: later tests start without this sync's cursors
 

@@ -30,10 +30,22 @@ def type_into(page, selector: str, text: str) -> None:
 def oauth_connection(base_url: str) -> str:
     """front_default as the simulator's OAuth app; the redirect URI is this Airflow's callback (the default)."""
     oauth = OAuthServer()
-    return json.dumps({"conn_type": "front", "host": base_url, "login": oauth.client_id,
-                       "password": oauth.client_secret,
-                       "extra": {"auth": "oauth", "oauth_url": base_url, "allowed_hosts": ["localhost"],
-                                 "rpm": 100_000, "share": 1.0, "burst_per_second": 0}})
+    return json.dumps(
+        {
+            "conn_type": "front",
+            "host": base_url,
+            "login": oauth.client_id,
+            "password": oauth.client_secret,
+            "extra": {
+                "auth": "oauth",
+                "oauth_url": base_url,
+                "allowed_hosts": ["localhost"],
+                "rpm": 100_000,
+                "share": 1.0,
+                "burst_per_second": 0,
+            },
+        }
+    )
 
 
 @pytest.fixture(scope="module")
@@ -47,14 +59,19 @@ def oauth_server(simulator_server, ui_simulator):
 @pytest.fixture(scope="module")
 def oauth_airflow(chromium, ui_warehouse, oauth_server, simulator_server, tmp_path_factory):
     """make airflow's script on a free port, front_default an OAuth app, nothing connected yet."""
-    with standalone_airflow(ui_warehouse, oauth_connection(simulator_server.base_url),
-                            tmp_path_factory.mktemp("airflow-oauth"), "front-sync-ui-oauth-") as airflow:
+    with standalone_airflow(
+        ui_warehouse,
+        oauth_connection(simulator_server.base_url),
+        tmp_path_factory.mktemp("airflow-oauth"),
+        "front-sync-ui-oauth-",
+    ) as airflow:
         airflow.wait_healthy(STARTUP_SECONDS)
         yield airflow
 
 
 def test_connect_front_in_chromium_lands_back_connected_and_the_sync_works(
-        browser, oauth_airflow, oauth_server, ui_warehouse, simulator_server, screenshots, airflow_db):
+    browser, oauth_airflow, oauth_server, ui_warehouse, simulator_server, screenshots, airflow_db
+):
     tab = browser.page()
     tab.navigate(oauth_airflow.base_url + "/")
     tab.wait_for("document.querySelector('input[name=username]')", timeout=60, what="the login form")
@@ -62,19 +79,28 @@ def test_connect_front_in_chromium_lands_back_connected_and_the_sync_works(
     type_into(tab, "input[name=password]", oauth_airflow.password)
     tab.wait_for("!document.querySelector('button[type=submit]').disabled", what="the enabled login button")
     tab.evaluate("document.querySelector('button[type=submit]').click()")
-    tab.wait_for("!location.pathname.startsWith('/auth') && document.cookie.includes('_token')", timeout=30,
-                 what="the UI after login")
+    tab.wait_for(
+        "!location.pathname.startsWith('/auth') && document.cookie.includes('_token')",
+        timeout=30,
+        what="the UI after login",
+    )
 
     tab.navigate(oauth_airflow.base_url + "/front-sync/")
-    tab.wait_for("document.getElementById('oauth-status')?.dataset.state === 'none'", timeout=60,
-                 what="the page saying nothing is connected")
+    tab.wait_for(
+        "document.getElementById('oauth-status')?.dataset.state === 'none'",
+        timeout=60,
+        what="the page saying nothing is connected",
+    )
     tab.evaluate("document.getElementById('connect-front').click()")
     tab.wait_for("document.getElementById('authorize')", timeout=30, what="the simulator's authorize page")
     assert tab.evaluate("location.pathname") == "/oauth/authorize"
     tab.screenshot(screenshots / "oauth-authorize.png")
     tab.evaluate("document.getElementById('authorize').click()")
-    tab.wait_for("document.getElementById('oauth-status')?.dataset.state === 'connected'", timeout=60,
-                 what="the Front sync page after the callback")
+    tab.wait_for(
+        "document.getElementById('oauth-status')?.dataset.state === 'connected'",
+        timeout=60,
+        what="the Front sync page after the callback",
+    )
     assert tab.evaluate("location.pathname + location.search") == "/front-sync/?oauth=connected"
     status_line = tab.evaluate("document.getElementById('oauth-status').textContent")
     assert status_line.startswith("Front connected.") and "front_default: Front connected (by admin" in status_line
@@ -105,7 +131,10 @@ def test_connect_front_in_chromium_lands_back_connected_and_the_sync_works(
     print(f"sync with OAuth tokens: {time.monotonic() - started:.0f} s")
     assert oauth_server.stats()["oauth_requests"] > 0
     tab.navigate(oauth_airflow.base_url + "/front-sync/")
-    tab.wait_for("document.body.dataset.state === 'ready' && "
-                 "document.getElementById('oauth-status')?.dataset.state === 'connected'", timeout=60,
-                 what="the dashboard with data and the connection")
+    tab.wait_for(
+        "document.body.dataset.state === 'ready' && "
+        "document.getElementById('oauth-status')?.dataset.state === 'connected'",
+        timeout=60,
+        what="the dashboard with data and the connection",
+    )
     tab.close()

@@ -51,8 +51,11 @@ def page(browser, synced, airflow_ui, screenshots):
     type_into(tab, "input[name=password]", airflow_ui.password)
     tab.wait_for("!document.querySelector('button[type=submit]').disabled", what="the enabled login button")
     tab.evaluate("document.querySelector('button[type=submit]').click()")
-    tab.wait_for("!location.pathname.startsWith('/auth') && document.cookie.includes('_token')", timeout=30,
-                 what="the UI after login")
+    tab.wait_for(
+        "!location.pathname.startsWith('/auth') && document.cookie.includes('_token')",
+        timeout=30,
+        what="the UI after login",
+    )
     yield tab
     tab.close()
 
@@ -66,15 +69,21 @@ def open_dashboard(page, airflow_ui):
 def open_in_ui(page, airflow_ui):
     """Browse > Front sync in the UI's navigation: the page in the UI's (sandboxed) iframe."""
     page.navigate(airflow_ui.base_url + "/")
-    page.wait_for("[...document.querySelectorAll('button')].some(b => b.textContent.trim() === 'Browse')",
-                  what="the UI's navigation")
+    page.wait_for(
+        "[...document.querySelectorAll('button')].some(b => b.textContent.trim() === 'Browse')",
+        what="the UI's navigation",
+    )
     page.evaluate("[...document.querySelectorAll('button')].find(b => b.textContent.trim() === 'Browse').click()")
-    page.wait_for("[...document.querySelectorAll('[role=menuitem]')].find(e => e.textContent === 'Front sync')",
-                  what="Browse > Front sync")
-    page.evaluate("[...document.querySelectorAll('[role=menuitem]')].find(e => e.textContent === 'Front sync')"
-                  ".click()")
-    page.wait_for("document.querySelector('iframe')?.contentDocument?.body?.dataset.state === 'ready'", timeout=60,
-                  what="the dashboard's data in the UI's frame")
+    page.wait_for(
+        "[...document.querySelectorAll('[role=menuitem]')].find(e => e.textContent === 'Front sync')",
+        what="Browse > Front sync",
+    )
+    page.evaluate("[...document.querySelectorAll('[role=menuitem]')].find(e => e.textContent === 'Front sync').click()")
+    page.wait_for(
+        "document.querySelector('iframe')?.contentDocument?.body?.dataset.state === 'ready'",
+        timeout=60,
+        what="the dashboard's data in the UI's frame",
+    )
 
 
 def overflow(page) -> int:
@@ -84,8 +93,7 @@ def overflow(page) -> int:
 
 def shoot(page, path, width: int, height: int = 900):
     """The page at `width` CSS pixels: its overflow and a full-page screenshot."""
-    page.send("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1,
-              mobile=width < 600)
+    page.send("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1, mobile=width < 600)
     try:
         page.wait_for(in_frame("doc.body.dataset.state === 'ready'"), timeout=30, what="the page after resizing")
         time.sleep(0.5)  # the charts redraw on the resize event
@@ -124,15 +132,19 @@ def wait_idle(airflow_ui, dag_id, timeout=RUN_TIMEOUT):
 
 
 def trigger(airflow_ui, dag_id, conf=None):
-    status, run = airflow_ui.request("POST", f"/api/v2/dags/{dag_id}/dagRuns", {"logical_date": None,
-                                                                               "conf": conf or {}})
+    status, run = airflow_ui.request(
+        "POST", f"/api/v2/dags/{dag_id}/dagRuns", {"logical_date": None, "conf": conf or {}}
+    )
     assert status == 200, run
     return run["dag_run_id"]
 
 
 def set_token(airflow_ui, token):
-    status, body = airflow_ui.request("PATCH", "/api/v2/connections/front_default?update_mask=password",
-                                      {"connection_id": "front_default", "conn_type": "front", "password": token})
+    status, body = airflow_ui.request(
+        "PATCH",
+        "/api/v2/connections/front_default?update_mask=password",
+        {"connection_id": "front_default", "conn_type": "front", "password": token},
+    )
     assert status == 200, body
 
 
@@ -144,38 +156,53 @@ def unpause(airflow_ui, dag_id):
 def test_page_renders_with_data_inside_the_airflow_ui(page, airflow_ui, ui_simulator, screenshots):
     open_in_ui(page, airflow_ui)
     assert page.evaluate("document.querySelector('iframe').src") == airflow_ui.base_url + "/front-sync/"
-    rows = page.evaluate(in_frame("[...doc.querySelectorAll('#resources tbody tr')].map(tr => "
-                                  "[tr.dataset.resource, ...[...tr.cells].map(td => td.textContent)])"))
+    rows = page.evaluate(
+        in_frame(
+            "[...doc.querySelectorAll('#resources tbody tr')].map(tr => "
+            "[tr.dataset.resource, ...[...tr.cells].map(td => td.textContent)])"
+        )
+    )
     assert [r[0] for r in rows] == [r.name for r in ALL_RESOURCES]
     contacts = next(r for r in rows if r[0] == "contacts")
     assert contacts[2].startswith("synced ") and contacts[4] == "150" and contacts[5] == "150"
-    freshness = page.evaluate(in_frame("[...doc.querySelectorAll('td[data-freshness]')]"
-                                       ".map(td => td.dataset.freshness)"))
+    freshness = page.evaluate(
+        in_frame("[...doc.querySelectorAll('td[data-freshness]')].map(td => td.dataset.freshness)")
+    )
     assert set(freshness) == {"green"}
     assert page.evaluate(in_frame("doc.getElementById('status').dataset.state")) == "healthy"
     assert page.evaluate(in_frame("doc.getElementById('status').textContent")).startswith("Healthy")
     # Issue 21 Operations: the tenant named, and the real-time panel (no webhook received in this warehouse)
-    tenant, state, summary = page.evaluate(in_frame(
-        "['tenant-name', 'realtime', 'realtime-summary'].map(id => id === 'realtime' ? "
-        "doc.getElementById(id).dataset.state : doc.getElementById(id).textContent)"))
+    tenant, state, summary = page.evaluate(
+        in_frame(
+            "['tenant-name', 'realtime', 'realtime-summary'].map(id => id === 'realtime' ? "
+            "doc.getElementById(id).dataset.state : doc.getElementById(id).textContent)"
+        )
+    )
     assert tenant == "default" and state == "not-set-up" and summary.startswith("Real time is not set up"), summary
     for chart in ("chart-runs", "chart-quota"):
         points = page.evaluate(in_frame(f"doc.getElementById('{chart}').dataset.points"))
         assert int(points) >= 1
-        coloured = page.evaluate(in_frame(
-            f"(() => {{ const c = doc.getElementById('{chart}'); const d = c.getContext('2d')"
-            ".getImageData(0, 0, c.width, c.height).data; let n = 0;"
-            "for (let i = 0; i < d.length; i += 4) if (d[i + 3] > 0 && !(d[i] > 200 && d[i + 1] > 200)) n++;"
-            "return n; })()"))
+        coloured = page.evaluate(
+            in_frame(
+                f"(() => {{ const c = doc.getElementById('{chart}'); const d = c.getContext('2d')"
+                ".getImageData(0, 0, c.width, c.height).data; let n = 0;"
+                "for (let i = 0; i < d.length; i += 4) if (d[i + 3] > 0 && !(d[i] > 200 && d[i + 1] > 200)) n++;"
+                "return n; })()"
+            )
+        )
         assert coloured > 500, f"{chart} looks empty ({coloured} drawn pixels)"
     # per-resource split and a tooltip on the run's bar
-    legend = page.evaluate(in_frame("[...doc.querySelectorAll('#legend-records .legend-item')].map(e => "
-                                    "e.textContent)"))
+    legend = page.evaluate(
+        in_frame("[...doc.querySelectorAll('#legend-records .legend-item')].map(e => e.textContent)")
+    )
     assert "contacts" in legend and "conversations" in legend
-    tip = page.evaluate(in_frame(
-        "(() => { const c = doc.getElementById('chart-runs'); const hit = c.hits[c.hits.length - 1];"
-        "const box = c.getBoundingClientRect(); c.dispatchEvent(new MouseEvent('mousemove', {clientX: box.left + "
-        "hit.x, clientY: box.top + 100, bubbles: true})); return doc.getElementById('tooltip').innerText; })()"))
+    tip = page.evaluate(
+        in_frame(
+            "(() => { const c = doc.getElementById('chart-runs'); const hit = c.hits[c.hits.length - 1];"
+            "const box = c.getBoundingClientRect(); c.dispatchEvent(new MouseEvent('mousemove', {clientX: box.left + "
+            "hit.x, clientY: box.top + 100, bubbles: true})); return doc.getElementById('tooltip').innerText; })()"
+        )
+    )
     assert "records" in tip and "contacts: 150" in tip, tip
     page.screenshot(screenshots / "dashboard-in-ui.png")
     assert not [e for e in page.console_errors if "front-sync" in e or "dashboard" in e or "sandbox" in e]
@@ -188,23 +215,32 @@ def test_connection_list_test_button_right_and_wrong_token(page, airflow_ui, scr
 
     def click_test():
         page.navigate(airflow_ui.base_url + "/connections")
-        button = ("[...document.querySelectorAll('tr')].find(tr => tr.textContent.includes('front_default'))"
-                  "?.querySelector('button[aria-label=\"Test Connection\"]')")
+        button = (
+            "[...document.querySelectorAll('tr')].find(tr => tr.textContent.includes('front_default'))"
+            "?.querySelector('button[aria-label=\"Test Connection\"]')"
+        )
         page.wait_for(button, timeout=60, what="front_default's Test button")
         page.evaluate(f"{button}.click()")
 
     click_test()
-    text = page.wait_for("[...document.querySelectorAll('[role=status], [data-scope=toast]')].map(e => e.innerText)"
-                         ".find(t => t.includes('Connected to Front') || t.includes('Bad Request') || "
-                         "t.includes('differs'))", timeout=60, what="the test's answer")
+    text = page.wait_for(
+        "[...document.querySelectorAll('[role=status], [data-scope=toast]')].map(e => e.innerText)"
+        ".find(t => t.includes('Connected to Front') || t.includes('Bad Request') || "
+        "t.includes('differs'))",
+        timeout=60,
+        what="the test's answer",
+    )
     assert "Connected to Front company" in text, text
     page.screenshot(screenshots / "connection-test-ok.png")
     set_token(airflow_ui, WRONG_TOKEN)
     try:
         click_test()
-        text = page.wait_for("[...document.querySelectorAll('[role=status], [data-scope=toast]')]"
-                             ".map(e => e.innerText).find(t => t.includes('401') || t.includes('Bad Request'))",
-                             timeout=60, what="the wrong token's answer")
+        text = page.wait_for(
+            "[...document.querySelectorAll('[role=status], [data-scope=toast]')]"
+            ".map(e => e.innerText).find(t => t.includes('401') || t.includes('Bad Request'))",
+            timeout=60,
+            what="the wrong token's answer",
+        )
         assert "this connection's API token field" in text and "scope" not in text, text
         page.screenshot(screenshots / "connection-test-wrong-token.png")
     finally:
@@ -220,10 +256,15 @@ def test_triggers_from_the_page_start_dag_runs(page, airflow_ui, ui_warehouse, s
         ids = [r[0] for r in cur.fetchall()]
     type_into(page, "#conversation-ids", "\n".join(ids), frame=True)
     page.evaluate(f"{FRAME}.querySelector('#form-messages button[type=submit]').click()")
-    dag_id, run_id = page.wait_for(in_frame("doc.getElementById('form-result').dataset.runId && "
-                                            "[doc.getElementById('form-result').dataset.dagId, "
-                                            "doc.getElementById('form-result').dataset.runId]"),
-                                   timeout=30, what="the trigger's answer")
+    dag_id, run_id = page.wait_for(
+        in_frame(
+            "doc.getElementById('form-result').dataset.runId && "
+            "[doc.getElementById('form-result').dataset.dagId, "
+            "doc.getElementById('form-result').dataset.runId]"
+        ),
+        timeout=30,
+        what="the trigger's answer",
+    )
     assert dag_id == "front_sync_messages"
     run = wait_for_run(airflow_ui, dag_id, run_id, {"success", "failed"})
     assert run["conf"] == {"conversation_ids": ids}
@@ -231,48 +272,68 @@ def test_triggers_from_the_page_start_dag_runs(page, airflow_ui, ui_warehouse, s
     assert run["state"] == "success", run
 
     # finding 6: a bad id in a trigger (the UI's form, the REST API) reads as words, not a jsonschema dump
-    status, body = airflow_ui.request("POST", "/api/v2/dags/front_sync_messages/dagRuns",
-                                      {"logical_date": None, "conf": {"conversation_ids": ["abc"]}})
+    status, body = airflow_ui.request(
+        "POST",
+        "/api/v2/dags/front_sync_messages/dagRuns",
+        {"logical_date": None, "conf": {"conversation_ids": ["abc"]}},
+    )
     assert status == 400 and "is not a Front conversation id" in body["detail"], body
     assert "Failed validating" not in body["detail"] and "schema" not in body["detail"]
 
     page.evaluate(f"{FRAME}.querySelector('#backfill-after').value = '2026-01-01T00:00'")
     page.evaluate(f"{FRAME}.querySelector('#form-backfill button[type=submit]').click()")
-    page.wait_for(in_frame("doc.getElementById('form-result').dataset.dagId === 'front_sync_backfill'"),
-                  what="the backfill trigger's answer")
+    page.wait_for(
+        in_frame("doc.getElementById('form-result').dataset.dagId === 'front_sync_backfill'"),
+        what="the backfill trigger's answer",
+    )
     run_id = page.evaluate(in_frame("doc.getElementById('form-result').dataset.runId"))
-    status, run = airflow_ui.request("GET", f"/api/v2/dags/front_sync_backfill/dagRuns/"
-                                            f"{urllib.parse.quote(run_id, safe='')}")
+    status, run = airflow_ui.request(
+        "GET", f"/api/v2/dags/front_sync_backfill/dagRuns/{urllib.parse.quote(run_id, safe='')}"
+    )
     assert status == 200 and run["conf"]["after"] == "2026-01-01T00:00:00Z" and run["conf"]["before"] is None
 
     page.evaluate(f"{FRAME}.getElementById('test-connection').click()")
-    result = page.wait_for(in_frame("doc.getElementById('connection-result').dataset.ok && "
-                                    "doc.getElementById('connection-result').textContent"), timeout=60,
-                           what="the page's connection test")
+    result = page.wait_for(
+        in_frame(
+            "doc.getElementById('connection-result').dataset.ok && doc.getElementById('connection-result').textContent"
+        ),
+        timeout=60,
+        what="the page's connection test",
+    )
     assert result.startswith("Works") and "Connected to Front company" in result, result
 
 
 @pytest.mark.timeout(600)
 def test_error_log_link_lands_on_the_task_log(page, airflow_ui, ui_warehouse, screenshots):
     """Finding 1: inside the UI the page sits in a sandboxed frame; its log links did nothing."""
-    status, run = airflow_ui.request("POST", "/api/v2/dags/front_sync_messages/dagRuns",
-                                     {"logical_date": None, "conf": {"conversation_ids": ["cnv_1"]}})
+    status, run = airflow_ui.request(
+        "POST",
+        "/api/v2/dags/front_sync_messages/dagRuns",
+        {"logical_date": None, "conf": {"conversation_ids": ["cnv_1"]}},
+    )
     assert status == 200, run
     wait_for_run(airflow_ui, "front_sync_messages", run["dag_run_id"], {"success", "failed"})
     with psycopg.connect(ui_warehouse) as conn, conn.cursor() as cur:
-        cur.execute("""INSERT INTO front.sync_logs (run_id, dag_id, task_id, try_number, resource, sync_type,
+        cur.execute(
+            """INSERT INTO front.sync_logs (run_id, dag_id, task_id, try_number, resource, sync_type,
                            status, completed_at, error_message)
                        VALUES (%s, 'front_sync_messages', 'sync_messages', 1, 'messages', 'on_demand', 'failed',
                                now(), 'FrontRetryableError: GET /conversations/cnv_1/messages 503')""",
-                    (run["dag_run_id"],))
+            (run["dag_run_id"],),
+        )
     open_in_ui(page, airflow_ui)
-    link = in_frame("[...doc.querySelectorAll('#errors a')].find(a => a.href.includes("
-                    f"{json.dumps(urllib.parse.quote(run['dag_run_id'], safe=''))}))")
+    link = in_frame(
+        "[...doc.querySelectorAll('#errors a')].find(a => a.href.includes("
+        f"{json.dumps(urllib.parse.quote(run['dag_run_id'], safe=''))}))"
+    )
     page.wait_for(f"!!{link}", what="the error's log link")
     page.evaluate(f"{link}.click()")
-    page.wait_for("location.pathname.endsWith('/tasks/sync_messages') && document.body.innerText.includes("
-                  "'sync_messages') && !document.body.innerText.includes('Page Not Found')", timeout=30,
-                  what="the task instance page in the UI")
+    page.wait_for(
+        "location.pathname.endsWith('/tasks/sync_messages') && document.body.innerText.includes("
+        "'sync_messages') && !document.body.innerText.includes('Page Not Found')",
+        timeout=30,
+        what="the task instance page in the UI",
+    )
     assert urllib.parse.quote(run["dag_run_id"], safe="") in page.evaluate("location.pathname")
     page.wait_for("document.body.innerText.includes('Log')", timeout=30, what="the task's log")
     page.screenshot(screenshots / "task-log.png")
@@ -301,8 +362,12 @@ def test_a_broken_token_turns_the_page_red_then_green_with_the_error_resolved(pa
     assert page.evaluate(f"{messages}.dataset.freshness") == "red"
     assert page.evaluate(f"{messages}.dataset.lastState") == "upstream_failed"
     assert "an earlier task failed" in page.evaluate(f"{messages}.textContent")
-    errors = page.evaluate(in_frame("[...doc.querySelectorAll('#errors tbody tr')].map(tr => [tr.dataset.resource, "
-                                    "tr.dataset.resolved, tr.textContent])"))
+    errors = page.evaluate(
+        in_frame(
+            "[...doc.querySelectorAll('#errors tbody tr')].map(tr => [tr.dataset.resource, "
+            "tr.dataset.resolved, tr.textContent])"
+        )
+    )
     auth = [e for e in errors if "401" in e[2]]
     assert auth and {e[1] for e in auth} == {"no"}, errors
     alerts = page.evaluate(in_frame("doc.getElementById('alerts').innerText"))
@@ -313,11 +378,16 @@ def test_a_broken_token_turns_the_page_red_then_green_with_the_error_resolved(pa
     assert wait_for_run(airflow_ui, "front_sync_incremental", run_id, {"success", "failed"})["state"] == "success"
     wait_idle(airflow_ui, "front_sync_incremental")
     open_dashboard(page, airflow_ui)
-    resolved = page.evaluate(in_frame("[...doc.querySelectorAll('#errors tbody tr')].filter(tr => "
-                                      "tr.textContent.includes('401')).map(tr => tr.dataset.resolved)"))
+    resolved = page.evaluate(
+        in_frame(
+            "[...doc.querySelectorAll('#errors tbody tr')].filter(tr => "
+            "tr.textContent.includes('401')).map(tr => tr.dataset.resolved)"
+        )
+    )
     assert resolved and set(resolved) == {"yes"}, resolved
-    freshness = page.evaluate(in_frame("[...doc.querySelectorAll('td[data-freshness]')]"
-                                       ".map(td => td.dataset.freshness)"))
+    freshness = page.evaluate(
+        in_frame("[...doc.querySelectorAll('td[data-freshness]')].map(td => td.dataset.freshness)")
+    )
     assert set(freshness) == {"green"}, freshness
     # healthy again but for the monitor's alert, which stays open until the monitor's next run clears it
     monitor = trigger(airflow_ui, "front_sync_monitor")
@@ -335,16 +405,21 @@ def test_sync_now_on_a_directory_row_changes_its_last_sync(page, airflow_ui, scr
     row = in_frame("doc.querySelector('tr[data-resource=tags]')")
     before = page.evaluate(f"{row}.dataset.lastSuccess")
     page.evaluate(f"{row}.querySelector('button').click()")
-    state = page.wait_for(f"{row}.querySelector('.feedback').dataset.state", timeout=10,
-                          what="the row's immediate feedback")
+    state = page.wait_for(
+        f"{row}.querySelector('.feedback').dataset.state", timeout=10, what="the row's immediate feedback"
+    )
     assert state in ("starting", "queued", "running", "success")
     run_id = page.wait_for(f"{row}.querySelector('.feedback').dataset.runId", timeout=30, what="the run's id")
-    status, run = airflow_ui.request("GET", f"/api/v2/dags/front_sync_incremental/dagRuns/"
-                                            f"{urllib.parse.quote(run_id, safe='')}")
+    status, run = airflow_ui.request(
+        "GET", f"/api/v2/dags/front_sync_incremental/dagRuns/{urllib.parse.quote(run_id, safe='')}"
+    )
     assert status == 200 and run["conf"] == {"resources": ["tags"], "force_directory_refresh": True}
-    page.wait_for(f"{row}.querySelector('.feedback').dataset.state === 'success' && "
-                  f"{row}.dataset.lastSuccess !== {json.dumps(before)}", timeout=RUN_TIMEOUT,
-                  what="the row's new last sync")
+    page.wait_for(
+        f"{row}.querySelector('.feedback').dataset.state === 'success' && "
+        f"{row}.dataset.lastSuccess !== {json.dumps(before)}",
+        timeout=RUN_TIMEOUT,
+        what="the row's new last sync",
+    )
     assert page.evaluate(f"{row}.querySelector('.feedback').textContent").startswith("Synced")
     wait_idle(airflow_ui, "front_sync_incremental")
 

@@ -59,8 +59,9 @@ def test_a_stored_webhook_starts_a_realtime_run_within_seconds(new_database, sim
     control = SimulatorControl(simulator_server.base_url)
     control.clear_faults()
     control.reset(seed=5, sizes={"contacts": 5, "conversations": 4})
-    with standalone_airflow(url, front_connection_json(simulator_server.base_url), tmp_path,
-                            "front-sync-rt-airflow-") as airflow:
+    with standalone_airflow(
+        url, front_connection_json(simulator_server.base_url), tmp_path, "front-sync-rt-airflow-"
+    ) as airflow:
         airflow.wait_healthy(STARTUP_SECONDS)
         wait_for(lambda: airflow.request("GET", f"/api/v2/dags/{DAG_ID}")[0] == 200, STARTUP_SECONDS, "DAG parsed")
         status, body = airflow.request("PATCH", f"/api/v2/dags/{DAG_ID}", {"is_paused": False})

@@ -14,8 +14,14 @@ from front_sync.hooks import cassette
 
 def test_fakes_are_stable_shaped_and_keyed_by_the_token():
     one, other = cassette.Scrubber("tok-1"), cassette.Scrubber("tok-2")
-    record = {"name": "Ann Lee", "handle": "Ann@Example.com", "id": "crd_1", "updated_at": 1.5,
-              "body": "<p>hi ann@example.com, tok-1</p>", "links": ["https://x.io/?u=ann@example.com"]}
+    record = {
+        "name": "Ann Lee",
+        "handle": "Ann@Example.com",
+        "id": "crd_1",
+        "updated_at": 1.5,
+        "body": "<p>hi ann@example.com, tok-1</p>",
+        "links": ["https://x.io/?u=ann@example.com"],
+    }
     scrubbed = one.scrub(record)
     assert scrubbed["id"] == "crd_1" and scrubbed["updated_at"] == 1.5
     assert scrubbed["name"].startswith("name-") and scrubbed["body"].startswith("body-")
@@ -34,15 +40,29 @@ def test_window_bounds_match_by_name_and_everything_else_by_value():
 
 
 def write(path, entries):
-    path.write_text("".join(json.dumps({"key": json.loads(cassette.request_key("GET", url)), "status": status,
-                                        "headers": {"content-type": "application/json"}, "json": body}) + "\n"
-                            for url, status, body in entries))
+    path.write_text(
+        "".join(
+            json.dumps(
+                {
+                    "key": json.loads(cassette.request_key("GET", url)),
+                    "status": status,
+                    "headers": {"content-type": "application/json"},
+                    "json": body,
+                }
+            )
+            + "\n"
+            for url, status, body in entries
+        )
+    )
 
 
 def test_replay_serves_in_recorded_order_per_request_from_any_thread(tmp_path, monkeypatch):
     path = tmp_path / "c.jsonl"
-    write(path, [("http://h/events?limit=15", 200, {"n": 1}), ("http://h/events?limit=15", 200, {"n": 2})]
-          + [(f"http://h/conversations/cnv_{i}/messages", 200, {"i": i}) for i in range(40)])
+    write(
+        path,
+        [("http://h/events?limit=15", 200, {"n": 1}), ("http://h/events?limit=15", 200, {"n": 2})]
+        + [(f"http://h/conversations/cnv_{i}/messages", 200, {"i": i}) for i in range(40)],
+    )
     monkeypatch.setenv(cassette.ENV_SWITCH, f"replay:{path}")
     cassette.forget_replays()
 

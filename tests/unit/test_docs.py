@@ -20,8 +20,7 @@ def _anchor(heading: str) -> str:
 
 
 def _anchors(path: Path) -> set[str]:
-    return {_anchor(line.lstrip("#")) for line in path.read_text(encoding="utf-8").splitlines()
-            if line.startswith("#")}
+    return {_anchor(line.lstrip("#")) for line in path.read_text(encoding="utf-8").splitlines() if line.startswith("#")}
 
 
 def test_issue20_the_readmes_first_two_commands_are_make_demo_and_make_test():

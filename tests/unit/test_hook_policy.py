@@ -23,10 +23,22 @@ NOW = 1_764_000_000.0
 @pytest.mark.parametrize(
     ("status", "action"),
     [
-        (200, Action.OK), (204, Action.OK), (301, Action.MERGED), (302, Action.UNEXPECTED),
-        (400, Action.BAD_REQUEST), (401, Action.AUTH), (403, Action.AUTH), (404, Action.NOT_FOUND),
-        (408, Action.RETRY), (409, Action.BAD_REQUEST), (429, Action.RATE_LIMITED), (500, Action.RETRY),
-        (502, Action.RETRY), (503, Action.RETRY), (504, Action.RETRY), (520, Action.RETRY),
+        (200, Action.OK),
+        (204, Action.OK),
+        (301, Action.MERGED),
+        (302, Action.UNEXPECTED),
+        (400, Action.BAD_REQUEST),
+        (401, Action.AUTH),
+        (403, Action.AUTH),
+        (404, Action.NOT_FOUND),
+        (408, Action.RETRY),
+        (409, Action.BAD_REQUEST),
+        (429, Action.RATE_LIMITED),
+        (500, Action.RETRY),
+        (502, Action.RETRY),
+        (503, Action.RETRY),
+        (504, Action.RETRY),
+        (520, Action.RETRY),
     ],
     ids=lambda v: v.name.lower() if isinstance(v, Action) else f"http-{v}",
 )
@@ -46,8 +58,15 @@ def test_each_status_maps_to_one_action(status, action):
         (ValueError("Expecting value"), Action.RETRY, "invalid_json"),
         (requests.exceptions.InvalidURL(), Action.BAD_REQUEST, "invalid_url"),
     ],
-    ids=["read-timeout", "connect-timeout-counts-as-timeout", "connection-reset", "body-cut-off",
-         "bad-encoding", "truncated-json", "invalid-url-fatal"],
+    ids=[
+        "read-timeout",
+        "connect-timeout-counts-as-timeout",
+        "connection-reset",
+        "body-cut-off",
+        "bad-encoding",
+        "truncated-json",
+        "invalid-url-fatal",
+    ],
 )
 def test_each_exception_maps_to_one_action(exc, action, cause):
     decision = classify_exception(exc)
@@ -72,9 +91,18 @@ def test_an_exception_outside_the_table_is_not_guessed():
         ({"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(int(NOW) + 7)}, 7.0),
         ({"x-ratelimit-remaining": "3", "x-ratelimit-reset": str(int(NOW) + 7)}, 1.0),
     ],
-    ids=["float-seconds", "fraction-waits-the-1s-minimum", "zero-waits-1s", "missing-waits-1s", "garbage-waits-1s",
-         "negative-waits-1s", "rounded-up-to-the-ms", "http-date", "missing-on-plan-limit-waits-for-reset",
-         "missing-on-burst-limit-waits-1s"],
+    ids=[
+        "float-seconds",
+        "fraction-waits-the-1s-minimum",
+        "zero-waits-1s",
+        "missing-waits-1s",
+        "garbage-waits-1s",
+        "negative-waits-1s",
+        "rounded-up-to-the-ms",
+        "http-date",
+        "missing-on-plan-limit-waits-for-reset",
+        "missing-on-burst-limit-waits-1s",
+    ],
 )
 def test_retry_after_is_float_seconds_and_at_least_one(headers, wait):
     now = 1_764_086_400.0 if "GMT" in headers.get("retry-after", "") else NOW  # 2025-11-25 16:00:00 UTC
@@ -89,8 +117,15 @@ def test_fronts_own_wait_is_kept_unfloored_for_the_other_threads():
 
 @pytest.mark.parametrize(
     ("value", "seconds"),
-    [(str(int(NOW) + 12), 12.0), (str(int(NOW * 1000) + 12_000), 12.0), ("12", 12.0), (str(int(NOW) + 3600), 60.0),
-     (str(int(NOW) - 5), 0.0), (None, None), ("later", None)],
+    [
+        (str(int(NOW) + 12), 12.0),
+        (str(int(NOW * 1000) + 12_000), 12.0),
+        ("12", 12.0),
+        (str(int(NOW) + 3600), 60.0),
+        (str(int(NOW) - 5), 0.0),
+        (None, None),
+        ("later", None),
+    ],
     ids=["epoch-seconds", "epoch-ms", "delta", "far-future-capped", "past", "missing", "garbage"],
 )
 def test_rate_limit_reset_reads_every_plausible_form(value, seconds):
@@ -100,13 +135,19 @@ def test_rate_limit_reset_reads_every_plausible_form(value, seconds):
 @pytest.mark.parametrize(
     ("path", "scope"),
     [
-        ("/contacts", "contacts:read"), ("/contact_lists/cl_1/contacts", "contacts:read"),
-        ("/conversations", "conversations:read"), ("/conversations/cnv_1", "conversations:read"),
-        ("/conversations/cnv_1/messages", "messages:read"), ("/conversations/cnv_1/comments", "comments:read"),
-        ("/conversations/cnv_1/followers", "teammates:read"), ("/conversations/custom_fields", "custom_fields:read"),
-        ("/contacts/crd_1/conversations", "conversations:read"), ("/tags/tag_1/children", "tags:read"),
-        ("/events", "events:*:read"), ("/company/statuses", "statuses:read"), ("/inboxes/inb_1/channels",
-                                                                                  "channels:read"),
+        ("/contacts", "contacts:read"),
+        ("/contact_lists/cl_1/contacts", "contacts:read"),
+        ("/conversations", "conversations:read"),
+        ("/conversations/cnv_1", "conversations:read"),
+        ("/conversations/cnv_1/messages", "messages:read"),
+        ("/conversations/cnv_1/comments", "comments:read"),
+        ("/conversations/cnv_1/followers", "teammates:read"),
+        ("/conversations/custom_fields", "custom_fields:read"),
+        ("/contacts/crd_1/conversations", "conversations:read"),
+        ("/tags/tag_1/children", "tags:read"),
+        ("/events", "events:*:read"),
+        ("/company/statuses", "statuses:read"),
+        ("/inboxes/inb_1/channels", "channels:read"),
     ],
     ids=lambda v: v,
 )
@@ -134,8 +175,12 @@ def test_the_token_never_goes_outside_the_allow_list(url):
 
 @pytest.mark.parametrize(
     "url",
-    ["https://api2.frontapp.com/contacts", "https://acme.api.frontapp.com/contacts?page_token=x",
-     "https://ACME.api.frontapp.com/contacts", "https://mirror.internal/contacts"],
+    [
+        "https://api2.frontapp.com/contacts",
+        "https://acme.api.frontapp.com/contacts?page_token=x",
+        "https://ACME.api.frontapp.com/contacts",
+        "https://mirror.internal/contacts",
+    ],
     ids=["base-host", "company-host", "host-case-ignored", "connection-allow-list"],
 )
 def test_base_host_company_hosts_and_the_allow_list_receive_the_token(url):

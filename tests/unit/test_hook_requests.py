@@ -53,8 +53,14 @@ class FakeFront(BaseAdapter):
         status, headers, body = self.handler(request)
         response = requests.Response()
         response.status_code = status
-        response.headers = CaseInsensitiveDict({"x-ratelimit-limit": "100", "x-ratelimit-remaining": "90",
-                                                "x-ratelimit-reset": str(int(WALL) + 30), **headers})
+        response.headers = CaseInsensitiveDict(
+            {
+                "x-ratelimit-limit": "100",
+                "x-ratelimit-remaining": "90",
+                "x-ratelimit-reset": str(int(WALL) + 30),
+                **headers,
+            }
+        )
         response._content = body if isinstance(body, bytes) else json.dumps(body).encode()
         response.url = request.url
         response.request = request
@@ -87,8 +93,10 @@ def make_hook(monkeypatch, fake_time):
 
     def build(handler, **extra):
         extra = {"rpm": 60_000, "share": 1, "burst_per_second": 0, **extra}
-        monkeypatch.setenv("AIRFLOW_CONN_FRONT_DEFAULT", json.dumps(
-            {"conn_type": "front", "host": BASE, "password": TOKEN, "extra": extra}))
+        monkeypatch.setenv(
+            "AIRFLOW_CONN_FRONT_DEFAULT",
+            json.dumps({"conn_type": "front", "host": BASE, "password": TOKEN, "extra": extra}),
+        )
         front = FakeFront(handler)
         clock = fake_time
 
@@ -152,11 +160,15 @@ def test_429s_never_use_up_retry_attempts(make_hook):
 @pytest.mark.parametrize(
     ("remaining", "other", "held_for"),
     [("40", "conversations", 0.004), ("40", "contacts", 0.0), ("0", "contacts", 0.004)],
-    ids=["burst-same-resource-waits-what-front-said", "burst-other-resource-goes-on",
-         "plan-limit-waits-what-front-said"],
+    ids=[
+        "burst-same-resource-waits-what-front-said",
+        "burst-other-resource-goes-on",
+        "plan-limit-waits-what-front-said",
+    ],
 )
 def test_a_429_pauses_the_others_only_for_fronts_retry_after_not_the_refused_requests_1s(
-        make_hook, remaining, other, held_for):
+    make_hook, remaining, other, held_for
+):
     refusal = (429, {"retry-after": "0.004", "x-ratelimit-remaining": remaining}, {})
     hook, front, clock = make_hook(sequence(refusal, OK))
     meanwhile = []
@@ -174,8 +186,9 @@ def test_a_429_pauses_the_others_only_for_fronts_retry_after_not_the_refused_req
 
 
 def test_429_waits_stop_at_the_cap_with_a_retryable_error(make_hook):
-    hook, front, clock = make_hook(sequence((429, {"retry-after": "10", "x-ratelimit-remaining": "0"}, {})),
-                                   max_rate_limit_wait_seconds=25)
+    hook, front, clock = make_hook(
+        sequence((429, {"retry-after": "10", "x-ratelimit-remaining": "0"}, {})), max_rate_limit_wait_seconds=25
+    )
     with pytest.raises(FrontRetryableError, match="max_rate_limit_wait_seconds=25"):
         hook.request_json("/contacts")
     assert len(front.sent) == 3 and clock.waits() == pytest.approx([10, 10], abs=0.01)
@@ -199,10 +212,12 @@ def test_a_repeated_page_token_is_a_loop(make_hook):
 
 
 def test_next_links_on_the_company_host_are_followed_with_the_token(make_hook):
-    hook, front, _ = make_hook(sequence(
-        (200, {}, {"_results": [1], "_pagination": {"next": f"{COMPANY}/contacts?page_token=T1"}}),
-        (200, {}, {"_results": [2], "_pagination": {"next": None}}),
-    ))
+    hook, front, _ = make_hook(
+        sequence(
+            (200, {}, {"_results": [1], "_pagination": {"next": f"{COMPANY}/contacts?page_token=T1"}}),
+            (200, {}, {"_results": [2], "_pagination": {"next": None}}),
+        )
+    )
     assert list(hook.iter_pages("/contacts")) == [[1], [2]]
     assert [r.url.split("?")[0] for r in front.sent] == [f"{BASE}/contacts", f"{COMPANY}/contacts"]
     assert all(r.headers["Authorization"] == f"Bearer {TOKEN}" for r in front.sent)
@@ -210,8 +225,11 @@ def test_next_links_on_the_company_host_are_followed_with_the_token(make_hook):
 
 @pytest.mark.parametrize(
     "next_url",
-    ["https://evil.example/contacts?page_token=T1", "http://acme.api.frontapp.com/contacts?page_token=T1",
-     "https://api2.frontapp.com@evil.example/contacts?page_token=T1"],
+    [
+        "https://evil.example/contacts?page_token=T1",
+        "http://acme.api.frontapp.com/contacts?page_token=T1",
+        "https://api2.frontapp.com@evil.example/contacts?page_token=T1",
+    ],
     ids=["foreign-host", "https-downgrade", "user-info-trick"],
 )
 def test_a_next_link_outside_the_allow_list_is_refused_before_anything_is_sent(make_hook, next_url):
@@ -223,8 +241,11 @@ def test_a_next_link_outside_the_allow_list_is_refused_before_anything_is_sent(m
     assert len(front.sent) == 1 and TOKEN not in str(caught.value) and "T1" not in str(caught.value)
 
 
-@pytest.mark.parametrize("next_url", ["/contacts?page_token=T1", "contacts?page_token=T1", 42],
-                         ids=["absolute-path", "relative-path", "not-text"])
+@pytest.mark.parametrize(
+    "next_url",
+    ["/contacts?page_token=T1", "contacts?page_token=T1", 42],
+    ids=["absolute-path", "relative-path", "not-text"],
+)
 def test_a_next_link_that_is_not_an_absolute_url_fails_naming_the_listing_and_the_link(make_hook, next_url):
     hook, front, _ = make_hook(sequence((200, {}, {"_results": [1], "_pagination": {"next": next_url}})))
     pages = hook.iter_pages("/contacts")
@@ -271,10 +292,16 @@ def test_404_is_reported_as_missing(make_hook):
 
 
 def test_an_exhausted_quota_on_a_200_holds_the_next_request_until_the_reset(make_hook, fake_time):
-    hook, front, clock = make_hook(sequence(
-        (200, {"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(int(fake_time.wall()) + 12)}, {"_results": []}),
-        OK,
-    ))
+    hook, front, clock = make_hook(
+        sequence(
+            (
+                200,
+                {"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(int(fake_time.wall()) + 12)},
+                {"_results": []},
+            ),
+            OK,
+        )
+    )
     hook.request_json("/contacts")
     hook.request_json("/contacts")
     assert [r.url for r in front.sent] == [f"{BASE}/contacts"] * 2
@@ -389,8 +416,11 @@ def test_the_session_itself_never_sends_the_token_to_another_host(make_hook):
     assert front.sent == [] and TOKEN not in str(caught.value) and TOKEN not in repr(hook.get_conn().auth)
 
 
-@pytest.mark.parametrize(("host", "base"), [("api2.frontapp.com", BASE), (f"{COMPANY}/", COMPANY)],
-                         ids=["bare-host-means-https", "trailing-slash"])
+@pytest.mark.parametrize(
+    ("host", "base"),
+    [("api2.frontapp.com", BASE), (f"{COMPANY}/", COMPANY)],
+    ids=["bare-host-means-https", "trailing-slash"],
+)
 def test_the_base_url_is_httphooks_by_our_rule(monkeypatch, host, base):
     connection = {"conn_type": "front", "host": host, "password": TOKEN}
     monkeypatch.setenv("AIRFLOW_CONN_FRONT_DEFAULT", json.dumps(connection))

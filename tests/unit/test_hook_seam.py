@@ -23,9 +23,15 @@ def _http_hook_private_names() -> set[str]:
 
 def test_item4_front_hook_neither_overrides_nor_touches_a_private_member_of_http_hook():
     private = _http_hook_private_names()
-    touched = {node.attr for node in ast.walk(ast.parse(SOURCE.read_text()))
-               if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self"
-               and node.attr.startswith("_") and not node.attr.startswith("__")}
+    touched = {
+        node.attr
+        for node in ast.walk(ast.parse(SOURCE.read_text()))
+        if isinstance(node, ast.Attribute)
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "self"
+        and node.attr.startswith("_")
+        and not node.attr.startswith("__")
+    }
     overridden = {name for name in vars(FrontHook) if name in private}
     assert not (touched & private) and not overridden, (sorted(touched & private), sorted(overridden))
 

@@ -9,8 +9,15 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "include" / "front_sync"
-SOURCES = sorted(p for p in [*PACKAGE.rglob("*.py"), *(ROOT / "include" / "front_simulator").rglob("*.py"),
-                             *(ROOT / "simulator").rglob("*.py")] if ".venv" not in p.parts)
+SOURCES = sorted(
+    p
+    for p in [
+        *PACKAGE.rglob("*.py"),
+        *(ROOT / "include" / "front_simulator").rglob("*.py"),
+        *(ROOT / "simulator").rglob("*.py"),
+    ]
+    if ".venv" not in p.parts
+)
 # Test code, its harnesses, scripts and benchmarks keep to the module size too (a newcomer reads them as well).
 TEST_SOURCES = sorted(p for folder in ("tests", "testing", "scripts", "bench") for p in (ROOT / folder).rglob("*.py"))
 # What each sub-package may import from front_sync (besides itself); sync and the DAGs sit on top.
@@ -52,8 +59,11 @@ def test_imports_flow_one_way(package):
 
 def test_no_module_over_500_lines_tests_and_harnesses_included():
     """Issue 20 "Tests in tiers": the limit covers tests/, testing/, scripts/ and bench/ as well as the product."""
-    big = {str(p.relative_to(ROOT)): n for p in [*SOURCES, *TEST_SOURCES]
-           if (n := len(p.read_text().splitlines())) > MAX_MODULE_LINES}
+    big = {
+        str(p.relative_to(ROOT)): n
+        for p in [*SOURCES, *TEST_SOURCES]
+        if (n := len(p.read_text().splitlines())) > MAX_MODULE_LINES
+    }
     assert not big, big
 
 
@@ -63,8 +73,11 @@ def test_no_function_over_60_lines_data_literals_aside():
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                 body = node.body[1:] if ast.get_docstring(node) else node.body
-                literal = all(isinstance(s, ast.Return | ast.Assign | ast.Expr) and isinstance(
-                    getattr(s, "value", None), ast.Dict | ast.List | ast.Tuple | ast.Set) for s in body)
+                literal = all(
+                    isinstance(s, ast.Return | ast.Assign | ast.Expr)
+                    and isinstance(getattr(s, "value", None), ast.Dict | ast.List | ast.Tuple | ast.Set)
+                    for s in body
+                )
                 lines = node.end_lineno - node.lineno + 1
                 if lines > MAX_FUNCTION_LINES and not literal:
                     long[f"{path.relative_to(ROOT)}:{node.name}"] = lines

@@ -19,8 +19,9 @@ def test_stamp_shows_the_epoch_value_and_iso_utc():
 
 def test_watermark_log_lines_are_readable(caplog):
     store: dict[str, str] = {}
-    variables = SimpleNamespace(get=lambda key, default=None: store.get(key, default),
-                                set=lambda key, value: store.__setitem__(key, value))
+    variables = SimpleNamespace(
+        get=lambda key, default=None: store.get(key, default), set=lambda key, value: store.__setitem__(key, value)
+    )
     with caplog.at_level(logging.INFO, logger="front_sync.sync.watermarks"):
         watermarks.advance(variables, "contacts", Decimal("1764504000.5"), "run", "now")
     assert "advanced from none to 1764504000.500 (2025-11-30T12:00:00.500Z)" in caplog.text
@@ -37,8 +38,9 @@ def test_long_errors_are_cut_in_the_middle_and_wrapped():
 
 
 def _front(pages):
-    return SimpleNamespace(metrics=SimpleNamespace(calls=len(pages), quota_remaining=None),
-                           iter_pages=lambda path, params: iter(pages))
+    return SimpleNamespace(
+        metrics=SimpleNamespace(calls=len(pages), quota_remaining=None), iter_pages=lambda path, params: iter(pages)
+    )
 
 
 def test_one_page_of_one_record_logs_one_page_one_record(caplog):
@@ -54,6 +56,7 @@ def test_one_page_of_one_record_logs_one_page_one_record(caplog):
 
 
 def test_pages_are_counted_for_every_page_even_empty_ones():
-    fetched = sub_resources._fetch(_front([[{"id": "a"}, {"id": "b"}], [], [{"id": "c"}]]),
-                                           get_resource("comments"), "cnv_1")
+    fetched = sub_resources._fetch(
+        _front([[{"id": "a"}, {"id": "b"}], [], [{"id": "c"}]]), get_resource("comments"), "cnv_1"
+    )
     assert (fetched.pages, len(fetched.records)) == (3, 3)

@@ -15,8 +15,9 @@ from front_sync.hooks.settings import HookSettings
 
 
 def conn(extra, login="client-1", password="secret-1"):
-    return SimpleNamespace(password=password, login=login, host="https://api2.frontapp.com", schema=None, port=None,
-                           extra_dejson=extra)
+    return SimpleNamespace(
+        password=password, login=login, host="https://api2.frontapp.com", schema=None, port=None, extra_dejson=extra
+    )
 
 
 def test_the_oauth_connection_shape_and_its_errors():
@@ -94,16 +95,26 @@ def test_threads_of_one_process_refresh_once_and_a_401_on_an_old_token_reads_the
     assert client.sent == ["ort_0"] and sources[0].access_token() == "oat_1"
 
 
-@pytest.mark.parametrize("answer, code", [
-    ("code_1", "code_1"), ("https://af.example/front-sync-oauth/callback?code=code_2&state=S1", "code_2"),
-    ("?code=code_3&state=S1", "code_3")])
+@pytest.mark.parametrize(
+    "answer, code",
+    [
+        ("code_1", "code_1"),
+        ("https://af.example/front-sync-oauth/callback?code=code_2&state=S1", "code_2"),
+        ("?code=code_3&state=S1", "code_3"),
+    ],
+)
 def test_the_headless_connect_takes_a_code_or_the_redirect_url(answer, code):
     assert code_from(answer, "S1") == code
 
 
-@pytest.mark.parametrize("answer, problem", [
-    ("https://af.example/cb?code=c&state=other", "state"), ("https://af.example/cb?error=access_denied&state=S1",
-                                                            "not approved"), ("", "no code")])
+@pytest.mark.parametrize(
+    "answer, problem",
+    [
+        ("https://af.example/cb?code=c&state=other", "state"),
+        ("https://af.example/cb?error=access_denied&state=S1", "not approved"),
+        ("", "no code"),
+    ],
+)
 def test_the_headless_connect_refuses_a_foreign_state_or_a_refusal(answer, problem):
     with pytest.raises(ValueError, match=problem):
         code_from(answer, "S1")

@@ -37,29 +37,91 @@ HOURLY, BACKFILL, ON_DEMAND, VERIFY = Priority.HOURLY, Priority.BACKFILL, Priori
 # (kind, resource, request, stored watermark) -> (window (lower, upper, rereads_interval), watermark read,
 #  watermark use, complete listing, sync_type, priority, skip applied events, fresh listing minutes, only requested)
 ROWS = [
-    ("incremental", "contacts", SCHEDULED, MARK, FROM_MARK, MARK, ADVANCE, False, "incremental", HOURLY, False, 0,
-     False),
+    (
+        "incremental",
+        "contacts",
+        SCHEDULED,
+        MARK,
+        FROM_MARK,
+        MARK,
+        ADVANCE,
+        False,
+        "incremental",
+        HOURLY,
+        False,
+        0,
+        False,
+    ),
     ("incremental", "contacts", SCHEDULED, None, EVERYTHING, None, ADVANCE, True, "full", HOURLY, False, 0, False),
-    ("incremental", "contacts", RERUN, MARK, FROM_INTERVAL, MARK, ADVANCE, False, "backfill", HOURLY, False, 0,
-     False),
+    ("incremental", "contacts", RERUN, MARK, FROM_INTERVAL, MARK, ADVANCE, False, "backfill", HOURLY, False, 0, False),
     ("incremental", "tags", SCHEDULED, None, EVERYTHING, None, NONE, True, "full", HOURLY, False, 360, False),
     ("incremental", "tags", FORCED, None, EVERYTHING, None, NONE, True, "full", HOURLY, False, 0, False),
     ("incremental", "tags", RERUN, None, FROM_INTERVAL, None, NONE, True, "full", HOURLY, False, 360, False),
     ("full", "contacts", SCHEDULED, MARK, FROM_MARK, MARK, ADVANCE, True, "full", HOURLY, False, 0, False),
     ("full", "tags", SCHEDULED, None, EVERYTHING, None, NONE, True, "full", HOURLY, False, 0, False),
-    ("incremental", "conversations", SCHEDULED, MARK, FROM_MARK, MARK, ADVANCE, False, "incremental", HOURLY, True,
-     0, False),
-    ("incremental", "conversations", SCHEDULED, None, EVERYTHING, None, ADVANCE, True, "full", HOURLY, True, 0,
-     False),  # the initial load
-    ("incremental", "conversations", RERUN, MARK, FROM_INTERVAL, MARK, ADVANCE, False, "backfill", HOURLY, False, 0,
-     False),  # re-applies its interval's events on purpose
+    (
+        "incremental",
+        "conversations",
+        SCHEDULED,
+        MARK,
+        FROM_MARK,
+        MARK,
+        ADVANCE,
+        False,
+        "incremental",
+        HOURLY,
+        True,
+        0,
+        False,
+    ),
+    (
+        "incremental",
+        "conversations",
+        SCHEDULED,
+        None,
+        EVERYTHING,
+        None,
+        ADVANCE,
+        True,
+        "full",
+        HOURLY,
+        True,
+        0,
+        False,
+    ),  # the initial load
+    (
+        "incremental",
+        "conversations",
+        RERUN,
+        MARK,
+        FROM_INTERVAL,
+        MARK,
+        ADVANCE,
+        False,
+        "backfill",
+        HOURLY,
+        False,
+        0,
+        False,
+    ),  # re-applies its interval's events on purpose
     ("full", "conversations", SCHEDULED, MARK, EVERYTHING, None, NONE, True, "full", HOURLY, False, 0, False),
-    ("backfill", "conversations", MANUAL, MARK, EVERYTHING, None, INITIALISE, False, "backfill", BACKFILL, False, 0,
-     False),
-    ("incremental", "messages", SCHEDULED, None, EVERYTHING, None, NONE, False, "incremental", HOURLY, False, 0,
-     False),
-    ("incremental", "messages", RERUN, None, FROM_INTERVAL, None, NONE, False, "incremental", HOURLY, False, 0,
-     False),
+    (
+        "backfill",
+        "conversations",
+        MANUAL,
+        MARK,
+        EVERYTHING,
+        None,
+        INITIALISE,
+        False,
+        "backfill",
+        BACKFILL,
+        False,
+        0,
+        False,
+    ),
+    ("incremental", "messages", SCHEDULED, None, EVERYTHING, None, NONE, False, "incremental", HOURLY, False, 0, False),
+    ("incremental", "messages", RERUN, None, FROM_INTERVAL, None, NONE, False, "incremental", HOURLY, False, 0, False),
     ("full", "messages", SCHEDULED, None, EVERYTHING, None, NONE, False, "full", HOURLY, False, 0, False),
     ("backfill", "messages", MANUAL, None, EVERYTHING, None, NONE, False, "backfill", BACKFILL, False, 0, False),
     ("on_demand", "messages", MANUAL, None, EVERYTHING, None, NONE, False, "on_demand", ON_DEMAND, False, 0, True),
@@ -86,8 +148,12 @@ def test_each_kind_and_resource_class_has_one_plan(row):
 
 def test_every_kind_and_resource_class_is_in_the_table():
     covered = {(kind, name) for kind, name, *_ in ROWS}
-    valid = {(kind.value, name) for kind in RunKind for name in ("contacts", "tags", "conversations", "messages")
-             if _plans(kind, name)}
+    valid = {
+        (kind.value, name)
+        for kind in RunKind
+        for name in ("contacts", "tags", "conversations", "messages")
+        if _plans(kind, name)
+    }
     assert covered == valid
 
 
@@ -99,22 +165,31 @@ def _plans(kind: RunKind, name: str) -> bool:
     return True
 
 
-@pytest.mark.parametrize(("kind", "name"), [("on_demand", "contacts"), ("backfill", "tags"),
-                                            ("verification", "conversations"), ("on_demand", "conversations")])
+@pytest.mark.parametrize(
+    ("kind", "name"),
+    [
+        ("on_demand", "contacts"),
+        ("backfill", "tags"),
+        ("verification", "conversations"),
+        ("on_demand", "conversations"),
+    ],
+)
 def test_a_kind_a_resource_cannot_run_as_is_refused_naming_its_runs(kind, name):
     with pytest.raises(ValueError, match=f"{name} cannot run as a {kind} run; its runs are: "):
         run_plan(RunKind(kind), get_resource(name), SCHEDULED, None, CONFIG)
 
 
 def test_only_resources_with_a_cursor_keep_a_watermark():
-    kept = {name for name in ("contacts", "tags", "conversations", "messages", "comments")
-            if keeps_watermark(get_resource(name))}
+    kept = {
+        name
+        for name in ("contacts", "tags", "conversations", "messages", "comments")
+        if keeps_watermark(get_resource(name))
+    }
     assert kept == {"contacts", "conversations"}
 
 
 def test_no_directory_refresh_means_the_small_resources_are_always_listed():
-    plan = run_plan(RunKind.INCREMENTAL, get_resource("tags"), SCHEDULED, None,
-                    SyncConfig(directory_refresh_minutes=0))
+    plan = run_plan(RunKind.INCREMENTAL, get_resource("tags"), SCHEDULED, None, SyncConfig(directory_refresh_minutes=0))
     assert plan.fresh_listing_minutes == 0
 
 
@@ -127,8 +202,11 @@ def test_the_request_is_read_from_the_airflow_context():
     class Run:
         run_type, run_after = "manual", T1
 
-    context = {"dag_run": Run(), "data_interval_start": T0, "data_interval_end": T1,
-               "params": {"force_directory_refresh": True}}
+    context = {
+        "dag_run": Run(),
+        "data_interval_start": T0,
+        "data_interval_end": T1,
+        "params": {"force_directory_refresh": True},
+    }
     assert RunRequest.of(context) == RunRequest("manual", T0, T1, T1, force_listing=True)
     assert RunRequest.of({"dag_run": Run()}) == RunRequest("manual", None, None, T1)
-

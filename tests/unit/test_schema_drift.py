@@ -7,12 +7,24 @@ from front_sync.resources.drift import MISSING_MIN_RECORDS, observe
 
 
 def message(i, **extra):
-    record = {"id": f"msg_{i}", "type": "email", "is_inbound": True, "created_at": 1.0, "blurb": "b", "body": "x",
-              "subject": "s", "text": None, "draft_mode": None, "message_uid": "u", "is_draft": False,
-              "author": {"id": "tea_1", "anything": "else"}, "metadata": {"headers": {}},
-              "_links": {"self": "u", "related": {"conversation": "u/cnv_1", "message_seen": "u"}},
-              "recipients": [{"handle": "a@b", "role": "to", "name": None, "_links": {"related": {}}}],
-              "attachments": []}
+    record = {
+        "id": f"msg_{i}",
+        "type": "email",
+        "is_inbound": True,
+        "created_at": 1.0,
+        "blurb": "b",
+        "body": "x",
+        "subject": "s",
+        "text": None,
+        "draft_mode": None,
+        "message_uid": "u",
+        "is_draft": False,
+        "author": {"id": "tea_1", "anything": "else"},
+        "metadata": {"headers": {}},
+        "_links": {"self": "u", "related": {"conversation": "u/cnv_1", "message_seen": "u"}},
+        "recipients": [{"handle": "a@b", "role": "to", "name": None, "_links": {"related": {}}}],
+        "attachments": [],
+    }
     record.update(extra)
     return record
 

@@ -8,9 +8,13 @@ from front_sync.resources.columns import key, linked, text
 from front_sync.resources.model import PER_CONVERSATION
 from front_sync.warehouse.prepare import prepare_batch
 
-NOTES = Resource(name="notes", path="/conversations/{parent_id}/notes",
-                 fields=(key(), linked("conversation_id", "conversation"), text("body")),
-                 flow=PER_CONVERSATION, parent_column="conversation_id")
+NOTES = Resource(
+    name="notes",
+    path="/conversations/{parent_id}/notes",
+    fields=(key(), linked("conversation_id", "conversation"), text("body")),
+    flow=PER_CONVERSATION,
+    parent_column="conversation_id",
+)
 
 
 def _conversation_ids(batch) -> dict[str, str | None]:
@@ -18,8 +22,10 @@ def _conversation_ids(batch) -> dict[str, str | None]:
 
 
 def test_item2_a_sub_resource_record_that_does_not_link_back_gets_the_conversation_it_was_listed_under():
-    records = [{"id": "nte_1", "body": "no link back"},
-               {"id": "nte_2", "body": "links back", "_links": {"related": {"conversation": "/conversations/cnv_9"}}}]
+    records = [
+        {"id": "nte_1", "body": "no link back"},
+        {"id": "nte_2", "body": "links back", "_links": {"related": {"conversation": "/conversations/cnv_9"}}},
+    ]
     batch = prepare_batch(NOTES, records, "run", parent_id="cnv_1")
     assert _conversation_ids(batch) == {"nte_1": "cnv_1", "nte_2": "cnv_9"}  # a link Front sends is kept
 

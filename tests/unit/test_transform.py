@@ -34,8 +34,11 @@ def test_front_timestamp_is_exact(value, expected):
     assert transform.front_timestamp(value, "updated_at") == expected
 
 
-@pytest.mark.parametrize("value", ["soon", True, [1], -5, Decimal("1e13"), Decimal("NaN")],
-                         ids=["text", "bool", "list", "negative", "milliseconds", "nan"])
+@pytest.mark.parametrize(
+    "value",
+    ["soon", True, [1], -5, Decimal("1e13"), Decimal("NaN")],
+    ids=["text", "bool", "list", "negative", "milliseconds", "nan"],
+)
 def test_front_timestamp_rejects_garbage(value):
     with pytest.raises(transform.BadRecord):
         transform.front_timestamp(value, "updated_at")
@@ -49,9 +52,15 @@ def test_canonical_json_is_stable_and_nul_free():
 
 
 def test_contact_row_and_handles():
-    record = {"id": "crd_1", "name": "Zoë 🎉", "is_private": False, "links": ["https://x"],
-              "custom_fields": {"Tier": "gold"}, "updated_at": Decimal("1700000000.123"),
-              "handles": [{"handle": "Zoe@Example.COM", "source": "email"}]}
+    record = {
+        "id": "crd_1",
+        "name": "Zoë 🎉",
+        "is_private": False,
+        "links": ["https://x"],
+        "custom_fields": {"Tier": "gold"},
+        "updated_at": Decimal("1700000000.123"),
+        "handles": [{"handle": "Zoe@Example.COM", "source": "email"}],
+    }
     row = CONTACTS.row(record)
     assert row[0] == "crd_1" and row[1] == "Zoë 🎉" and row[-1] == Decimal("1700000000.123")
     assert CONTACTS.nested[0].rows(record) == [("email", "Zoe@Example.COM", "zoe@example.com")]
@@ -78,24 +87,63 @@ def untyped_column(resource, item) -> list[dict[str, str]] | None:
 @pytest.mark.parametrize(
     ("resource", "record", "column", "untyped"),
     [
-        (CONTACTS, {"id": "crd_1", "updated_at": -5}, "updated_at",
-         [{"field": "updated_at", "reason": "out of range for epoch seconds"}]),
-        (CONTACTS, {"id": "crd_1", "updated_at": Decimal("1e12")}, "updated_at",
-         [{"field": "updated_at", "reason": "out of range for epoch seconds"}]),
-        (CONTACTS, {"id": "crd_1", "updated_at": "later"}, "updated_at",
-         [{"field": "updated_at", "reason": "not a number"}]),
+        (
+            CONTACTS,
+            {"id": "crd_1", "updated_at": -5},
+            "updated_at",
+            [{"field": "updated_at", "reason": "out of range for epoch seconds"}],
+        ),
+        (
+            CONTACTS,
+            {"id": "crd_1", "updated_at": Decimal("1e12")},
+            "updated_at",
+            [{"field": "updated_at", "reason": "out of range for epoch seconds"}],
+        ),
+        (
+            CONTACTS,
+            {"id": "crd_1", "updated_at": "later"},
+            "updated_at",
+            [{"field": "updated_at", "reason": "not a number"}],
+        ),
         (CONTACTS, {"id": "crd_1", "name": 5}, "name", [{"field": "name", "reason": "not a string: int"}]),
-        (TEAMMATES, {"id": "tea_1", "license_type": 5}, "license_type",
-         [{"field": "license_type", "reason": "not a string: int"}]),
-        (MESSAGES, {"id": "msg_1", "is_inbound": "yes", "_links": ["x"]}, "is_inbound",
-         [{"field": "_links", "reason": "not an object"}, {"field": "is_inbound", "reason": "not a boolean: str"}]),
-        (CHANNELS, {"id": "cha_1", "settings": {"undo_send_time": "15"}}, "undo_send_time",
-         [{"field": "settings.undo_send_time", "reason": "not an integer: str"}]),
-        (CONVERSATIONS, {"id": "cnv_1", "assignee": {"email": "x"}, "recipient": {"handle": 7}}, "assignee_id",
-         [{"field": "assignee.id", "reason": "missing"}, {"field": "recipient.handle", "reason": "not a string: int"}]),
+        (
+            TEAMMATES,
+            {"id": "tea_1", "license_type": 5},
+            "license_type",
+            [{"field": "license_type", "reason": "not a string: int"}],
+        ),
+        (
+            MESSAGES,
+            {"id": "msg_1", "is_inbound": "yes", "_links": ["x"]},
+            "is_inbound",
+            [{"field": "_links", "reason": "not an object"}, {"field": "is_inbound", "reason": "not a boolean: str"}],
+        ),
+        (
+            CHANNELS,
+            {"id": "cha_1", "settings": {"undo_send_time": "15"}},
+            "undo_send_time",
+            [{"field": "settings.undo_send_time", "reason": "not an integer: str"}],
+        ),
+        (
+            CONVERSATIONS,
+            {"id": "cnv_1", "assignee": {"email": "x"}, "recipient": {"handle": 7}},
+            "assignee_id",
+            [
+                {"field": "assignee.id", "reason": "missing"},
+                {"field": "recipient.handle", "reason": "not a string: int"},
+            ],
+        ),
     ],
-    ids=["negative-timestamp", "millisecond-timestamp", "timestamp-text", "name-number", "license-type-number",
-         "boolean-text-and-links-list", "nested-setting", "nested-objects"],
+    ids=[
+        "negative-timestamp",
+        "millisecond-timestamp",
+        "timestamp-text",
+        "name-number",
+        "license-type-number",
+        "boolean-text-and-links-list",
+        "nested-setting",
+        "nested-objects",
+    ],
 )
 def test_a_record_with_a_field_that_cannot_be_typed_is_kept_with_that_column_null(resource, record, column, untyped):
     prepared, dead, _ = prepare(resource, [record], "run")
@@ -109,28 +157,54 @@ def test_a_record_with_a_field_that_cannot_be_typed_is_kept_with_that_column_nul
 @pytest.mark.parametrize(
     ("resource", "record", "rows", "untyped"),
     [
-        (CONTACTS, {"id": "crd_1", "handles": [{"source": "email"}, {"source": "phone", "handle": "+1"}]},
-         [[("phone", "+1", "+1")], []], [{"field": "handles[0].handle", "reason": "missing"}]),
-        (CONTACTS, {"id": "crd_1", "handles": "a@x.io", "lists": [{"id": "grp_1"}, 3]},
-         [[], [("grp_1",)]], [{"field": "handles", "reason": "not a list"},
-                              {"field": "lists[1]", "reason": "not an object"}]),
-        (MESSAGES, {"id": "msg_1", "attachments": [{"id": "fil_1", "size": -1, "metadata": {"is_inline": 1}},
-                                                   {"size": 3}],
-                    "recipients": ["junk", {"handle": "a@x.io", "role": "to", "_links": {"related": {"contact": 3}}}]},
-         [[("to", "a@x.io", None, None, "a@x.io")], [("fil_1", None, None, None, None, None, None)]],
-         [{"field": "recipients[0]", "reason": "not an object"},
-          {"field": "recipients[1]._links.related.contact", "reason": "not a URL"},
-          {"field": "attachments[0].size", "reason": "negative"},
-          {"field": "attachments[0].metadata.is_inline", "reason": "not a boolean: int"},
-          {"field": "attachments[1].id", "reason": "missing"}]),
-        (CONVERSATIONS, {"id": "cnv_1", "tags": [{"name": "no id"}, {"id": "tag_2", "name": "ok"}],
-                         "scheduled_reminders": [{"scheduled_at": "soon"}]},
-         [[("tag_2", "ok")], [], [(0, None, None, None, None)]],
-         [{"field": "tags[0].id", "reason": "missing"},
-          {"field": "scheduled_reminders[0].scheduled_at", "reason": "not a number"}]),
+        (
+            CONTACTS,
+            {"id": "crd_1", "handles": [{"source": "email"}, {"source": "phone", "handle": "+1"}]},
+            [[("phone", "+1", "+1")], []],
+            [{"field": "handles[0].handle", "reason": "missing"}],
+        ),
+        (
+            CONTACTS,
+            {"id": "crd_1", "handles": "a@x.io", "lists": [{"id": "grp_1"}, 3]},
+            [[], [("grp_1",)]],
+            [{"field": "handles", "reason": "not a list"}, {"field": "lists[1]", "reason": "not an object"}],
+        ),
+        (
+            MESSAGES,
+            {
+                "id": "msg_1",
+                "attachments": [{"id": "fil_1", "size": -1, "metadata": {"is_inline": 1}}, {"size": 3}],
+                "recipients": ["junk", {"handle": "a@x.io", "role": "to", "_links": {"related": {"contact": 3}}}],
+            },
+            [[("to", "a@x.io", None, None, "a@x.io")], [("fil_1", None, None, None, None, None, None)]],
+            [
+                {"field": "recipients[0]", "reason": "not an object"},
+                {"field": "recipients[1]._links.related.contact", "reason": "not a URL"},
+                {"field": "attachments[0].size", "reason": "negative"},
+                {"field": "attachments[0].metadata.is_inline", "reason": "not a boolean: int"},
+                {"field": "attachments[1].id", "reason": "missing"},
+            ],
+        ),
+        (
+            CONVERSATIONS,
+            {
+                "id": "cnv_1",
+                "tags": [{"name": "no id"}, {"id": "tag_2", "name": "ok"}],
+                "scheduled_reminders": [{"scheduled_at": "soon"}],
+            },
+            [[("tag_2", "ok")], [], [(0, None, None, None, None)]],
+            [
+                {"field": "tags[0].id", "reason": "missing"},
+                {"field": "scheduled_reminders[0].scheduled_at", "reason": "not a number"},
+            ],
+        ),
     ],
-    ids=["handle-without-value", "handles-not-a-list-and-list-item-not-object", "message-children",
-         "tag-without-id-and-reminder"],
+    ids=[
+        "handle-without-value",
+        "handles-not-a-list-and-list-item-not-object",
+        "message-children",
+        "tag-without-id-and-reminder",
+    ],
 )
 def test_a_child_item_that_cannot_be_keyed_is_left_out_and_listed(resource, record, rows, untyped):
     prepared, dead, _ = prepare(resource, [record], "run")
@@ -176,9 +250,11 @@ def test_prepared_rows_hold_no_nul_even_where_a_reader_keeps_it():
 
 @pytest.mark.parametrize(
     ("url", "expected"),
-    [("https://acme.api.frontapp.com/tags/tag_3h07ym", "tag_3h07ym"),
-     ("https://acme.api.frontapp.com/messages/msg_1q15qmtq?referer=conversation", "msg_1q15qmtq"),
-     ("https://acme.api.frontapp.com/teams/tim_k30/", "tim_k30")],
+    [
+        ("https://acme.api.frontapp.com/tags/tag_3h07ym", "tag_3h07ym"),
+        ("https://acme.api.frontapp.com/messages/msg_1q15qmtq?referer=conversation", "msg_1q15qmtq"),
+        ("https://acme.api.frontapp.com/teams/tim_k30/", "tim_k30"),
+    ],
     ids=["tag", "query-string", "trailing-slash"],
 )
 def test_ids_come_from_the_end_of_front_links(url, expected):
@@ -195,8 +271,12 @@ def test_missing_or_null_links_give_none():
 
 @pytest.mark.parametrize(
     ("fields", "is_draft"),
-    [({"is_draft": True, "draft_mode": None}, True), ({"draft_mode": "shared"}, True),
-     ({"draft_mode": None}, False), ({"is_draft": False, "draft_mode": "private"}, False)],
+    [
+        ({"is_draft": True, "draft_mode": None}, True),
+        ({"draft_mode": "shared"}, True),
+        ({"draft_mode": None}, False),
+        ({"is_draft": False, "draft_mode": "private"}, False),
+    ],
     ids=["documented-flag", "draft-mode-only", "sent", "flag-wins"],
 )
 def test_message_draft_state(fields, is_draft):
@@ -212,27 +292,45 @@ def test_inbound_message_has_no_author_and_outbound_has_one():
 
 
 def test_recipients_attachments_and_reminders():
-    record = {"recipients": [{"handle": "Ann@X.io", "role": "from", "name": None,
-                              "_links": {"related": {"contact": "https://a.api.frontapp.com/contacts/crd_1"}}}],
-              "attachments": [{"id": "fil_1", "filename": "a.png", "size": 10,
-                               "metadata": {"is_inline": True, "cid": "c1"}}],
-              "scheduled_reminders": [{"_links": {"related": {"owner": "https://a.api.frontapp.com/teammates/t"}},
-                                       "scheduled_at": 1701392639}]}
+    record = {
+        "recipients": [
+            {
+                "handle": "Ann@X.io",
+                "role": "from",
+                "name": None,
+                "_links": {"related": {"contact": "https://a.api.frontapp.com/contacts/crd_1"}},
+            }
+        ],
+        "attachments": [{"id": "fil_1", "filename": "a.png", "size": 10, "metadata": {"is_inline": True, "cid": "c1"}}],
+        "scheduled_reminders": [
+            {"_links": {"related": {"owner": "https://a.api.frontapp.com/teammates/t"}}, "scheduled_at": 1701392639}
+        ],
+    }
     assert MESSAGES.nested[0].rows(record) == [("from", "Ann@X.io", None, "crd_1", "ann@x.io")]
     assert MESSAGES.nested[1].rows(record) == [("fil_1", "a.png", None, None, 10, True, "c1")]
     assert CONVERSATIONS.nested[2].rows(record) == [(0, "t", None, Decimal("1701392639.000"), None)]
 
 
 def test_channel_reads_the_old_types_field_and_custom_fields_carry_their_scope():
-    channel = dict(zip(CHANNELS.columns, CHANNELS.row({"id": "cha_1", "types": "smtp",
-                                                       "settings": {"undo_send_time": 5}}), strict=True))
+    channel = dict(
+        zip(
+            CHANNELS.columns,
+            CHANNELS.row({"id": "cha_1", "types": "smtp", "settings": {"undo_send_time": 5}}),
+            strict=True,
+        )
+    )
     assert channel["type"] == "smtp" and channel["undo_send_time"] == 5
     assert CONTACT_CUSTOM_FIELDS.row({"id": "fld_1", "name": "Plan"})[:3] == ("fld_1", "contact", "Plan")
 
 
 def test_email_handles_are_case_folded_and_other_sources_ignored():
-    record = {"handles": [{"source": "phone", "handle": "+1"}, {"source": "email", "handle": "ÀNN@X.io"},
-                          {"source": "email", "handle": "  "}]}
+    record = {
+        "handles": [
+            {"source": "phone", "handle": "+1"},
+            {"source": "email", "handle": "ÀNN@X.io"},
+            {"source": "email", "handle": "  "},
+        ]
+    }
     assert transform.email_handles(record) == ["ànn@x.io"]
 
 

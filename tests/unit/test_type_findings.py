@@ -25,16 +25,19 @@ def test_issue20_the_estimate_cli_reads_the_sync_config_variable_when_no_config_
 
 def test_issue20_a_bearer_header_given_as_bytes_is_still_read_by_the_cassette():
     """requests accepts header values as bytes; reading one as text raised a TypeError in the recorder."""
-    request = requests.Request("GET", "https://api2.frontapp.com/contacts",
-                               headers={"Authorization": b"Bearer tok-bytes"}).prepare()
+    request = requests.Request(
+        "GET", "https://api2.frontapp.com/contacts", headers={"Authorization": b"Bearer tok-bytes"}
+    ).prepare()
     assert cassette._token_of(request) == "tok-bytes"
 
 
 def test_issue20_front_hook_get_conn_refuses_httphooks_per_call_headers_with_a_clear_error(monkeypatch):
     """FrontHook.get_conn keeps HttpHook's signature (a caller of the base class's API gets a clear refusal, not
     an unexpected-keyword TypeError): the hook's session is shared by every request, so per-call headers are out."""
-    monkeypatch.setenv("AIRFLOW_CONN_FRONT_DEFAULT", json.dumps(
-        {"conn_type": "front", "host": "https://api2.frontapp.com", "password": "tok-unit"}))
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_FRONT_DEFAULT",
+        json.dumps({"conn_type": "front", "host": "https://api2.frontapp.com", "password": "tok-unit"}),
+    )
     with FrontHook() as hook:
         with pytest.raises(TypeError, match="session is shared"):
             hook.get_conn(headers={"X-Extra": "1"})

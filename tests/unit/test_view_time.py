@@ -12,13 +12,20 @@ BASE = "https://acme.api.frontapp.com"
 
 
 def comment(cid: str = "com_1", **changes) -> dict:
-    return {"_links": {"related": {"conversation": f"{BASE}/conversations/cnv_1"}}, "id": cid, "body": "hi",
-            "author": {"id": "tea_1"}, "posted_at": 1700000000, "attachments": [], "is_pinned": False, **changes}
+    return {
+        "_links": {"related": {"conversation": f"{BASE}/conversations/cnv_1"}},
+        "id": cid,
+        "body": "hi",
+        "author": {"id": "tea_1"},
+        "posted_at": 1700000000,
+        "attachments": [],
+        "is_pinned": False,
+        **changes,
+    }
 
 
 def test_a_record_without_updated_at_takes_its_view_time_from_the_caller():
-    items, _, _ = prepare(COMMENTS, [comment("com_1"), comment("com_2")], "r",
-                          view=View(each=[Decimal(5), Decimal(7)]))
+    items, _, _ = prepare(COMMENTS, [comment("com_1"), comment("com_2")], "r", view=View(each=[Decimal(5), Decimal(7)]))
     assert {i: item.view_at for i, item in items.items()} == {"com_1": Decimal(5), "com_2": Decimal(7)}
     assert all(item.absent is None for item in items.values())  # not partial: nothing is kept as stored
 
@@ -38,16 +45,25 @@ def test_a_partial_payload_lists_what_events_may_leave_out_and_did_not_what_it_s
 
 
 def test_a_repeated_id_keeps_the_newest_view_and_counts_the_older_stale():
-    items, _, counts = prepare(COMMENTS, [comment(body="new"), comment(body="old")], "r",
-                               view=View(each=[Decimal(9), Decimal(3)]))
+    items, _, counts = prepare(
+        COMMENTS, [comment(body="new"), comment(body="old")], "r", view=View(each=[Decimal(9), Decimal(3)])
+    )
     assert items["com_1"].record["body"] == "new" and counts["stale"] == 1
 
 
 def test_event_payloads_are_partial_views_as_of_their_events():
     changes = ChangeSet()
-    changes.add_page([{"id": "evt_1", "type": "comment", "emitted_at": 1700000005,
-                       "conversation": {"id": "cnv_1", "updated_at": 1700000005},
-                       "target": {"_meta": {"type": "comment"}, "data": comment()}}])
+    changes.add_page(
+        [
+            {
+                "id": "evt_1",
+                "type": "comment",
+                "emitted_at": 1700000005,
+                "conversation": {"id": "cnv_1", "updated_at": 1700000005},
+                "target": {"_meta": {"type": "comment"}, "data": comment()},
+            }
+        ]
+    )
     view = changes.carried_view("comments")
     assert view.partial and list(view.each) == [Decimal(1700000005)]
     snapshots, snapshot_view = changes.snapshots()

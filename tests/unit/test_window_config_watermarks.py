@@ -63,8 +63,13 @@ def test_bad_watermark_names_the_variable():
 
 @pytest.mark.parametrize(
     ("text", "message"),
-    [('{"overlap": 5}', "unknown setting"), ('{"overlap_seconds": "5"}', "overlap_seconds"), ("[1]", "JSON object"),
-     ("{", "not valid JSON"), ('{"batch_pages": 0}', "batch_pages")],
+    [
+        ('{"overlap": 5}', "unknown setting"),
+        ('{"overlap_seconds": "5"}', "overlap_seconds"),
+        ("[1]", "JSON object"),
+        ("{", "not valid JSON"),
+        ('{"batch_pages": 0}', "batch_pages"),
+    ],
     ids=["unknown-key", "wrong-type", "not-object", "not-json", "zero-batch"],
 )
 def test_bad_config_fails_fast_naming_the_setting(text, message):

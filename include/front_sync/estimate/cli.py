@@ -29,27 +29,44 @@ STANDALONE_CONN_ID = "front_sync_estimate"  # the connection --base-url/--token-
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="front-sync", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
-    cmd = commands.add_parser("estimate", help="sample the account; print the calls and time of the initial load "
-                                               "and a typical hourly run; check the token's scopes")
+    cmd = commands.add_parser(
+        "estimate",
+        help="sample the account; print the calls and time of the initial load "
+        "and a typical hourly run; check the token's scopes",
+    )
     cmd.add_argument("--conn-id", default=FRONT_CONN_ID, help="the Airflow connection (default %(default)s)")
     cmd.add_argument("--base-url", help="without Airflow: Front's API base URL (e.g. https://api2.frontapp.com)")
     cmd.add_argument("--token-env", help="without Airflow: the environment variable holding the API token")
     cmd.add_argument("--rpm", type=float, help="plan rate limit (default: the connection's rpm extra)")
     cmd.add_argument("--share", type=float, help="share of it for front-sync (default: the connection's share)")
-    cmd.add_argument("--activity-hours", type=float, default=SampleLimits.activity_hours,
-                     help="recent span a typical hour is averaged over (default %(default)s)")
-    cmd.add_argument("--sync-config", help="front_sync.config as JSON (default: the Airflow Variable with "
-                                           "--conn-id, Front-sync's defaults with --base-url)")
+    cmd.add_argument(
+        "--activity-hours",
+        type=float,
+        default=SampleLimits.activity_hours,
+        help="recent span a typical hour is averaged over (default %(default)s)",
+    )
+    cmd.add_argument(
+        "--sync-config",
+        help="front_sync.config as JSON (default: the Airflow Variable with "
+        "--conn-id, Front-sync's defaults with --base-url)",
+    )
     oauth = commands.add_parser("oauth", help="OAuth for Front apps: connect Front, show the connection's state")
     oauth_commands = oauth.add_subparsers(dest="oauth_command", required=True)
-    for name, text in (("connect", "print Front's authorize URL, then read the code an admin's approval returns "
-                                   "and store the tokens (encrypted) in the warehouse"),
-                       ("status", "show each OAuth connection's state (never the tokens)")):
+    for name, text in (
+        (
+            "connect",
+            "print Front's authorize URL, then read the code an admin's approval returns "
+            "and store the tokens (encrypted) in the warehouse",
+        ),
+        ("status", "show each OAuth connection's state (never the tokens)"),
+    ):
         sub = oauth_commands.add_parser(name, help=text)
         sub.add_argument("--conn-id", default=FRONT_CONN_ID, help="the Airflow connection (default %(default)s)")
-        sub.add_argument("--warehouse-conn-id", default=WAREHOUSE_CONN_ID,
-                         help="where the tokens live unless the connection's warehouse_conn_id extra says "
-                              "(default %(default)s)")
+        sub.add_argument(
+            "--warehouse-conn-id",
+            default=WAREHOUSE_CONN_ID,
+            help="where the tokens live unless the connection's warehouse_conn_id extra says (default %(default)s)",
+        )
     return parser
 
 
@@ -59,7 +76,8 @@ def _standalone_connection(base_url: str, token_env: str) -> str:
     if not token:
         raise SystemExit(f"front-sync: environment variable {token_env} is empty or unset (it must hold the token)")
     os.environ[f"AIRFLOW_CONN_{STANDALONE_CONN_ID.upper()}"] = json.dumps(
-        {"conn_type": "front", "host": base_url, "password": token})
+        {"conn_type": "front", "host": base_url, "password": token}
+    )
     return STANDALONE_CONN_ID
 
 
@@ -73,13 +91,23 @@ def _sync_config(args: argparse.Namespace) -> SyncConfig:
     return SyncConfig.from_json(Variable.get(CONFIG_VARIABLE, default_var=None))  # the ORM Variable (no task here)
 
 
-def run_estimate(front: FrontHook, config: SyncConfig, now: Decimal, limits: SampleLimits | None = None,
-                 rpm: float | None = None, share: float | None = None) -> Estimate:
+def run_estimate(
+    front: FrontHook,
+    config: SyncConfig,
+    now: Decimal,
+    limits: SampleLimits | None = None,
+    rpm: float | None = None,
+    share: float | None = None,
+) -> Estimate:
     """Sample through `front` and price it at the connection's budget (or `rpm`/`share`); returns the Estimate."""
     sample = sample_account(front, now, limits)
     settings = front.settings
-    plan = Plan(rpm=rpm or settings.rpm, share=share or settings.share, workers=settings.max_workers,
-                seconds_per_call=sample.seconds_per_call)
+    plan = Plan(
+        rpm=rpm or settings.rpm,
+        share=share or settings.share,
+        workers=settings.max_workers,
+        seconds_per_call=sample.seconds_per_call,
+    )
     return estimate(sample, plan, config)
 
 

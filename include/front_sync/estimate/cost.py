@@ -64,23 +64,43 @@ def estimate(sample: AccountSample, plan: Plan, config: SyncConfig) -> Estimate:
     """Price the sampled account; every line says what it rests on."""
     limit = sample.page_limit
     conversations, contacts = sample.conversations.value, sample.contacts.value
-    listing = Line("conversations listing", pages_for(conversations, limit),
-                   f"{conversations:,.0f} conversations ({sample.conversations.how}), {limit} per page")
-    per_conversation = [Line(f"{name} (per conversation)", conversations * pages,
-                             f"{conversations:,.0f} conversations x {pages:.2f} pages (mean of the sampled "
-                             "conversations)", concurrent=True)
-                        for name, pages in sample.sub_resource_pages.items()]
-    contact_listing = Line("contacts (full listing)", pages_for(contacts, limit),
-                           f"{contacts:,.0f} contacts ({sample.contacts.how}), {limit} per page")
+    listing = Line(
+        "conversations listing",
+        pages_for(conversations, limit),
+        f"{conversations:,.0f} conversations ({sample.conversations.how}), {limit} per page",
+    )
+    per_conversation = [
+        Line(
+            f"{name} (per conversation)",
+            conversations * pages,
+            f"{conversations:,.0f} conversations x {pages:.2f} pages (mean of the sampled conversations)",
+            concurrent=True,
+        )
+        for name, pages in sample.sub_resource_pages.items()
+    ]
+    contact_listing = Line(
+        "contacts (full listing)",
+        pages_for(contacts, limit),
+        f"{contacts:,.0f} contacts ({sample.contacts.how}), {limit} per page",
+    )
     heavy = sorted(sample.directory_pages.items(), key=lambda item: -item[1])[:3]
-    directory = [Line(f"directory ({len(sample.directory_pages)} small resources)",
-                      sum(sample.directory_pages.values()),
-                      "listed in full by the sample; most pages: " + ", ".join(f"{n} {p}" for n, p in heavy))]
+    directory = [
+        Line(
+            f"directory ({len(sample.directory_pages)} small resources)",
+            sum(sample.directory_pages.values()),
+            "listed in full by the sample; most pages: " + ", ".join(f"{n} {p}" for n, p in heavy),
+        )
+    ]
     hourly = _hourly(sample, config)
     result = Estimate(sample, plan, directory_refresh_minutes=config.directory_refresh_minutes)
     # The initial load: the backfill DAG, then the first hourly run lists contacts and the directory in full.
-    result.initial = [listing, *per_conversation, contact_listing, *directory,
-                      *[h for h in hourly if "contacts" not in h.what]]
+    result.initial = [
+        listing,
+        *per_conversation,
+        contact_listing,
+        *directory,
+        *[h for h in hourly if "contacts" not in h.what],
+    ]
     result.hourly = hourly
     result.directory = directory
     result.nightly = [listing, contact_listing, *directory]
@@ -92,18 +112,33 @@ def _hourly(sample: AccountSample, config: SyncConfig) -> list[Line]:
     sub-resources no event carried, and the contacts updated in the hour."""
     stretch = (3600 + config.overlap_seconds) / 3600
     events = sample.events_per_hour.value * stretch
-    lines = [Line("events", pages_for(events, EVENTS_PAGE_LIMIT),
-                  f"{sample.events_per_hour.value:,.1f} events/h ({sample.events_per_hour.how}), "
-                  f"+{config.overlap_seconds} s overlap, {EVENTS_PAGE_LIMIT} per page")]
+    lines = [
+        Line(
+            "events",
+            pages_for(events, EVENTS_PAGE_LIMIT),
+            f"{sample.events_per_hour.value:,.1f} events/h ({sample.events_per_hour.how}), "
+            f"+{config.overlap_seconds} s overlap, {EVENTS_PAGE_LIMIT} per page",
+        )
+    ]
     for name, per_event in sample.fetches_per_event.items():
         fetched = sample.events_per_hour.value * per_event
         pages = sample.sub_resource_pages.get(name, 1.0)
-        lines.append(Line(f"{name} fetched (merges, drafts, partial events)", fetched * pages,
-                          f"{fetched:,.1f} conversations/h x {pages:.2f} pages", concurrent=True))
+        lines.append(
+            Line(
+                f"{name} fetched (merges, drafts, partial events)",
+                fetched * pages,
+                f"{fetched:,.1f} conversations/h x {pages:.2f} pages",
+                concurrent=True,
+            )
+        )
     updated = sample.contacts_updated_per_hour.value * stretch
-    lines.append(Line("contacts updated", pages_for(updated, sample.page_limit),
-                      f"{sample.contacts_updated_per_hour.value:,.1f} contacts/h "
-                      f"({sample.contacts_updated_per_hour.how})"))
+    lines.append(
+        Line(
+            "contacts updated",
+            pages_for(updated, sample.page_limit),
+            f"{sample.contacts_updated_per_hour.value:,.1f} contacts/h ({sample.contacts_updated_per_hour.how})",
+        )
+    )
     return lines
 
 
@@ -126,8 +161,10 @@ def _duration(minutes: float) -> str:
 def render(result: Estimate) -> str:
     """The report the CLI prints and the dry run logs (counts and figures only: no token, no record content)."""
     plan, sample = result.plan, result.sample
-    lines = [f"Plan: {plan.rpm:g} rpm x share {plan.share:g} = {plan.per_minute:g} calls/min; "
-             f"{plan.workers} workers; {plan.seconds_per_call * 1000:.0f} ms per call measured"]
+    lines = [
+        f"Plan: {plan.rpm:g} rpm x share {plan.share:g} = {plan.per_minute:g} calls/min; "
+        f"{plan.workers} workers; {plan.seconds_per_call * 1000:.0f} ms per call measured"
+    ]
     if sample.scope_errors:
         lines.append("SCOPES MISSING (fix before the first load):")
         lines += [f"  {path}: {problem}" for path, problem in sorted(sample.scope_errors.items())]
@@ -135,10 +172,14 @@ def render(result: Estimate) -> str:
         lines.append("Scopes: the token may read every endpoint the sync uses.")
     lines += _table("Initial load (backfill DAG + first hourly run)", result.initial, plan)
     lines += _table("Typical hourly run", result.hourly, plan)
-    lines += _table(f"Directory refresh (hourly DAG every {result.directory_refresh_minutes} min, nightly always)",
-                    result.directory, plan)
-    lines += _table("Nightly full run (before sub-resources of conversations changed without events)", result.nightly,
-                    plan)
+    lines += _table(
+        f"Directory refresh (hourly DAG every {result.directory_refresh_minutes} min, nightly always)",
+        result.directory,
+        plan,
+    )
+    lines += _table(
+        "Nightly full run (before sub-resources of conversations changed without events)", result.nightly, plan
+    )
     lines += [f"Note: {note}" for note in sample.notes]
     lines.append(f"This estimate made {sample.calls} read-only calls in {sample.seconds:.1f} s.")
     return "\n".join(lines)

@@ -34,8 +34,9 @@ def code_from(answer: str, expected_state: str) -> str:
     return query["code"][0]
 
 
-def connect(conn_id: str, warehouse_conn_id: str, read: Callable[[str], str] = input,
-            write: Callable[[str], None] = print) -> int:
+def connect(
+    conn_id: str, warehouse_conn_id: str, read: Callable[[str], str] = input, write: Callable[[str], None] = print
+) -> int:
     """Print the authorize URL, read the answer, exchange it and store the tokens; 0 when connected."""
     user = f"{CLI_USER}:{getpass.getuser()}"
     redirect_uri = oauth_connect.redirect_uri_of(conn_id)
@@ -50,8 +51,10 @@ def connect(conn_id: str, warehouse_conn_id: str, read: Callable[[str], str] = i
         write(f"front-sync: {exc}")
         return 1
     connected = oauth_connect.complete(conn_id, code, user, redirect_uri, warehouse_conn_id)
-    write(f"Connected {connected.conn_id!r} to Front company {connected.company!r}; the tokens are stored "
-          "encrypted in the warehouse and refresh themselves.")
+    write(
+        f"Connected {connected.conn_id!r} to Front company {connected.company!r}; the tokens are stored "
+        "encrypted in the warehouse and refresh themselves."
+    )
     return 0
 
 
@@ -61,9 +64,11 @@ def status(warehouse_conn_id: str, write: Callable[[str], None] = print) -> int:
     if not rows:
         write("No OAuth connection has been connected in this warehouse.")
     for row in rows:
-        write(f"{row['conn_id']}: {row['status']} (connected {row['connected_at']:%Y-%m-%d %H:%M} UTC by "
-              f"{row['connected_by']}, {row['refresh_count']} refreshes, access token expires "
-              f"{row['expires_at']:%H:%M:%S} UTC){': ' + row['status_message'] if row['status_message'] else ''}")
+        write(
+            f"{row['conn_id']}: {row['status']} (connected {row['connected_at']:%Y-%m-%d %H:%M} UTC by "
+            f"{row['connected_by']}, {row['refresh_count']} refreshes, access token expires "
+            f"{row['expires_at']:%H:%M:%S} UTC){': ' + row['status_message'] if row['status_message'] else ''}"
+        )
     return 3 if any(row["status"] != "connected" for row in rows) else 0
 
 
@@ -71,4 +76,3 @@ def run(args: argparse.Namespace) -> int:
     if args.oauth_command == "connect":
         return connect(args.conn_id, args.warehouse_conn_id)
     return status(args.warehouse_conn_id)
-

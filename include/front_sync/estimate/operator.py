@@ -34,8 +34,9 @@ def dry_run_or_go_on(dry_run: Any, front_conn_id: str, dag_run: Any = None) -> b
         log.info("%s", line)
     if result.sample.scope_errors:
         missing = "; ".join(f"{path}: {problem}" for path, problem in sorted(result.sample.scope_errors.items()))
-        raise AirflowFailException(f"The token of connection {front_conn_id!r} cannot read everything the sync "
-                                   f"reads: {missing}")
+        raise AirflowFailException(
+            f"The token of connection {front_conn_id!r} cannot read everything the sync reads: {missing}"
+        )
     log.info("dry run: nothing written; the other tasks are skipped")
     return False
 
@@ -48,7 +49,12 @@ class DryRunGate(ShortCircuitOperator):
         front_conn_id: the Front connection to sample.
     """
 
-    def __init__(self, *, dry_run: Any = "{{ params.dry_run }}", front_conn_id: str = FRONT_CONN_ID,
-                 **kwargs: Any) -> None:
-        super().__init__(python_callable=dry_run_or_go_on, ignore_downstream_trigger_rules=True,
-                         op_kwargs={"dry_run": dry_run, "front_conn_id": front_conn_id}, **kwargs)
+    def __init__(
+        self, *, dry_run: Any = "{{ params.dry_run }}", front_conn_id: str = FRONT_CONN_ID, **kwargs: Any
+    ) -> None:
+        super().__init__(
+            python_callable=dry_run_or_go_on,
+            ignore_downstream_trigger_rules=True,
+            op_kwargs={"dry_run": dry_run, "front_conn_id": front_conn_id},
+            **kwargs,
+        )

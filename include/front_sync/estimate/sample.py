@@ -151,16 +151,21 @@ def _id_number(record: dict[str, Any]) -> int | None:
 def _sample_contacts(front: FrontHook, sample: AccountSample, limits: SampleLimits, now: Decimal) -> None:
     """Contacts: counted when few; else extrapolated from the id span (ids grow with creation: the newest pages'
     ids per contact, times the span down to the oldest contact's id). Front gives no total for contacts."""
-    newest, pages, complete = _pages(front, CONTACTS.path, {"sort_by": "created_at", "sort_order": "desc"},
-                                     limits.contact_pages)
+    newest, pages, complete = _pages(
+        front, CONTACTS.path, {"sort_by": "created_at", "sort_order": "desc"}, limits.contact_pages
+    )
     if complete:
         sample.contacts = Count(len(newest), True, f"counted ({pages} pages)")
     else:
         oldest = front.request_json(CONTACTS.path, {"sort_by": "created_at", "sort_order": "asc", "limit": 1})
         numbers = [number for number in map(_id_number, newest) if number is not None]
         bottom = _id_number((oldest.get("_results") or [{}])[0])
-        if (bottom is None or len(numbers) < len(newest) or numbers != sorted(numbers, reverse=True)
-                or numbers[0] <= numbers[-1]):
+        if (
+            bottom is None
+            or len(numbers) < len(newest)
+            or numbers != sorted(numbers, reverse=True)
+            or numbers[0] <= numbers[-1]
+        ):
             sample.contacts = Count(len(newest), False, f"at least ({pages} pages; ids do not grow with creation)")
         else:
             top, low = numbers[0], numbers[-1]
@@ -168,14 +173,18 @@ def _sample_contacts(front: FrontHook, sample: AccountSample, limits: SampleLimi
             sample.contacts = Count(round(value), False, f"extrapolated from the id span of {pages} pages")
     since = now - Decimal(str(limits.activity_hours * 3600))
     assert CONTACTS.updated_after_param is not None  # contacts are listed by update time (resources/__init__.py)
-    updated, pages, complete = _pages(front, CONTACTS.path, {
-        CONTACTS.updated_after_param: f"{since:.3f}", "sort_by": "updated_at", "sort_order": "desc"},
-        limits.contact_pages)
+    updated, pages, complete = _pages(
+        front,
+        CONTACTS.path,
+        {CONTACTS.updated_after_param: f"{since:.3f}", "sort_by": "updated_at", "sort_order": "desc"},
+        limits.contact_pages,
+    )
     sample.contacts_updated_per_hour = _rate(updated, complete, pages, now, limits, "updated_at")
 
 
-def _rate(records: list[dict[str, Any]], complete: bool, pages: int, now: Decimal, limits: SampleLimits,
-          stamp: str) -> Count:
+def _rate(
+    records: list[dict[str, Any]], complete: bool, pages: int, now: Decimal, limits: SampleLimits, stamp: str
+) -> Count:
     """Records per hour over the activity span: counted, or (sample cut short) scaled by the span it covers."""
     hours = Decimal(str(limits.activity_hours))
     if complete:
@@ -188,8 +197,7 @@ def _rate(records: list[dict[str, Any]], complete: bool, pages: int, now: Decima
 def _sample_conversations(front: FrontHook, sample: AccountSample) -> list[dict[str, Any]]:
     """Conversations from Front's search totals (``_total``): everything active plus the trash (search leaves the
     trash out unless asked). Returns the newest page, the sample for the sub-resources. Two search calls."""
-    everything = front.request_json(f"/conversations/search/{quote('after:0', safe='')}",
-                                    {"limit": sample.page_limit})
+    everything = front.request_json(f"/conversations/search/{quote('after:0', safe='')}", {"limit": sample.page_limit})
     trashed = front.request_json(f"/conversations/search/{quote('is:trashed', safe='')}", {"limit": 1})
     active, trash = everything.get("_total"), trashed.get("_total")
     if isinstance(active, int | Decimal) and isinstance(trash, int | Decimal):
@@ -200,8 +208,9 @@ def _sample_conversations(front: FrontHook, sample: AccountSample) -> list[dict[
     return list(everything.get("_results") or [])
 
 
-def _sample_sub_resources(front: FrontHook, sample: AccountSample, probe: _Probe, conversations: list[dict[str, Any]],
-                     limits: SampleLimits) -> None:
+def _sample_sub_resources(
+    front: FrontHook, sample: AccountSample, probe: _Probe, conversations: list[dict[str, Any]], limits: SampleLimits
+) -> None:
     """Pages per conversation of each sub-resource listing, from a few conversations spread over the newest page
     (the newest are the busiest: this leans high, the safe side)."""
     step = max(1, len(conversations) // max(1, limits.conversations))
@@ -211,8 +220,7 @@ def _sample_sub_resources(front: FrontHook, sample: AccountSample, probe: _Probe
         for conversation_id in chosen:
             path = sub.path.format(parent_id=conversation_id)
             try:
-                listed = probe(sub.path, lambda path=path, sub=sub: _pages(
-                    front, path, dict(sub.list_params), 3))
+                listed = probe(sub.path, lambda path=path, sub=sub: _pages(front, path, dict(sub.list_params), 3))
             except (FrontNotFound, FrontConversationMerged):
                 continue
             if listed is None:
@@ -225,8 +233,9 @@ def _sample_events(front: FrontHook, sample: AccountSample, limits: SampleLimits
     """Events per hour over the activity span (newest first), and per event how many conversations' sub-resources
     the sync would fetch (merges, drafts, payloads it cannot trust), read as the sync reads them."""
     since = now - Decimal(str(limits.activity_hours * 3600))
-    events, pages, complete = _pages(front, "/events", {"q[after]": f"{since:.3f}", "limit": EVENTS_PAGE_LIMIT},
-                                     limits.event_pages)
+    events, pages, complete = _pages(
+        front, "/events", {"q[after]": f"{since:.3f}", "limit": EVENTS_PAGE_LIMIT}, limits.event_pages
+    )
     sample.events_per_hour = _rate(events, complete, pages, now, limits, "emitted_at")
     changes = ChangeSet()
     changes.add_page(list(reversed(events)))

@@ -79,5 +79,10 @@ class CircuitBreaker:
                 self._open_until = self._clock() + self.cooldown
                 self._probing = False
                 self.times_opened += 1
-                log.error("Circuit breaker open after %d consecutive failed requests (last: %s): no calls to "
-                          "Front for %.0f s", self._failures, cause, self.cooldown)
+                log.error(
+                    "Circuit breaker open after %d consecutive failed requests (last: %s): no calls to "
+                    "Front for %.0f s",
+                    self._failures,
+                    cause,
+                    self.cooldown,
+                )

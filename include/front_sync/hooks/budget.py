@@ -91,8 +91,13 @@ class MemoryBudgetStore:
         with self._lock:
             now = self._clock()
             forced = max([now + delay, *(self._hold_until.get((key, lane), -_INF) for lane, _ in lanes)])
-            slot = max([now, forced, *(self._last_slot.get((key, lane), -_INF) + self._spacing(key, lane, s, now)
-                                       for lane, s in lanes)])
+            slot = max(
+                [
+                    now,
+                    forced,
+                    *(self._last_slot.get((key, lane), -_INF) + self._spacing(key, lane, s, now) for lane, s in lanes),
+                ]
+            )
             for lane, _ in lanes:
                 self._last_slot[(key, lane)] = slot
             return slot - now, forced > now and slot == forced
@@ -116,7 +121,6 @@ class MemoryBudgetStore:
     def set_quota(self, key: str, lane: str, spacing: float, seconds: float) -> None:
         with self._lock:
             self._quota[(key, lane)] = (spacing, self._clock() + seconds)
-
 
 
 class RateBudget:
@@ -199,8 +203,12 @@ class RateBudget:
             return
         if remaining <= QUOTA_RESERVE:
             if self.store.hold(self.key, PACE_LANE, until_reset):
-                log.info("Front quota exhausted (limit %s, remaining %s): holding requests %.1f s until the reset",
-                         limit, remaining, until_reset)
+                log.info(
+                    "Front quota exhausted (limit %s, remaining %s): holding requests %.1f s until the reset",
+                    limit,
+                    remaining,
+                    until_reset,
+                )
             return
         spacing = until_reset / remaining
         binds = spacing > self.interval

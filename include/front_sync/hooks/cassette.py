@@ -43,8 +43,22 @@ from front_sync.hooks.errors import FrontConfigError
 
 ENV_SWITCH = "FRONT_SYNC_CASSETTE"
 ENV_SCRUB = "FRONT_SYNC_CASSETTE_SCRUB"
-DEFAULT_SCRUB_KEYS = ("name", "first_name", "last_name", "username", "display_name", "body", "text", "blurb",
-                      "subject", "description", "handle", "address", "signature", "filename")
+DEFAULT_SCRUB_KEYS = (
+    "name",
+    "first_name",
+    "last_name",
+    "username",
+    "display_name",
+    "body",
+    "text",
+    "blurb",
+    "subject",
+    "description",
+    "handle",
+    "address",
+    "signature",
+    "filename",
+)
 WINDOW_PARAMS = frozenset({"q[after]", "q[before]", "q[updated_after]", "q[updated_before]"})
 KEPT_HEADERS = ("content-type", "location", "retry-after")  # never rate-limit stamps: they are clock-bound
 EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
@@ -134,10 +148,12 @@ class RecordingAdapter(requests.adapters.HTTPAdapter):
             body: Any = {"json": scrubber.scrub(json.loads(response.content))}
         except ValueError:
             body = {"text": scrubber.text(response.content.decode("utf-8", "replace"))}
-        entry = {"key": json.loads(scrubber.text(request_key(request.method or "GET", request.url or ""))),
-                 "status": response.status_code,
-                 "headers": {h: scrubber.text(response.headers[h]) for h in KEPT_HEADERS if h in response.headers},
-                 **body}
+        entry = {
+            "key": json.loads(scrubber.text(request_key(request.method or "GET", request.url or ""))),
+            "status": response.status_code,
+            "headers": {h: scrubber.text(response.headers[h]) for h in KEPT_HEADERS if h in response.headers},
+            **body,
+        }
         line = json.dumps(entry, separators=(",", ":"), sort_keys=True) + "\n"
         with self._lock, open(self.path, "a", encoding="utf-8") as out:
             fcntl.flock(out, fcntl.LOCK_EX)
@@ -164,8 +180,10 @@ class ReplayAdapter(BaseAdapter):
             entry = queue.popleft() if queue else None
         if entry is None:
             method, path, _ = json.loads(key)
-            raise CassetteMiss(f"Cassette replay: {method} {path} (with its query) is not in the cassette, or not "
-                               f"that many times; replay never calls Front. Record the cassette again.")
+            raise CassetteMiss(
+                f"Cassette replay: {method} {path} (with its query) is not in the cassette, or not "
+                f"that many times; replay never calls Front. Record the cassette again."
+            )
         content = json.dumps(entry["json"]).encode() if "json" in entry else entry["text"].encode()
         return _response(request, entry["status"], entry["headers"], content)
 

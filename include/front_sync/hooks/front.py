@@ -161,15 +161,28 @@ class FrontHook(HttpHook):
         conn = self.get_connection(self.front_conn_id)
         settings = HookSettings.from_connection(conn, self.front_conn_id)
         self.base_url = base_url_from(conn, self.front_conn_id)
-        self._budget = RateBudget(settings.requests_per_minute, settings.burst_per_second,
-                                  clock=self._clock, sleep=self._sleep, wall_clock=self._wall_clock,
-                                  store=self._budget_store, key=settings.budget_key)
+        self._budget = RateBudget(
+            settings.requests_per_minute,
+            settings.burst_per_second,
+            clock=self._clock,
+            sleep=self._sleep,
+            wall_clock=self._wall_clock,
+            store=self._budget_store,
+            key=settings.budget_key,
+        )
         self._breaker = CircuitBreaker(settings.breaker_failures, settings.breaker_cooldown_seconds, self._clock)
         if settings.oauth:
             self.tokens = token_source(settings, self._token_store, clock=self._clock)
-        self._loop = RequestLoop(settings, self.get_conn, self._budget, self._breaker, self.metrics,
-                                 sleep=self._sleep, wall_clock=self._wall_clock,
-                                 reauthorize=self.tokens.after_unauthorized if self.tokens else None)
+        self._loop = RequestLoop(
+            settings,
+            self.get_conn,
+            self._budget,
+            self._breaker,
+            self.metrics,
+            sleep=self._sleep,
+            wall_clock=self._wall_clock,
+            reauthorize=self.tokens.after_unauthorized if self.tokens else None,
+        )
         self._settings = settings
 
     @property
@@ -200,16 +213,19 @@ class FrontHook(HttpHook):
             return OAuthBearerAuth(self.tokens, settings.base_url, settings.allowed_hosts, settings.conn_id)
         return self.auth_type(settings.token, settings.base_url, settings.allowed_hosts, settings.conn_id)
 
-    def get_conn(self, headers: dict[str, Any] | None = None,
-                 extra_options: dict[str, Any] | None = None) -> requests.Session:
+    def get_conn(
+        self, headers: dict[str, Any] | None = None, extra_options: dict[str, Any] | None = None
+    ) -> requests.Session:
         """This thread's session (sessions are not thread-safe): auth, transport and default headers.
 
         The connection is read once per hook, not per session; its extras are settings (rpm, share...), never
         headers or session options, so HttpHook's `headers` / `extra_options` are refused.
         """
         if headers or extra_options:
-            raise TypeError("FrontHook.get_conn takes no headers or extra_options: its session is shared by every "
-                            "request of the hook and configured from the connection's settings")
+            raise TypeError(
+                "FrontHook.get_conn takes no headers or extra_options: its session is shared by every "
+                "request of the hook and configured from the connection's settings"
+            )
         self.settings  # noqa: B018 - validate the connection before anything goes out
         session = getattr(self._local, "session", None)
         if session is None:
@@ -225,13 +241,17 @@ class FrontHook(HttpHook):
 
     def run(self, *args: Any, **kwargs: Any) -> NoReturn:
         """Refused: HttpHook.run would bypass the error policy, the budget and the breaker (use request_json)."""
-        raise TypeError("FrontHook.run is refused: it would bypass the error policy, rate budget and breaker; "
-                        "use request_json or iter_pages")
+        raise TypeError(
+            "FrontHook.run is refused: it would bypass the error policy, rate budget and breaker; "
+            "use request_json or iter_pages"
+        )
 
     def run_with_advanced_retry(self, *args: Any, **kwargs: Any) -> NoReturn:
         """Refused: the hook retries by its own policy table; a second retry layer would multiply the calls."""
-        raise TypeError("FrontHook.run_with_advanced_retry is refused: the hook retries by its own policy table; "
-                        "use request_json or iter_pages")
+        raise TypeError(
+            "FrontHook.run_with_advanced_retry is refused: the hook retries by its own policy table; "
+            "use request_json or iter_pages"
+        )
 
     # -- closing ------------------------------------------------------------------------------------------
 
@@ -337,8 +357,11 @@ class FrontHook(HttpHook):
 
     def sync_log_metadata(self) -> dict[str, Any]:
         """Details for sync_logs.metadata: retries by cause, 429 kinds, other waits, quota seen, statuses."""
-        return {**self.metrics.metadata(), "breaker_opened": self._breaker.times_opened if self._breaker else 0,
-                "oauth_refreshes": self.tokens.refreshes if self.tokens else 0}
+        return {
+            **self.metrics.metadata(),
+            "breaker_opened": self._breaker.times_opened if self._breaker else 0,
+            "oauth_refreshes": self.tokens.refreshes if self.tokens else 0,
+        }
 
     def get_me(self) -> dict[str, Any]:
         """GET /me: the token's company; a cheap credentials check."""
@@ -355,11 +378,15 @@ class FrontHook(HttpHook):
         except FrontAuthError as exc:
             status = "401" if " answered 401" in str(exc) else "403"
             if status == "401":
-                return False, ("Front did not accept the API token (GET /me answered 401): paste a valid token "
-                               "into this connection's API token field (Front: Settings > Developers > API tokens).")
-            return False, ("Front refused the API token (GET /me answered 403): the token is revoked or its "
-                           "company has no API access; create one under Settings > Developers > API tokens and "
-                           "paste it into this connection's API token field.")
+                return False, (
+                    "Front did not accept the API token (GET /me answered 401): paste a valid token "
+                    "into this connection's API token field (Front: Settings > Developers > API tokens)."
+                )
+            return False, (
+                "Front refused the API token (GET /me answered 403): the token is revoked or its "
+                "company has no API access; create one under Settings > Developers > API tokens and "
+                "paste it into this connection's API token field."
+            )
         except Exception as exc:  # noqa: BLE001 - the UI shows the message, the error type does not matter
             return False, str(exc).replace(f"connection {self.front_conn_id!r}", "this connection")
         return True, f"Connected to Front company {me.get('name')!r}"

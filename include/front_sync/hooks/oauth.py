@@ -89,8 +89,9 @@ class TokenStore(Protocol):
         FrontOAuthReconnect marks the row reconnect_needed (committed) and the error goes on; any other
         exception rolls back. Returns the row as it is after the commit."""
 
-    def save(self, key: str, client_id: str, access: bytes, refresh: bytes, lifetime: float,
-             connected_by: str | None) -> None:
+    def save(
+        self, key: str, client_id: str, access: bytes, refresh: bytes, lifetime: float, connected_by: str | None
+    ) -> None:
         """Store a freshly connected pair (a new generation; the old refresh token retired as "replaced")."""
 
 
@@ -100,8 +101,9 @@ class TokenCipher:
     old row unreadable (reconnect), which is what a rotated secret should do anyway."""
 
     def __init__(self, client_secret: str, conn_id: str) -> None:
-        raw = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"front-sync oauth token store v1",
-                   info=conn_id.encode()).derive(client_secret.encode())
+        raw = HKDF(
+            algorithm=hashes.SHA256(), length=32, salt=b"front-sync oauth token store v1", info=conn_id.encode()
+        ).derive(client_secret.encode())
         self._fernet = Fernet(base64.urlsafe_b64encode(raw))
         self._mac_key = hashlib.sha256(b"fingerprint\n" + raw).digest()
 
@@ -114,7 +116,8 @@ class TokenCipher:
         except InvalidToken:
             raise FrontOAuthReconnect(
                 f"The stored OAuth tokens of connection {conn_id!r} cannot be decrypted (the client secret "
-                f"changed since Front was connected): reconnect Front at {reconnect_url}") from None
+                f"changed since Front was connected): reconnect Front at {reconnect_url}"
+            ) from None
 
     def fingerprint(self, token: str) -> str:
         """A keyed hash naming a token in the used-tokens table without revealing it."""
@@ -124,9 +127,19 @@ class TokenCipher:
 class OAuthClient:
     """Front's token endpoint: ``POST <oauth_url>/oauth/token``, HTTP Basic client_id:client_secret."""
 
-    def __init__(self, oauth_url: str, client_id: str, client_secret: str, *, conn_id: str, reconnect_url: str,
-                 allowed_hosts: tuple[str, ...], base_url: str, timeout: tuple[float, float] = (5.0, 30.0),
-                 session_factory: Callable[[], requests.Session] = requests.Session) -> None:
+    def __init__(
+        self,
+        oauth_url: str,
+        client_id: str,
+        client_secret: str,
+        *,
+        conn_id: str,
+        reconnect_url: str,
+        allowed_hosts: tuple[str, ...],
+        base_url: str,
+        timeout: tuple[float, float] = (5.0, 30.0),
+        session_factory: Callable[[], requests.Session] = requests.Session,
+    ) -> None:
         self.oauth_url = oauth_url.rstrip("/")
         self.client_id = client_id
         self._secret = client_secret
@@ -138,14 +151,17 @@ class OAuthClient:
 
     def authorize_url(self, redirect_uri: str, state: str) -> str:
         """Where an admin approves the app; Front redirects to ``redirect_uri`` with ``code`` and ``state``."""
-        query = urlencode({"response_type": "code", "client_id": self.client_id, "redirect_uri": redirect_uri,
-                           "state": state})
+        query = urlencode(
+            {"response_type": "code", "client_id": self.client_id, "redirect_uri": redirect_uri, "state": state}
+        )
         return f"{self.oauth_url}{AUTHORIZE_PATH}?{query}"
 
     def exchange_code(self, code: str, redirect_uri: str) -> TokenGrant:
         """The pair for an authorization code (codes work once)."""
-        return self._post({"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri},
-                          "exchange the authorization code")
+        return self._post(
+            {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri},
+            "exchange the authorization code",
+        )
 
     def refresh(self, refresh_token: str) -> TokenGrant:
         """A new pair for a refresh token; Front may rotate the refresh token: always keep what comes back."""
@@ -157,11 +173,19 @@ class OAuthClient:
         check_token_destination(url, self._allowed[1], self._allowed[0], self.conn_id)
         try:
             with self._session_factory() as session:
-                response = session.post(url, data=form, auth=(self.client_id, self._secret), timeout=self._timeout,
-                                        allow_redirects=False, headers={"Accept": "application/json"})
+                response = session.post(
+                    url,
+                    data=form,
+                    auth=(self.client_id, self._secret),
+                    timeout=self._timeout,
+                    allow_redirects=False,
+                    headers={"Accept": "application/json"},
+                )
         except requests.RequestException as exc:
-            raise FrontRetryableError(f"Could not {doing} at {TOKEN_PATH} for connection {self.conn_id!r}: "
-                                      f"{type(exc).__name__}", cause="oauth_unreachable") from None
+            raise FrontRetryableError(
+                f"Could not {doing} at {TOKEN_PATH} for connection {self.conn_id!r}: {type(exc).__name__}",
+                cause="oauth_unreachable",
+            ) from None
         return self._grant_of(response, doing)
 
     def _grant_of(self, response: requests.Response, doing: str) -> TokenGrant:
@@ -176,13 +200,17 @@ class OAuthClient:
         if error == "invalid_grant":
             raise FrontOAuthReconnect(
                 f"Front refused to {doing} for connection {self.conn_id!r} (invalid_grant: the app was revoked "
-                f"or the refresh token expired or was already used): reconnect Front at {self.reconnect_url}")
+                f"or the refresh token expired or was already used): reconnect Front at {self.reconnect_url}"
+            )
         if response.status_code >= 500 or response.status_code == 429:
-            raise FrontRetryableError(f"Front could not {doing} for connection {self.conn_id!r}: "
-                                      f"{response.status_code}", cause=f"oauth_http_{response.status_code}")
+            raise FrontRetryableError(
+                f"Front could not {doing} for connection {self.conn_id!r}: {response.status_code}",
+                cause=f"oauth_http_{response.status_code}",
+            )
         raise FrontAuthError(
             f"Front refused to {doing} for connection {self.conn_id!r}: {response.status_code} {error}. "
-            "Check the client id (login) and client secret (password) of the connection.".replace("  ", " "))
+            "Check the client id (login) and client secret (password) of the connection.".replace("  ", " ")
+        )
 
 
 def _lifetime(body: dict[str, Any]) -> float:
@@ -205,8 +233,16 @@ class TokenSource:
     refreshed unless another worker already did. ``clock`` is monotonic seconds.
     """
 
-    def __init__(self, key: str, store: TokenStore, client: OAuthClient, cipher: TokenCipher, margin: float, *,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        key: str,
+        store: TokenStore,
+        client: OAuthClient,
+        cipher: TokenCipher,
+        margin: float,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.key = key
         self.store = store
         self.client = client
@@ -240,14 +276,18 @@ class TokenSource:
 
     def _row(self, found: tuple | None) -> StoredTokens:
         if found is None:
-            raise FrontOAuthReconnect(f"Connection {self.client.conn_id!r} uses OAuth but Front is not connected: "
-                                      f"connect Front at {self.client.reconnect_url}")
+            raise FrontOAuthReconnect(
+                f"Connection {self.client.conn_id!r} uses OAuth but Front is not connected: "
+                f"connect Front at {self.client.reconnect_url}"
+            )
         return StoredTokens(*found)
 
     def _needs_refresh(self, row: StoredTokens, stale: str | None) -> bool:
         if row.status != "connected":
-            raise FrontOAuthReconnect(f"{row.message or 'Front refused the refresh token'} (connection "
-                                      f"{self.client.conn_id!r}): reconnect Front at {self.client.reconnect_url}")
+            raise FrontOAuthReconnect(
+                f"{row.message or 'Front refused the refresh token'} (connection "
+                f"{self.client.conn_id!r}): reconnect Front at {self.client.reconnect_url}"
+            )
         if row.seconds_left <= min(self.margin, row.lifetime / 2):
             return True
         return stale is not None and self._open(row.access) == stale
@@ -259,10 +299,19 @@ class TokenSource:
         old = self._open(row.refresh)
         grant = self.client.refresh(old)
         self.refreshes += 1
-        log.info("OAuth: refreshed the access token of connection %r (generation %d -> %d, lives %.0f s)",
-                 self.client.conn_id, row.generation, row.generation + 1, grant.expires_in)
-        return Renewal(self.cipher.seal(grant.access_token), self.cipher.seal(grant.refresh_token),
-                       grant.expires_in, self.cipher.fingerprint(old))
+        log.info(
+            "OAuth: refreshed the access token of connection %r (generation %d -> %d, lives %.0f s)",
+            self.client.conn_id,
+            row.generation,
+            row.generation + 1,
+            grant.expires_in,
+        )
+        return Renewal(
+            self.cipher.seal(grant.access_token),
+            self.cipher.seal(grant.refresh_token),
+            grant.expires_in,
+            self.cipher.fingerprint(old),
+        )
 
     def _accept(self, row: StoredTokens) -> None:
         if row.status != "connected":
@@ -284,22 +333,41 @@ def reconnect_url() -> str:
 
 def oauth_client(settings: Any, session_factory: Callable[[], requests.Session] = requests.Session) -> OAuthClient:
     """The token endpoint client of an OAuth connection's settings (``HookSettings``)."""
-    return OAuthClient(settings.oauth_url, settings.client_id, settings.token, conn_id=settings.conn_id,
-                       reconnect_url=reconnect_url(), allowed_hosts=settings.allowed_hosts,
-                       base_url=settings.base_url, timeout=settings.timeout, session_factory=session_factory)
+    return OAuthClient(
+        settings.oauth_url,
+        settings.client_id,
+        settings.token,
+        conn_id=settings.conn_id,
+        reconnect_url=reconnect_url(),
+        allowed_hosts=settings.allowed_hosts,
+        base_url=settings.base_url,
+        timeout=settings.timeout,
+        session_factory=session_factory,
+    )
 
 
-def token_source(settings: Any, store: TokenStore | None, *, clock: Callable[[], float] = time.monotonic,
-                 session_factory: Callable[[], requests.Session] = requests.Session) -> TokenSource:
+def token_source(
+    settings: Any,
+    store: TokenStore | None,
+    *,
+    clock: Callable[[], float] = time.monotonic,
+    session_factory: Callable[[], requests.Session] = requests.Session,
+) -> TokenSource:
     """The TokenSource of an OAuth connection; FrontConfigError when the caller gave no token store."""
     if store is None:
         raise FrontConfigError(
             f"Connection {settings.conn_id!r} uses OAuth (auth: oauth): its tokens live in the warehouse, "
             "but this caller opened the hook without a token store; use "
-            "front_sync.sync.front_client.open_front_hook (or pass token_store=PostgresTokenStore(...)).")
-    return TokenSource(settings.conn_id, store, oauth_client(settings, session_factory),
-                       TokenCipher(settings.token, settings.conn_id), settings.oauth_refresh_margin_seconds,
-                       clock=clock)
+            "front_sync.sync.front_client.open_front_hook (or pass token_store=PostgresTokenStore(...))."
+        )
+    return TokenSource(
+        settings.conn_id,
+        store,
+        oauth_client(settings, session_factory),
+        TokenCipher(settings.token, settings.conn_id),
+        settings.oauth_refresh_margin_seconds,
+        clock=clock,
+    )
 
 
 class OAuthBearerAuth(BearerTokenAuth):

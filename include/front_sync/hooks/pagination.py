@@ -28,7 +28,10 @@ Fetch = Callable[..., dict[str, Any]]  # (url_or_path, params=None) -> the page'
 
 
 def iter_pages_resumable(
-    fetch: Fetch, settings: HookSettings, path: str, params: dict[str, Any] | None = None,
+    fetch: Fetch,
+    settings: HookSettings,
+    path: str,
+    params: dict[str, Any] | None = None,
     resume_url: str | None = None,
 ) -> Iterator[Page]:
     """Yield ``(results, next_url)`` per page; with ``resume_url``, start from that stored link instead.
@@ -44,9 +47,12 @@ def iter_pages_resumable(
             body = fetch(resume_url)
             seen = {urls.page_token(resume_url)}
         except (FrontBadRequestError, FrontNotFound) as exc:
-            log.warning("GET %s: Front refused the saved page link of an unfinished listing (%s: its page token has "
-                        "probably expired); restarting this listing from its first page", urls.loggable_path(path),
-                        type(exc).__name__)
+            log.warning(
+                "GET %s: Front refused the saved page link of an unfinished listing (%s: its page token has "
+                "probably expired); restarting this listing from its first page",
+                urls.loggable_path(path),
+                type(exc).__name__,
+            )
     if body is None:
         body = fetch(path, {"limit": settings.page_limit, **(params or {})})
     while True:
@@ -71,8 +77,10 @@ def check_next_link(settings: HookSettings, path: str, next_url: Any) -> None:
     where = f"GET {urls.loggable_path(path)} (connection {settings.conn_id!r})"
     shown = repr(next_url if not isinstance(next_url, str) else urls.loggable_link(next_url))
     if not isinstance(next_url, str) or "://" not in next_url:
-        raise FrontPaginationError(f"{where}: Front's _pagination.next is not an absolute URL: {shown}; the "
-                                   f"listing cannot go on without guessing a path")
+        raise FrontPaginationError(
+            f"{where}: Front's _pagination.next is not an absolute URL: {shown}; the "
+            f"listing cannot go on without guessing a path"
+        )
     try:
         urls.check_token_destination(next_url, settings.base_url, settings.allowed_hosts, settings.conn_id)
     except FrontUnsafeURLError as exc:

@@ -99,8 +99,9 @@ def retry_after_seconds(headers: dict[str, str] | requests.structures.CaseInsens
     return math.ceil(value * 1000) / 1000
 
 
-def front_retry_after(headers: dict[str, str] | requests.structures.CaseInsensitiveDict,
-                      wall_now: float) -> float | None:
+def front_retry_after(
+    headers: dict[str, str] | requests.structures.CaseInsensitiveDict, wall_now: float
+) -> float | None:
     """Front's own wait after a 429, unfloored (Retry-After, else the reset when the quota is gone); None if unsaid."""
     value = _parse_retry_after(headers.get("retry-after"), wall_now)
     if value is None and int_header(headers, "x-ratelimit-remaining") == 0:

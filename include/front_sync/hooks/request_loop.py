@@ -109,8 +109,9 @@ class RequestLoop:
         settings = self.settings
         urls.check_token_destination(url, settings.base_url, settings.allowed_hosts, settings.conn_id)
         raw_path = urlsplit(url).path
-        request = _Request(url, params, urls.loggable_path(url), raw_path, urls.resource_of(raw_path),
-                           urls.is_search(raw_path))
+        request = _Request(
+            url, params, urls.loggable_path(url), raw_path, urls.resource_of(raw_path), urls.is_search(raw_path)
+        )
         retrying = Retrying(
             retry=retry_if_exception_type(_TransientFailure),
             stop=stop_after_attempt(settings.max_attempts + 1),
@@ -146,8 +147,15 @@ class RequestLoop:
             self.metrics.record_response(response.status_code, len(response.content), limit, remaining)
             if response.status_code != 429:  # on a 429, Retry-After is the authority (see _wait_out_429)
                 self.budget.observe(limit, remaining, response.headers.get("x-ratelimit-reset"))
-            log.debug("GET %s -> %s (attempt %d, waited %.2f s, quota remaining %s of %s)", request.path,
-                      response.status_code, request.attempt, slot.waited, remaining, limit)
+            log.debug(
+                "GET %s -> %s (attempt %d, waited %.2f s, quota remaining %s of %s)",
+                request.path,
+                response.status_code,
+                request.attempt,
+                slot.waited,
+                remaining,
+                limit,
+            )
             decision = classify_status(response.status_code)
             if decision.action is Action.RETRY:
                 self.breaker.record_failure(decision.cause)
@@ -237,11 +245,17 @@ class RequestLoop:
         said = front_retry_after(response.headers, wall_now)
         # Others wait exactly what Front said; a search 429 while quota remains is search's own limit: it holds
         # search, not all conversations.
-        self.budget.hold(wait if said is None else said, request.resource if burst else None,
-                         search=burst and request.search)
-        log.info("GET %s -> 429 (%s limit%s, attempt %d): waiting %.3f s; no retry attempt used", request.path,
-                 "burst" if burst else "plan", f" {response.headers.get('x-front-tier')}" if burst else "",
-                 request.attempt, wait)
+        self.budget.hold(
+            wait if said is None else said, request.resource if burst else None, search=burst and request.search
+        )
+        log.info(
+            "GET %s -> 429 (%s limit%s, attempt %d): waiting %.3f s; no retry attempt used",
+            request.path,
+            "burst" if burst else "plan",
+            f" {response.headers.get('x-front-tier')}" if burst else "",
+            request.attempt,
+            wait,
+        )
         return wait
 
     def _raise_for(self, action: Action, request: _Request, response: requests.Response) -> None:
@@ -251,14 +265,18 @@ class RequestLoop:
         conn_id = self.settings.conn_id
         if action is Action.AUTH:
             if status == 401 and self._reauthorize is not None:
-                problem = ("did not accept the OAuth access token even after a refresh; reconnect Front on the "
-                           "Front sync page")
+                problem = (
+                    "did not accept the OAuth access token even after a refresh; reconnect Front on the Front sync page"
+                )
             elif status == 401:
                 problem = "did not accept the API token; put a valid token in the connection's password"
             else:
                 problem = "refused the token: it lacks a scope or access to this resource"
-            where = ("the app's scopes under Settings > Developers > your app" if self._reauthorize is not None
-                     else "the token under Settings > Developers > API tokens")
+            where = (
+                "the app's scopes under Settings > Developers > your app"
+                if self._reauthorize is not None
+                else "the token under Settings > Developers > API tokens"
+            )
             raise FrontAuthError(
                 f"Front {problem} (connection {conn_id!r}, GET {request.path} answered {status} {title}). This "
                 f"endpoint needs the scope {required_scope(request.raw_path)}; check {where}."
@@ -284,8 +302,14 @@ class RequestLoop:
         cause = getattr(failure, "cause", "unknown")
         wait = state.next_action.sleep if state.next_action else 0.0
         self.metrics.record_retry(cause, wait)
-        log.warning("GET %s failed (%s, attempt %d of %d): retrying in %.1f s", request.path,
-                    getattr(failure, "detail", cause), request.attempt, self.settings.max_attempts + 1, wait)
+        log.warning(
+            "GET %s failed (%s, attempt %d of %d): retrying in %.1f s",
+            request.path,
+            getattr(failure, "detail", cause),
+            request.attempt,
+            self.settings.max_attempts + 1,
+            wait,
+        )
 
     def _retries_spent(self, request: _Request, state: RetryCallState) -> None:
         failure = state.outcome.exception() if state.outcome else None

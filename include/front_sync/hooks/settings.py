@@ -22,8 +22,14 @@ from front_sync.hooks.extras import (
     MAX_PAGE_LIMIT,
 )
 
-__all__ = ["DEFAULT_ALLOWED_HOSTS", "DEFAULT_BASE_URL", "MAX_PAGE_LIMIT", "HookSettings", "base_url_from",
-           "default_budget_key"]
+__all__ = [
+    "DEFAULT_ALLOWED_HOSTS",
+    "DEFAULT_BASE_URL",
+    "MAX_PAGE_LIMIT",
+    "HookSettings",
+    "base_url_from",
+    "default_budget_key",
+]
 
 log = logging.getLogger(__name__)
 
@@ -91,8 +97,7 @@ class HookSettings:
         values["oauth_url"] = (values["oauth_url"] or DEFAULT_OAUTH_URL).rstrip("/")
         unknown = sorted(set(extras) - EXTRA_NAMES)
         if unknown:  # a typo would otherwise silently keep the default
-            log.warning("Connection %r: ignoring unknown extra(s) %s; known: %s", conn_id, unknown,
-                        sorted(EXTRA_NAMES))
+            log.warning("Connection %r: ignoring unknown extra(s) %s; known: %s", conn_id, unknown, sorted(EXTRA_NAMES))
         return cls(conn_id=conn_id, token=token, client_id=client_id, base_url=base_url, **values)
 
 
@@ -105,12 +110,15 @@ def _credentials(conn: Any, conn_id: str, values: dict[str, Any]) -> tuple[str, 
     if values["auth"] == "token":
         if not secret:
             raise FrontAuthError(
-                f"Connection {conn_id!r} has no API token: put the Front API token in its password field.")
+                f"Connection {conn_id!r} has no API token: put the Front API token in its password field."
+            )
         return secret, ""
     client_id = (conn.login or "").strip()
     if not client_id or not secret:
-        raise FrontAuthError(f"Connection {conn_id!r} uses OAuth (auth: oauth): put the Front app's client id "
-                             "in its login field and its client secret in its password field.")
+        raise FrontAuthError(
+            f"Connection {conn_id!r} uses OAuth (auth: oauth): put the Front app's client id "
+            "in its login field and its client secret in its password field."
+        )
     return secret, client_id
 
 

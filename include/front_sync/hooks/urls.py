@@ -15,9 +15,7 @@ from front_sync.hooks.errors import FrontUnsafeURLError
 _SEARCH_QUERY = re.compile(r"^(/conversations/search/)[^/]+")
 
 
-def check_token_destination(
-    url: str, base_url: str, allowed_hosts: tuple[str, ...], conn_id: str
-) -> None:
+def check_token_destination(url: str, base_url: str, allowed_hosts: tuple[str, ...], conn_id: str) -> None:
     """Raise unless ``url`` may receive the token: the base host or an allowed host, and no scheme downgrade.
 
     Also refuses URLs whose host could be read two ways (user info, backslashes), so the host checked here
@@ -34,9 +32,7 @@ def check_token_destination(
     elif base.scheme == "https" and parts.scheme != "https":
         problem = "it would downgrade https to http"
     elif not (host == (base.hostname or "").lower() or any(fnmatch.fnmatchcase(host, p) for p in allowed_hosts)):
-        problem = (
-            f"host {host!r} is neither the base host {base.hostname!r} nor in allowed_hosts {list(allowed_hosts)}"
-        )
+        problem = f"host {host!r} is neither the base host {base.hostname!r} nor in allowed_hosts {list(allowed_hosts)}"
     if problem:
         raise FrontUnsafeURLError(f"Refusing to send the token of connection {conn_id!r}: {problem}.")
 

@@ -28,38 +28,49 @@ class Runbook:
 RUNBOOK = {
     "stale_resource": Runbook(
         "alert-no-successful-sync",
-        "Look at the resource's last sync_logs rows and the Airflow log of its last task run; is the DAG paused?"),
+        "Look at the resource's last sync_logs rows and the Airflow log of its last task run; is the DAG paused?",
+    ),
     "failure_rate": Runbook(
         "alert-failure-rate",
-        "Group the failed sync_logs rows of the last 24 h by task and error_message to find the common cause."),
+        "Group the failed sync_logs rows of the last 24 h by task and error_message to find the common cause.",
+    ),
     "slow_run": Runbook(
         "alert-slow-run",
-        "Compare the run's api_calls, rate_limit_wait_seconds and fetched with its usual runs in sync_logs."),
+        "Compare the run's api_calls, rate_limit_wait_seconds and fetched with its usual runs in sync_logs.",
+    ),
     "quota": Runbook(
         "alert-api-quota",
-        "Find who else uses the Front company's API budget; lower `share` or the front_api pool slots if it is us."),
+        "Find who else uses the Front company's API budget; lower `share` or the front_api pool slots if it is us.",
+    ),
     "repeated_failures": Runbook(
         "alert-repeated-failures",
-        "Open the task's last failed log in Airflow: the same error in a row is not transient; fix it, then clear."),
+        "Open the task's last failed log in Airflow: the same error in a row is not transient; fix it, then clear.",
+    ),
     "dead_letters": Runbook(
         "alert-dead-letters",
-        "Read the new rows' error in front.dead_letters, fix the cause, then replay them (front_sync_replay)."),
+        "Read the new rows' error in front.dead_letters, fix the cause, then replay them (front_sync_replay).",
+    ),
     "oauth_reconnect": Runbook(
         "alert-oauth-reconnect",
-        "An admin of the Front company opens the Front sync page and clicks \"Connect Front\" (or runs "
-        "`front-sync oauth connect`); then clear the failed tasks."),
+        'An admin of the Front company opens the Front sync page and clicks "Connect Front" (or runs '
+        "`front-sync oauth connect`); then clear the failed tasks.",
+    ),
     "conflicts": Runbook(
         "alert-conflicts",
-        "Review the new rows in front.sync_conflicts: keep the local edit or let Front win (clear local_updated_at)."),
+        "Review the new rows in front.sync_conflicts: keep the local edit or let Front win (clear local_updated_at).",
+    ),
     "webhooks_silent": Runbook(
         "alert-webhooks-silent",
-        "Open the Front app's webhook settings: is the webhook disabled, or its URL wrong? Then check the receiver."),
+        "Open the Front app's webhook settings: is the webhook disabled, or its URL wrong? Then check the receiver.",
+    ),
     "webhook_lag": Runbook(
         "alert-webhook-lag",
-        "Is the real-time DAG running (paused, failing, runs queued)? Look at its last runs and the pending depth."),
+        "Is the real-time DAG running (paused, failing, runs queued)? Look at its last runs and the pending depth.",
+    ),
     "webhooks_rejected": Runbook(
         "alert-webhooks-rejected",
-        "Read the reasons: bad_signature after a secret rotation means the webhook connection lacks the new secret."),
+        "Read the reasons: bad_signature after a secret rotation means the webhook connection lacks the new secret.",
+    ),
 }
 
 
@@ -88,14 +99,16 @@ def runbook_link(config: SyncConfig, alert: str) -> str:
 def message(finding: Finding, config: SyncConfig, tenant: str | None = None) -> str:
     """The alert text, the same for Slack and email; names and figures only, never record data."""
     since = finding.since.isoformat(timespec="seconds") if finding.since else "unknown"
-    return "\n".join([
-        f":rotating_light: front-sync alert ({tenant_label(tenant)}): {finding.title}",
-        f"tenant: {tenant_label(tenant)}",
-        f"since: {since}",
-        f"figure: {finding.figure}",
-        f"first step: {RUNBOOK[finding.alert].first_step}",
-        f"runbook: {runbook_link(config, finding.alert)}",
-    ])
+    return "\n".join(
+        [
+            f":rotating_light: front-sync alert ({tenant_label(tenant)}): {finding.title}",
+            f"tenant: {tenant_label(tenant)}",
+            f"since: {since}",
+            f"figure: {finding.figure}",
+            f"first step: {RUNBOOK[finding.alert].first_step}",
+            f"runbook: {runbook_link(config, finding.alert)}",
+        ]
+    )
 
 
 def resolved_message(key: str, since: datetime | None, tenant: str | None = None) -> str:
@@ -104,25 +117,41 @@ def resolved_message(key: str, since: datetime | None, tenant: str | None = None
     return f":white_check_mark: front-sync resolved: {key} (tenant {tenant_label(tenant)}, since {opened})"
 
 
-def send(findings: Sequence[Finding], config: SyncConfig, report: Counter | None = None,
-         tenant: str | None = None) -> list[Finding]:
+def send(
+    findings: Sequence[Finding], config: SyncConfig, report: Counter | None = None, tenant: str | None = None
+) -> list[Finding]:
     """Deliver findings, one message each (Slack and email), naming the tenant; raises when a configured channel
     failed. Returns the findings some channel delivered (none when neither Slack nor e-mail is configured)."""
-    return [finding for finding in findings
-            if delivery.deliver(f"front-sync alert ({tenant_label(tenant)}): {finding.title}",
-                                message(finding, config, tenant), config, report)]
+    return [
+        finding
+        for finding in findings
+        if delivery.deliver(
+            f"front-sync alert ({tenant_label(tenant)}): {finding.title}",
+            message(finding, config, tenant),
+            config,
+            report,
+        )
+    ]
 
 
-def open_and_send(conn, findings: Sequence[Finding], config: SyncConfig, report: Counter | None = None,
-                  delivered: list[Finding] | None = None, tenant: str | None = None) -> list[Finding]:
+def open_and_send(
+    conn,
+    findings: Sequence[Finding],
+    config: SyncConfig,
+    report: Counter | None = None,
+    delivered: list[Finding] | None = None,
+    tenant: str | None = None,
+) -> list[Finding]:
     """Open state alerts not open yet and send them (plus open ones no channel delivered yet); returns those due,
     adds those a channel delivered to `delivered`. An alert counts as notified only once a channel delivered it
     (the Front sync page shows it either way)."""
     due: list[Finding] = []
     with conn.cursor() as cur:
         for finding in findings:
-            cur.execute(load_sql("ops/alert_open"), {"key": finding.key, "alert": finding.alert,
-                                                     "since": finding.since, "figure": finding.figure})
+            cur.execute(
+                load_sql("ops/alert_open"),
+                {"key": finding.key, "alert": finding.alert, "since": finding.since, "figure": finding.figure},
+            )
             if cur.fetchone() is not None:
                 due.append(finding)
         figures = json.dumps({f.key: f.figure for f in findings})
@@ -144,8 +173,9 @@ def open_and_send(conn, findings: Sequence[Finding], config: SyncConfig, report:
     return due
 
 
-def clear_gone(conn, checked_alerts: Iterable[str], still_open: Iterable[str], config: SyncConfig,
-               tenant: str | None = None) -> list[str]:
+def clear_gone(
+    conn, checked_alerts: Iterable[str], still_open: Iterable[str], config: SyncConfig, tenant: str | None = None
+) -> list[str]:
     """Close the open alerts of the checked kinds that no longer hold; a note goes out for those that were sent."""
     with conn.cursor() as cur:
         cur.execute(load_sql("ops/alert_clear"), {"alerts": list(checked_alerts), "keys": list(still_open)})
@@ -154,6 +184,7 @@ def clear_gone(conn, checked_alerts: Iterable[str], still_open: Iterable[str], c
     for key, _alert, since, was_sent in cleared:
         log.info("Alert %s cleared", key)
         if was_sent:
-            delivery.deliver(f"front-sync resolved ({tenant_label(tenant)}): {key}",
-                             resolved_message(key, since, tenant), config)
+            delivery.deliver(
+                f"front-sync resolved ({tenant_label(tenant)}): {key}", resolved_message(key, since, tenant), config
+            )
     return [row[0] for row in cleared]

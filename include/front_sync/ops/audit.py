@@ -28,20 +28,38 @@ class RunIdentity:
     try_number: int
 
 
-def open_row(conn, who: RunIdentity, resource: str, sync_type: str, window_start: Decimal | None,
-             window_end: Decimal | None, watermark_before: Decimal | None) -> int:
+def open_row(
+    conn,
+    who: RunIdentity,
+    resource: str,
+    sync_type: str,
+    window_start: Decimal | None,
+    window_end: Decimal | None,
+    watermark_before: Decimal | None,
+) -> int:
     """Insert the 'running' row and commit it, so a crash still leaves a trace; returns its id.
 
     Rows earlier tries of the same task left 'running' (killed before they could close them) are closed first.
     """
     with conn.cursor() as cur:
-        cur.execute(load_sql("audit_close_abandoned"), {"run_id": who.run_id, "dag_id": who.dag_id,
-                                                        "task_id": who.task_id, "try_number": who.try_number})
-        cur.execute(load_sql("audit_start"), {
-            "run_id": who.run_id, "dag_id": who.dag_id, "task_id": who.task_id, "try_number": who.try_number,
-            "resource": resource, "sync_type": sync_type, "window_start": window_start, "window_end": window_end,
-            "watermark_before": watermark_before,
-        })
+        cur.execute(
+            load_sql("audit_close_abandoned"),
+            {"run_id": who.run_id, "dag_id": who.dag_id, "task_id": who.task_id, "try_number": who.try_number},
+        )
+        cur.execute(
+            load_sql("audit_start"),
+            {
+                "run_id": who.run_id,
+                "dag_id": who.dag_id,
+                "task_id": who.task_id,
+                "try_number": who.try_number,
+                "resource": resource,
+                "sync_type": sync_type,
+                "window_start": window_start,
+                "window_end": window_end,
+                "watermark_before": watermark_before,
+            },
+        )
         row_id = cur.fetchone()[0]
     conn.commit()
     return row_id
@@ -63,14 +81,26 @@ def accounting(counts: Counter) -> dict[str, int]:
     return row
 
 
-def close_row(conn, row_id: int, status: str, counts: Counter, api: dict[str, Any],
-              watermark_after: Decimal | None, error_message: str | None, metadata: dict[str, Any]) -> None:
+def close_row(
+    conn,
+    row_id: int,
+    status: str,
+    counts: Counter,
+    api: dict[str, Any],
+    watermark_after: Decimal | None,
+    error_message: str | None,
+    metadata: dict[str, Any],
+) -> None:
     """Finish the row with the outcome; on success every record fetched must be in an outcome (the table checks)."""
     params: dict[str, Any] = accounting(counts)
     params.update({c: api.get(c, 0) for c in API_COLUMNS})
-    params.update(id=row_id, status=status, watermark_after=watermark_after,
-                  error_message=error_message[:4000] if error_message else None,
-                  metadata=json.dumps(metadata, default=str))
+    params.update(
+        id=row_id,
+        status=status,
+        watermark_after=watermark_after,
+        error_message=error_message[:4000] if error_message else None,
+        metadata=json.dumps(metadata, default=str),
+    )
     conn.rollback()  # a failed batch may have left the transaction aborted
     with conn.cursor() as cur:
         cur.execute(load_sql("audit_finish"), params)
@@ -89,35 +119,64 @@ class AuditRow:
 
 
 @contextmanager
-def audited(conn, who: RunIdentity, resource: str, sync_type: str, window_start: Decimal | None = None,
-            window_end: Decimal | None = None, watermark_before: Decimal | None = None, *,
-            counts: Counter | None = None,
-            before_close: Callable[[AuditRow], None] | None = None) -> Iterator[AuditRow]:
+def audited(
+    conn,
+    who: RunIdentity,
+    resource: str,
+    sync_type: str,
+    window_start: Decimal | None = None,
+    window_end: Decimal | None = None,
+    watermark_before: Decimal | None = None,
+    *,
+    counts: Counter | None = None,
+    before_close: Callable[[AuditRow], None] | None = None,
+) -> Iterator[AuditRow]:
     """The sync_logs row around a piece of work: opened (and committed) first, closed 'success' with what the
     work filled in, or 'failed' with the error when it raises (the exception goes on). `counts`: the work's own
     Counter, when it has one; `before_close(row)` fills in figures known only at the end (API calls...)."""
-    row = AuditRow(open_row(conn, who, resource, sync_type, window_start, window_end, watermark_before),
-                   Counter() if counts is None else counts)
+    row = AuditRow(
+        open_row(conn, who, resource, sync_type, window_start, window_end, watermark_before),
+        Counter() if counts is None else counts,
+    )
     try:
         yield row
     except BaseException as exc:
         if before_close is not None:
             before_close(row)
-        close_row(conn, row.row_id, "failed", row.counts, row.api, row.watermark_after,
-                  f"{type(exc).__name__}: {exc}", row.metadata)
+        close_row(
+            conn,
+            row.row_id,
+            "failed",
+            row.counts,
+            row.api,
+            row.watermark_after,
+            f"{type(exc).__name__}: {exc}",
+            row.metadata,
+        )
         raise
     if before_close is not None:
         before_close(row)
     close_row(conn, row.row_id, "success", row.counts, row.api, row.watermark_after, None, row.metadata)
 
 
-def record_watermark(conn, who: RunIdentity, resource: str, before: Decimal | None, after: Decimal,
-                     reason: str) -> None:
+def record_watermark(
+    conn, who: RunIdentity, resource: str, before: Decimal | None, after: Decimal, reason: str
+) -> None:
     """Write one front.watermark_changes row and commit (the Variable was just written)."""
     with conn.cursor() as cur:
-        cur.execute(load_sql("audit_watermark"), {
-            "resource": resource, "before": before, "after": after, "reason": reason, "run_id": who.run_id,
-            "dag_id": who.dag_id, "task_id": who.task_id, "try_number": who.try_number})
+        cur.execute(
+            load_sql("audit_watermark"),
+            {
+                "resource": resource,
+                "before": before,
+                "after": after,
+                "reason": reason,
+                "run_id": who.run_id,
+                "dag_id": who.dag_id,
+                "task_id": who.task_id,
+                "try_number": who.try_number,
+            },
+        )
     conn.commit()
 
 

@@ -32,8 +32,13 @@ STATEMENT_TIMEOUT_MS = 15_000
 
 _REDACTIONS = (
     (re.compile(r"(?i)\bbearer\s+[^\s\"',]+"), "Bearer [redacted]"),
-    (re.compile(r"(?i)\b(token|password|secret|api_key|authorization)(\W{0,3}[:=]\W{0,2})(?!\[redacted\]|bearer\b)"
-                r"[^\s\"',]+"), r"\1\2[redacted]"),
+    (
+        re.compile(
+            r"(?i)\b(token|password|secret|api_key|authorization)(\W{0,3}[:=]\W{0,2})(?!\[redacted\]|bearer\b)"
+            r"[^\s\"',]+"
+        ),
+        r"\1\2[redacted]",
+    ),
     (re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+"), "[email]"),
 )
 
@@ -44,7 +49,7 @@ def redact(text: str | None) -> str | None:
         return None
     for pattern, replacement in _REDACTIONS:
         text = pattern.sub(replacement, text)
-    return text if len(text) <= ERROR_CHARS else text[:ERROR_CHARS - 1] + "…"
+    return text if len(text) <= ERROR_CHARS else text[: ERROR_CHARS - 1] + "…"
 
 
 def freshness(age_seconds: float | None, stale_seconds: int) -> str:
@@ -67,13 +72,15 @@ def health(age_colour: str, last_state: str | None) -> str:
     return age_colour
 
 
-def status_line(resources: list[dict[str, Any]], errors: list[dict[str, Any]],
-                alerts: list[dict[str, Any]]) -> dict[str, Any]:
+def status_line(
+    resources: list[dict[str, Any]], errors: list[dict[str, Any]], alerts: list[dict[str, Any]]
+) -> dict[str, Any]:
     """The page's first line: failing (a resource's last run failed), degraded (late, never synced or an open
     alert), healthy; `since` is when the oldest open problem started (None when healthy)."""
     failing = [r["resource"] for r in resources if r["health"] == "red" and r["last_state"] in FAILED_STATES]
-    late = [r["resource"] for r in resources
-            if r["health"] in ("amber", "red", "never") and r["resource"] not in failing]
+    late = [
+        r["resource"] for r in resources if r["health"] in ("amber", "red", "never") and r["resource"] not in failing
+    ]
     open_errors = [e["first_seen"] for e in errors if e["resolved_at"] is None]
     if failing:
         state = "failing"
@@ -82,8 +89,13 @@ def status_line(resources: list[dict[str, Any]], errors: list[dict[str, Any]],
     else:
         return {"state": "healthy", "since": None, "failing": [], "late": [], "alerts": 0}
     starts = [*open_errors, *(a["since"] or a["opened_at"] for a in alerts)]
-    return {"state": state, "since": min(starts) if starts else None, "failing": failing, "late": late,
-            "alerts": len(alerts)}
+    return {
+        "state": state,
+        "since": min(starts) if starts else None,
+        "failing": failing,
+        "late": late,
+        "alerts": len(alerts),
+    }
 
 
 def jsonable(value: Any) -> Any:
@@ -118,9 +130,14 @@ def row_count(cur, resource: Resource) -> tuple[int | None, bool]:
         return None, False
     if found[0] >= EXACT_COUNT_LIMIT and not resource.partition:
         return int(found[0]), True
-    partition = sql.SQL(" AND ").join(
-        sql.SQL("{} = {}").format(sql.Identifier(column), sql.Literal(value))
-        for column, value in resource.partition.items()) if resource.partition else sql.SQL("true")
+    partition = (
+        sql.SQL(" AND ").join(
+            sql.SQL("{} = {}").format(sql.Identifier(column), sql.Literal(value))
+            for column, value in resource.partition.items()
+        )
+        if resource.partition
+        else sql.SQL("true")
+    )
     cur.execute(load_sql("dashboard/rows_exact", table=sql.Identifier(schema, table), partition=partition))
     return int(cur.fetchone()[0]), False
 
@@ -128,14 +145,42 @@ def row_count(cur, resource: Resource) -> tuple[int | None, bool]:
 def _strips(cur, days: int) -> dict[str, list[dict[str, Any]]]:
     """The last RUN_STRIP runs of each resource, oldest first."""
     strips: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for run in _rows(cur, "recent_runs", {"resources": [r.name for r in ALL_RESOURCES], "days": days,
-                                          "per_resource": RUN_STRIP}):
+    for run in _rows(
+        cur, "recent_runs", {"resources": [r.name for r in ALL_RESOURCES], "days": days, "per_resource": RUN_STRIP}
+    ):
         strips[run.pop("resource")].append(run)
     return strips
 
 
-def resource_rows(cur, stale_seconds: int, task_states: dict[str, dict[str, Any]] | None = None,
-                  directory_seconds: int = 0, days: int = HISTORY_DAYS) -> list[dict[str, Any]]:
+_LAST_RUN_FIELDS = (
+    "status",
+    "sync_type",
+    "dag_id",
+    "run_id",
+    "task_id",
+    "try_number",
+    "started_at",
+    "completed_at",
+    "duration_seconds",
+    "fetched",
+    "created",
+    "updated",
+    "unchanged",
+    "stale",
+    "conflicts",
+    "dead_lettered",
+    "deleted",
+    "api_calls",
+)
+
+
+def resource_rows(
+    cur,
+    stale_seconds: int,
+    task_states: dict[str, dict[str, Any]] | None = None,
+    directory_seconds: int = 0,
+    days: int = HISTORY_DAYS,
+) -> list[dict[str, Any]]:
     """One entry per resource: last success, its age against the resource's threshold, the last run (Airflow's
     task state when given: an upstream_failed task writes no sync_logs row), the run strip, rows, open items."""
     open_items: dict[str, dict[str, int]] = defaultdict(dict)
@@ -149,32 +194,31 @@ def resource_rows(cur, stale_seconds: int, task_states: dict[str, dict[str, Any]
     for found in _rows(cur, "resources", {"resources": [r.name for r in ALL_RESOURCES]}):
         resource = next(r for r in ALL_RESOURCES if r.name == found["resource"])
         rows, approximate = row_count(cur, resource)
-        last_run = None if found["status"] is None else {
-            k: found[k] for k in ("status", "sync_type", "dag_id", "run_id", "task_id", "try_number", "started_at",
-                                  "completed_at", "duration_seconds", "fetched", "created", "updated", "unchanged",
-                                  "stale", "conflicts", "dead_lettered", "deleted", "api_calls")}
+        last_run = None if found["status"] is None else {k: found[k] for k in _LAST_RUN_FIELDS}
         task = (task_states or {}).get(resource.name)
         last_state = task["state"] if task else (last_run or {}).get("status")
         threshold = stale_seconds + (directory_seconds if resource.name in DIRECTORY else 0)
         colour = freshness(found["age_seconds"], threshold)
-        entries.append({
-            "resource": resource.name,
-            "last_success_at": found["last_success_at"],
-            "age_seconds": found["age_seconds"],
-            "threshold_seconds": threshold,
-            "freshness": colour,
-            "health": health(colour, last_state),
-            "last_state": last_state,
-            "last_task": task,
-            "directory": resource.name in DIRECTORY,
-            "last_run": last_run,
-            "runs": strips.get(resource.name, []),
-            "rows": rows,
-            "rows_estimated": approximate,
-            "dead_letters": open_items[resource.name].get("dead_letters", 0),
-            "conflicts": open_items[resource.name].get("conflicts", 0),
-            "pending": pending.get(resource.name, 0),
-        })
+        entries.append(
+            {
+                "resource": resource.name,
+                "last_success_at": found["last_success_at"],
+                "age_seconds": found["age_seconds"],
+                "threshold_seconds": threshold,
+                "freshness": colour,
+                "health": health(colour, last_state),
+                "last_state": last_state,
+                "last_task": task,
+                "directory": resource.name in DIRECTORY,
+                "last_run": last_run,
+                "runs": strips.get(resource.name, []),
+                "rows": rows,
+                "rows_estimated": approximate,
+                "dead_letters": open_items[resource.name].get("dead_letters", 0),
+                "conflicts": open_items[resource.name].get("conflicts", 0),
+                "pending": pending.get(resource.name, 0),
+            }
+        )
     return entries
 
 
@@ -187,23 +231,39 @@ def error_rows(cur, limit: int = MAX_ERRORS, days: int = HISTORY_DAYS) -> list[d
     return errors
 
 
-def snapshot(conn, stale_seconds: int = DEFAULT_STALE_SECONDS, days: int = HISTORY_DAYS,
-             task_states: dict[str, dict[str, Any]] | None = None, directory_seconds: int = 0) -> dict[str, Any]:
+def snapshot(
+    conn,
+    stale_seconds: int = DEFAULT_STALE_SECONDS,
+    days: int = HISTORY_DAYS,
+    task_states: dict[str, dict[str, Any]] | None = None,
+    directory_seconds: int = 0,
+) -> dict[str, Any]:
     """Everything the page shows, read in one read-only transaction (rolled back: the dashboard never writes)."""
     now = datetime.now(UTC)
     base: dict[str, Any] = {
-        "generated_at": jsonable(now), "schema": WAREHOUSE_SCHEMA,
-        "stale_after_seconds": stale_seconds, "history_days": days,
+        "generated_at": jsonable(now),
+        "schema": WAREHOUSE_SCHEMA,
+        "stale_after_seconds": stale_seconds,
+        "history_days": days,
     }
     try:
         with conn.cursor() as cur:
             cur.execute("SET TRANSACTION READ ONLY")
             cur.execute(f"SET LOCAL statement_timeout = {int(STATEMENT_TIMEOUT_MS)}")
             if not warehouse_ready(cur):
-                return {**base, "warehouse_ready": False, "resources": [], "runs": [], "resource_runs": [],
-                        "errors": [], "pending": [], "alerts": [], "verification": [],
-                        "realtime": {"installed": False, "set_up": False},
-                        "status": {"state": "empty", "since": None, "failing": [], "late": [], "alerts": 0}}
+                return {
+                    **base,
+                    "warehouse_ready": False,
+                    "resources": [],
+                    "runs": [],
+                    "resource_runs": [],
+                    "errors": [],
+                    "pending": [],
+                    "alerts": [],
+                    "verification": [],
+                    "realtime": {"installed": False, "set_up": False},
+                    "status": {"state": "empty", "since": None, "failing": [], "late": [], "alerts": 0},
+                }
             runs = _rows(cur, "runs", {"days": days, "limit": MAX_RUNS})
             runs.reverse()  # the query keeps the newest MAX_RUNS; charts read oldest first
             per_resource = _rows(cur, "resource_runs", {"days": days, "limit": MAX_RUNS * 4})
@@ -212,10 +272,17 @@ def snapshot(conn, stale_seconds: int = DEFAULT_STALE_SECONDS, days: int = HISTO
             errors = error_rows(cur, days=days)
             alerts = _rows(cur, "open_alerts") if alert_table(cur) else []
             return {
-                **base, "warehouse_ready": True, "resources": resources, "runs": runs,
-                "resource_runs": per_resource, "errors": errors, "pending": _rows(cur, "pending"),
-                "alerts": alerts, "status": status_line(resources, errors, alerts),
-                "verification": _rows(cur, "verification"), "realtime": realtime(cur, now),
+                **base,
+                "warehouse_ready": True,
+                "resources": resources,
+                "runs": runs,
+                "resource_runs": per_resource,
+                "errors": errors,
+                "pending": _rows(cur, "pending"),
+                "alerts": alerts,
+                "status": status_line(resources, errors, alerts),
+                "verification": _rows(cur, "verification"),
+                "realtime": realtime(cur, now),
             }
     finally:
         conn.rollback()

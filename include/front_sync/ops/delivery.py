@@ -53,8 +53,12 @@ def send_email(subject: str, text: str, recipients: tuple[str, ...], conn_id: st
     from airflow.providers.smtp.hooks.smtp import SmtpHook
 
     with SmtpHook(smtp_conn_id=conn_id) as hook:
-        hook.send_email_smtp(to=list(recipients), subject=subject, from_email=hook.from_email or DEFAULT_FROM,
-                             html_content=f"<pre>{html.escape(text)}</pre>")
+        hook.send_email_smtp(
+            to=list(recipients),
+            subject=subject,
+            from_email=hook.from_email or DEFAULT_FROM,
+            html_content=f"<pre>{html.escape(text)}</pre>",
+        )
     return True
 
 
@@ -63,8 +67,10 @@ def deliver(subject: str, text: str, config: SyncConfig, report: Counter | None 
     `report` (when given) counts per channel what was sent and what was skipped (not configured)."""
     used, failed = [], []
     report = Counter() if report is None else report
-    for channel, send in (("slack", lambda: send_slack(text)),
-                          ("email", lambda: send_email(subject, text, config.alert_emails))):
+    for channel, send in (
+        ("slack", lambda: send_slack(text)),
+        ("email", lambda: send_email(subject, text, config.alert_emails)),
+    ):
         try:
             if send():
                 used.append(channel)

@@ -14,7 +14,7 @@ from front_sync.warehouse.transaction import transaction
 
 log = logging.getLogger(__name__)
 RUNBOOK_ANCHOR = "alert-schema-drift"
-MAX_LINES = 40   # fields listed in one message; the rest are counted (the table has them all)
+MAX_LINES = 40  # fields listed in one message; the rest are counted (the table has them all)
 
 
 @dataclass(frozen=True)
@@ -32,10 +32,14 @@ class Drift:
 
 def _line(d: Drift) -> str:
     if d.kind == "unmapped":
-        return (f"• {d.resource}: new field `{d.field_path}` (e.g. `{d.example_path}`), in {d.records} record(s): "
-                "Front sends it, no column reads it (raw keeps it)")
-    return (f"• {d.resource}: field `{d.field_path}` no longer sent: absent from every record of {d.batches} "
-            f"batch(es) ({d.records} records); its column is null for them")
+        return (
+            f"• {d.resource}: new field `{d.field_path}` (e.g. `{d.example_path}`), in {d.records} record(s): "
+            "Front sends it, no column reads it (raw keeps it)"
+        )
+    return (
+        f"• {d.resource}: field `{d.field_path}` no longer sent: absent from every record of {d.batches} "
+        f"batch(es) ({d.records} records); its column is null for them"
+    )
 
 
 def message(found: list[Drift], config: SyncConfig, tenant: str | None = None) -> str:
@@ -43,9 +47,14 @@ def message(found: list[Drift], config: SyncConfig, tenant: str | None = None) -
     lines = [_line(d) for d in found[:MAX_LINES]]
     if len(found) > MAX_LINES:
         lines.append(f"• ... and {len(found) - MAX_LINES} more (front.schema_drift, reported_at is null)")
-    return "\n".join([f":triangular_ruler: front-sync ({tenant_label(tenant)}): Front's API changed shape "
-                      f"({len(found)} field(s) new since the last report)", *lines,
-                      f"What to do: {config.runbook_url}#{RUNBOOK_ANCHOR}"])
+    return "\n".join(
+        [
+            f":triangular_ruler: front-sync ({tenant_label(tenant)}): Front's API changed shape "
+            f"({len(found)} field(s) new since the last report)",
+            *lines,
+            f"What to do: {config.runbook_url}#{RUNBOOK_ANCHOR}",
+        ]
+    )
 
 
 def report(conn, config: SyncConfig, tenant: str | None = None) -> list[Drift]:
@@ -57,14 +66,23 @@ def report(conn, config: SyncConfig, tenant: str | None = None) -> list[Drift]:
         if not found:
             log.info("Schema drift: nothing new")
             return []
-        used = delivery.deliver(f"front-sync ({tenant_label(tenant)}): schema drift",
-                                message(found, config, tenant), config)
+        used = delivery.deliver(
+            f"front-sync ({tenant_label(tenant)}): schema drift", message(found, config, tenant), config
+        )
         if not used:
-            log.warning("Schema drift: %d new field(s), but no alert channel is configured; they stay "
-                        "unreported (front.schema_drift)", len(found))
+            log.warning(
+                "Schema drift: %d new field(s), but no alert channel is configured; they stay "
+                "unreported (front.schema_drift)",
+                len(found),
+            )
             return []
-        cur.execute(load_sql("drift/reported"), {"resources": [d.resource for d in found],
-                                                 "kinds": [d.kind for d in found],
-                                                 "paths": [d.field_path for d in found]})
+        cur.execute(
+            load_sql("drift/reported"),
+            {
+                "resources": [d.resource for d in found],
+                "kinds": [d.kind for d in found],
+                "paths": [d.field_path for d in found],
+            },
+        )
     log.info("Schema drift: reported %d field(s) on %s", len(found), ", ".join(used))
     return found

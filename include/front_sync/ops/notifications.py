@@ -58,8 +58,12 @@ def escalated(context, warehouse_conn_id: str = WAREHOUSE_CONN_ID, tenant: str |
         findings = monitor.repeated_failures(conn, config, datetime.now(UTC), ti.dag_id, ti.task_id)
         if findings:
             sent = alerts.open_and_send(conn, findings, config, tenant=tenant)
-            log.info("Repeated failures of %s.%s: %s", ti.dag_id, ti.task_id,
-                     "escalated" if sent else "already escalated, not repeated")
+            log.info(
+                "Repeated failures of %s.%s: %s",
+                ti.dag_id,
+                ti.task_id,
+                "escalated" if sent else "already escalated, not repeated",
+            )
         return bool(findings)
     finally:
         conn.close()
@@ -99,8 +103,9 @@ class SlackFailureAlert(BaseNotifier):
 
     template_fields = ()
 
-    def __init__(self, slack_conn_id: str = SLACK_CONN_ID, warehouse_conn_id: str = WAREHOUSE_CONN_ID,
-                 tenant: str | None = None) -> None:
+    def __init__(
+        self, slack_conn_id: str = SLACK_CONN_ID, warehouse_conn_id: str = WAREHOUSE_CONN_ID, tenant: str | None = None
+    ) -> None:
         super().__init__()
         self.slack_conn_id = slack_conn_id
         self.warehouse_conn_id = warehouse_conn_id

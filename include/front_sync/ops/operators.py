@@ -76,7 +76,8 @@ class MissingConversationsCheck(_WarehouseTask):
             what = "; ".join(f"{resource}: {n} of {asked} conversation(s)" for resource, n, asked in missing)
             raise AirflowFailException(
                 f"Not found in Front ({what}): Front answered 404 for these conversation ids. Check the ids "
-                "(a conversation merged or deleted in Front has a new id or none); the others were synced.")
+                "(a conversation merged or deleted in Front has a new id or none); the others were synced."
+            )
         log.info("Every conversation asked for was found in Front")
 
 
@@ -110,10 +111,15 @@ class ReplayDeadLettersOperator(_WarehouseTask):
 
     def execute(self, context) -> dict[str, Any]:
         with closing(warehouse_connection(self.warehouse_conn_id)) as conn:
-            done = replay.replay(conn, identity(context), self.resource or None, self.error_contains or None,
-                                 appliers=self.appliers)
-        return {"replayed": dict(done.replayed), "failed_again": dict(done.failed_again),
-                "requeued": dict(done.requeued), "unknown": dict(done.unknown)}
+            done = replay.replay(
+                conn, identity(context), self.resource or None, self.error_contains or None, appliers=self.appliers
+            )
+        return {
+            "replayed": dict(done.replayed),
+            "failed_again": dict(done.failed_again),
+            "requeued": dict(done.requeued),
+            "unknown": dict(done.unknown),
+        }
 
 
 class ReportSchemaDriftOperator(_WarehouseTask):

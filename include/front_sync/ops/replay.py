@@ -59,8 +59,9 @@ def _is_queue_entry(record: Any) -> bool:
 def select(conn, resource: str | None, error_contains: str | None) -> dict[str, list[tuple[int, Any, View]]]:
     """The dead letters to replay, by resource: (dead letter id, record, the view it came from)."""
     with conn.cursor() as cur:
-        cur.execute(load_sql("ops/replay_select"), {"resource": resource or None,
-                                                    "error_contains": error_contains or None})
+        cur.execute(
+            load_sql("ops/replay_select"), {"resource": resource or None, "error_contains": error_contains or None}
+        )
         rows = cur.fetchall()
     conn.rollback()
     chosen: dict[str, list[tuple[int, Any, View]]] = defaultdict(list)
@@ -105,8 +106,13 @@ def _replay_one(conn, resource, dead_id: int, record: Any, view: View, run_id: s
     return not result.counts.get("dead_lettered")
 
 
-def replay(conn, who: audit.RunIdentity, resource: str | None = None, error_contains: str | None = None,
-           appliers: Mapping[str, Applier] | None = None) -> ReplayResult:
+def replay(
+    conn,
+    who: audit.RunIdentity,
+    resource: str | None = None,
+    error_contains: str | None = None,
+    appliers: Mapping[str, Applier] | None = None,
+) -> ReplayResult:
     """Replay the selected dead letters, with one sync_logs row per resource; `appliers` replay names outside the
     resource table (e.g. "events"). Dead letters of a name with neither are reported in the result and the log."""
     appliers = dict(appliers or {})
@@ -117,15 +123,26 @@ def replay(conn, who: audit.RunIdentity, resource: str | None = None, error_cont
     for name, letters in sorted(select(conn, resource, error_contains).items()):
         if name not in known:
             result.unknown[name] = len(letters)
-            log.warning("Replay: %d dead letter(s) of %r left as they are: nothing replays that name (known: %s)",
-                        len(letters), name, ", ".join(sorted(known)))
+            log.warning(
+                "Replay: %d dead letter(s) of %r left as they are: nothing replays that name (known: %s)",
+                len(letters),
+                name,
+                ", ".join(sorted(known)),
+            )
             continue
         _replay_resource(conn, who, name, letters, error_contains, appliers.get(name), result)
     return result
 
 
-def _replay_resource(conn, who: audit.RunIdentity, name: str, letters: list[tuple[int, Any, View]],
-                     error_contains: str | None, applier: Applier | None, result: ReplayResult) -> None:
+def _replay_resource(
+    conn,
+    who: audit.RunIdentity,
+    name: str,
+    letters: list[tuple[int, Any, View]],
+    error_contains: str | None,
+    applier: Applier | None,
+    result: ReplayResult,
+) -> None:
     """Replay one resource's dead letters under one sync_logs row."""
     with audit.audited(conn, who, name, "replay") as row:
         counts = row.counts
@@ -138,7 +155,14 @@ def _replay_resource(conn, who: audit.RunIdentity, name: str, letters: list[tupl
             result.replayed[name] += ok
             result.failed_again[name] += not ok
         result.requeued[name] = counts.pop("requeued", 0)
-        row.metadata.update(replayed=result.replayed[name], failed_again=result.failed_again[name],
-                            requeued=result.requeued[name])
-    log.info("Replayed %s: %d of %d dead letters went through (%d re-queued), %d failed again", name,
-             result.replayed[name], len(letters), result.requeued[name], result.failed_again[name])
+        row.metadata.update(
+            replayed=result.replayed[name], failed_again=result.failed_again[name], requeued=result.requeued[name]
+        )
+    log.info(
+        "Replayed %s: %d of %d dead letters went through (%d re-queued), %d failed again",
+        name,
+        result.replayed[name],
+        len(letters),
+        result.requeued[name],
+        result.failed_again[name],
+    )

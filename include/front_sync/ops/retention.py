@@ -49,8 +49,9 @@ def due(conn, now: datetime) -> bool:
     return last is None or last[1] or now - last[0] >= EVERY
 
 
-def purge(conn, who: audit.RunIdentity, retention_days: int | None, now: datetime, *,
-          force: bool = False) -> PurgeResult:
+def purge(
+    conn, who: audit.RunIdentity, retention_days: int | None, now: datetime, *, force: bool = False
+) -> PurgeResult:
     """Purge what is older than retention_days before `now`, chunk by chunk, with its sync_logs row."""
     if retention_days is None:
         log.info("Retention purge skipped: retention_days is not set in front_sync.config (keep forever)")
@@ -62,8 +63,13 @@ def purge(conn, who: audit.RunIdentity, retention_days: int | None, now: datetim
     cutoff_epoch = Decimal(str(round(cutoff.timestamp(), 3)))
     with audit.audited(conn, who, "messages", "retention", None, cutoff_epoch) as row:
         purged = row.metadata
-        purged.update(retention_days=retention_days, cutoff=cutoff.isoformat(), capped=False, messages_purged=0,
-                      attachments_purged=0)
+        purged.update(
+            retention_days=retention_days,
+            cutoff=cutoff.isoformat(),
+            capped=False,
+            messages_purged=0,
+            attachments_purged=0,
+        )
         for chunk in range(MAX_CHUNKS):
             with transaction(conn) as cur:
                 cur.execute(load_sql("ops/purge_messages"), {"cutoff": cutoff_epoch, "limit": CHUNK})
@@ -76,6 +82,10 @@ def purge(conn, who: audit.RunIdentity, retention_days: int | None, now: datetim
                 break
             purged["capped"] = chunk == MAX_CHUNKS - 1
     messages, attachments = purged["messages_purged"], purged["attachments_purged"]
-    log.info("Retention: purged the bodies of %d message(s) and %d attachment(s) older than %s", messages,
-             attachments, cutoff.isoformat())
+    log.info(
+        "Retention: purged the bodies of %d message(s) and %d attachment(s) older than %s",
+        messages,
+        attachments,
+        cutoff.isoformat(),
+    )
     return PurgeResult(messages, attachments)

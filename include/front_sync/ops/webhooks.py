@@ -18,8 +18,9 @@ WEBHOOK_ALERTS = ("webhooks_silent", "webhook_lag", "webhooks_rejected")
 
 def installed(cur) -> bool:
     """Whether the webhook store exists (migration 041)."""
-    cur.execute("SELECT to_regclass('front.webhook_events') IS NOT NULL AND "
-                "to_regclass('front.webhook_rejections') IS NOT NULL")
+    cur.execute(
+        "SELECT to_regclass('front.webhook_events') IS NOT NULL AND to_regclass('front.webhook_rejections') IS NOT NULL"
+    )
     return bool(cur.fetchone()[0])
 
 
@@ -35,8 +36,12 @@ def figures(cur, now: datetime) -> dict[str, Any]:
     found = _named(cur)[0]
     cur.execute(load_sql("dashboard/rejections"), {"now": now})
     rejections = _named(cur)
-    return {"set_up": found["last_received_at"] is not None, **found, "rejections_last_hour": rejections,
-            "rejected_last_hour": sum(int(r["requests"]) for r in rejections)}
+    return {
+        "set_up": found["last_received_at"] is not None,
+        **found,
+        "rejections_last_hour": rejections,
+        "rejected_last_hour": sum(int(r["requests"]) for r in rejections),
+    }
 
 
 def _minutes(delta: timedelta) -> str:
@@ -59,12 +64,17 @@ def silent(conn, config: SyncConfig, now: datetime) -> list[Finding]:
     if now - last <= limit or not runs:
         return []
     quiet = _minutes(now - last)
-    return [Finding(
-        "webhooks_silent", "webhooks_silent",
-        f"no Front webhook for {quiet} while /events still shows changes", last,
-        f"{quiet} without a webhook (last received {last.isoformat(timespec='seconds')}); {runs} sync run(s) since "
-        f"read {fetched} changed conversation(s) from /events, the last at {last_run.isoformat(timespec='seconds')} "
-        f"vs threshold {_minutes(limit)}")]
+    return [
+        Finding(
+            "webhooks_silent",
+            "webhooks_silent",
+            f"no Front webhook for {quiet} while /events still shows changes",
+            last,
+            f"{quiet} without a webhook (last received {last.isoformat(timespec='seconds')}); {runs} sync run(s) "
+            f"since read {fetched} changed conversation(s) from /events, the last at "
+            f"{last_run.isoformat(timespec='seconds')} vs threshold {_minutes(limit)}",
+        )
+    ]
 
 
 def lag(conn, config: SyncConfig, now: datetime) -> list[Finding]:
@@ -82,15 +92,19 @@ def lag(conn, config: SyncConfig, now: datetime) -> list[Finding]:
         return []
     parts = []
     if p95 is not None:
-        parts.append(f"p95 {float(p95):.0f} s (p50 {float(found['lag_p50_seconds']):.0f} s) over the "
-                     f"{found['applied_last_hour']} webhook(s) applied in the last hour")
+        parts.append(
+            f"p95 {float(p95):.0f} s (p50 {float(found['lag_p50_seconds']):.0f} s) over the "
+            f"{found['applied_last_hour']} webhook(s) applied in the last hour"
+        )
     if found["pending"]:
         parts.append(f"{found['pending']} stored and not applied, the oldest for {float(waiting):.0f} s")
     since = found["oldest_pending_at"] if stuck else now  # a slow hour: from when the monitor saw it
-    title = (f"webhook-to-row lag p95 {float(p95):.0f} s over the last hour" if slow
-             else f"stored webhooks not applied for {float(waiting):.0f} s")
-    return [Finding("webhook_lag", "webhook_lag", title, since,
-                    f"{'; '.join(parts)} vs threshold {threshold} s")]
+    title = (
+        f"webhook-to-row lag p95 {float(p95):.0f} s over the last hour"
+        if slow
+        else f"stored webhooks not applied for {float(waiting):.0f} s"
+    )
+    return [Finding("webhook_lag", "webhook_lag", title, since, f"{'; '.join(parts)} vs threshold {threshold} s")]
 
 
 def rejected(conn, config: SyncConfig, now: datetime) -> list[Finding]:
@@ -105,10 +119,15 @@ def rejected(conn, config: SyncConfig, now: datetime) -> list[Finding]:
     if total <= config.webhook_rejections_per_hour:
         return []
     detail = ", ".join(f"{r['reason']} {int(r['requests'])}" for r in per_reason)
-    return [Finding(
-        "webhooks_rejected", "webhooks_rejected", f"{total} webhook requests refused in the last hour",
-        min(r["first_minute"] for r in per_reason),
-        f"{total} refused ({detail}) vs threshold {config.webhook_rejections_per_hour} per hour")]
+    return [
+        Finding(
+            "webhooks_rejected",
+            "webhooks_rejected",
+            f"{total} webhook requests refused in the last hour",
+            min(r["first_minute"] for r in per_reason),
+            f"{total} refused ({detail}) vs threshold {config.webhook_rejections_per_hour} per hour",
+        )
+    ]
 
 
 def checks(conn, config: SyncConfig, now: datetime) -> list[Finding]:

@@ -21,8 +21,15 @@ def main() -> None:
     for stop in (signal.SIGTERM, signal.SIGINT):
         if signal.getsignal(stop) is not signal.SIG_IGN:
             signal.signal(stop, lambda *_: sys.exit(0))
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info",
-                proxy_headers=True, server_header=False, timeout_graceful_shutdown=10)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level="info",
+        proxy_headers=True,
+        server_header=False,
+        timeout_graceful_shutdown=10,
+    )
 
 
 if __name__ == "__main__":

@@ -29,8 +29,15 @@ from front_sync.realtime.tenants import Registry, WebhookTenant
 
 log = logging.getLogger(__name__)
 
-STATUS = {"unsigned": 401, "bad_signature": 401, "stale_timestamp": 401, "too_large": 413,
-          "bad_content_type": 415, "bad_json": 400, "unknown_company": 400}
+STATUS = {
+    "unsigned": 401,
+    "bad_signature": 401,
+    "stale_timestamp": 401,
+    "too_large": 413,
+    "bad_content_type": 415,
+    "bad_json": 400,
+    "unknown_company": 400,
+}
 
 
 class Refused(Exception):
@@ -121,29 +128,43 @@ class Receiver:
             return JSONResponse({"challenge": challenge})
         tenant = next((t for t in signers if t.company_id == company), None)
         if tenant is None:
-            log.warning("webhook receiver: company %s has no tenant (add its company_id to a webhook connection)",
-                        company)
+            log.warning(
+                "webhook receiver: company %s has no tenant (add its company_id to a webhook connection)", company
+            )
             raise Refused("unknown_company", attributed)
         row = _event_row(envelope, timestamp, tenant)
         try:
             stored = await self.store.store_event(tenant, row)
         except WarehouseUnavailable as exc:
             self.deliveries["unavailable"] += 1
-            log.error("webhook receiver: tenant %s's warehouse did not store event %s: %s; answered 503 (Front "
-                      "retries)", tenant.label, row["event_id"], exc)
+            log.error(
+                "webhook receiver: tenant %s's warehouse did not store event %s: %s; answered 503 (Front retries)",
+                tenant.label,
+                row["event_id"],
+                exc,
+            )
             return JSONResponse({"error": "warehouse_unavailable"}, status_code=503)
         self.deliveries["stored" if stored else "duplicate"] += 1
-        log.info("webhook receiver: tenant %s event %s (%s) %s", tenant.label, row["event_id"], row["event_type"],
-                 "stored" if stored else "already stored: delivery counted")
+        log.info(
+            "webhook receiver: tenant %s event %s (%s) %s",
+            tenant.label,
+            row["event_id"],
+            row["event_type"],
+            "stored" if stored else "already stored: delivery counted",
+        )
         return JSONResponse({"event_id": row["event_id"], "stored": stored})
 
     def health(self) -> JSONResponse:
         """GET /healthz: the tenants served, connection problems, and the counters (no secret)."""
-        body = {"status": "ok" if self.registry.tenants else "no_tenants",
-                "tenants": [{"tenant": t.label, "company_id": t.company_id} for t in self.registry.tenants],
-                "problems": list(self.registry.problems), "connections_read_at": self.registry.loaded_at,
-                "deliveries": dict(self.deliveries), "rejections": dict(self.rejections.total),
-                "rejections_without_tenant": dict(self.rejections.unattributed)}
+        body = {
+            "status": "ok" if self.registry.tenants else "no_tenants",
+            "tenants": [{"tenant": t.label, "company_id": t.company_id} for t in self.registry.tenants],
+            "problems": list(self.registry.problems),
+            "connections_read_at": self.registry.loaded_at,
+            "deliveries": dict(self.deliveries),
+            "rejections": dict(self.rejections.total),
+            "rejections_without_tenant": dict(self.rejections.unattributed),
+        }
         return JSONResponse(body, status_code=200 if self.registry.tenants else 503)
 
     async def background(self) -> None:
@@ -167,8 +188,11 @@ def _envelope(body: bytes, tenant: WebhookTenant | None) -> dict[str, Any]:
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise Refused("bad_json", tenant) from None
     authorization = envelope.get("authorization") if isinstance(envelope, dict) else None
-    if not isinstance(authorization, dict) or not isinstance(authorization.get("id"), str) \
-            or not isinstance(envelope.get("type"), str):
+    if (
+        not isinstance(authorization, dict)
+        or not isinstance(authorization.get("id"), str)
+        or not isinstance(envelope.get("type"), str)
+    ):
         raise Refused("bad_json", tenant)
     return envelope
 
@@ -179,15 +203,25 @@ def _event_row(envelope: dict[str, Any], timestamp: str, tenant: WebhookTenant) 
     payload = envelope.get("payload")
     event_id = payload.get("id") if isinstance(payload, dict) else None
     emitted_at = payload.get("emitted_at") if isinstance(payload, dict) else None
-    if not isinstance(event_id, str) or not event_id or (
-            emitted_at is not None and (not isinstance(emitted_at, int | float) or isinstance(emitted_at, bool))):
+    if (
+        not isinstance(event_id, str)
+        or not event_id
+        or (emitted_at is not None and (not isinstance(emitted_at, int | float) or isinstance(emitted_at, bool)))
+    ):
         raise Refused("bad_json", tenant)
-    return {"event_id": event_id, "company_id": tenant.company_id, "event_type": envelope["type"],
-            "emitted_at": emitted_at, "sent_at_ms": int(timestamp), "payload": json.dumps(payload)}
+    return {
+        "event_id": event_id,
+        "company_id": tenant.company_id,
+        "event_type": envelope["type"],
+        "emitted_at": emitted_at,
+        "sent_at_ms": int(timestamp),
+        "payload": json.dumps(payload),
+    }
 
 
-def create_app(settings: ReceiverSettings | None = None, registry: Registry | None = None,
-               store: WarehouseStore | None = None) -> FastAPI:
+def create_app(
+    settings: ReceiverSettings | None = None, registry: Registry | None = None, store: WarehouseStore | None = None
+) -> FastAPI:
     """The receiver's ASGI app: POST settings.path and GET /healthz; reads the connections at start-up."""
     receiver = Receiver(settings or ReceiverSettings.from_env(), registry or Registry(), store or WarehouseStore())
 
@@ -201,8 +235,9 @@ def create_app(settings: ReceiverSettings | None = None, registry: Registry | No
             await receiver.stop()
             log.info("webhook receiver: stopped (rejection counts flushed)")
 
-    app = FastAPI(title="front-sync webhook receiver", lifespan=lifespan, docs_url=None, redoc_url=None,
-                  openapi_url=None)
+    app = FastAPI(
+        title="front-sync webhook receiver", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None
+    )
     app.state.receiver = receiver
 
     @app.post(receiver.settings.path)
@@ -213,8 +248,12 @@ def create_app(settings: ReceiverSettings | None = None, registry: Registry | No
         except Refused as refusal:
             receiver.rejections.count(refusal.tenant, refusal.reason)
             status = STATUS[refusal.reason]
-            log.warning("webhook receiver: refused (%s, HTTP %d) for tenant %s", refusal.reason, status,
-                        refusal.tenant.label if refusal.tenant else "unknown")
+            log.warning(
+                "webhook receiver: refused (%s, HTTP %d) for tenant %s",
+                refusal.reason,
+                status,
+                refusal.tenant.label if refusal.tenant else "unknown",
+            )
             return JSONResponse({"error": refusal.reason}, status_code=status)
 
     @app.get("/healthz")

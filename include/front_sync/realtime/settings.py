@@ -9,8 +9,13 @@ from typing import Any
 
 from front_sync.config import ConfigError
 
-ENV = {"host": "FRONT_SYNC_WEBHOOK_HOST", "port": "FRONT_SYNC_WEBHOOK_PORT", "path": "FRONT_SYNC_WEBHOOK_PATH",
-       "max_bytes": "FRONT_SYNC_WEBHOOK_MAX_BYTES", "refresh_seconds": "FRONT_SYNC_WEBHOOK_REFRESH_SECONDS"}
+ENV = {
+    "host": "FRONT_SYNC_WEBHOOK_HOST",
+    "port": "FRONT_SYNC_WEBHOOK_PORT",
+    "path": "FRONT_SYNC_WEBHOOK_PATH",
+    "max_bytes": "FRONT_SYNC_WEBHOOK_MAX_BYTES",
+    "refresh_seconds": "FRONT_SYNC_WEBHOOK_REFRESH_SECONDS",
+}
 
 
 @dataclass(frozen=True)
@@ -50,6 +55,8 @@ def _parsed(name: str, variable: str, text: str) -> object:
     except ValueError:
         value = 0
     if value <= 0 or (name == "port" and value > 65535):
-        raise ConfigError(f"Environment setting {variable}={text!r} must be a positive number"
-                          + (" (a TCP port)" if name == "port" else ""))
+        raise ConfigError(
+            f"Environment setting {variable}={text!r} must be a positive number"
+            + (" (a TCP port)" if name == "port" else "")
+        )
     return value

@@ -23,8 +23,9 @@ def signed_by(secret: str, timestamp: str, body: bytes, signature: str) -> bool:
     return hmac.compare_digest(sign(secret, timestamp, body).encode(), signature.strip().encode("ascii", "replace"))
 
 
-def within_window(timestamp: str, now_ms: int, max_age_ms: int = MAX_AGE_MS,
-                  max_future_ms: int = MAX_FUTURE_MS) -> bool:
+def within_window(
+    timestamp: str, now_ms: int, max_age_ms: int = MAX_AGE_MS, max_future_ms: int = MAX_FUTURE_MS
+) -> bool:
     """Whether the request timestamp (ms since the epoch, as text) is at most max_age_ms old and at most
     max_future_ms ahead of now; a timestamp that is not an integer is outside every window."""
     try:

@@ -31,8 +31,15 @@ class WarehouseUnavailable(RuntimeError):
 class WarehouseStore:
     """Short transactions on a few pooled connections per warehouse, run in worker threads under a deadline."""
 
-    def __init__(self, *, connect_timeout_s: int = 2, statement_timeout_ms: int = 3000, deadline_s: float = 4.0,
-                 max_idle: int = 4, threads: int = 8) -> None:
+    def __init__(
+        self,
+        *,
+        connect_timeout_s: int = 2,
+        statement_timeout_ms: int = 3000,
+        deadline_s: float = 4.0,
+        max_idle: int = 4,
+        threads: int = 8,
+    ) -> None:
         self.connect_timeout_s = connect_timeout_s
         self.statement_timeout_ms = statement_timeout_ms
         self.deadline_s = deadline_s
@@ -44,8 +51,7 @@ class WarehouseStore:
     def _connect(self, tenant: WebhookTenant) -> psycopg.Connection:
         """A new connection to the tenant's warehouse, its waits bounded (connect, statement, lock, idle)."""
         conn = tenant.warehouse
-        bounded = attrs.evolve(conn, extra=json.dumps({"connect_timeout": self.connect_timeout_s,
-                                                       **conn.extra_dejson}))
+        bounded = attrs.evolve(conn, extra=json.dumps({"connect_timeout": self.connect_timeout_s, **conn.extra_dejson}))
         ms = self.statement_timeout_ms
         options = f"-c statement_timeout={ms} -c lock_timeout={ms} -c idle_in_transaction_session_timeout={2 * ms}"
         conn = PostgresHook(postgres_conn_id=tenant.warehouse_conn_id, connection=bounded, options=options).get_conn()
@@ -64,7 +70,7 @@ class WarehouseStore:
         try:
             result = self._run(pg, work)
         except psycopg.OperationalError:
-            lost = pg.broken   # the server dropped it; not a timeout, which a retry would only repeat
+            lost = pg.broken  # the server dropped it; not a timeout, which a retry would only repeat
             pg.close()
             if pooled is None or not lost:
                 raise
@@ -96,8 +102,9 @@ class WarehouseStore:
     async def _call(self, tenant: WebhookTenant, work: Callable[[psycopg.Cursor], Any]) -> Any:
         loop = asyncio.get_running_loop()
         try:
-            return await asyncio.wait_for(loop.run_in_executor(self._executor, self._transaction, tenant, work),
-                                          self.deadline_s)
+            return await asyncio.wait_for(
+                loop.run_in_executor(self._executor, self._transaction, tenant, work), self.deadline_s
+            )
         except (psycopg.Error, OSError, TimeoutError) as exc:
             # The class and SQLSTATE only: a driver message may quote a value.
             state = getattr(getattr(exc, "diag", None), "sqlstate", None) or "-"
@@ -106,6 +113,7 @@ class WarehouseStore:
     async def store_event(self, tenant: WebhookTenant, row: dict[str, Any]) -> bool:
         """Store an accepted webhook; True when this delivery stored it, False when its event id was already there
         (the delivery is counted). Raises WarehouseUnavailable."""
+
         def work(cur: psycopg.Cursor) -> bool:
             cur.execute(load_sql("webhooks/store_event"), row)
             stored = cur.fetchone()
@@ -115,10 +123,10 @@ class WarehouseStore:
 
     async def add_rejections(self, tenant: WebhookTenant, counts: dict[tuple[datetime, str], int]) -> None:
         """Add refusal counts (per minute and reason) to the tenant's front.webhook_rejections."""
+
         def work(cur: psycopg.Cursor) -> None:
             for (minute, reason), count in counts.items():
-                cur.execute(load_sql("webhooks/count_rejections"), {"minute": minute, "reason": reason,
-                                                                     "count": count})
+                cur.execute(load_sql("webhooks/count_rejections"), {"minute": minute, "reason": reason, "count": count})
 
         await self._call(tenant, work)
 
@@ -158,6 +166,7 @@ class Rejections:
             try:
                 await store.add_rejections(tenant, dict(counts))
             except WarehouseUnavailable as exc:
-                log.warning("webhook receiver: cannot count rejections in tenant %s's warehouse yet: %s",
-                            tenant.label, exc)
+                log.warning(
+                    "webhook receiver: cannot count rejections in tenant %s's warehouse yet: %s", tenant.label, exc
+                )
                 self.pending.setdefault(tenant, Counter()).update(counts)

@@ -44,12 +44,14 @@ def _webhook_tenant(tenant: Tenant, get_connection: Callable[[str], Any]) -> Web
     if previous is not None and (not isinstance(previous, str) or not previous):
         raise ValueError(f'connection {tenant.webhook_conn_id}: extra "previous_secret" must be a non-empty string')
     secrets = (webhook.password,) if previous is None else (webhook.password, previous)
-    return WebhookTenant(tenant.name, company_id, tenant.warehouse_conn_id, secrets,
-                         get_connection(tenant.warehouse_conn_id))
+    return WebhookTenant(
+        tenant.name, company_id, tenant.warehouse_conn_id, secrets, get_connection(tenant.warehouse_conn_id)
+    )
 
 
-def load_webhook_tenants(found: Iterable[Tenant],
-                         get_connection: Callable[[str], Any]) -> tuple[tuple[WebhookTenant, ...], tuple[str, ...]]:
+def load_webhook_tenants(
+    found: Iterable[Tenant], get_connection: Callable[[str], Any]
+) -> tuple[tuple[WebhookTenant, ...], tuple[str, ...]]:
     """The tenants whose webhook connection is complete, and one line per tenant left out saying why (never a
     secret); a company id claimed by two tenants keeps the first."""
     ready: list[WebhookTenant] = []
@@ -61,8 +63,10 @@ def load_webhook_tenants(found: Iterable[Tenant],
             problems.append(f"tenant {tenant.name or 'default'}: {type(exc).__name__}: {exc}")
             continue
         if any(t.company_id == candidate.company_id for t in ready):
-            problems.append(f"tenant {candidate.label}: company {candidate.company_id} is already another "
-                            f"tenant's; its webhooks go there")
+            problems.append(
+                f"tenant {candidate.label}: company {candidate.company_id} is already another "
+                f"tenant's; its webhooks go there"
+            )
             continue
         ready.append(candidate)
     return tuple(ready), tuple(problems)
@@ -79,8 +83,11 @@ class Registry:
     """The current webhook tenants; refresh() re-reads the tenant list and connections and keeps the last good
     set when reading fails, so a secrets backend hiccup never stops the receiver."""
 
-    def __init__(self, get_connection: Callable[[str], Any] = airflow_connection,
-                 list_tenants: Callable[[], Iterable[Tenant]] = tenants) -> None:
+    def __init__(
+        self,
+        get_connection: Callable[[str], Any] = airflow_connection,
+        list_tenants: Callable[[], Iterable[Tenant]] = tenants,
+    ) -> None:
         self._get_connection = get_connection
         self._list_tenants = list_tenants
         self.tenants: tuple[WebhookTenant, ...] = ()
@@ -94,10 +101,13 @@ class Registry:
         except Exception:  # noqa: BLE001 - keep serving with the previous tenants
             log.exception("webhook receiver: reading the tenant list failed; keeping the previous tenants")
             return
-        if ([(t.label, t.company_id) for t in found] != [(t.label, t.company_id) for t in self.tenants]
-                or problems != self.problems):
-            log.info("webhook receiver: receiving for %s",
-                     ", ".join(f"{t.label} ({t.company_id})" for t in found) or "no tenant")
+        if [(t.label, t.company_id) for t in found] != [
+            (t.label, t.company_id) for t in self.tenants
+        ] or problems != self.problems:
+            log.info(
+                "webhook receiver: receiving for %s",
+                ", ".join(f"{t.label} ({t.company_id})" for t in found) or "no tenant",
+            )
             for problem in problems:
                 log.warning("webhook receiver: %s", problem)
         self.tenants, self.problems, self.loaded_at = found, problems, time.time()

@@ -65,8 +65,13 @@ class WebhookTrigger(BaseEventTrigger):
         resignal_seconds: fire again for webhooks still pending this long after the last signal (a failed run).
     """
 
-    def __init__(self, warehouse_conn_id: str = WAREHOUSE_CONN_ID, poll_seconds: float = 30.0,
-                 settle_seconds: float = 0.5, resignal_seconds: float = 300.0) -> None:
+    def __init__(
+        self,
+        warehouse_conn_id: str = WAREHOUSE_CONN_ID,
+        poll_seconds: float = 30.0,
+        settle_seconds: float = 0.5,
+        resignal_seconds: float = 300.0,
+    ) -> None:
         super().__init__()
         self.warehouse_conn_id = warehouse_conn_id
         self.poll_seconds = float(poll_seconds)
@@ -74,9 +79,15 @@ class WebhookTrigger(BaseEventTrigger):
         self.resignal_seconds = float(resignal_seconds)
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
-        return (f"{type(self).__module__}.{type(self).__qualname__}",
-                {"warehouse_conn_id": self.warehouse_conn_id, "poll_seconds": self.poll_seconds,
-                 "settle_seconds": self.settle_seconds, "resignal_seconds": self.resignal_seconds})
+        return (
+            f"{type(self).__module__}.{type(self).__qualname__}",
+            {
+                "warehouse_conn_id": self.warehouse_conn_id,
+                "poll_seconds": self.poll_seconds,
+                "settle_seconds": self.settle_seconds,
+                "resignal_seconds": self.resignal_seconds,
+            },
+        )
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         signals = Signals(self.resignal_seconds)
@@ -89,16 +100,23 @@ class WebhookTrigger(BaseEventTrigger):
             except (OSError, psycopg.Error) as exc:
                 wait = _RECONNECT_SECONDS[min(failures, len(_RECONNECT_SECONDS) - 1)]
                 failures += 1
-                log.warning("front_sync webhooks watcher: warehouse %s unreachable or dropped (%s); reconnecting in "
-                            "%d s", self.warehouse_conn_id, type(exc).__name__, wait)
+                log.warning(
+                    "front_sync webhooks watcher: warehouse %s unreachable or dropped (%s); reconnecting in %d s",
+                    self.warehouse_conn_id,
+                    type(exc).__name__,
+                    wait,
+                )
                 await asyncio.sleep(wait)
 
     async def _listen(self, signals: Signals) -> AsyncIterator[TriggerEvent]:
         """One connection's life: LISTEN, then check for pending webhooks at start, on each NOTIFY and each poll."""
         async with await psycopg.AsyncConnection.connect(await self._conninfo(), autocommit=True) as conn:
             await conn.execute(f"LISTEN {CHANNEL}")
-            log.info("front_sync webhooks watcher: listening on %s (poll every %.0f s)", self.warehouse_conn_id,
-                     self.poll_seconds)
+            log.info(
+                "front_sync webhooks watcher: listening on %s (poll every %.0f s)",
+                self.warehouse_conn_id,
+                self.poll_seconds,
+            )
             while True:
                 newest = await _newest_pending(conn)
                 now = time.monotonic()
@@ -117,9 +135,15 @@ class WebhookTrigger(BaseEventTrigger):
 
         connection = await BaseHook.aget_connection(self.warehouse_conn_id)
         extra = await connection.aextra_dejson()
-        params = {"host": connection.host, "port": connection.port, "user": connection.login,
-                  "password": connection.password, "dbname": connection.schema, "application_name": APPLICATION_NAME,
-                  **{k: extra[k] for k in _LIBPQ_EXTRAS if k in extra}}
+        params = {
+            "host": connection.host,
+            "port": connection.port,
+            "user": connection.login,
+            "password": connection.password,
+            "dbname": connection.schema,
+            "application_name": APPLICATION_NAME,
+            **{k: extra[k] for k in _LIBPQ_EXTRAS if k in extra},
+        }
         return make_conninfo(**{k: v for k, v in params.items() if v not in (None, "")})
 
 

@@ -59,14 +59,19 @@ def key(name: str = "id") -> Column:
 
 def text(name: str, field: str | None = None, *, required: bool = False) -> Column:
     """A text column from a string field."""
-    return Column(name, "text", _nested(field or name, lambda r, f, at: transform.text(r, f, required=required,
-                                                                                         at=at)), (field or name,))
+    return Column(
+        name,
+        "text",
+        _nested(field or name, lambda r, f, at: transform.text(r, f, required=required, at=at)),
+        (field or name,),
+    )
 
 
 def flag(name: str, field: str | None = None) -> Column:
     """A boolean column."""
-    return Column(name, "boolean", _nested(field or name, lambda r, f, at: transform.boolean(r, f, at=at)),
-                  (field or name,))
+    return Column(
+        name, "boolean", _nested(field or name, lambda r, f, at: transform.boolean(r, f, at=at)), (field or name,)
+    )
 
 
 _INT_RANGE = {"integer": 2**31, "bigint": 2**63}
@@ -85,13 +90,17 @@ def integer(name: str, field: str | None = None, sql_type: str = "bigint", *, mi
 
 def stamp(name: str, field: str | None = None) -> Column:
     """A Front timestamp (epoch seconds, 3 decimals, exact)."""
-    return Column(name, "numeric(15,3)",
-                  _nested(field or name, lambda r, f, at: transform.front_timestamp(r.get(f), f, at=at)),
-                  (field or name,))
+    return Column(
+        name,
+        "numeric(15,3)",
+        _nested(field or name, lambda r, f, at: transform.front_timestamp(r.get(f), f, at=at)),
+        (field or name,),
+    )
 
 
 def json(name: str, field: str | None = None, *, list_only: bool = False) -> Column:
     """A jsonb column holding a nested value as canonical JSON (`list_only`: anything but a list is untyped)."""
+
     def read(r: dict[str, Any], f: str, at: str) -> str | None:
         if list_only and not transform.is_list_or_absent(r, f, at):
             return None
@@ -103,10 +112,16 @@ def json(name: str, field: str | None = None, *, list_only: bool = False) -> Col
 def linked(name: str, relation: str, field: str | None = None) -> Column:
     """The id behind `_links.related.<relation>` (of a nested object when `field` names one)."""
     if field is None:
-        return Column(name, "text", lambda r: transform.linked_id(r, relation), (f"_links.related.{relation}",),
-                      checked=False)
-    return Column(name, "text", _nested(f"{field}.{relation}", lambda r, f, at: transform.linked_id(r, f, at=at)),
-                  (f"{field}._links.related.{relation}",), checked=False)
+        return Column(
+            name, "text", lambda r: transform.linked_id(r, relation), (f"_links.related.{relation}",), checked=False
+        )
+    return Column(
+        name,
+        "text",
+        _nested(f"{field}.{relation}", lambda r, f, at: transform.linked_id(r, f, at=at)),
+        (f"{field}._links.related.{relation}",),
+        checked=False,
+    )
 
 
 def nested_id(name: str, field: str) -> Column:

@@ -16,7 +16,7 @@ from typing import Any
 
 from front_sync.resources.model import Resource
 
-MISSING_MIN_RECORDS = 20   # a read field absent from a smaller batch may just be rare: not "stopped sending"
+MISSING_MIN_RECORDS = 20  # a read field absent from a smaller batch may just be rare: not "stopped sending"
 NAVIGATION = "_links"
 
 
@@ -41,8 +41,9 @@ class BatchDrift:
 
     def rows(self) -> list[tuple[str, str, str, int]]:
         """(kind, path, example path, records) for front.schema_drift; missing fields count the batch's records."""
-        return ([("unmapped", p, self.examples[p], n) for p, n in sorted(self.unmapped.items())]
-                + [("missing", p, p, self.records) for p in self.missing])
+        return [("unmapped", p, self.examples[p], n) for p, n in sorted(self.unmapped.items())] + [
+            ("missing", p, p, self.records) for p in self.missing
+        ]
 
 
 def _add(root: _Node, path: str, *, covered: bool, checked: bool) -> None:
@@ -87,8 +88,16 @@ def _tree(resource: Resource) -> _Node:
     return root
 
 
-def _walk(node: _Node, value: dict[str, Any], path: str, example: str, drift: BatchDrift, seen: set[str],
-          expected: Counter, present: Counter) -> None:
+def _walk(
+    node: _Node,
+    value: dict[str, Any],
+    path: str,
+    example: str,
+    drift: BatchDrift,
+    seen: set[str],
+    expected: Counter,
+    present: Counter,
+) -> None:
     """Note the unmapped fields of one object and count, per checked field, the objects that had it."""
     for name, known in node.children.items():
         if known.checked:
@@ -109,8 +118,16 @@ def _walk(node: _Node, value: dict[str, Any], path: str, example: str, drift: Ba
         elif listed is not None and isinstance(item, list):
             for index, element in enumerate(item):
                 if isinstance(element, dict):
-                    _walk(listed, element, f"{path}{name}[].", f"{example}{name}[{index}].", drift, seen, expected,
-                          present)
+                    _walk(
+                        listed,
+                        element,
+                        f"{path}{name}[].",
+                        f"{example}{name}[{index}].",
+                        drift,
+                        seen,
+                        expected,
+                        present,
+                    )
         elif child is not None and isinstance(item, dict):
             _walk(child, item, f"{path}{name}.", f"{example}{name}.", drift, seen, expected, present)
         # else: null, or not the shape read (typing notes that in untyped_fields): not drift

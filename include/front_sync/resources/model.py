@@ -35,11 +35,11 @@ class NestedTable:
     in the same transaction. Each list item is one row of `fields`, read by name; ORDINAL is the item's position.
     """
 
-    table: str                                   # front.<table>
-    parent_column: str                           # column holding the parent's id
-    source: tuple[str, ...]                      # the parent's list field (the first one present is read)
-    fields: tuple[Column, ...]                   # the columns after the parent column, read from each item
-    key: tuple[str, ...]                         # with parent_column, the table's primary key
+    table: str  # front.<table>
+    parent_column: str  # column holding the parent's id
+    source: tuple[str, ...]  # the parent's list field (the first one present is read)
+    fields: tuple[Column, ...]  # the columns after the parent column, read from each item
+    key: tuple[str, ...]  # with parent_column, the table's primary key
 
     @cached_property
     def columns(self) -> tuple[str, ...]:
@@ -71,23 +71,23 @@ class NestedTable:
 class Resource:
     """A Front resource: where to list it, its table's columns by name, and how the sync reads it."""
 
-    name: str                                    # Variable front_sync.watermark.<name>, task sync_<name>
-    path: str                                    # list endpoint; {parent_id} for per-parent lists
-    fields: tuple[Column, ...]                   # typed columns by name; the first is the primary key "id"
-    flow: str | None = LISTED                    # how it is synced (see LISTED ... above)
-    priority: int = FOUNDATION                   # priority_weight of its task
-    cursor_column: str | None = None             # Front timestamp column: stale checks and the watermark
-    updated_after_param: str | None = None       # server-side lower bound (exclusive), None = full refresh only
-    updated_before_param: str | None = None      # server-side upper bound (exclusive)
+    name: str  # Variable front_sync.watermark.<name>, task sync_<name>
+    path: str  # list endpoint; {parent_id} for per-parent lists
+    fields: tuple[Column, ...]  # typed columns by name; the first is the primary key "id"
+    flow: str | None = LISTED  # how it is synced (see LISTED ... above)
+    priority: int = FOUNDATION  # priority_weight of its task
+    cursor_column: str | None = None  # Front timestamp column: stale checks and the watermark
+    updated_after_param: str | None = None  # server-side lower bound (exclusive), None = full refresh only
+    updated_before_param: str | None = None  # server-side upper bound (exclusive)
     list_params: Mapping[str, Any] = field(default_factory=lambda: NO_PARAMS)
-    nested: tuple[NestedTable, ...] = ()          # tables of rows read from lists inside each record
-    table_name: str | None = None                # when several endpoints feed one table (custom fields)
+    nested: tuple[NestedTable, ...] = ()  # tables of rows read from lists inside each record
+    table_name: str | None = None  # when several endpoints feed one table (custom fields)
     partition: Mapping[str, str] = field(default_factory=lambda: NO_PARAMS)  # rows this endpoint owns
     # Listed per conversation ({parent_id}): the column that holds it. A record listed there that does not link
     # back (the column reads null) gets the {parent_id} it was listed under, with no loader code per resource.
     parent_column: str | None = None
-    touched_by: frozenset[str] = frozenset()     # event types after which a conversation's rows must be fetched
-    optional: bool = False                       # a 404 on the list means the company lacks the feature: empty
+    touched_by: frozenset[str] = frozenset()  # event types after which a conversation's rows must be fetched
+    optional: bool = False  # a 404 on the list means the company lacks the feature: empty
     # Events whose target is a whole record of this resource (target._meta.type == event_target): the record is
     # loaded from the event, with no fetch, when it has every path in event_payload_needs (Front's reference calls
     # targets "partial", its spec "full": trust only what is there) and event_payload_trusted(record) holds.
@@ -121,8 +121,11 @@ class Resource:
     def absence_sources(self) -> tuple[tuple[str, tuple[tuple[str, ...], ...]], ...]:
         """(column or nested table, the dotted field paths it reads, split): what a partial payload may leave out
         and keep as stored (the columns of event_may_omit, every nested list)."""
-        columns = tuple((c.name, tuple(tuple(p.split(".")) for p in c.paths))
-                        for c in self.fields[1:] if set(c.paths) & set(self.event_may_omit))
+        columns = tuple(
+            (c.name, tuple(tuple(p.split(".")) for p in c.paths))
+            for c in self.fields[1:]
+            if set(c.paths) & set(self.event_may_omit)
+        )
         return (*columns, *((nested.table, tuple((f,) for f in nested.source)) for nested in self.nested))
 
     @cached_property

@@ -18,9 +18,9 @@ from urllib.parse import urlsplit
 import msgspec
 
 _TS_QUANTUM = Decimal("0.001")
-_TS_LIMIT = Decimal("1e12")        # epoch seconds below this; a millisecond epoch lands above it
-MAX_ID_LENGTH = 255                # Front ids are short (crd_3cgz4ge); a longer one is garbage, not a key
-MAX_UNTYPED = 100                  # fields listed in one row's untyped_fields; more are only counted
+_TS_LIMIT = Decimal("1e12")  # epoch seconds below this; a millisecond epoch lands above it
+MAX_ID_LENGTH = 255  # Front ids are short (crd_3cgz4ge); a longer one is garbage, not a key
+MAX_UNTYPED = 100  # fields listed in one row's untyped_fields; more are only counted
 _BIGINT = 2**63
 
 
@@ -158,8 +158,9 @@ def _untyped(field: str, reason: str, at: str = "") -> None:
     collector.note(at + field, reason)
 
 
-def typed_leniently(row: Callable[[dict[str, Any]], tuple], nested: Iterable[Callable[[dict[str, Any]], list]],
-                    record: dict[str, Any]) -> tuple[tuple, list[list[tuple]], list[dict[str, str]]]:
+def typed_leniently(
+    row: Callable[[dict[str, Any]], tuple], nested: Iterable[Callable[[dict[str, Any]], list]], record: dict[str, Any]
+) -> tuple[tuple, list[list[tuple]], list[dict[str, str]]]:
     """Type a record whose strict typing raised: bad optional values become None and are listed instead.
 
     Returns the typed row, each nested table's rows and the untyped fields. A record without a usable id (or
@@ -367,8 +368,11 @@ def linked_id(record: dict[str, Any], relation: str, at: str = "") -> str | None
 
 def email_handles(record: dict[str, Any]) -> list[str]:
     """The case-folded email handles of a contact record, in the order Front sent them."""
-    handles = (text(h, "handle", required=True) for h in items(record, "handles")
-               if h.get("source") == "email" and isinstance(h.get("handle"), str) and h["handle"].strip())
+    handles = (
+        text(h, "handle", required=True)
+        for h in items(record, "handles")
+        if h.get("source") == "email" and isinstance(h.get("handle"), str) and h["handle"].strip()
+    )
     return [handle.casefold() for handle in handles if handle is not None]
 
 

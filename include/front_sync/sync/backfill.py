@@ -38,6 +38,7 @@ class BackfillScope:
     @classmethod
     def from_params(cls, params: dict[str, Any]) -> BackfillScope:
         """From the DAG's Params (ISO dates or empty, a list of inbox ids); bad values name the param."""
+
         def moment(name: str) -> Decimal | None:
             value = params.get(name)
             if value in (None, ""):
@@ -88,9 +89,18 @@ class BackfillResult:
     history: LoadHistory = field(default_factory=LoadHistory, repr=False)  # the loader's memory of this try's batches
 
 
-def run(front, conn, key: checkpoints.CheckpointKey, scope: BackfillScope, run_id: str, *,
-        batch_pages: int, refetch_children: bool = False, priority: pending.Priority = pending.Priority.BACKFILL,
-        seen: set[str] | None = None) -> BackfillResult:
+def run(
+    front,
+    conn,
+    key: checkpoints.CheckpointKey,
+    scope: BackfillScope,
+    run_id: str,
+    *,
+    batch_pages: int,
+    refetch_children: bool = False,
+    priority: pending.Priority = pending.Priority.BACKFILL,
+    seen: set[str] | None = None,
+) -> BackfillResult:
     """Load every conversation in scope and queue the messages and comments of those changed since their sub-resources
     were synced (all of them with `refetch_children`) at `priority`; resumes from `key`'s checkpoint. The ids
     listed by this try are added to `seen` (for a deletion reconciliation after a listing done in one try)."""
@@ -99,8 +109,12 @@ def run(front, conn, key: checkpoints.CheckpointKey, scope: BackfillScope, run_i
     resume_url = saved.get("next")
     result = BackfillResult(BatchResult(), int(saved.get("fetched", 0)), int(saved.get("batches", 0)), bool(saved))
     if saved:
-        log.info("Backfill resumes at segment %d after %d batches (%d conversations)", start_segment,
-                 result.batches, result.fetched)
+        log.info(
+            "Backfill resumes at segment %d after %d batches (%d conversations)",
+            start_segment,
+            result.batches,
+            result.fetched,
+        )
     progress = Progress("backfill conversations", front)
     for index, (path, params) in enumerate(scope.segments()):
         if index < start_segment:
@@ -120,8 +134,9 @@ def run(front, conn, key: checkpoints.CheckpointKey, scope: BackfillScope, run_i
     return result
 
 
-def _commit_batch(conn, key, batch, cursor, run_id, result: BackfillResult,
-                  queueing: tuple[pending.Priority, bool], view: View) -> None:
+def _commit_batch(
+    conn, key, batch, cursor, run_id, result: BackfillResult, queueing: tuple[pending.Priority, bool], view: View
+) -> None:
     """Queue the batch's changed sub-resources, then load it with its checkpoint in one transaction."""
     priority, refetch_children = queueing
     with conn.cursor() as cur:
@@ -130,5 +145,6 @@ def _commit_batch(conn, key, batch, cursor, run_id, result: BackfillResult,
     result.fetched_now += len(batch)
     result.batches += 1
     cursor = {**cursor, "fetched": result.fetched, "batches": result.batches}
-    result.loaded.add(load_batch(conn, CONVERSATIONS, batch, run_id, view=view, checkpoint=(key, cursor),
-                                 history=result.history))
+    result.loaded.add(
+        load_batch(conn, CONVERSATIONS, batch, run_id, view=view, checkpoint=(key, cursor), history=result.history)
+    )

@@ -25,8 +25,14 @@ class PageBatch(Generic[T]):
     ended: bool = False
 
 
-def page_batches(pages: Iterable[T], batch_pages: int, *, count: Callable[[T], int] = len, cap: int | None = None,
-                 ends: Callable[[T], bool] | None = None) -> Iterator[PageBatch[T]]:
+def page_batches(
+    pages: Iterable[T],
+    batch_pages: int,
+    *,
+    count: Callable[[T], int] = len,
+    cap: int | None = None,
+    ends: Callable[[T], bool] | None = None,
+) -> Iterator[PageBatch[T]]:
     """Group pages into batches of `batch_pages`; a batch closes early when `cap` records (by `count`) are reached
     or a page `ends` the reading, and then nothing more is read. The last batch may be short or empty of pages
     only when `pages` yields nothing."""
@@ -71,8 +77,9 @@ def record_ids(records: Iterable[Any]) -> set[str]:
     return {r["id"] for r in records if isinstance(r, dict) and isinstance(r.get("id"), str)}
 
 
-def queue_sub_resources(cur, conversation_ids: dict[str, set[str]] | set[str], run_id: str,
-                   priority: pending.Priority) -> Counter:
+def queue_sub_resources(
+    cur, conversation_ids: dict[str, set[str]] | set[str], run_id: str, priority: pending.Priority
+) -> Counter:
     """Ask for the sub-resources of conversations (every per-conversation resource, or per resource when given a
     dict), in the caller's transaction; returns how many were queued per resource."""
     queued: Counter = Counter()
@@ -82,8 +89,9 @@ def queue_sub_resources(cur, conversation_ids: dict[str, set[str]] | set[str], r
     return queued
 
 
-def queue_changed_sub_resources(cur, conversations: list[Any], run_id: str, priority: pending.Priority, *,
-                           refetch: bool = False) -> Counter:
+def queue_changed_sub_resources(
+    cur, conversations: list[Any], run_id: str, priority: pending.Priority, *, refetch: bool = False
+) -> Counter:
     """Ask for the sub-resources of listed conversations that changed since their sub-resources were last synced
     (front.children_synced; all of them with `refetch`), in the caller's transaction; counts per resource."""
     stamps: dict[str, Any] = {}

@@ -60,17 +60,26 @@ def _load_snapshots(conn, snapshots: list[dict[str, Any]], run_id: str, result: 
         result.loaded.add(load_batch(conn, CONVERSATIONS, snapshots, run_id, view=view))
 
 
-def _move_cursor(result: ChangesResult, candidate: Decimal | None,
-                 on_cursor: Callable[[Decimal], None] | None) -> None:
+def _move_cursor(result: ChangesResult, candidate: Decimal | None, on_cursor: Callable[[Decimal], None] | None) -> None:
     """Record the cursor reached by committed work and hand it on (the task advances the watermark with it)."""
     result.cursor = latest(result.cursor, candidate)
     if on_cursor is not None and result.cursor is not None:
         on_cursor(result.cursor)
 
 
-def from_events(front, conn, run_id: str, lower: Decimal, upper: Decimal | None, *, batch_pages: int,
-                cap: int | None, on_cursor: Callable[[Decimal], None] | None = None,
-                since: Decimal | None = None, skip_applied: bool = True) -> ChangesResult:
+def from_events(
+    front,
+    conn,
+    run_id: str,
+    lower: Decimal,
+    upper: Decimal | None,
+    *,
+    batch_pages: int,
+    cap: int | None,
+    on_cursor: Callable[[Decimal], None] | None = None,
+    since: Decimal | None = None,
+    skip_applied: bool = True,
+) -> ChangesResult:
     """Read /events oldest first from `lower`, load the newest conversation snapshot of each batch and the messages
     and comments the events carry in full, and queue a fetch only for what no event carried.
 
@@ -80,16 +89,21 @@ def from_events(front, conn, run_id: str, lower: Decimal, upper: Decimal | None,
     after `since` (the watermark; `lower` is it minus the overlap) count toward `cap`. Events an earlier run
     applied are skipped (`skip_applied`; an Airflow backfill run re-applies its interval on purpose).
     """
-    params: dict[str, Any] = {"q[after]": f"{lower:.3f}", "sort_by": "created_at", "sort_order": "asc",
-                              "limit": EVENTS_PAGE_LIMIT}
+    params: dict[str, Any] = {
+        "q[after]": f"{lower:.3f}",
+        "sort_by": "created_at",
+        "sort_order": "asc",
+        "limit": EVENTS_PAGE_LIMIT,
+    }
     if upper is not None:
         params["q[before]"] = f"{upper:.3f}"
     known.purge_applied(conn, lower - APPLIED_EVENTS_KEPT_SECONDS)
     result = ChangesResult()
     progress = Progress("events", front)
     seen: set[str] = set()
-    for batch in page_batches(front.iter_pages("/events", params), batch_pages, cap=cap,
-                              count=counting_after(since, "emitted_at")):
+    for batch in page_batches(
+        front.iter_pages("/events", params), batch_pages, cap=cap, count=counting_after(since, "emitted_at")
+    ):
         changes = ChangeSet(seen_events=seen)
         for page in batch.pages:
             applied = known.applied_events(conn, record_ids(page)) if skip_applied else set()
@@ -117,8 +131,14 @@ def replay_event(conn, event: Any, run_id: str) -> tuple[str | None, Counter]:
     return None, Counter({"unchanged" if result.already_applied else "updated": 1})
 
 
-def _flush_events(conn, batch: ChangeSet, run_id: str, result: ChangesResult,
-                  on_cursor: Callable[[Decimal], None] | None, born_after: Decimal) -> None:
+def _flush_events(
+    conn,
+    batch: ChangeSet,
+    run_id: str,
+    result: ChangesResult,
+    on_cursor: Callable[[Decimal], None] | None,
+    born_after: Decimal,
+) -> None:
     """Load one batch of events' conversations and carried sub-resources, apply merges, queue what must be fetched,
     remember the events, move the cursor; idempotent (a re-run of the batch changes nothing)."""
     snapshots, view = batch.snapshots()
@@ -129,8 +149,7 @@ def _flush_events(conn, batch: ChangeSet, run_id: str, result: ChangesResult,
             result.carried[sub.name] += len(records)
             result.carried_loaded.add(load_batch(conn, sub, records, run_id, view=batch.carried_view(sub.name)))
     if batch.merged_into:  # as of the batch's newest event: the merges are in it
-        result.merged_away += soft_delete(conn, CONVERSATIONS, batch.merged_into, run_id,
-                                          view_at=batch.max_emitted_at)
+        result.merged_away += soft_delete(conn, CONVERSATIONS, batch.merged_into, run_id, view_at=batch.max_emitted_at)
     if batch.bad_events:
         with conn.cursor() as cur:
             dead_letters.write(cur, "events", batch.bad_events, run_id)
@@ -184,9 +203,17 @@ def _fresh_pages(pages, lower: Decimal | None):
         yield fresh, next_url, next_url is None or (lower is not None and bool(page) and not fresh)
 
 
-def from_listing(front, conn, run_id: str, lower: Decimal | None, *, batch_pages: int, cap: int | None,
-                 key: checkpoints.CheckpointKey,
-                 on_cursor: Callable[[Decimal], None] | None = None) -> ChangesResult:
+def from_listing(
+    front,
+    conn,
+    run_id: str,
+    lower: Decimal | None,
+    *,
+    batch_pages: int,
+    cap: int | None,
+    key: checkpoints.CheckpointKey,
+    on_cursor: Callable[[Decimal], None] | None = None,
+) -> ChangesResult:
     """List conversations newest first and stop at the first page entirely older than `lower`.
 
     Every conversation updated after `lower` is loaded and its messages and comments queued (the listing cannot
@@ -196,48 +223,78 @@ def from_listing(front, conn, run_id: str, lower: Decimal | None, *, batch_pages
     cursor moves to the newest update the pass saw, but never past the moment the pass began (issue 19 item 4):
     a conversation bumped after that may have jumped above the saved page link, and the next pass must list it.
     """
-    saved = checkpoints.load(conn, key) or {}
-    resume_url, high, began = None, None, None
-    if saved:
-        lower = None if saved.get("lower") is None else Decimal(saved["lower"])
-        high = None if saved.get("high") is None else Decimal(saved["high"])
-        began = None if saved.get("began") is None else Decimal(saved["began"])
-        resume_url = saved.get("next")
-        log.info("conversations: resuming an unfinished listing pass (down to %s)", lower)
-    if began is None:
-        began = epoch(database_clock(conn))
+    lower, high, began, resume_url = _listing_pass(conn, key, lower)
     result = ChangesResult()
     progress = Progress("conversations", front)
     view = View.requested_now()  # conversations carry updated_at: this is only the fallback for one without
-    pages = front.iter_pages_resumable("/conversations", {"q[statuses]": list(ALL_STATUSES), "sort_by": "date",
-                                                          "sort_order": "desc"}, resume_url=resume_url)
-    for batch in page_batches(_fresh_pages(pages, lower), batch_pages, count=lambda p: len(p[0]), cap=cap,
-                              ends=lambda p: p[2]):
+    pages = front.iter_pages_resumable(
+        "/conversations",
+        {"q[statuses]": list(ALL_STATUSES), "sort_by": "date", "sort_order": "desc"},
+        resume_url=resume_url,
+    )
+    for batch in page_batches(
+        _fresh_pages(pages, lower), batch_pages, count=lambda p: len(p[0]), cap=cap, ends=lambda p: p[2]
+    ):
         fresh = [c for page in batch.pages for c in page[0]]
-        high = max([s for s in map(_updated_at, fresh) if s is not None] + ([high] if high is not None else []),
-                   default=None)
+        high = latest(high, *map(_updated_at, fresh))
         progress.add(pages=len(batch.pages), records=len(fresh))
         result.events += len(fresh)
-        next_url = batch.pages[-1][1]
-        position = None if batch.ended else {"next": next_url, "high": None if high is None else str(high),
-                                             "lower": None if lower is None else str(lower), "began": str(began)}
+        position = None if batch.ended else _listing_position(batch.pages[-1][1], high, lower, began)
         _flush_listing(conn, fresh, run_id, result, key, position, view)
         if batch.ended:
             checkpoints.clear(conn, key)
             _move_cursor(result, None if high is None else min(high, began), on_cursor)
         elif batch.capped:
             result.capped = True
-            log.warning("conversations: stopped at max_results=%d; the next run continues this listing pass, "
-                        "the watermark moves when it reaches %s", cap, lower)
+            log.warning(
+                "conversations: stopped at max_results=%d; the next run continues this listing pass, "
+                "the watermark moves when it reaches %s",
+                cap,
+                lower,
+            )
     progress.report(final=True)
     return result
 
 
-def _flush_listing(conn, batch: list[dict[str, Any]], run_id: str, result: ChangesResult,
-                   key: checkpoints.CheckpointKey, position: dict[str, Any] | None, view: View) -> None:
+def _listing_pass(
+    conn, key: checkpoints.CheckpointKey, lower: Decimal | None
+) -> tuple[Decimal | None, Decimal | None, Decimal, str | None]:
+    """(lower, high, began, resume url) of the listing pass to run: an unfinished one saved under `key`, else a
+    new one down to `lower` beginning now (the database's clock)."""
+    saved = checkpoints.load(conn, key) or {}
+    high, began, resume_url = None, None, None
+    if saved:
+        lower, high, began = (None if saved.get(k) is None else Decimal(saved[k]) for k in ("lower", "high", "began"))
+        resume_url = saved.get("next")
+        log.info("conversations: resuming an unfinished listing pass (down to %s)", lower)
+    return lower, high, epoch(database_clock(conn)) if began is None else began, resume_url
+
+
+def _listing_position(next_url: str | None, high, lower, began: Decimal) -> dict[str, str | None]:
+    """What a checkpoint saves of an unfinished listing pass, to go on from its next page."""
+    return {
+        "next": next_url,
+        "high": None if high is None else str(high),
+        "lower": None if lower is None else str(lower),
+        "began": str(began),
+    }
+
+
+def _flush_listing(
+    conn,
+    batch: list[dict[str, Any]],
+    run_id: str,
+    result: ChangesResult,
+    key: checkpoints.CheckpointKey,
+    position: dict[str, Any] | None,
+    view: View,
+) -> None:
     """Queue the batch's sub-resources, then load it with the listing's position in one transaction."""
     with conn.cursor() as cur:
         result.queued.update(queue_changed_sub_resources(cur, batch, run_id, pending.Priority.HOURLY))
     result.fetched += len(batch)
-    result.loaded.add(load_batch(conn, CONVERSATIONS, batch, run_id, view=view,
-                                 checkpoint=(key, position) if position is not None else None))
+    result.loaded.add(
+        load_batch(
+            conn, CONVERSATIONS, batch, run_id, view=view, checkpoint=(key, position) if position is not None else None
+        )
+    )

@@ -51,9 +51,15 @@ class ConversationChangesOperator(SyncTask):
         """Set the watermark back, forget the events applied since, queue the sub-resources changed since."""
         config = read_config(Variable, self.tenant)
         with closing(warehouse_connection(self.warehouse_conn_id)) as conn:
-            resync.resync_from(conn, Variable, point, context["run_id"], overlap_seconds=config.overlap_seconds,
-                               on_change=self.watermark_recorder(context, conn, CONVERSATIONS.name, "reset"),
-                               tenant=self.tenant)
+            resync.resync_from(
+                conn,
+                Variable,
+                point,
+                context["run_id"],
+                overlap_seconds=config.overlap_seconds,
+                on_change=self.watermark_recorder(context, conn, CONVERSATIONS.name, "reset"),
+                tenant=self.tenant,
+            )
 
     def sync(self, context, conn, front, config, plan, outcome) -> None:
         cap = config.cap("conversations")
@@ -61,25 +67,43 @@ class ConversationChangesOperator(SyncTask):
         lower = plan.window.lower
         if config.conversation_strategy == "events":
             lower = self._initial_load(context, conn, front, config, plan, outcome)
-            result = conversation_changes.from_events(front, conn, context["run_id"], max(lower, Decimal(0)),
-                                                      plan.window.upper, batch_pages=config.batch_pages, cap=cap,
-                                                      on_cursor=outcome.move_cursor,
-                                                      since=lower + config.overlap_seconds,
-                                                      skip_applied=plan.skip_applied_events)
+            result = conversation_changes.from_events(
+                front,
+                conn,
+                context["run_id"],
+                max(lower, Decimal(0)),
+                plan.window.upper,
+                batch_pages=config.batch_pages,
+                cap=cap,
+                on_cursor=outcome.move_cursor,
+                since=lower + config.overlap_seconds,
+                skip_applied=plan.skip_applied_events,
+            )
         else:
             key = checkpoints.CheckpointKey(dag_id, CONVERSATIONS.name, "listing")
-            result = conversation_changes.from_listing(front, conn, context["run_id"], lower,
-                                                       batch_pages=config.batch_pages, cap=cap, key=key,
-                                                       on_cursor=outcome.move_cursor)
+            result = conversation_changes.from_listing(
+                front,
+                conn,
+                context["run_id"],
+                lower,
+                batch_pages=config.batch_pages,
+                cap=cap,
+                key=key,
+                on_cursor=outcome.move_cursor,
+            )
         outcome.absorb(result.loaded, result.fetched, cursor=False)  # the cursor is the feed's, not updated_at
         outcome.move_cursor(result.cursor)
         outcome.capped = result.capped
         outcome.counts["deleted"] += result.merged_away
-        outcome.metadata.update(strategy=config.conversation_strategy, events=result.events,
-                                merged_away=result.merged_away, queued=dict(result.queued),
-                                already_applied_events=result.already_applied,
-                                carried_by_events=dict(result.carried),
-                                carried_outcomes={k: int(v) for k, v in result.carried_loaded.counts.items() if v})
+        outcome.metadata.update(
+            strategy=config.conversation_strategy,
+            events=result.events,
+            merged_away=result.merged_away,
+            queued=dict(result.queued),
+            already_applied_events=result.already_applied,
+            carried_by_events=dict(result.carried),
+            carried_outcomes={k: int(v) for k, v in result.carried_loaded.counts.items() if v},
+        )
 
     def _initial_load(self, context, conn, front, config, plan, outcome) -> Decimal:
         """Start or go on with the initial load when one is due (the plan lists every conversation: no watermark
@@ -90,18 +114,28 @@ class ConversationChangesOperator(SyncTask):
             start = plan.window.upper if plan.window.upper is not None else epoch(context["dag_run"].run_after)
             if checkpoints.load(conn, key) is None:
                 checkpoints.save(conn, key, {"segment": 0, "next": None}, context["run_id"])
-            watermarks.initialise(Variable, CONVERSATIONS.name, start, context["run_id"], f"{start:.3f}",
-                                  on_change=self.watermark_recorder(context, conn, CONVERSATIONS.name,
-                                                                    "initialised"), tenant=self.tenant)
-            log.warning("No conversations watermark yet: initial load of every conversation; the change feed "
-                        "takes over at %s", logtext.stamp(start))
+            watermarks.initialise(
+                Variable,
+                CONVERSATIONS.name,
+                start,
+                context["run_id"],
+                f"{start:.3f}",
+                on_change=self.watermark_recorder(context, conn, CONVERSATIONS.name, "initialised"),
+                tenant=self.tenant,
+            )
+            log.warning(
+                "No conversations watermark yet: initial load of every conversation; the change feed takes over at %s",
+                logtext.stamp(start),
+            )
             lower = start - config.overlap_seconds
         if checkpoints.load(conn, key) is not None:
-            loaded = backfill.run(front, conn, key, backfill.BackfillScope(), context["run_id"],
-                                  batch_pages=config.batch_pages)
+            loaded = backfill.run(
+                front, conn, key, backfill.BackfillScope(), context["run_id"], batch_pages=config.batch_pages
+            )
             outcome.absorb(loaded.loaded, loaded.fetched_now, cursor=False)
-            outcome.metadata.update(initial_load={"conversations": loaded.fetched, "batches": loaded.batches,
-                                                  "resumed": loaded.resumed})
+            outcome.metadata.update(
+                initial_load={"conversations": loaded.fetched, "batches": loaded.batches, "resumed": loaded.resumed}
+            )
             checkpoints.clear(conn, key)
         return lower
 
@@ -123,18 +157,28 @@ class ConversationListingOperator(SyncTask):
         seen: set[str] = set()
         started = database_clock(conn)
         view = View.requested_now()  # the re-listing's start: a conversation Front moved since is not deleted
-        result = backfill.run(front, conn, key, backfill.BackfillScope(), context["run_id"],
-                              batch_pages=config.batch_pages, priority=plan.priority, seen=seen)
+        result = backfill.run(
+            front,
+            conn,
+            key,
+            backfill.BackfillScope(),
+            context["run_id"],
+            batch_pages=config.batch_pages,
+            priority=plan.priority,
+            seen=seen,
+        )
         outcome.absorb(result.loaded, result.fetched_now, cursor=False)
         checkpoints.clear(conn, key)
-        outcome.metadata.update(queued=dict(result.queued), resumed=result.resumed,
-                                complete_listing=not result.resumed)
+        outcome.metadata.update(queued=dict(result.queued), resumed=result.resumed, complete_listing=not result.resumed)
         if result.resumed:
-            log.warning("conversations: this listing resumed an earlier try's, so it cannot tell which conversations "
-                        "Front no longer lists; deletions are reconciled by the next complete re-listing")
+            log.warning(
+                "conversations: this listing resumed an earlier try's, so it cannot tell which conversations "
+                "Front no longer lists; deletions are reconciled by the next complete re-listing"
+            )
             return
-        reconciled = reconcile_deletions(conn, CONVERSATIONS, seen, context["run_id"], listing_started=started,
-                                         view_at=view.at)
+        reconciled = reconcile_deletions(
+            conn, CONVERSATIONS, seen, context["run_id"], listing_started=started, view_at=view.at
+        )
         outcome.counts["deleted"] += reconciled.deleted
         outcome.counts["restored"] += reconciled.restored
 
@@ -171,28 +215,43 @@ class SubResourcesOperator(SyncTask):
         outcome.absorb(result.loaded, result.fetched)
         outcome.capped = result.capped
         outcome.counts["deleted"] += result.records_deleted
-        outcome.metadata.update(conversations=result.conversations, merged=result.merged, missing=result.missing,
-                                failed_conversations=result.failed, out_of_time=result.out_of_time,
-                                dead_lettered_conversations=result.dead_lettered_conversations,
-                                lost_leases=result.lost_leases,
-                                still_queued=pending.count(conn, resource.name, only))
+        outcome.metadata.update(
+            conversations=result.conversations,
+            merged=result.merged,
+            missing=result.missing,
+            failed_conversations=result.failed,
+            out_of_time=result.out_of_time,
+            dead_lettered_conversations=result.dead_lettered_conversations,
+            lost_leases=result.lost_leases,
+            still_queued=pending.count(conn, resource.name, only),
+        )
 
-    def drain(self, context, conn, front, config, resource, priority: pending.Priority,
-              only: list[str] | None) -> sub_resources.DrainResult:
+    def drain(
+        self, context, conn, front, config, resource, priority: pending.Priority, only: list[str] | None
+    ) -> sub_resources.DrainResult:
         """Work the queue as this task try (of `only`, when given), after freeing an earlier try's claims."""
         who = self.identity(context)
         settings = sub_resources.DrainSettings(
             worker=f"{who.dag_id}/{who.task_id}/{who.run_id}/{who.try_number}/{uuid.uuid4().hex[:8]}",
-            priority=priority, workers=front.settings.max_workers, lease_seconds=config.queue_lease_seconds,
-            max_attempts=config.queue_max_attempts, retry_after_seconds=config.queue_retry_seconds,
-            cap=config.cap(resource.name), deadline=self.deadline(), only=only,
-            band=(pending.Priority.VERIFY,) * 2 if priority == pending.Priority.VERIFY else
-            (pending.Priority.ON_DEMAND, pending.Priority.BACKFILL))
-        freed = pending.release_earlier_tries(conn, resource.name, f"{who.dag_id}/{who.task_id}/{who.run_id}/",
-                                              settings.worker)
+            priority=priority,
+            workers=front.settings.max_workers,
+            lease_seconds=config.queue_lease_seconds,
+            max_attempts=config.queue_max_attempts,
+            retry_after_seconds=config.queue_retry_seconds,
+            cap=config.cap(resource.name),
+            deadline=self.deadline(),
+            only=only,
+            band=(pending.Priority.VERIFY,) * 2
+            if priority == pending.Priority.VERIFY
+            else (pending.Priority.ON_DEMAND, pending.Priority.BACKFILL),
+        )
+        freed = pending.release_earlier_tries(
+            conn, resource.name, f"{who.dag_id}/{who.task_id}/{who.run_id}/", settings.worker
+        )
         if freed:
-            log.info("%s: %d conversation(s) claimed by an earlier try of this task are free again", resource.name,
-                     freed)
+            log.info(
+                "%s: %d conversation(s) claimed by an earlier try of this task are free again", resource.name, freed
+            )
         return sub_resources.drain(front, conn, resource, context["run_id"], settings)
 
 
@@ -221,15 +280,28 @@ class VerifySubResourcesOperator(SubResourcesOperator):
         outcome.capped = result.capped
         outcome.counts["deleted"] += result.records_deleted
         counts = result.loaded.counts
-        outcome.metadata.update(verify={
-            "verify_days": config.verify_days, "slice": night % config.verify_days, "due": len(due),
-            "verified": result.conversations, "merged": result.merged, "missing": result.missing,
-            "failed": result.failed, "lost_leases": result.lost_leases,
-            "repaired": counts["created"] + counts["updated"] + result.records_deleted,
-            "still_queued": pending.count(conn, resource.name, due) if due else 0})
-        log.info("%s: verified %d of %d conversation(s) due tonight (verify_days=%d); %d row(s) repaired",
-                 resource.name, result.conversations, len(due), config.verify_days,
-                 outcome.metadata["verify"]["repaired"])
+        outcome.metadata.update(
+            verify={
+                "verify_days": config.verify_days,
+                "slice": night % config.verify_days,
+                "due": len(due),
+                "verified": result.conversations,
+                "merged": result.merged,
+                "missing": result.missing,
+                "failed": result.failed,
+                "lost_leases": result.lost_leases,
+                "repaired": counts["created"] + counts["updated"] + result.records_deleted,
+                "still_queued": pending.count(conn, resource.name, due) if due else 0,
+            }
+        )
+        log.info(
+            "%s: verified %d of %d conversation(s) due tonight (verify_days=%d); %d row(s) repaired",
+            resource.name,
+            result.conversations,
+            len(due),
+            config.verify_days,
+            outcome.metadata["verify"]["repaired"],
+        )
 
 
 def _check_conversation_ids(ids: Any) -> None:
@@ -254,17 +326,34 @@ class BackfillConversationsOperator(SyncTask):
         started = getattr(context["dag_run"], "run_after", None)
         if plan.watermark_use is WatermarkUse.INITIALISE and started is not None:
             # Everything before this moment is the backfill's; the incremental DAG's events take over from here.
-            watermarks.initialise(Variable, CONVERSATIONS.name, epoch(started), context["run_id"], str(started),
-                                  on_change=self.watermark_recorder(context, conn, CONVERSATIONS.name,
-                                                                    "initialised"), tenant=self.tenant)
+            watermarks.initialise(
+                Variable,
+                CONVERSATIONS.name,
+                epoch(started),
+                context["run_id"],
+                str(started),
+                on_change=self.watermark_recorder(context, conn, CONVERSATIONS.name, "initialised"),
+                tenant=self.tenant,
+            )
         # Keyed by scope, not run: a retry, a cleared task or a new run of the same scope resumes unfinished work.
         key = checkpoints.CheckpointKey(context["ti"].dag_id, CONVERSATIONS.name, scope.fingerprint())
         if (self.scope_params or {}).get("restart") and context["ti"].try_number <= 1:
             checkpoints.clear(conn, key)
-        result = backfill.run(front, conn, key, scope, context["run_id"], batch_pages=config.batch_pages,
-                              priority=plan.priority,
-                              refetch_children=bool((self.scope_params or {}).get("refetch_children")))
+        result = backfill.run(
+            front,
+            conn,
+            key,
+            scope,
+            context["run_id"],
+            batch_pages=config.batch_pages,
+            priority=plan.priority,
+            refetch_children=bool((self.scope_params or {}).get("refetch_children")),
+        )
         outcome.absorb(result.loaded, result.fetched_now)
-        outcome.metadata.update(batches=result.batches, resumed=result.resumed, conversations_total=result.fetched,
-                                queued=dict(result.queued))
+        outcome.metadata.update(
+            batches=result.batches,
+            resumed=result.resumed,
+            conversations_total=result.fetched,
+            queued=dict(result.queued),
+        )
         checkpoints.clear(conn, key)

@@ -25,12 +25,17 @@ def token_store_conn_id(front: FrontHook, default: str = WAREHOUSE_CONN_ID) -> s
 
 
 @contextmanager
-def open_front_hook(front_conn_id: str, warehouse_conn_id: str = WAREHOUSE_CONN_ID, *, shared_budget: bool = False,
-                    **hook_kwargs: Any) -> Iterator[FrontHook]:
+def open_front_hook(
+    front_conn_id: str, warehouse_conn_id: str = WAREHOUSE_CONN_ID, *, shared_budget: bool = False, **hook_kwargs: Any
+) -> Iterator[FrontHook]:
     """A FrontHook whose OAuth tokens (and, with ``shared_budget``, rate budget) live in the warehouse."""
     with ExitStack() as stack:
-        hook_kwargs.setdefault("budget_store", stack.enter_context(PostgresBudgetStore(
-            lambda: warehouse_connection(warehouse_conn_id))) if shared_budget else None)
+        hook_kwargs.setdefault(
+            "budget_store",
+            stack.enter_context(PostgresBudgetStore(lambda: warehouse_connection(warehouse_conn_id)))
+            if shared_budget
+            else None,
+        )
         front: FrontHook | None = None
 
         def connect_tokens() -> psycopg.Connection:  # called at the hook's first token read, once `front` exists

@@ -7,8 +7,8 @@ import textwrap
 from datetime import UTC, datetime
 from decimal import Decimal
 
-ERROR_LIMIT = 1000     # characters of an error message shown in a log line; the rest is cut from the middle
-WRAP_WIDTH = 120       # characters per line of a wrapped message
+ERROR_LIMIT = 1000  # characters of an error message shown in a log line; the rest is cut from the middle
+WRAP_WIDTH = 120  # characters per line of a wrapped message
 
 
 def stamp(value: Decimal | None) -> str:
@@ -33,10 +33,11 @@ def error(text: str, *, limit: int = ERROR_LIMIT, width: int = WRAP_WIDTH) -> st
     if len(text) > limit:
         keep = limit // 2
         cut = len(text) - 2 * keep
-        text = f"{text[:keep]} [... {cut} characters cut; the full text is in front.sync_logs.error ...] " \
-               f"{text[-keep:]}"
+        text = f"{text[:keep]} [... {cut} characters cut; the full text is in front.sync_logs.error ...] {text[-keep:]}"
     lines = []
     for line in text.splitlines() or [""]:
-        lines.extend(textwrap.wrap(line, width=width, break_long_words=True, break_on_hyphens=False,
-                                   subsequent_indent="    ") or [""])
+        lines.extend(
+            textwrap.wrap(line, width=width, break_long_words=True, break_on_hyphens=False, subsequent_indent="    ")
+            or [""]
+        )
     return "\n".join(lines)

@@ -48,8 +48,10 @@ def default_redirect_uri() -> str:
 def _oauth_settings(front_conn_id: str) -> Any:
     settings = HookSettings.from_connection(FrontHook.get_connection(front_conn_id), front_conn_id)
     if not settings.oauth:
-        raise FrontConfigError(f"Connection {front_conn_id!r} uses a static API token; set its extra "
-                               "auth to \"oauth\" (login = client id, password = client secret) to connect Front.")
+        raise FrontConfigError(
+            f"Connection {front_conn_id!r} uses a static API token; set its extra "
+            'auth to "oauth" (login = client id, password = client secret) to connect Front.'
+        )
     return settings
 
 
@@ -73,12 +75,14 @@ def check_state(front_conn_id: str, state: str | None, cookie: str | None, user:
     settings = _oauth_settings(front_conn_id)
     nonce, issued, mac = ((cookie or "").split(".") + ["", "", ""])[:3]
     if not state or not nonce or not hmac.compare_digest(state, nonce):
-        raise OAuthStateError("The OAuth state does not match this browser session: start again with "
-                              "\"Connect Front\" on the Front sync page.")
+        raise OAuthStateError(
+            "The OAuth state does not match this browser session: start again with "
+            '"Connect Front" on the Front sync page.'
+        )
     if not hmac.compare_digest(mac, _mac(settings, nonce, user, issued)):
         raise OAuthStateError("The OAuth state was issued to another user or connection: start again.")
     if not issued.isdigit() or time.time() - int(issued) > STATE_MAX_AGE:
-        raise OAuthStateError("The OAuth state expired (over 10 minutes since \"Connect Front\"): start again.")
+        raise OAuthStateError('The OAuth state expired (over 10 minutes since "Connect Front"): start again.')
 
 
 def _mac(settings: Any, nonce: str, user: str, issued: str) -> str:
@@ -86,8 +90,13 @@ def _mac(settings: Any, nonce: str, user: str, issued: str) -> str:
     return hmac.new(key.encode(), f"{nonce}\n{user}\n{settings.conn_id}\n{issued}".encode(), "sha256").hexdigest()
 
 
-def complete(front_conn_id: str, code: str, user: str | None, redirect_uri: str | None = None,
-             warehouse_conn_id: str = WAREHOUSE_CONN_ID) -> Connected:
+def complete(
+    front_conn_id: str,
+    code: str,
+    user: str | None,
+    redirect_uri: str | None = None,
+    warehouse_conn_id: str = WAREHOUSE_CONN_ID,
+) -> Connected:
     """Exchange ``code`` (once), store the encrypted pair in the warehouse, and check it with GET /me."""
     settings = _oauth_settings(front_conn_id)
     grant = oauth_client(settings).exchange_code(code.strip(), redirect_uri or redirect_uri_of(front_conn_id))
@@ -96,8 +105,14 @@ def complete(front_conn_id: str, code: str, user: str | None, redirect_uri: str 
     with closing(warehouse_connection(store_conn_id)) as conn:
         migrations.migrate(conn)
     with PostgresTokenStore(lambda: warehouse_connection(store_conn_id)) as store:
-        store.save(front_conn_id, settings.client_id, cipher.seal(grant.access_token),
-                   cipher.seal(grant.refresh_token), grant.expires_in, user)
+        store.save(
+            front_conn_id,
+            settings.client_id,
+            cipher.seal(grant.access_token),
+            cipher.seal(grant.refresh_token),
+            grant.expires_in,
+            user,
+        )
     with open_front_hook(front_conn_id, warehouse_conn_id) as front:
         company = front.get_me().get("name")
     return Connected(front_conn_id, company)
@@ -109,5 +124,14 @@ def status(warehouse_conn_id: str = WAREHOUSE_CONN_ID) -> list[dict[str, Any]]:
         return store.status()
 
 
-__all__ = ["CALLBACK_PATH", "Connected", "OAuthStateError", "check_state", "complete", "default_redirect_uri",
-           "redirect_uri_of", "start", "status"]
+__all__ = [
+    "CALLBACK_PATH",
+    "Connected",
+    "OAuthStateError",
+    "check_state",
+    "complete",
+    "default_redirect_uri",
+    "redirect_uri_of",
+    "start",
+    "status",
+]

@@ -116,9 +116,16 @@ class SyncTask(BaseOperator):
     template_fields: Sequence[str] = ("resource",)
     ui_color = "#e8f4fd"
 
-    def __init__(self, *, resource: str, kind: RunKind | str = RunKind.INCREMENTAL,
-                 front_conn_id: str = FRONT_CONN_ID, warehouse_conn_id: str = WAREHOUSE_CONN_ID,
-                 tenant: str | None = None, **kwargs) -> None:
+    def __init__(
+        self,
+        *,
+        resource: str,
+        kind: RunKind | str = RunKind.INCREMENTAL,
+        front_conn_id: str = FRONT_CONN_ID,
+        warehouse_conn_id: str = WAREHOUSE_CONN_ID,
+        tenant: str | None = None,
+        **kwargs,
+    ) -> None:
         super().__init__(**kwargs)
         if kind not in set(RunKind):
             raise ValueError(f"kind must be one of {', '.join(RunKind)}, got {kind!r}")
@@ -155,8 +162,10 @@ class SyncTask(BaseOperator):
         config = read_config(Variable, self.tenant)
         plan = self.plan(context, resource, config)
         # The rate budget lives in the warehouse: one per Front company for every task and worker.
-        with open_front_hook(self.front_conn_id, self.warehouse_conn_id, shared_budget=True) as front, \
-                closing(warehouse_connection(self.warehouse_conn_id)) as conn:
+        with (
+            open_front_hook(self.front_conn_id, self.warehouse_conn_id, shared_budget=True) as front,
+            closing(warehouse_connection(self.warehouse_conn_id)) as conn,
+        ):
             reason = listed_recently(conn, resource, plan)
             if reason:
                 log.info("Skipping %s: %s", resource.name, reason)
@@ -167,44 +176,78 @@ class SyncTask(BaseOperator):
         """The audit row around the work: opened first, closed with the counts (also when the work fails)."""
         outcome = Outcome()
         window, watermark = plan.window, plan.watermark
-        log.info("Syncing %s (%s): window %s, watermark %s", resource.name, plan.sync_type,
-                 logtext.window(window.lower, window.upper), logtext.stamp(watermark))
+        log.info(
+            "Syncing %s (%s): window %s, watermark %s",
+            resource.name,
+            plan.sync_type,
+            logtext.window(window.lower, window.upper),
+            logtext.stamp(watermark),
+        )
         stored = {"mark": watermark}
         if plan.advances_watermark:
-            record = self.watermark_recorder(context, conn, resource.name, "advanced")
-            advanced_at = str(getattr(context["dag_run"], "run_after", ""))
-
-            def advance(candidate: Decimal) -> None:
-                # Only forward, only over time this run read (window.lower), after every committed batch.
-                if stored["mark"] is None or candidate > stored["mark"]:
-                    stored["mark"] = watermarks.advance(Variable, resource.name, candidate, context["run_id"],
-                                                        advanced_at, read_from=window.lower, on_change=record,
-                                                        tenant=self.tenant)
-
-            outcome.on_cursor = advance
+            outcome.on_cursor = self._watermark_advancer(context, conn, resource.name, plan, stored)
 
         def closing(row: audit.AuditRow) -> None:
             row.api, row.watermark_after = front.sync_log_figures(), stored["mark"]
             row.metadata = {**outcome.metadata, **front.sync_log_metadata()}
 
         try:
-            with audit.audited(conn, self.identity(context), resource.name, plan.sync_type, window.lower, window.upper,
-                               watermark, counts=outcome.counts, before_close=closing):
+            with audit.audited(
+                conn,
+                self.identity(context),
+                resource.name,
+                plan.sync_type,
+                window.lower,
+                window.upper,
+                watermark,
+                counts=outcome.counts,
+                before_close=closing,
+            ):
                 self.sync(context, conn, front, config, plan, outcome)
                 outcome.move_cursor(None)
                 if outcome.capped:
                     outcome.metadata["capped"] = True
-                    log.warning("%s stopped at its max_results cap; the next run continues from %s", resource.name,
-                                logtext.stamp(stored["mark"]))
+                    log.warning(
+                        "%s stopped at its max_results cap; the next run continues from %s",
+                        resource.name,
+                        logtext.stamp(stored["mark"]),
+                    )
         except BaseException as exc:
-            log.error("Sync of %s failed (batches committed before it stay; watermark %s):\n%s", resource.name,
-                      logtext.stamp(stored["mark"]), logtext.error(f"{type(exc).__name__}: {exc}"))
+            log.error(
+                "Sync of %s failed (batches committed before it stay; watermark %s):\n%s",
+                resource.name,
+                logtext.stamp(stored["mark"]),
+                logtext.error(f"{type(exc).__name__}: {exc}"),
+            )
             raise
-        new_mark = stored["mark"]
+        return self._summarize(context, resource.name, plan, outcome, watermark, stored["mark"])
+
+    def _watermark_advancer(self, context, conn, name: str, plan: RunPlan, stored: dict[str, Any]):
+        """The callback that moves the watermark after every committed batch: only forward, only over time this
+        run read (the window's lower bound); `stored["mark"]` follows it."""
+        record = self.watermark_recorder(context, conn, name, "advanced")
+        advanced_at = str(getattr(context["dag_run"], "run_after", ""))
+
+        def advance(candidate: Decimal) -> None:
+            if stored["mark"] is None or candidate > stored["mark"]:
+                stored["mark"] = watermarks.advance(
+                    Variable,
+                    name,
+                    candidate,
+                    context["run_id"],
+                    advanced_at,
+                    read_from=plan.window.lower,
+                    on_change=record,
+                    tenant=self.tenant,
+                )
+
+        return advance
+
+    def _summarize(self, context, name: str, plan: RunPlan, outcome: Outcome, before, after) -> dict[str, Any]:
+        """Log the run's counts and watermark move, put them on the task's Asset events, return them (XCom)."""
         result = {k: int(outcome.counts[k]) for k in ("fetched", *OUTCOMES, "deleted", "restored")}
-        log.info("Synced %s: %s; watermark %s -> %s", resource.name, result, logtext.stamp(watermark),
-                 logtext.stamp(new_mark))
-        summary = {**result, "capped": outcome.capped, "watermark": None if new_mark is None else f"{new_mark:.3f}"}
+        log.info("Synced %s: %s; watermark %s -> %s", name, result, logtext.stamp(before), logtext.stamp(after))
+        summary = {**result, "capped": outcome.capped, "watermark": None if after is None else f"{after:.3f}"}
         self.describe_asset_events(context, {**summary, "sync_type": plan.sync_type})
         return summary
 
@@ -246,8 +289,12 @@ class FrontSyncOperator(SyncTask):
         def batches():
             # The overlap below the watermark is re-read but does not use up the cap: a capped run moves on.
             since = None if complete_listing else window.lower + config.overlap_seconds
-            for batch in page_batches(_listed_pages(front, resource, params), config.batch_pages, cap=cap,
-                                      count=counting_after(since, resource.cursor_column or "updated_at")):
+            for batch in page_batches(
+                _listed_pages(front, resource, params),
+                config.batch_pages,
+                cap=cap,
+                count=counting_after(since, resource.cursor_column or "updated_at"),
+            ):
                 records = [record for page in batch.pages for record in page]
                 outcome.count_fetched(len(records))
                 seen.update(record_ids(records))
@@ -259,8 +306,9 @@ class FrontSyncOperator(SyncTask):
             outcome.absorb(result, fetched=0)  # counted page by page above
         progress.report(final=True)
         if complete_listing and not outcome.capped:
-            reconciled = reconcile_deletions(conn, resource, seen, context["run_id"],
-                                             listing_started=listing_started, view_at=view.at)
+            reconciled = reconcile_deletions(
+                conn, resource, seen, context["run_id"], listing_started=listing_started, view_at=view.at
+            )
             outcome.counts["deleted"] += reconciled.deleted
             outcome.counts["restored"] += reconciled.restored
         outcome.metadata["complete_listing"] = complete_listing and not outcome.capped
@@ -274,8 +322,10 @@ def listed_recently(conn, resource: Resource, plan: RunPlan) -> str | None:
     age = audit.last_listing_age(conn, resource.name)
     if age is None or age >= 60 * plan.fresh_listing_minutes:
         return None
-    return (f"listed in full {age / 60:.0f} min ago, under directory_refresh_minutes="
-            f"{plan.fresh_listing_minutes}; the nightly full DAG always lists it")
+    return (
+        f"listed in full {age / 60:.0f} min ago, under directory_refresh_minutes="
+        f"{plan.fresh_listing_minutes}; the nightly full DAG always lists it"
+    )
 
 
 def _listed_pages(front: FrontHook, resource, params: dict[str, Any]):

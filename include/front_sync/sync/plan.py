@@ -46,14 +46,26 @@ def incremental_params() -> dict[str, Param]:
     """The hourly DAG's run parameters (the page's "Sync now" sets them): a scheduled run uses the defaults."""
     names = [r.name for r in (*LIST_RESOURCES, CONVERSATIONS, *SUB_RESOURCES)]
     return {
-        "resources": Param([], type=["null", "array"], items={"type": "string", "enum": names},
-                           title="Only these resources",
-                           description="Empty: every resource. Messages or comments bring their conversations."),
-        "force_directory_refresh": Param(False, type=["null", "boolean"], title="List the small resources now",
-                                         description="Even if listed within directory_refresh_minutes."),
-        "resync_from": Param(None, type=["null", "string"], title="Re-sync conversations from",
-                             description="Manual runs: a point in time (ISO-8601 with a zone, or epoch seconds) to "
-                                         "re-sync conversations, messages and comments from. Empty: a normal run."),
+        "resources": Param(
+            [],
+            type=["null", "array"],
+            items={"type": "string", "enum": names},
+            title="Only these resources",
+            description="Empty: every resource. Messages or comments bring their conversations.",
+        ),
+        "force_directory_refresh": Param(
+            False,
+            type=["null", "boolean"],
+            title="List the small resources now",
+            description="Even if listed within directory_refresh_minutes.",
+        ),
+        "resync_from": Param(
+            None,
+            type=["null", "string"],
+            title="Re-sync conversations from",
+            description="Manual runs: a point in time (ISO-8601 with a zone, or epoch seconds) to "
+            "re-sync conversations, messages and comments from. Empty: a normal run.",
+        ),
     }
 
 

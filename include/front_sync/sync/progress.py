@@ -38,10 +38,17 @@ class Progress:
         calls = getattr(metrics, "calls", 0)
         quota = getattr(metrics, "quota_remaining", None)
         done = f", {100 * self.records / self.total:.0f}% of {self.total}" if self.total else ""
-        log.info("%s%s: %s, %s (%.0f/s), %s%s%s", self.name, " done" if final else "",
-                 _count(self.pages, "page"), _count(self.records, "record"), self.records / elapsed,
-                 _count(calls, "API call"),
-                 f", quota remaining {quota}" if quota is not None else "", done)
+        log.info(
+            "%s%s: %s, %s (%.0f/s), %s%s%s",
+            self.name,
+            " done" if final else "",
+            _count(self.pages, "page"),
+            _count(self.records, "record"),
+            self.records / elapsed,
+            _count(calls, "API call"),
+            f", quota remaining {quota}" if quota is not None else "",
+            done,
+        )
 
 
 def _count(n: int, noun: str) -> str:

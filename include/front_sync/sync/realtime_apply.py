@@ -60,7 +60,8 @@ class WebhookChanges(ChangeSet):
     id (once, for the newest event naming it), not as its whole conversation; `origin` says which webhooks named it."""
 
     named: dict[str, dict[str, tuple[Decimal, str]]] = field(
-        default_factory=lambda: {child.name: {} for child in synced(PER_CONVERSATION)})
+        default_factory=lambda: {child.name: {} for child in synced(PER_CONVERSATION)}
+    )
     origin: dict[tuple[str, str], set[int]] = field(default_factory=dict)
     current: int | None = None
 
@@ -76,8 +77,11 @@ class WebhookChanges(ChangeSet):
 
     def _touch(self, child: Resource, event: dict[str, Any], conversation_id: str, emitted_at: Decimal) -> None:
         record_id = _named_id(child, event)
-        if record_id is None or event.get("type") == MERGE_EVENT or \
-                carried_record(child, event, conversation_id) is not None:
+        if (
+            record_id is None
+            or event.get("type") == MERGE_EVENT
+            or carried_record(child, event, conversation_id) is not None
+        ):
             super()._touch(child, event, conversation_id, emitted_at)  # carried in full, or the conversation's fetch
             return
         kept = self.named[child.name].get(record_id)
@@ -116,8 +120,9 @@ def _fetch_one(front, child: str, record_id: str, conversation_id: str) -> _Fetc
     """GET one message or comment; runs in a worker thread. Front being down or refusing us fails the round."""
     view_at = View.requested_now().at
     try:
-        return _Fetch(child, record_id, conversation_id, front.request_json(GET_ONE[child].format(id=record_id)),
-                      view_at)
+        return _Fetch(
+            child, record_id, conversation_id, front.request_json(GET_ONE[child].format(id=record_id)), view_at
+        )
     except FrontNotFound:
         return _Fetch(child, record_id, conversation_id, view_at=view_at)
     except FrontLooksDownError:
@@ -143,22 +148,35 @@ def _to_fetch(conn, changes: WebhookChanges, result: RoundResult) -> list[tuple[
     return wanted
 
 
-def apply_round(front, conn, claims: list[WebhookClaim], run_id: str, worker: str, *, max_attempts: int,
-                retry_after_seconds: float, workers: int = 4) -> RoundResult:
+def apply_round(
+    front,
+    conn,
+    claims: list[WebhookClaim],
+    run_id: str,
+    worker: str,
+    *,
+    max_attempts: int,
+    retry_after_seconds: float,
+    workers: int = 4,
+) -> RoundResult:
     """Apply one batch of claimed webhooks; every claim ends applied, ignored, dead-lettered or failed (retried)."""
     result = RoundResult()
     changes = WebhookChanges()
     kinds: dict[str, list[WebhookClaim]] = {"ok": [], "ignored": [], "bad": []}
     for claim in claims:
         kinds[changes.add_claim(claim)].append(claim)
-    fetches = list(front.map_concurrent(lambda item: _fetch_one(front, *item), _to_fetch(conn, changes, result),
-                                        max_workers=workers))
+    fetches = list(
+        front.map_concurrent(
+            lambda item: _fetch_one(front, *item), _to_fetch(conn, changes, result), max_workers=workers
+        )
+    )
     result.calls = len(fetches)
     failed_ids = {i for f in fetches if f.error for i in changes.origin.get((f.child, f.record_id), ())}
     for f in fetches:
         if f.error:
-            log.warning("webhooks: GET %s %s failed (%s); its webhooks are tried again later", f.child, f.record_id,
-                        f.error)
+            log.warning(
+                "webhooks: GET %s %s failed (%s); its webhooks are tried again later", f.child, f.record_id, f.error
+            )
         elif f.record is None:
             result.missing += 1
             changes.need[f.child].add(f.conversation_id)  # gone or moved: the hourly run's complete fetch settles it
@@ -168,14 +186,24 @@ def apply_round(front, conn, claims: list[WebhookClaim], run_id: str, worker: st
     try:
         _commit(conn, changes, fetches, run_id, worker, result, applied, kinds)
     except Exception as exc:  # noqa: BLE001 - a load that fails is a failed try of its webhooks (issue 19 item 6)
-        log.error("webhooks: loading a round of %d webhook(s) failed (%s); they are tried again later",
-                  len(claims), type(exc).__name__)
+        log.error(
+            "webhooks: loading a round of %d webhook(s) failed (%s); they are tried again later",
+            len(claims),
+            type(exc).__name__,
+        )
         retried, error = claims, _describe(exc)
         result.loaded, result.fetched, result.webhooks, result.queued = BatchResult(), 0, Counter(), Counter()
     if retried:
         retried = [replace(c, payload=event_of(c.payload)) for c in retried]  # a dead letter holds the event
-        gave_up = webhook_claims.failed(conn, retried, worker, error, max_attempts=max_attempts,
-                                        run_id=run_id, retry_after_seconds=retry_after_seconds)
+        gave_up = webhook_claims.failed(
+            conn,
+            retried,
+            worker,
+            error,
+            max_attempts=max_attempts,
+            run_id=run_id,
+            retry_after_seconds=retry_after_seconds,
+        )
         result.webhooks.update(failed=len(retried) - gave_up, dead_lettered=gave_up)
     return result
 
@@ -186,8 +214,16 @@ def _describe(exc: Exception) -> str:
     return f"{type(exc).__name__}: {primary or exc}"
 
 
-def _commit(conn, changes: WebhookChanges, fetches: list[_Fetch], run_id: str, worker: str, result: RoundResult,
-            applied: list[WebhookClaim], kinds: dict[str, list[WebhookClaim]]) -> None:
+def _commit(
+    conn,
+    changes: WebhookChanges,
+    fetches: list[_Fetch],
+    run_id: str,
+    worker: str,
+    result: RoundResult,
+    applied: list[WebhookClaim],
+    kinds: dict[str, list[WebhookClaim]],
+) -> None:
     """Load the previews, carried and fetched records, queue what only a complete fetch settles, and mark the
     webhooks done: one transaction."""
     try:
@@ -203,8 +239,9 @@ def _commit(conn, changes: WebhookChanges, fetches: list[_Fetch], run_id: str, w
             dead_letters.write(cur, "events", bad, run_id)
             result.webhooks["applied"] += webhook_claims.finish(cur, applied, "applied", worker)
             result.webhooks["ignored"] += webhook_claims.finish(cur, kinds["ignored"], "ignored", worker)
-            result.webhooks["dead_lettered"] += webhook_claims.finish(cur, kinds["bad"], "dead_lettered", worker,
-                                                                      "not a usable event")
+            result.webhooks["dead_lettered"] += webhook_claims.finish(
+                cur, kinds["bad"], "dead_lettered", worker, "not a usable event"
+            )
         conn.commit()
     except BaseException:
         conn.rollback()

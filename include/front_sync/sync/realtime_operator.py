@@ -36,8 +36,15 @@ class RealtimeApplyOperator(BaseOperator):
 
     ui_color = "#fdf2e8"
 
-    def __init__(self, *, round_size: int = 500, front_conn_id: str = FRONT_CONN_ID,
-                 warehouse_conn_id: str = WAREHOUSE_CONN_ID, tenant: str | None = None, **kwargs) -> None:
+    def __init__(
+        self,
+        *,
+        round_size: int = 500,
+        front_conn_id: str = FRONT_CONN_ID,
+        warehouse_conn_id: str = WAREHOUSE_CONN_ID,
+        tenant: str | None = None,
+        **kwargs,
+    ) -> None:
         super().__init__(**kwargs)
         if round_size < 1:
             raise ValueError(f"round_size must be at least 1, got {round_size}")
@@ -51,37 +58,52 @@ class RealtimeApplyOperator(BaseOperator):
         ti = context["ti"]
         who = audit.RunIdentity(context["run_id"], ti.dag_id, ti.task_id, ti.try_number)
         worker = f"{who.dag_id}/{who.task_id}/{who.run_id}/{who.try_number}/{uuid.uuid4().hex[:8]}"
-        deadline = None if self.execution_timeout is None else \
-            time.monotonic() + 0.8 * self.execution_timeout.total_seconds()
-        with open_front_hook(self.front_conn_id, self.warehouse_conn_id, shared_budget=True) as front, \
-                closing(warehouse_connection(self.warehouse_conn_id)) as conn:
-            row_id = audit.open_row(conn, who, SYNC_LOG_RESOURCE, "realtime", None, None, None)
-            total = RoundResult()
+        budget = None if self.execution_timeout is None else 0.8 * self.execution_timeout.total_seconds()
+        deadline = None if budget is None else time.monotonic() + budget
+        total = RoundResult()
+        with (
+            open_front_hook(self.front_conn_id, self.warehouse_conn_id, shared_budget=True) as front,
+            closing(warehouse_connection(self.warehouse_conn_id)) as conn,
+        ):
+
+            def closing_figures(row: audit.AuditRow) -> None:
+                row.counts.update(_counts(total))
+                row.api, row.metadata = front.sync_log_figures(), {**_metadata(total), **front.sync_log_metadata()}
+
             try:
-                while deadline is None or time.monotonic() < deadline:
-                    claims = webhook_claims.claim(conn, self.round_size, worker=worker,
-                                                  lease_seconds=config.queue_lease_seconds)
-                    if not claims:
-                        break
-                    try:
-                        _add(total, apply_round(front, conn, claims, who.run_id, worker,
-                                                max_attempts=config.queue_max_attempts,
-                                                retry_after_seconds=config.queue_retry_seconds,
-                                                workers=front.settings.max_workers))
-                    except BaseException:
-                        webhook_claims.release(conn, claims, worker)  # untried: free for the next run at once
-                        raise
+                with audit.audited(conn, who, SYNC_LOG_RESOURCE, "realtime", before_close=closing_figures):
+                    while deadline is None or time.monotonic() < deadline:
+                        if not self._round(front, conn, config, who.run_id, worker, total):
+                            break
             except BaseException as exc:
-                error = f"{type(exc).__name__}: {exc}"
-                audit.close_row(conn, row_id, "failed", _counts(total), front.sync_log_figures(), None, error,
-                                {**_metadata(total), **front.sync_log_metadata()})
-                log.error("Applying webhooks failed (rounds committed before it stay):\n%s", logtext.error(error))
+                error = logtext.error(f"{type(exc).__name__}: {exc}")
+                log.error("Applying webhooks failed (rounds committed before it stay):\n%s", error)
                 raise
-            audit.close_row(conn, row_id, "success", _counts(total), front.sync_log_figures(), None, None,
-                            {**_metadata(total), **front.sync_log_metadata()})
         summary = {**_metadata(total), **{k: int(v) for k, v in _counts(total).items()}}
         log.info("Applied webhooks: %s", summary)
         return summary
+
+    def _round(self, front, conn, config, run_id: str, worker: str, total: RoundResult) -> bool:
+        """Claim one round of stored webhooks and apply it (folded into `total`); False when none was waiting."""
+        claims = webhook_claims.claim(conn, self.round_size, worker=worker, lease_seconds=config.queue_lease_seconds)
+        if not claims:
+            return False
+        try:
+            part = apply_round(
+                front,
+                conn,
+                claims,
+                run_id,
+                worker,
+                max_attempts=config.queue_max_attempts,
+                retry_after_seconds=config.queue_retry_seconds,
+                workers=front.settings.max_workers,
+            )
+        except BaseException:
+            webhook_claims.release(conn, claims, worker)  # untried: free for the next run at once
+            raise
+        _add(total, part)
+        return True
 
 
 def _add(total: RoundResult, part: RoundResult) -> None:
@@ -104,5 +126,10 @@ def _counts(total: RoundResult) -> Counter:
 
 def _metadata(total: RoundResult) -> dict[str, Any]:
     """What the run did with the webhooks and the API, for sync_logs.metadata and XCom (counts only)."""
-    return {"webhooks": {k: v for k, v in total.webhooks.items() if v}, "api_fetches": total.calls,
-            "missing": total.missing, "fetches_skipped": total.skipped_fetches, "queued_for_hourly": dict(total.queued)}
+    return {
+        "webhooks": {k: v for k, v in total.webhooks.items() if v},
+        "api_fetches": total.calls,
+        "missing": total.missing,
+        "fetches_skipped": total.skipped_fetches,
+        "queued_for_hourly": dict(total.queued),
+    }

@@ -50,27 +50,44 @@ def parse_point(value: str | float | int) -> Decimal:
     except ValueError:
         moment = None
     if moment is None or moment.tzinfo is None:
-        raise ConfigError(f"resync_from must be an ISO-8601 time with a zone (2026-12-01T00:00:00Z) or epoch "
-                          f"seconds (1764547200); got {text!r}")
+        raise ConfigError(
+            f"resync_from must be an ISO-8601 time with a zone (2026-12-01T00:00:00Z) or epoch "
+            f"seconds (1764547200); got {text!r}"
+        )
     return epoch(moment)
 
 
-def resync_from(conn, variables, point: Decimal, run_id: str, *, overlap_seconds: int,
-                on_change: Callable[[Decimal | None, Decimal], None] | None = None,
-                tenant: str | None = None) -> ResyncResult:
+def resync_from(
+    conn,
+    variables,
+    point: Decimal,
+    run_id: str,
+    *,
+    overlap_seconds: int,
+    on_change: Callable[[Decimal | None, Decimal], None] | None = None,
+    tenant: str | None = None,
+) -> ResyncResult:
     """Prepare the re-sync of conversations from `point` (see the module docstring); committed."""
     since = max(point - overlap_seconds, Decimal(0))
-    before = watermarks.set_back(variables, CONVERSATIONS.name, point, run_id, f"{point:.3f}", on_change=on_change,
-                                 tenant=tenant)
+    before = watermarks.set_back(
+        variables, CONVERSATIONS.name, point, run_id, f"{point:.3f}", on_change=on_change, tenant=tenant
+    )
     with conn.cursor() as cur:
         cur.execute(load_sql("resync/forget_applied"), {"since": since})
         forgotten = cur.rowcount
         cur.execute(load_sql("resync/changed_since"), {"since": point})
         ids = [row[0] for row in cur.fetchall()]
-        queued = {sub.name: pending.enqueue(cur, sub.name, ids, run_id, pending.Priority.HOURLY)
-                  for sub in synced(PER_CONVERSATION)}
+        queued = {
+            sub.name: pending.enqueue(cur, sub.name, ids, run_id, pending.Priority.HOURLY)
+            for sub in synced(PER_CONVERSATION)
+        }
     conn.commit()
-    log.warning("Re-sync of conversations from %s: watermark set back from %s, %d applied event(s) forgotten (they "
-                "are applied again), sub-resources of %d conversation(s) queued for a fetch", stamp(point),
-                stamp(before), forgotten, len(ids))
+    log.warning(
+        "Re-sync of conversations from %s: watermark set back from %s, %d applied event(s) forgotten (they "
+        "are applied again), sub-resources of %d conversation(s) queued for a fetch",
+        stamp(point),
+        stamp(before),
+        forgotten,
+        len(ids),
+    )
     return ResyncResult(before, point, forgotten, queued)

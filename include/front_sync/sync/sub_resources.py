@@ -57,8 +57,8 @@ class DrainSettings:
     max_attempts: int = 5
     retry_after_seconds: float = 60.0
     cap: int | None = None
-    deadline: float | None = None        # time.monotonic() after which no new chunk is claimed
-    only: list[str] | None = None        # on demand: these conversations only
+    deadline: float | None = None  # time.monotonic() after which no new chunk is claimed
+    only: list[str] | None = None  # on demand: these conversations only
     band: tuple[pending.Priority, pending.Priority] = (pending.Priority.ON_DEMAND, pending.Priority.BACKFILL)
 
 
@@ -146,15 +146,20 @@ def _report(conn, resource: Resource, settings: DrainSettings, stopped: str, res
     if stopped == "cap":
         result.capped = pending.count(conn, resource.name, settings.only) > 0
         if result.capped:
-            log.warning("%s: stopped at max_results=%d; queued conversations wait for the next run",
-                        resource.name, settings.cap)
+            log.warning(
+                "%s: stopped at max_results=%d; queued conversations wait for the next run", resource.name, settings.cap
+            )
     if result.out_of_time:
-        log.warning("%s: stopped at the task's time budget; queued conversations wait for the next run",
-                    resource.name)
+        log.warning("%s: stopped at the task's time budget; queued conversations wait for the next run", resource.name)
     if result.failed:
-        log.warning("%s: %d conversation(s) failed (fetch or load) and stay queued for a later try; %d gave up "
-                    "after %d tries and went to front.dead_letters", resource.name, result.failed,
-                    result.dead_lettered_conversations, settings.max_attempts)
+        log.warning(
+            "%s: %d conversation(s) failed (fetch or load) and stay queued for a later try; %d gave up "
+            "after %d tries and went to front.dead_letters",
+            resource.name,
+            result.failed,
+            result.dead_lettered_conversations,
+            settings.max_attempts,
+        )
 
 
 class _Drain:
@@ -167,8 +172,16 @@ class _Drain:
     retry tries again later instead of dead-lettering healthy conversations).
     """
 
-    def __init__(self, front, conn, resource: Resource, run_id: str, settings: DrainSettings,
-                 result: DrainResult, progress: Progress) -> None:
+    def __init__(
+        self,
+        front,
+        conn,
+        resource: Resource,
+        run_id: str,
+        settings: DrainSettings,
+        result: DrainResult,
+        progress: Progress,
+    ) -> None:
         self.front, self.conn, self.resource, self.run_id = front, conn, resource, run_id
         self.settings, self.result, self.progress = settings, result, progress
         self.outage_window = max(settings.workers * 4, 8)
@@ -180,16 +193,21 @@ class _Drain:
 
     def working(self) -> list[str]:
         """The conversations claimed and not settled yet (the heartbeat's list; read from its thread)."""
-        return [*tuple(self.in_flight), *(c.conversation_id for c in tuple(self.buffered)),
-                *(c.conversation_id for c, _ in tuple(self.suspects))]
+        return [
+            *tuple(self.in_flight),
+            *(c.conversation_id for c in tuple(self.buffered)),
+            *(c.conversation_id for c, _ in tuple(self.suspects)),
+        ]
 
     def work_round(self) -> tuple[str, int]:
         """Fetch until no claim is left to take; returns why ("empty", "cap" or "deadline") and how many claims."""
         stopped: list[str] = []
         self.claimed = 0
         fetch = self.front.map_concurrent(
-            lambda c: (c, _fetch(self.front, self.resource, c.conversation_id)), self._claims(stopped),
-            max_workers=self.settings.workers)
+            lambda c: (c, _fetch(self.front, self.resource, c.conversation_id)),
+            self._claims(stopped),
+            max_workers=self.settings.workers,
+        )
         try:
             for claim, fetched in fetch:
                 self.in_flight.pop(claim.conversation_id, None)  # a lapsed lease may have been taken again
@@ -216,9 +234,17 @@ class _Drain:
                 stopped.append("cap")
                 break
             if not self.buffered:
-                self.buffered.extend(pending.take(self.conn, self.resource.name, self.claim_batch,
-                                                  worker=settings.worker, lease_seconds=settings.lease_seconds,
-                                                  only=settings.only, band=settings.band))
+                self.buffered.extend(
+                    pending.take(
+                        self.conn,
+                        self.resource.name,
+                        self.claim_batch,
+                        worker=settings.worker,
+                        lease_seconds=settings.lease_seconds,
+                        only=settings.only,
+                        band=settings.band,
+                    )
+                )
                 if not self.buffered:
                     stopped.append("empty")
                     break
@@ -258,9 +284,11 @@ class _Drain:
         """Fail the task; work_round hands every unsettled claim back uncounted on the way out."""
         failures = self.suspects
         first = failures[0][1].error
-        raise FrontAPIError(f"{self.resource.name}: {len(failures)} conversations in a row failed (first: "
-                            f"{type(first).__name__}: {first}) and Front does not answer GET /me either; the task "
-                            f"retry tries again later") from first
+        raise FrontAPIError(
+            f"{self.resource.name}: {len(failures)} conversations in a row failed (first: "
+            f"{type(first).__name__}: {first}) and Front does not answer GET /me either; the task "
+            f"retry tries again later"
+        ) from first
 
     def _record_failures(self) -> None:
         """Record the held failures on their queue rows (retried later; dead-lettered after max_attempts)."""
@@ -269,11 +297,25 @@ class _Drain:
         for claim, fetched in failures:
             error = f"{type(fetched.error).__name__}: {fetched.error}"
             result.failed += 1
-            log.warning("%s of %s failed after %d record(s) (try %d of %d): %s", self.resource.name,
-                        claim.conversation_id, len(fetched.records), claim.attempts, settings.max_attempts, error)
-            if pending.failed(self.conn, self.resource.name, claim, settings.worker, error,
-                              max_attempts=settings.max_attempts, run_id=self.run_id,
-                              retry_after_seconds=settings.retry_after_seconds * claim.attempts):
+            log.warning(
+                "%s of %s failed after %d record(s) (try %d of %d): %s",
+                self.resource.name,
+                claim.conversation_id,
+                len(fetched.records),
+                claim.attempts,
+                settings.max_attempts,
+                error,
+            )
+            if pending.failed(
+                self.conn,
+                self.resource.name,
+                claim,
+                settings.worker,
+                error,
+                max_attempts=settings.max_attempts,
+                run_id=self.run_id,
+                retry_after_seconds=settings.retry_after_seconds * claim.attempts,
+            ):
                 result.dead_lettered_conversations += 1
 
     def _load_failed(self, claim: pending.Claim, fetched: _Fetched, exc: Exception) -> None:
@@ -281,12 +323,26 @@ class _Drain:
         settings, result = self.settings, self.result
         result.failed += 1
         sqlstate = getattr(exc, "sqlstate", None)
-        log.warning("%s of %s: loading %d record(s) failed (try %d of %d): %s%s", self.resource.name,
-                    claim.conversation_id, len(fetched.records), claim.attempts, settings.max_attempts,
-                    type(exc).__name__, f" (SQLSTATE {sqlstate})" if sqlstate else "")
-        if pending.failed(self.conn, self.resource.name, claim, settings.worker, f"load: {type(exc).__name__}: {exc}",
-                          max_attempts=settings.max_attempts, run_id=self.run_id,
-                          retry_after_seconds=settings.retry_after_seconds * claim.attempts):
+        log.warning(
+            "%s of %s: loading %d record(s) failed (try %d of %d): %s%s",
+            self.resource.name,
+            claim.conversation_id,
+            len(fetched.records),
+            claim.attempts,
+            settings.max_attempts,
+            type(exc).__name__,
+            f" (SQLSTATE {sqlstate})" if sqlstate else "",
+        )
+        if pending.failed(
+            self.conn,
+            self.resource.name,
+            claim,
+            settings.worker,
+            f"load: {type(exc).__name__}: {exc}",
+            max_attempts=settings.max_attempts,
+            run_id=self.run_id,
+            retry_after_seconds=settings.retry_after_seconds * claim.attempts,
+        ):
             result.dead_lettered_conversations += 1
 
 
@@ -299,18 +355,33 @@ def _front_answers(front) -> bool:
     return True
 
 
-def _load(conn, resource: Resource, run_id: str, claim: pending.Claim, fetched: _Fetched,
-          result: DrainResult) -> None:
+def _load(conn, resource: Resource, run_id: str, claim: pending.Claim, fetched: _Fetched, result: DrainResult) -> None:
     """Load what was fetched, complete or not (records already received are never thrown away). Counted only once
     loaded: a load that raised rolled back, and its records come again with the conversation's next try."""
     if fetched.records:
-        result.loaded.add(load_batch(conn, resource, fetched.records, run_id, view=fetched.view,
-                                     parent_id=claim.conversation_id, history=result.history))
+        result.loaded.add(
+            load_batch(
+                conn,
+                resource,
+                fetched.records,
+                run_id,
+                view=fetched.view,
+                parent_id=claim.conversation_id,
+                history=result.history,
+            )
+        )
     result.fetched += len(fetched.records)
 
 
-def _finish(conn, resource: Resource, run_id: str, settings: DrainSettings, claim: pending.Claim,
-            fetched: _Fetched, result: DrainResult) -> None:
+def _finish(
+    conn,
+    resource: Resource,
+    run_id: str,
+    settings: DrainSettings,
+    claim: pending.Claim,
+    fetched: _Fetched,
+    result: DrainResult,
+) -> None:
     """Settle a conversation whose fetch ended with an answer: complete, merged (301) or gone (404); only while
     this consumer holds the claim (a consumer whose lease was lost leaves it all to the one that took it)."""
     if not _still_held(conn, resource, settings, claim, result):
@@ -342,18 +413,19 @@ def _finish(conn, resource: Resource, run_id: str, settings: DrainSettings, clai
         else:  # a complete fetch, or none at all (404): what Front did not return is gone
             kept = record_ids(fetched.records)
             result.records_deleted += soft_delete_sub_resources_gone(
-                cur, resource, conversation_id, kept, run_id, fetch_started, view_at=fetched.view.at)
+                cur, resource, conversation_id, kept, run_id, fetch_started, view_at=fetched.view.at
+            )
         pending.done(cur, resource.name, [claim], settings.worker, run_id)
         if isinstance(error, FrontNotFound):  # a 404 may reverse: its sub-resources are not proven gone (item 3)
             known.forget_sub_resources(cur, resource.name, [conversation_id])
         elif error is None:  # every row read: merged-away leftovers are gone, and the conversation verified
             result.records_deleted += soft_delete_merged_sub_resources_gone(
-                cur, resource, conversation_id, kept, run_id, fetch_started, view_at=fetched.view.at)
+                cur, resource, conversation_id, kept, run_id, fetch_started, view_at=fetched.view.at
+            )
             known.record_verified(cur, resource.name, [conversation_id], run_id)
 
 
-def _still_held(conn, resource: Resource, settings: DrainSettings, claim: pending.Claim,
-                result: DrainResult) -> bool:
+def _still_held(conn, resource: Resource, settings: DrainSettings, claim: pending.Claim, result: DrainResult) -> bool:
     """Whether this consumer still holds the claim; a lost one is logged and counted."""
     with conn.cursor() as cur:
         mine = pending.held(cur, resource.name, [claim], settings.worker)
@@ -365,6 +437,9 @@ def _still_held(conn, resource: Resource, settings: DrainSettings, claim: pendin
 
 def _lost(resource: Resource, claim: pending.Claim, result: DrainResult) -> None:
     result.lost_leases += 1
-    log.warning("%s of %s: this consumer's lease ran out and another consumer took the conversation over; what "
-                "this fetch brought is loaded, but it neither finishes the request nor soft-deletes anything",
-                resource.name, claim.conversation_id)
+    log.warning(
+        "%s of %s: this consumer's lease ran out and another consumer took the conversation over; what "
+        "this fetch brought is loaded, but it neither finishes the request nor soft-deletes anything",
+        resource.name,
+        claim.conversation_id,
+    )

@@ -23,8 +23,9 @@ def parse(text: str | None, resource: str, tenant: str | None = None) -> Decimal
         value = data["value"] if isinstance(data, dict) else data
         return None if value is None else Decimal(str(value))
     except (ValueError, KeyError, TypeError, InvalidOperation) as exc:
-        raise ConfigError(f"Variable {watermark_key(resource, tenant)} must be JSON like "
-                          f"{{\"value\": \"1700000000.123\"}}; got {text!r}") from exc
+        raise ConfigError(
+            f'Variable {watermark_key(resource, tenant)} must be JSON like {{"value": "1700000000.123"}}; got {text!r}'
+        ) from exc
 
 
 def render(value: Decimal, run_id: str, advanced_at: str) -> str:
@@ -37,9 +38,17 @@ def read(variables, resource: str, tenant: str | None = None) -> Decimal | None:
     return parse(variables.get(watermark_key(resource, tenant), default=None), resource, tenant)
 
 
-def advance(variables, resource: str, candidate: Decimal | None, run_id: str, advanced_at: str, *,
-            read_from: Decimal | None = None, on_change: Callable[[Decimal | None, Decimal], None] | None = None,
-            tenant: str | None = None) -> Decimal | None:
+def advance(
+    variables,
+    resource: str,
+    candidate: Decimal | None,
+    run_id: str,
+    advanced_at: str,
+    *,
+    read_from: Decimal | None = None,
+    on_change: Callable[[Decimal | None, Decimal], None] | None = None,
+    tenant: str | None = None,
+) -> Decimal | None:
     """Move the cursor to `candidate` if it is larger than the stored one; returns the cursor now stored.
 
     `read_from` is where the caller's reading started (None for a complete listing): the cursor moves only when
@@ -53,8 +62,13 @@ def advance(variables, resource: str, candidate: Decimal | None, run_id: str, ad
     if candidate is None or (current is not None and candidate <= current):
         return current
     if read_from is not None and (current is None or read_from > current):
-        log.info("Watermark %s stays at %s: this run read from %s only, moving it to %s would skip the time "
-                 "between", key, stamp(current), stamp(read_from), stamp(candidate))
+        log.info(
+            "Watermark %s stays at %s: this run read from %s only, moving it to %s would skip the time between",
+            key,
+            stamp(current),
+            stamp(read_from),
+            stamp(candidate),
+        )
         return current
     variables.set(key, render(candidate, run_id, advanced_at))
     log.info("Watermark %s advanced from %s to %s", key, stamp(current), stamp(candidate))
@@ -63,8 +77,16 @@ def advance(variables, resource: str, candidate: Decimal | None, run_id: str, ad
     return candidate
 
 
-def initialise(variables, resource: str, value: Decimal, run_id: str, advanced_at: str, *,
-               on_change: Callable[[Decimal | None, Decimal], None] | None = None, tenant: str | None = None) -> bool:
+def initialise(
+    variables,
+    resource: str,
+    value: Decimal,
+    run_id: str,
+    advanced_at: str,
+    *,
+    on_change: Callable[[Decimal | None, Decimal], None] | None = None,
+    tenant: str | None = None,
+) -> bool:
     """Set the cursor only when there is none yet (a first load marks where the change feed must take over)."""
     if read(variables, resource, tenant) is not None:
         return False
@@ -75,9 +97,16 @@ def initialise(variables, resource: str, value: Decimal, run_id: str, advanced_a
     return True
 
 
-def set_back(variables, resource: str, value: Decimal, run_id: str, advanced_at: str, *,
-             on_change: Callable[[Decimal | None, Decimal], None] | None = None,
-             tenant: str | None = None) -> Decimal | None:
+def set_back(
+    variables,
+    resource: str,
+    value: Decimal,
+    run_id: str,
+    advanced_at: str,
+    *,
+    on_change: Callable[[Decimal | None, Decimal], None] | None = None,
+    tenant: str | None = None,
+) -> Decimal | None:
     """Move the cursor back to `value` (a re-sync from a point in time; never forward); returns the one before."""
     key = watermark_key(resource, tenant)
     current = read(variables, resource, tenant)

@@ -24,8 +24,14 @@ class Window:
     rereads_interval: bool = False
 
 
-def sync_window(run_type: str, interval_start: datetime | None, interval_end: datetime | None,
-                run_after: datetime | None, watermark: Decimal | None, overlap_seconds: int) -> Window:
+def sync_window(
+    run_type: str,
+    interval_start: datetime | None,
+    interval_end: datetime | None,
+    run_after: datetime | None,
+    watermark: Decimal | None,
+    overlap_seconds: int,
+) -> Window:
     """Decide the window; never the wall clock, so a run is reproducible.
 
     Scheduled runs stop at their data interval's end; manual runs at the moment they were triggered (run_after);

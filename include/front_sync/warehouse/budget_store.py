@@ -57,8 +57,7 @@ class PostgresBudgetStore:
 
     def set_quota(self, key: str, lane: str, spacing: float, seconds: float) -> None:
         """See ``BudgetStore.set_quota``."""
-        self._one("budget/set_quota", {"key": key, "lane": lane, "spacing": float(spacing),
-                                        "seconds": float(seconds)})
+        self._one("budget/set_quota", {"key": key, "lane": lane, "spacing": float(spacing), "seconds": float(seconds)})
 
     def close(self) -> None:
         """Close the store's connection (a later call opens a new one)."""

@@ -28,10 +28,16 @@ def _json_default(value: Any) -> Any:
 
 def write(cur, key: CheckpointKey, cursor: Any, run_id: str | None) -> None:
     """Upsert the cursor inside the caller's transaction (so it commits with the batch it describes)."""
-    cur.execute(load_sql("checkpoints/save"), {
-        "dag_id": key.dag_id, "resource": key.resource, "run_key": key.run_key,
-        "cursor": json.dumps(cursor, default=_json_default), "run_id": run_id,
-    })
+    cur.execute(
+        load_sql("checkpoints/save"),
+        {
+            "dag_id": key.dag_id,
+            "resource": key.resource,
+            "run_key": key.run_key,
+            "cursor": json.dumps(cursor, default=_json_default),
+            "run_id": run_id,
+        },
+    )
 
 
 def save(conn, key: CheckpointKey, cursor: Any, run_id: str | None = None) -> None:
@@ -44,8 +50,9 @@ def save(conn, key: CheckpointKey, cursor: Any, run_id: str | None = None) -> No
 def load(conn, key: CheckpointKey) -> Any | None:
     """The saved cursor (Decimals come back as strings), or None when there is none."""
     with conn.cursor() as cur:
-        cur.execute(load_sql("checkpoints/load"), {"dag_id": key.dag_id, "resource": key.resource,
-                                                    "run_key": key.run_key})
+        cur.execute(
+            load_sql("checkpoints/load"), {"dag_id": key.dag_id, "resource": key.resource, "run_key": key.run_key}
+        )
         row = cur.fetchone()
     conn.commit()
     return None if row is None else row[0]
@@ -54,8 +61,9 @@ def load(conn, key: CheckpointKey) -> Any | None:
 def clear(conn, key: CheckpointKey) -> bool:
     """Forget the cursor once the work it tracked is complete; True when there was one."""
     with conn.cursor() as cur:
-        cur.execute(load_sql("checkpoints/clear"), {"dag_id": key.dag_id, "resource": key.resource,
-                                                     "run_key": key.run_key})
+        cur.execute(
+            load_sql("checkpoints/clear"), {"dag_id": key.dag_id, "resource": key.resource, "run_key": key.run_key}
+        )
         removed = cur.rowcount > 0
     conn.commit()
     return removed

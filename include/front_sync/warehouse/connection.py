@@ -19,8 +19,10 @@ def warehouse_connection(conn_id: str = WAREHOUSE_CONN_ID) -> psycopg.Connection
     conn = PostgresHook(postgres_conn_id=conn_id).get_conn()
     if not isinstance(conn, psycopg.Connection):
         conn.close()
-        raise RuntimeError(f"PostgresHook returned a {type(conn).__module__} connection; the warehouse code needs "
-                           "psycopg 3 (the provider picks it when psycopg and SQLAlchemy 2 are installed)")
+        raise RuntimeError(
+            f"PostgresHook returned a {type(conn).__module__} connection; the warehouse code needs "
+            "psycopg 3 (the provider picks it when psycopg and SQLAlchemy 2 are installed)"
+        )
     try:
         conn.autocommit = False
         with conn.cursor() as cur:
@@ -30,4 +32,3 @@ def warehouse_connection(conn_id: str = WAREHOUSE_CONN_ID) -> psycopg.Connection
         conn.close()
         raise
     return conn
-

@@ -52,14 +52,16 @@ def assign_ids(cur, id_less: list[dict[str, Any]], batch: list[Any]) -> dict[int
     in_batch = _batch_owners(batch)
     stored_real: dict[str, str] = {}
     stored_provisional: dict[str, str] = {}
-    cur.execute(load_sql("contacts/match_handles"),
-                {"handles": sorted({e for emails in wanted.values() for e in emails})})
+    cur.execute(
+        load_sql("contacts/match_handles"), {"handles": sorted({e for emails in wanted.values() for e in emails})}
+    )
     for email, contact_id, is_provisional in cur.fetchall():
         (stored_provisional if is_provisional else stored_real).setdefault(email, contact_id)
     assigned: dict[int, str] = {}
     for index, emails in wanted.items():
-        owner = next((owners[e] for owners in (in_batch, stored_real, stored_provisional)
-                      for e in emails if e in owners), None)
+        owner = next(
+            (owners[e] for owners in (in_batch, stored_real, stored_provisional) for e in emails if e in owners), None
+        )
         candidate = owner or PROVISIONAL_PREFIX + emails[0]
         if len(candidate) <= transform.MAX_ID_LENGTH:
             assigned[index] = candidate

@@ -46,8 +46,9 @@ def column_types(cur, table: tuple[str, str]) -> dict[str, int]:
     return _TYPES[table]
 
 
-def copy_rows(cur, table: sql.Composable, names: Sequence[str], types: Sequence[int],
-              rows: Iterable[Sequence[Any]]) -> None:
+def copy_rows(
+    cur, table: sql.Composable, names: Sequence[str], types: Sequence[int], rows: Iterable[Sequence[Any]]
+) -> None:
     """COPY rows (streamed) into the `names` columns of a table, whose type oids are `types`, in one statement."""
     statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(table, columns(tuple(names)))
     cur.adapters.register_dumper(None, _JsonText)  # by oid only: used for this cursor's typed jsonb columns

@@ -17,6 +17,15 @@ def record(cur, resource: Resource, drift: BatchDrift | None, run_id: str) -> in
     if not rows:
         return 0
     kinds, paths, examples, records = (list(column) for column in zip(*rows, strict=True))
-    cur.execute(load_sql("drift/record"), {"resource": resource.name, "run_id": run_id, "kinds": kinds,
-                                           "paths": paths, "examples": examples, "records": records})
+    cur.execute(
+        load_sql("drift/record"),
+        {
+            "resource": resource.name,
+            "run_id": run_id,
+            "kinds": kinds,
+            "paths": paths,
+            "examples": examples,
+            "records": records,
+        },
+    )
     return len(rows)

@@ -32,8 +32,10 @@ def record_applied(cur, events: Iterable[tuple[str, Decimal]], run_id: str) -> N
     """Remember applied events (id, emitted_at) in the caller's transaction."""
     events = list(events)
     if events:
-        cur.execute(load_sql("known/applied_events_record"), {
-            "ids": [e[0] for e in events], "emitted_at": [e[1] for e in events], "run_id": run_id})
+        cur.execute(
+            load_sql("known/applied_events_record"),
+            {"ids": [e[0] for e in events], "emitted_at": [e[1] for e in events], "run_id": run_id},
+        )
 
 
 def purge_applied(conn, before: Decimal) -> int:
@@ -45,15 +47,23 @@ def purge_applied(conn, before: Decimal) -> int:
     return purged
 
 
-def advance_sub_resources(cur, resource: str, through: Mapping[str, Decimal | None], born: set[str],
-                          run_id: str) -> None:
+def advance_sub_resources(
+    cur, resource: str, through: Mapping[str, Decimal | None], born: set[str], run_id: str
+) -> None:
     """Mark conversations' `resource` rows current as of `through` (their snapshots' updated_at); an existing
     marker moves on, a new one is made only for conversations in `born` (every event of theirs was applied)."""
     ids = sorted(through)
     if ids:
-        cur.execute(load_sql("known/children_synced_advance"), {
-            "resource": resource, "ids": ids, "through": [through[i] for i in ids],
-            "born": [i in born for i in ids], "run_id": run_id})
+        cur.execute(
+            load_sql("known/children_synced_advance"),
+            {
+                "resource": resource,
+                "ids": ids,
+                "through": [through[i] for i in ids],
+                "born": [i in born for i in ids],
+                "run_id": run_id,
+            },
+        )
 
 
 def sub_resources_changed(cur, resource: str, updated_at: Mapping[str, Decimal | None]) -> set[str]:
@@ -61,8 +71,10 @@ def sub_resources_changed(cur, resource: str, updated_at: Mapping[str, Decimal |
     ids = sorted(updated_at)
     if not ids:
         return set()
-    cur.execute(load_sql("known/sub_resources_changed"), {
-        "resource": resource, "ids": ids, "updated_at": [updated_at[i] for i in ids]})
+    cur.execute(
+        load_sql("known/sub_resources_changed"),
+        {"resource": resource, "ids": ids, "updated_at": [updated_at[i] for i in ids]},
+    )
     return {row[0] for row in cur.fetchall()}
 
 
@@ -78,8 +90,10 @@ def record_merges(cur, merged_into: Mapping[str, str], run_id: str) -> None:
     """Remember which conversation each merged-away one went into (front.conversation_merges); caller commits."""
     merged = sorted(merged_into)
     if merged:
-        cur.execute(load_sql("known/merges_record"), {
-            "merged": merged, "survivors": [merged_into[i] for i in merged], "run_id": run_id})
+        cur.execute(
+            load_sql("known/merges_record"),
+            {"merged": merged, "survivors": [merged_into[i] for i in merged], "run_id": run_id},
+        )
 
 
 def record_verified(cur, resource: str, conversation_ids: Iterable[str], run_id: str) -> None:
@@ -93,8 +107,10 @@ def verification_due(conn, resource: str, verify_days: int, night: int) -> list[
     """The conversations whose `resource` rows tonight's rolling verification re-fetches: night `night`'s slice
     (about 1/verify_days of all) plus those not verified for verify_days."""
     with conn.cursor() as cur:
-        cur.execute(load_sql("known/verification_due"), {"resource": resource, "days": verify_days,
-                                                         "slice": night % verify_days})
+        cur.execute(
+            load_sql("known/verification_due"),
+            {"resource": resource, "days": verify_days, "slice": night % verify_days},
+        )
         ids = [row[0] for row in cur.fetchall()]
     conn.commit()
     return ids

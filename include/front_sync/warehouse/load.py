@@ -50,10 +50,18 @@ class BatchResult:
         self.max_cursor = transform.latest(self.max_cursor, other.max_cursor)
 
 
-def load_batch(conn, resource: Resource, records: list[Any], run_id: str, *, view: View = UNKNOWN_VIEW,
-               checkpoint: tuple[checkpoints.CheckpointKey, Any] | None = None,
-               parent_id: str | None = None, history: LoadHistory | None = None,
-               commit: bool = True) -> BatchResult:
+def load_batch(
+    conn,
+    resource: Resource,
+    records: list[Any],
+    run_id: str,
+    *,
+    view: View = UNKNOWN_VIEW,
+    checkpoint: tuple[checkpoints.CheckpointKey, Any] | None = None,
+    parent_id: str | None = None,
+    history: LoadHistory | None = None,
+    commit: bool = True,
+) -> BatchResult:
     """Load a batch in one transaction and return its outcome counts; bad records go to dead_letters.
 
     `view` says when the records were seen in Front (the version rule: an older view than a row's is stale).
@@ -64,13 +72,27 @@ def load_batch(conn, resource: Resource, records: list[Any], run_id: str, *, vie
     commits several resources and the webhooks they apply at once). Anything but a record's data error rolls the
     whole transaction back and raises.
     """
-    return write_batch(conn, resource, prepare_batch(resource, records, run_id, view, parent_id), run_id,
-                       checkpoint=checkpoint, history=history, commit=commit)
+    return write_batch(
+        conn,
+        resource,
+        prepare_batch(resource, records, run_id, view, parent_id),
+        run_id,
+        checkpoint=checkpoint,
+        history=history,
+        commit=commit,
+    )
 
 
-def load_batches(conn, resource: Resource, batches: Iterable[tuple[list[Any], Any]], run_id: str, *,
-                 checkpoint_key: checkpoints.CheckpointKey | None = None, read_ahead: int = 2,
-                 view: View = UNKNOWN_VIEW) -> Iterator[BatchResult]:
+def load_batches(
+    conn,
+    resource: Resource,
+    batches: Iterable[tuple[list[Any], Any]],
+    run_id: str,
+    *,
+    checkpoint_key: checkpoints.CheckpointKey | None = None,
+    read_ahead: int = 2,
+    view: View = UNKNOWN_VIEW,
+) -> Iterator[BatchResult]:
     """Load (records, cursor) batches one transaction each, yielding each batch's result after its commit.
 
     A worker thread pulls the next batches from `batches` (e.g. pages from Front) and transforms them, up to
@@ -124,9 +146,16 @@ class _Failed:
     error: BaseException
 
 
-def write_batch(conn, resource: Resource, batch: PreparedBatch, run_id: str, *,
-                checkpoint: tuple[checkpoints.CheckpointKey, Any] | None = None,
-                history: LoadHistory | None = None, commit: bool = True) -> BatchResult:
+def write_batch(
+    conn,
+    resource: Resource,
+    batch: PreparedBatch,
+    run_id: str,
+    *,
+    checkpoint: tuple[checkpoints.CheckpointKey, Any] | None = None,
+    history: LoadHistory | None = None,
+    commit: bool = True,
+) -> BatchResult:
     """The database half of load_batch: ids for id-less contacts, conflict rules, dead letters, one commit.
 
     The transaction is marked as the sync's own (load/sync_writer.sql), so the local-edit triggers leave it alone.
@@ -138,8 +167,9 @@ def write_batch(conn, resource: Resource, batch: PreparedBatch, run_id: str, *,
         prepared = dict(batch.prepared)
         if batch.id_less:
             assigned = contacts_provisional.assign_ids(cur, batch.id_less, batch.records)
-            extra, extra_dead, extra_counts = prepare(resource, batch.id_less, run_id, assigned,
-                                                      View(batch.view.at, None, batch.view.partial))
+            extra, extra_dead, extra_counts = prepare(
+                resource, batch.id_less, run_id, assigned, View(batch.view.at, None, batch.view.partial)
+            )
             for item in extra.values():
                 keep_one(prepared, counts, item)
             dead.extend(extra_dead)
@@ -157,5 +187,3 @@ def write_batch(conn, resource: Resource, batch: PreparedBatch, run_id: str, *,
     if dead:
         log.warning("%s: %d record(s) dead-lettered in this batch (see front.dead_letters)", resource.name, len(dead))
     return BatchResult(counts=counts, max_cursor=transform.latest(*cursors))
-
-

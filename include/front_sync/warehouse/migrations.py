@@ -63,10 +63,12 @@ def migrate(conn) -> list[str]:
         conn.autocommit = False
         with conn.cursor() as cur:
             cur.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(WAREHOUSE_SCHEMA)))
-            cur.execute(sql.SQL(
-                "CREATE TABLE IF NOT EXISTS {} (version integer PRIMARY KEY, name text NOT NULL,"
-                " checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())"
-            ).format(_MIGRATIONS_TABLE))
+            cur.execute(
+                sql.SQL(
+                    "CREATE TABLE IF NOT EXISTS {} (version integer PRIMARY KEY, name text NOT NULL,"
+                    " checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())"
+                ).format(_MIGRATIONS_TABLE)
+            )
             cur.execute(sql.SQL("SELECT version, name, checksum FROM {}").format(_MIGRATIONS_TABLE))
             done = {version: (name, checksum) for version, name, checksum in cur.fetchall()}
         conn.commit()

@@ -64,13 +64,22 @@ class PostgresTokenStore:
                     cur.execute(load_sql("oauth/reconnect_needed"), {"conn_id": key, "message": str(exc)[:500]})
                 raise
 
-    def save(self, key: str, client_id: str, access: bytes, refresh: bytes, lifetime: float,
-             connected_by: str | None) -> None:
+    def save(
+        self, key: str, client_id: str, access: bytes, refresh: bytes, lifetime: float, connected_by: str | None
+    ) -> None:
         """See ``hooks.oauth.TokenStore.save``."""
         with self._lock, self._connection().transaction(), self._connection().cursor() as cur:
-            cur.execute(load_sql("oauth/save"), {"conn_id": key, "client_id": client_id, "access": access,
-                                                 "refresh": refresh, "lifetime": float(lifetime),
-                                                 "connected_by": connected_by})
+            cur.execute(
+                load_sql("oauth/save"),
+                {
+                    "conn_id": key,
+                    "client_id": client_id,
+                    "access": access,
+                    "refresh": refresh,
+                    "lifetime": float(lifetime),
+                    "connected_by": connected_by,
+                },
+            )
 
     def status(self) -> list[dict[str, Any]]:
         """Each OAuth connection's state for the UI and the monitor: never the tokens."""
@@ -105,12 +114,22 @@ class PostgresTokenStore:
 
 def _write(cur: Any, key: str, generation: int, renewal: Any) -> None:
     """The new pair and the retired refresh token, in the caller's transaction."""
-    cur.execute(load_sql("oauth/renew"), {"conn_id": key, "generation": generation, "access": renewal.access,
-                                          "refresh": renewal.refresh, "lifetime": float(renewal.lifetime)})
+    cur.execute(
+        load_sql("oauth/renew"),
+        {
+            "conn_id": key,
+            "generation": generation,
+            "access": renewal.access,
+            "refresh": renewal.refresh,
+            "lifetime": float(renewal.lifetime),
+        },
+    )
     if cur.rowcount != 1:
         raise RuntimeError(f"OAuth tokens of {key!r} changed under the row lock (generation {generation})")
-    cur.execute(load_sql("oauth/retire"), {"conn_id": key, "generation": generation,
-                                           "fingerprint": renewal.retired_fingerprint, "reason": "refreshed"})
+    cur.execute(
+        load_sql("oauth/retire"),
+        {"conn_id": key, "generation": generation, "fingerprint": renewal.retired_fingerprint, "reason": "refreshed"},
+    )
 
 
 def _stored(row: tuple | None) -> Row | None:

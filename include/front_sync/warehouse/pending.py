@@ -37,7 +37,6 @@ class Priority(IntEnum):
     VERIFY = 3  # the nightly verification's slice: only the verify tasks take these (the hourly quota stays small)
 
 
-
 @dataclass(frozen=True)
 class Claim:
     """A claimed row: the conversation, the request generation claimed, how many tries it has had (with the
@@ -51,25 +50,43 @@ class Claim:
     claimed_at: datetime | None = None
 
 
-def enqueue(cur, resource: str, conversation_ids: Iterable[str], run_id: str,
-            priority: Priority = Priority.HOURLY) -> int:
+def enqueue(
+    cur, resource: str, conversation_ids: Iterable[str], run_id: str, priority: Priority = Priority.HOURLY
+) -> int:
     """Ask for a fetch, inside the caller's transaction (so the request commits with the rows that caused it)."""
     ids = sorted(set(conversation_ids))
     if ids:
-        cur.execute(load_sql("pending/enqueue"), {"resource": resource, "ids": ids, "run_id": run_id,
-                                                  "priority": int(priority)})
+        cur.execute(
+            load_sql("pending/enqueue"), {"resource": resource, "ids": ids, "run_id": run_id, "priority": int(priority)}
+        )
     return len(ids)
 
 
-def take(conn, resource: str, limit: int, *, worker: str, lease_seconds: float,
-         only: list[str] | None = None, band: tuple[Priority, Priority] = (Priority.ON_DEMAND, Priority.BACKFILL),
-         ) -> list[Claim]:
+def take(
+    conn,
+    resource: str,
+    limit: int,
+    *,
+    worker: str,
+    lease_seconds: float,
+    only: list[str] | None = None,
+    band: tuple[Priority, Priority] = (Priority.ON_DEMAND, Priority.BACKFILL),
+) -> list[Claim]:
     """Claim up to `limit` free rows (committed), most urgent and oldest first; `only` limits them to some ids,
     `band` to a range of priorities (the verify tasks take the verification's requests, nobody else does)."""
     with conn.cursor() as cur:
-        cur.execute(load_sql("pending/take"), {"resource": resource, "limit": limit, "worker": worker,
-                                               "lease_seconds": lease_seconds, "only": only,
-                                               "most_urgent": int(band[0]), "least_urgent": int(band[1])})
+        cur.execute(
+            load_sql("pending/take"),
+            {
+                "resource": resource,
+                "limit": limit,
+                "worker": worker,
+                "lease_seconds": lease_seconds,
+                "only": only,
+                "most_urgent": int(band[0]),
+                "least_urgent": int(band[1]),
+            },
+        )
         claims = [Claim(*row) for row in cur.fetchall()]
     conn.commit()
     return claims
@@ -80,9 +97,15 @@ def held(cur, resource: str, claims: Iterable[Claim], worker: str) -> set[str]:
     claims = list(claims)
     if not claims:
         return set()
-    cur.execute(load_sql("pending/held"), {"resource": resource, "worker": worker,
-                                           "ids": [c.conversation_id for c in claims],
-                                           "attempts": [c.attempts for c in claims]})
+    cur.execute(
+        load_sql("pending/held"),
+        {
+            "resource": resource,
+            "worker": worker,
+            "ids": [c.conversation_id for c in claims],
+            "attempts": [c.attempts for c in claims],
+        },
+    )
     return {row[0] for row in cur.fetchall()}
 
 
@@ -92,8 +115,10 @@ def renew(conn, resource: str, conversation_ids: Iterable[str], worker: str, lea
     if not ids:
         return 0
     with conn.cursor() as cur:
-        cur.execute(load_sql("pending/renew"), {"resource": resource, "worker": worker, "ids": ids,
-                                                "lease_seconds": lease_seconds})
+        cur.execute(
+            load_sql("pending/renew"),
+            {"resource": resource, "worker": worker, "ids": ids, "lease_seconds": lease_seconds},
+        )
         renewed = cur.rowcount
     conn.commit()
     return renewed
@@ -104,8 +129,9 @@ class LeaseKeeper:
     names, on its own connection and thread (the consumer's connection is busy loading). A renewal that fails is
     logged and tried again at the next beat; the lease itself bounds the harm."""
 
-    def __init__(self, conn, resource: str, worker: str, lease_seconds: float,
-                 working: Callable[[], Iterable[str]]) -> None:
+    def __init__(
+        self, conn, resource: str, worker: str, lease_seconds: float, working: Callable[[], Iterable[str]]
+    ) -> None:
         self.params = (conn.info.dsn, conn.info.password)
         self.resource, self.worker, self.lease_seconds, self.working = resource, worker, lease_seconds, working
         self.stop = threading.Event()
@@ -127,8 +153,12 @@ class LeaseKeeper:
                 conn = conn or psycopg.connect(dsn, password=password)
                 renew(conn, self.resource, self.working(), self.worker, self.lease_seconds)
             except psycopg.Error as exc:
-                log.warning("%s: renewing the leases of %s failed (%s); trying again at the next beat",
-                            self.resource, self.worker, type(exc).__name__)
+                log.warning(
+                    "%s: renewing the leases of %s failed (%s); trying again at the next beat",
+                    self.resource,
+                    self.worker,
+                    type(exc).__name__,
+                )
                 if conn is not None:
                     conn.close()
                 conn = None
@@ -144,15 +174,31 @@ def done(cur, resource: str, claims: Iterable[Claim], worker: str, run_id: str =
     mine = held(cur, resource, claims, worker)
     finished = [c for c in claims if c.conversation_id in mine]
     if finished:
-        cur.execute(load_sql("pending/done"), {
-            "resource": resource, "worker": worker, "ids": [c.conversation_id for c in finished],
-            "generations": [c.generation for c in finished], "as_of": [c.as_of for c in finished],
-            "run_id": run_id})
+        cur.execute(
+            load_sql("pending/done"),
+            {
+                "resource": resource,
+                "worker": worker,
+                "ids": [c.conversation_id for c in finished],
+                "generations": [c.generation for c in finished],
+                "as_of": [c.as_of for c in finished],
+                "run_id": run_id,
+            },
+        )
     return mine
 
 
-def failed(conn, resource: str, claim: Claim, worker: str, error: str, *, max_attempts: int, run_id: str,
-           retry_after_seconds: float) -> bool:
+def failed(
+    conn,
+    resource: str,
+    claim: Claim,
+    worker: str,
+    error: str,
+    *,
+    max_attempts: int,
+    run_id: str,
+    retry_after_seconds: float,
+) -> bool:
     """Record a failed try (committed); at `max_attempts` the conversation goes to dead_letters. True if it did.
     A claim another consumer took over (this lease ran out) is left alone: its try is the other consumer's."""
     with conn.cursor() as cur:
@@ -162,15 +208,24 @@ def failed(conn, resource: str, claim: Claim, worker: str, error: str, *, max_at
         if claim.attempts >= max_attempts:
             reason = f"{resource} of {claim.conversation_id} failed {claim.attempts} times; last error: {error}"
             dead_letters.write(cur, resource, [({"id": claim.conversation_id, "queue": resource}, reason)], run_id)
-            cur.execute(load_sql("pending/give_up"), {"resource": resource, "conversation_id": claim.conversation_id,
-                                                      "generation": claim.generation})
+            cur.execute(
+                load_sql("pending/give_up"),
+                {"resource": resource, "conversation_id": claim.conversation_id, "generation": claim.generation},
+            )
             known.forget_sub_resources(cur, resource, [claim.conversation_id])  # never fetched: not current (item 3)
             gave_up = True
         else:
             gave_up = False
-        cur.execute(load_sql("pending/failed"), {
-            "resource": resource, "conversation_id": claim.conversation_id, "worker": worker,
-            "error": error[:dead_letters.MAX_ERROR_LENGTH], "retry_after_seconds": retry_after_seconds})
+        cur.execute(
+            load_sql("pending/failed"),
+            {
+                "resource": resource,
+                "conversation_id": claim.conversation_id,
+                "worker": worker,
+                "error": error[: dead_letters.MAX_ERROR_LENGTH],
+                "retry_after_seconds": retry_after_seconds,
+            },
+        )
     conn.commit()
     return gave_up
 
@@ -188,8 +243,7 @@ def release_earlier_tries(conn, resource: str, task_prefix: str, worker: str) ->
     """Free claims held by earlier tries of this task (worker ids starting with `task_prefix`); committed."""
     like = task_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     with conn.cursor() as cur:
-        cur.execute(load_sql("pending/release_earlier_tries"), {"resource": resource, "prefix": like,
-                                                                "worker": worker})
+        cur.execute(load_sql("pending/release_earlier_tries"), {"resource": resource, "prefix": like, "worker": worker})
         freed = cur.rowcount
     conn.commit()
     return freed

@@ -64,13 +64,13 @@ class Prepared:
     """One record turned into its rows (its row, its nested rows), ready to COPY."""
 
     id: str
-    row: tuple                    # values of copy_columns(resource); raw (canonical JSON, UTF-8 bytes) last
-    nested: list[list[tuple]]     # per resource.nested: that table's rows (parent id first)
+    row: tuple  # values of copy_columns(resource); raw (canonical JSON, UTF-8 bytes) last
+    nested: list[list[tuple]]  # per resource.nested: that table's rows (parent id first)
     cursor: Decimal | None
     row_hash: str
-    record: Any                   # as received, for a dead letter if the database rejects it
-    has_front_id: bool = True     # False when the id was assigned by email matching
-    untyped: bool = False         # some field could not be typed (listed in the row's untyped_fields)
+    record: Any  # as received, for a dead letter if the database rejects it
+    has_front_id: bool = True  # False when the id was assigned by email matching
+    untyped: bool = False  # some field could not be typed (listed in the row's untyped_fields)
     view_at: Decimal | None = None  # the view time (see the module's docstring); None: oldest
     absent: list[str] | None = None  # columns and nested tables a partial payload left out: kept as stored
     observed_at: Decimal | None = None  # when the view was observed (the View's time): breaks view_at ties
@@ -151,8 +151,26 @@ def keep_one(prepared: dict[str, Prepared], counts: Counter, item: Prepared) -> 
     prepared[item.id] = keep
 
 
-def prepare(resource: Resource, records: list[Any], run_id: str, assigned_ids: dict[int, str] | None = None,
-            view: View = UNKNOWN_VIEW, parent_id: str | None = None) -> tuple[dict[str, Prepared], list, Counter]:
+def _typed(row_of, nested_of, nested_rows_of, keyed: dict[str, Any]) -> tuple[tuple, list[list[tuple]], str | None]:
+    """A record's row, its nested rows and its untyped_fields: typed strictly first, leniently when that raises
+    (fields that cannot be typed are nulled and listed; a record without a usable id still raises)."""
+    try:
+        values = row_of(keyed)
+        return values, [_nested_rows(values[0], rows(keyed), key) for rows, key in nested_of], None
+    except transform.BadRecord:
+        values, nested_rows, notes = transform.typed_leniently(row_of, nested_rows_of, keyed)
+        nested = [_nested_rows(values[0], rows, key) for rows, (_, key) in zip(nested_rows, nested_of, strict=True)]
+        return values, nested, transform.canonical_json(notes) if notes else None
+
+
+def prepare(
+    resource: Resource,
+    records: list[Any],
+    run_id: str,
+    assigned_ids: dict[int, str] | None = None,
+    view: View = UNKNOWN_VIEW,
+    parent_id: str | None = None,
+) -> tuple[dict[str, Prepared], list, Counter]:
     """Transform records into rows; returns items by id, dead letters (record, error), superseded counts.
 
     A repeated id within one batch keeps one copy (see _supersedes); each other copy counts as stale when its
@@ -175,34 +193,33 @@ def prepare(resource: Resource, records: list[Any], run_id: str, assigned_ids: d
             if record.__class__ is not dict:
                 raise transform.BadRecord(f"record is not an object: {type(record).__name__}")
             keyed = {**record, "id": assigned} if assigned else record
-            try:
-                values = row_of(keyed)
-                nested = [_nested_rows(values[0], rows(keyed), key) for rows, key in nested_of]
-                untyped = None
-            except transform.BadRecord:
-                values, nested_rows, notes = transform.typed_leniently(row_of, nested_rows_of, keyed)
-                nested = [_nested_rows(values[0], rows, key)
-                          for rows, (_, key) in zip(nested_rows, nested_of, strict=True)]
-                untyped = transform.canonical_json(notes) if notes else None
+            values, nested, untyped = _typed(row_of, nested_of, nested_rows_of, keyed)
             raw, digest = raw_and_hash(record)
             values = _without_nul(values)
             if parent_index is not None and values[parent_index] is None:
-                values = (*values[:parent_index], parent_id, *values[parent_index + 1:])
+                values = (*values[:parent_index], parent_id, *values[parent_index + 1 :])
             cursor = values[cursor_index] if cursor_index is not None else None
             observed_at = view.of(index)
             view_at = values[version_index] if version_index is not None else None
             if view_at is None:
                 view_at = observed_at
-            item = Prepared(values[0], (*values, untyped, digest, run_id, view_at, observed_at, raw), nested,
-                            cursor, digest, record, assigned is None, untyped is not None, view_at,
-                            _absent_fields(resource, record) if view.partial else None, observed_at)
+            item = Prepared(
+                values[0],
+                (*values, untyped, digest, run_id, view_at, observed_at, raw),
+                nested,
+                cursor,
+                digest,
+                record,
+                assigned is None,
+                untyped is not None,
+                view_at,
+                _absent_fields(resource, record) if view.partial else None,
+                observed_at,
+            )
         except _TRANSFORM_ERRORS as exc:
             dead.append((record, f"{type(exc).__name__}: {exc}"))
             continue
-        if item.id in prepared:
-            keep_one(prepared, counts, item)
-        else:
-            prepared[item.id] = item
+        keep_one(prepared, counts, item)
     return prepared, dead, counts
 
 
@@ -219,8 +236,9 @@ class PreparedBatch:
     view: View = UNKNOWN_VIEW
 
 
-def prepare_batch(resource: Resource, records: list[Any], run_id: str,
-                  view: View = UNKNOWN_VIEW, parent_id: str | None = None) -> PreparedBatch:
+def prepare_batch(
+    resource: Resource, records: list[Any], run_id: str, view: View = UNKNOWN_VIEW, parent_id: str | None = None
+) -> PreparedBatch:
     """Everything about a batch that needs no database: safe to run in a worker thread. `parent_id`: the id the
     records were listed under (Resource.parent_column)."""
     id_less: list[dict[str, Any]] = []

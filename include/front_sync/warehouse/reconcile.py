@@ -56,8 +56,9 @@ def database_clock(conn) -> datetime:
     return now
 
 
-def _scope(resource: Resource, where: Mapping[str, str] | None,
-           listing_started: datetime | None = None) -> tuple[sql.Composable, dict[str, Any]]:
+def _scope(
+    resource: Resource, where: Mapping[str, str] | None, listing_started: datetime | None = None
+) -> tuple[sql.Composable, dict[str, Any]]:
     """Which rows the listing covered: the resource's partition plus the caller's filter (e.g. one conversation),
     and only rows nothing touched since it started (issue 19 item 2): a row first loaded, written (last_synced_at),
     soft-deleted or moved by Front (updated_at) after the start may have changed places in a paged listing
@@ -76,10 +77,18 @@ def _scope(resource: Resource, where: Mapping[str, str] | None,
     return sql.SQL(" AND ").join(parts), params
 
 
-def reconcile_deletions(conn, resource: Resource, seen_ids: Iterable[str], run_id: str, *,
-                        where: Mapping[str, str] | None = None, max_deleted_share: float = 0.5,
-                        min_rows_for_share_check: int = 20, listing_started: datetime | None = None,
-                        view_at: Decimal | None = None) -> ReconcileResult:
+def reconcile_deletions(
+    conn,
+    resource: Resource,
+    seen_ids: Iterable[str],
+    run_id: str,
+    *,
+    where: Mapping[str, str] | None = None,
+    max_deleted_share: float = 0.5,
+    min_rows_for_share_check: int = 20,
+    listing_started: datetime | None = None,
+    view_at: Decimal | None = None,
+) -> ReconcileResult:
     """Apply a completed full listing: soft-delete unseen rows, restore seen soft-deleted ones; one commit.
 
     Args:
@@ -105,7 +114,8 @@ def reconcile_deletions(conn, resource: Resource, seen_ids: Iterable[str], run_i
         if unseen >= min_rows_for_share_check and unseen > max_deleted_share * live:
             raise ReconcileRefused(
                 f"{resource.name}: the listing would soft-delete {unseen} of {live} rows; refusing "
-                f"(max share {max_deleted_share}). Was the listing complete?")
+                f"(max share {max_deleted_share}). Was the listing complete?"
+            )
         cur.execute(load_sql("reconcile/mark_deleted", table=table, ids=_IDS, scope=scope), params)
         deleted = cur.rowcount
         cur.execute(load_sql("reconcile/restore", table=table, ids=_IDS, scope=scope), params)
@@ -121,33 +131,64 @@ def soft_delete(conn, resource: Resource, ids: Iterable[str], run_id: str, *, vi
     table = sql.Identifier(*resource.table)
     with transaction(conn, sync_writer=True) as cur:
         _stage_ids(cur, ids)
-        cur.execute(load_sql("reconcile/mark_listed_deleted", table=table, ids=_IDS),
-                    {"run_id": run_id, "view_at": view_at})
+        cur.execute(
+            load_sql("reconcile/mark_listed_deleted", table=table, ids=_IDS), {"run_id": run_id, "view_at": view_at}
+        )
         deleted = _one(cur)[0]
         cur.execute(load_sql("load/stage_drop", tables=_IDS))
     return deleted
 
 
-def soft_delete_sub_resources_gone(cur, resource: Resource, conversation_id: str, kept_ids: Iterable[str],
-                              run_id: str, fetch_started: datetime, *, view_at: Decimal | None = None) -> int:
+def soft_delete_sub_resources_gone(
+    cur,
+    resource: Resource,
+    conversation_id: str,
+    kept_ids: Iterable[str],
+    run_id: str,
+    fetch_started: datetime,
+    *,
+    view_at: Decimal | None = None,
+) -> int:
     """Soft-delete a conversation's rows of `resource` that a complete fetch no longer returned, as of the fetch's
     view `view_at` (its request start; None: now), of those last written before the fetch started (warehouse
     clock): rows written since, or from a newer view, stay (issue 19 items 1 and 5). Caller commits."""
     cur.execute(load_sql("load/sync_writer"))
-    cur.execute(load_sql("reconcile/sub_resources_gone", table=sql.Identifier(*resource.table)),
-                {"conversation_id": conversation_id, "kept": sorted(set(kept_ids)), "run_id": run_id,
-                 "fetch_started": fetch_started, "view_at": view_at})
+    cur.execute(
+        load_sql("reconcile/sub_resources_gone", table=sql.Identifier(*resource.table)),
+        {
+            "conversation_id": conversation_id,
+            "kept": sorted(set(kept_ids)),
+            "run_id": run_id,
+            "fetch_started": fetch_started,
+            "view_at": view_at,
+        },
+    )
     return cur.fetchone()[0]
 
 
-def soft_delete_merged_sub_resources_gone(cur, resource: Resource, survivor_id: str, kept_ids: Iterable[str],
-                                     run_id: str, fetch_started: datetime, *, view_at: Decimal | None = None) -> int:
+def soft_delete_merged_sub_resources_gone(
+    cur,
+    resource: Resource,
+    survivor_id: str,
+    kept_ids: Iterable[str],
+    run_id: str,
+    fetch_started: datetime,
+    *,
+    view_at: Decimal | None = None,
+) -> int:
     """After a complete fetch of a survivor: soft-delete the rows still stored under the conversations merged into
     it that the fetch did not return (issue 19 item 10), under the same guards as sub_resources_gone; caller commits."""
     cur.execute(load_sql("load/sync_writer"))
-    cur.execute(load_sql("reconcile/merged_sub_resources_gone", table=sql.Identifier(*resource.table)),
-                {"conversation_id": survivor_id, "kept": sorted(set(kept_ids)), "run_id": run_id,
-                 "fetch_started": fetch_started, "view_at": view_at})
+    cur.execute(
+        load_sql("reconcile/merged_sub_resources_gone", table=sql.Identifier(*resource.table)),
+        {
+            "conversation_id": survivor_id,
+            "kept": sorted(set(kept_ids)),
+            "run_id": run_id,
+            "fetch_started": fetch_started,
+            "view_at": view_at,
+        },
+    )
     return cur.fetchone()[0]
 
 

@@ -11,8 +11,9 @@ from front_sync.warehouse.sql_files import load_sql
 
 
 @contextmanager
-def transaction(conn: psycopg.Connection, *, sync_writer: bool = False,
-                commit: bool = True) -> Iterator[psycopg.Cursor]:
+def transaction(
+    conn: psycopg.Connection, *, sync_writer: bool = False, commit: bool = True
+) -> Iterator[psycopg.Cursor]:
     """A cursor whose work commits when the block ends; any exception (a kill included) rolls it back and is
     raised again. `sync_writer`: the transaction's writes are the sync's own (load/sync_writer.sql), so the
     local-edit triggers leave them alone. `commit=False` leaves it open for the caller to commit with more."""

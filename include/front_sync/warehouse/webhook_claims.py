@@ -44,13 +44,21 @@ def finish(cur, claims: Iterable[WebhookClaim], outcome: str, worker: str, error
     ids = [c.id for c in claims]
     if not ids:
         return 0
-    clipped = None if error is None else error[:dead_letters.MAX_ERROR_LENGTH]
+    clipped = None if error is None else error[: dead_letters.MAX_ERROR_LENGTH]
     cur.execute(load_sql("webhooks/finish"), {"ids": ids, "outcome": outcome, "worker": worker, "error": clipped})
     return len(cur.fetchall())
 
 
-def failed(conn, claims: list[WebhookClaim], worker: str, error: str, *, max_attempts: int, run_id: str,
-           retry_after_seconds: float) -> int:
+def failed(
+    conn,
+    claims: list[WebhookClaim],
+    worker: str,
+    error: str,
+    *,
+    max_attempts: int,
+    run_id: str,
+    retry_after_seconds: float,
+) -> int:
     """Record a failed try of each claim (committed): retried after a back-off, times its tries so far; at
     `max_attempts` the event goes to dead_letters and the webhook is done as dead_lettered. Returns how many gave up."""
     given_up = [c for c in claims if c.attempts >= max_attempts]
@@ -61,9 +69,15 @@ def failed(conn, claims: list[WebhookClaim], worker: str, error: str, *, max_att
             dead_letters.write(cur, "events", [(c.payload, reason) for c in given_up], run_id)
             finish(cur, given_up, "dead_lettered", worker, error)
         for tries in sorted({c.attempts for c in retried}):
-            cur.execute(load_sql("webhooks/failed"), {
-                "ids": [c.id for c in retried if c.attempts == tries], "worker": worker,
-                "error": error[:dead_letters.MAX_ERROR_LENGTH], "retry_after_seconds": retry_after_seconds * tries})
+            cur.execute(
+                load_sql("webhooks/failed"),
+                {
+                    "ids": [c.id for c in retried if c.attempts == tries],
+                    "worker": worker,
+                    "error": error[: dead_letters.MAX_ERROR_LENGTH],
+                    "retry_after_seconds": retry_after_seconds * tries,
+                },
+            )
     conn.commit()
     return len(given_up)
 

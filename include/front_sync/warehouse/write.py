@@ -43,8 +43,13 @@ from front_sync.warehouse.write_sql import KEYS, Statements, copy_keys, nested_c
 
 # Errors caused by the data of some record (not by the schema, the connection or the SQL): worth bisecting.
 # UnicodeEncodeError: text that UTF-8 cannot hold, met while a COPY encodes it.
-_RECORD_ERRORS = (psycopg.DataError, psycopg.IntegrityError, errors.ProgramLimitExceeded, errors.StatementTooComplex,
-                  UnicodeEncodeError)
+_RECORD_ERRORS = (
+    psycopg.DataError,
+    psycopg.IntegrityError,
+    errors.ProgramLimitExceeded,
+    errors.StatementTooComplex,
+    UnicodeEncodeError,
+)
 
 
 @dataclass
@@ -60,8 +65,9 @@ class LoadHistory:
         (self.all_new.add if all_new else self.all_new.discard)(table)
 
 
-def apply(cur, resource: Resource, items: list[Prepared], counts: Counter,
-          history: LoadHistory | None = None) -> list[tuple[Prepared, str]]:
+def apply(
+    cur, resource: Resource, items: list[Prepared], counts: Counter, history: LoadHistory | None = None
+) -> list[tuple[Prepared, str]]:
     """Write items under a savepoint; on a record's data error, bisect. Returns the items rejected, with why."""
     if not items:
         return []
@@ -74,8 +80,9 @@ def apply(cur, resource: Resource, items: list[Prepared], counts: Counter,
         if len(items) == 1:
             return [(items[0], _rejection(exc))]
         middle = len(items) // 2
-        return apply(cur, resource, items[:middle], counts, history) + apply(cur, resource, items[middle:], counts,
-                                                                             history)
+        return apply(cur, resource, items[:middle], counts, history) + apply(
+            cur, resource, items[middle:], counts, history
+        )
     cur.execute("RELEASE SAVEPOINT front_sync_batch")
     counts.update(outcome)
     return []
@@ -172,9 +179,13 @@ def write_classified(cur, st: Statements, items: list[Prepared]) -> Counter:
     correct_concurrent(cur, updated, inserted)
     written = [*inserted.inserted, *updated.updated, *inserted.upserted]
     replace_nested_rows(cur, st, written, replaces=bool(updated.updated or inserted.upserted))
-    outcome = Counter(created=len(inserted.inserted), updated=len(updated.updated) + len(inserted.upserted),
-                      unchanged=len(classified.of("unchanged")), conflicts=len(classified.of("conflict")),
-                      stale=len(classified.of("stale")) + len(updated.lost) + len(inserted.lost))
+    outcome = Counter(
+        created=len(inserted.inserted),
+        updated=len(updated.updated) + len(inserted.upserted),
+        unchanged=len(classified.of("unchanged")),
+        conflicts=len(classified.of("conflict")),
+        stale=len(classified.of("stale")) + len(updated.lost) + len(inserted.lost),
+    )
     _count_untyped(outcome, written)
     if st.resource.match_missing_ids_by_email and written:
         outcome["provisional_merged"] = merge_provisional(cur)
@@ -189,11 +200,16 @@ def classify(cur, st: Statements, items: list[Prepared]) -> Classified:
     cur.execute(load_sql("load/plan_index_probes"))
     copy_keys(cur, items)
     cur.execute(load_sql("load/stage_analyze", stage=KEYS))
-    cur.execute(load_sql(
-        "load/classify", keys=KEYS, table=st.target,
-        local_edit_newer=st.cursor_sql(
-            "(k.cursor IS NULL OR t.local_updated_at > to_timestamp(k.cursor::double precision))", "TRUE"),
-    ))
+    cur.execute(
+        load_sql(
+            "load/classify",
+            keys=KEYS,
+            table=st.target,
+            local_edit_newer=st.cursor_sql(
+                "(k.cursor IS NULL OR t.local_updated_at > to_timestamp(k.cursor::double precision))", "TRUE"
+            ),
+        )
+    )
     cur.execute(load_sql("load/classified", keys=KEYS))
     outcome_of = dict(cur.fetchall())
     by_outcome: dict[str, list[Prepared]] = {}
@@ -226,8 +242,10 @@ def stage_changed(cur, st: Statements, classified: Classified) -> sql.Identifier
 def record_conflicts(cur, st: Statements, classified: Classified) -> None:
     """Keep both versions of each conflicting row (front.sync_conflicts), once per distinct incoming version."""
     if classified.of("conflict"):
-        cur.execute(load_sql("load/record_conflicts", stage=st.stage, keys=KEYS, table=st.target),
-                    {"resource": st.resource.name})
+        cur.execute(
+            load_sql("load/record_conflicts", stage=st.stage, keys=KEYS, table=st.target),
+            {"resource": st.resource.name},
+        )
 
 
 def update_changed(cur, st: Statements, classified: Classified) -> Updated:
@@ -235,8 +253,15 @@ def update_changed(cur, st: Statements, classified: Classified) -> Updated:
     changed = classified.of("updated")
     if not changed:
         return Updated([], [])
-    cur.execute(load_sql("load/update_changed", stage=st.stage, keys=KEYS, table=st.target,
-                         assignments=st.assignments("s", sql.SQL("k._absent"))))
+    cur.execute(
+        load_sql(
+            "load/update_changed",
+            stage=st.stage,
+            keys=KEYS,
+            table=st.target,
+            assignments=st.assignments("s", sql.SQL("k._absent")),
+        )
+    )
     done = {row[0] for row in cur.fetchall()}
     return Updated([i for i in changed if i.id in done], [i for i in changed if i.id not in done])
 
@@ -264,14 +289,23 @@ def upsert_created(cur, st: Statements, items: list[Prepared]) -> Inserted:
     view-time guard (a row it wrote in a newer view stays, and this item is lost)."""
     stage = sql.Identifier(f"_stage_new_{st.resource.name}")
     st.stage_rows(cur, stage, items)
-    cur.execute(load_sql(
-        "load/upsert_created", stage=stage, table=st.target, columns=st.column_list(),
-        values=st.column_list("s"), assignments=st.assignments("excluded", st.absent_of_excluded),
-    ))
+    cur.execute(
+        load_sql(
+            "load/upsert_created",
+            stage=stage,
+            table=st.target,
+            columns=st.column_list(),
+            values=st.column_list("s"),
+            assignments=st.assignments("excluded", st.absent_of_excluded),
+        )
+    )
     inserted_of = dict(cur.fetchall())
-    return Inserted([i for i in items if inserted_of.get(i.id) is True],
-                    [i for i in items if inserted_of.get(i.id) is False],
-                    [i for i in items if i.id not in inserted_of], stage)
+    return Inserted(
+        [i for i in items if inserted_of.get(i.id) is True],
+        [i for i in items if inserted_of.get(i.id) is False],
+        [i for i in items if i.id not in inserted_of],
+        stage,
+    )
 
 
 def correct_concurrent(cur, updated: Updated, inserted: Inserted) -> None:
@@ -279,8 +313,7 @@ def correct_concurrent(cur, updated: Updated, inserted: Inserted) -> None:
     view are stale (their nested rows stay), ids it inserted first and that were updated over it are updated."""
     for outcome, items in (("stale", [*updated.lost, *inserted.lost]), ("updated", inserted.upserted)):
         if items:
-            cur.execute(load_sql("load/keys_mark", keys=KEYS), {"ids": sorted(i.id for i in items),
-                                                                  "outcome": outcome})
+            cur.execute(load_sql("load/keys_mark", keys=KEYS), {"ids": sorted(i.id for i in items), "outcome": outcome})
 
 
 def replace_nested_rows(cur, st: Statements, written: list[Prepared], *, replaces: bool) -> None:
@@ -289,8 +322,9 @@ def replace_nested_rows(cur, st: Statements, written: list[Prepared], *, replace
     (there is no foreign key): such leftovers make the COPY fail on the key, and are then deleted too."""
     for index, table in enumerate(st.resource.nested):
         target = nested_copy(cur, table)
-        delete = load_sql("load/nested_delete", table=target.table, keys=KEYS,
-                          parent_column=sql.Identifier(target.names[0]))
+        delete = load_sql(
+            "load/nested_delete", table=target.table, keys=KEYS, parent_column=sql.Identifier(target.names[0])
+        )
         if replaces:
             cur.execute(delete, {"outcomes": ["updated"], "nested": table.table})
         rows = [row for item in written for row in item.nested[index]]

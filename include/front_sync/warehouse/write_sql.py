@@ -111,5 +111,10 @@ def statements(cur, resource: Resource) -> Statements:
     """The statements' parts for one resource (column types read from the database)."""
     staged = copy_columns(resource)
     types = column_types(cur, resource.table)
-    return Statements(resource, sql.Identifier(*resource.table), sql.Identifier(f"_stage_{resource.name}"), staged,
-                      [types[c] for c in staged])
+    return Statements(
+        resource,
+        sql.Identifier(*resource.table),
+        sql.Identifier(f"_stage_{resource.name}"),
+        staged,
+        [types[c] for c in staged],
+    )

@@ -71,9 +71,7 @@ def rewind_for(request: Request) -> int:
     return sum(rule.count for rule in data_faults(request, "duplicates"))
 
 
-def mutate_while_paging(
-    request: Request, state: SimulatorState, action: str, ids: list[str] | None = None
-) -> None:
+def mutate_while_paging(request: Request, state: SimulatorState, action: str, ids: list[str] | None = None) -> None:
     for rule in data_faults(request, "mutate_during_paging"):
         try:
             state.mutate(action, {"count": rule.count} if ids is None else {"ids": ids})

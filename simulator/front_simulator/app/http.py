@@ -23,9 +23,7 @@ JSON = "application/json"
 class ApiError(Exception):
     """An error answered with Front's ``_error`` envelope."""
 
-    def __init__(
-        self, status: int, title: str, message: str | None = None, headers: dict[str, str] | None = None
-    ):
+    def __init__(self, status: int, title: str, message: str | None = None, headers: dict[str, str] | None = None):
         super().__init__(message or title)
         self.status, self.title, self.message, self.headers = status, title, message, headers
 

@@ -90,8 +90,9 @@ def list_body(state: SimulatorState, request: Request, resource: Resource, path:
         resource.listing.validate(state, query)
     if resource.listing.paginated:
         return page_body(state, request, resource, path, query)
-    records = resource.visible(request.scope.get("front_viewer"),
-                               resource.listed(state, query) if resource.listed else resource.records(state))
+    records = resource.visible(
+        request.scope.get("front_viewer"), resource.listed(state, query) if resource.listed else resource.records(state)
+    )
     if query.sort_by:
         records.sort(key=attrgetter(query.sort_by), reverse=query.descending)
     parts = [state.encode(resource, r) for r in records]

@@ -48,8 +48,10 @@ async def authorize_page(request: Request) -> Response:
     state = params.get("state", "")
     if sim(request).oauth.auto_approve:
         return _redirect(request, client_id, redirect_uri, state)
-    fields = "".join(f'<input type="hidden" name="{name}" value="{html.escape(value)}">'
-                     for name, value in (("client_id", client_id), ("redirect_uri", redirect_uri), ("state", state)))
+    fields = "".join(
+        f'<input type="hidden" name="{name}" value="{html.escape(value)}">'
+        for name, value in (("client_id", client_id), ("redirect_uri", redirect_uri), ("state", state))
+    )
     return HTMLResponse(_PAGE.format(client=html.escape(client_id), fields=fields))
 
 

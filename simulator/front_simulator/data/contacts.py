@@ -58,9 +58,7 @@ def contacts(gen: Generator) -> None:
             avatar_url=f"avatar-{int(created_at * 1000)}",
             links=[f"https://{domain}/{ascii_slug(last)}"] if rng.random() < 0.2 else [],
             handles=contact_handles,
-            list_ids=sorted(rng.sample(list_ids, k=min(len(list_ids), pick(rng, (0, 0, 1, 1, 2)))))
-            if list_ids
-            else [],
+            list_ids=sorted(rng.sample(list_ids, k=min(len(list_ids), pick(rng, (0, 0, 1, 1, 2))))) if list_ids else [],
             custom_fields={f.name: gen.field_value(rng, f) for f in fields if rng.random() < 0.5},
             is_private=is_private,
             owner_id=pick(rng, teammate_ids) if is_private else None,

@@ -78,9 +78,7 @@ def conversation_targets(
     where: Callable[[Conversation], bool] | None = None,
 ) -> list[Conversation]:
     candidates = [
-        c
-        for c in live_conversations(state, types=types, include_trashed=include_trashed)
-        if where is None or where(c)
+        c for c in live_conversations(state, types=types, include_trashed=include_trashed) if where is None or where(c)
     ]
     return choose(state, candidates, count, ids, "conversations")
 

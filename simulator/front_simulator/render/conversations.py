@@ -25,9 +25,7 @@ class ConversationRenderer(RendererBase):
     def conversation_recipient(self, conv: Conversation) -> dict[str, Any] | None:
         if conv.type != "conversation":
             return None
-        handle, name = self.contact_handle(
-            conv.contact_id, conv.message_type, f"visitor-{conv.id[4:]}@example.com"
-        )
+        handle, name = self.contact_handle(conv.contact_id, conv.message_type, f"visitor-{conv.id[4:]}@example.com")
         if conv.message_type in ("tweet", "tweet_dm"):
             handle = REDACTED
         return {

@@ -25,9 +25,7 @@ class DirectoryRenderer(RendererBase):
         if not statuses or conv.type != "conversation":
             return None
         category = (
-            "resolved"
-            if conv.archived or conv.trashed
-            else ("open" if conv.waiting_since is not None else "waiting")
+            "resolved" if conv.archived or conv.trashed else ("open" if conv.waiting_since is not None else "waiting")
         )
         return next(s for s in statuses if s.category == category)
 

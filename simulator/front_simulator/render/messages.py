@@ -60,8 +60,7 @@ class MessageRenderer(RendererBase):
         is_email = mtype == "email"
         number = id_number("msg", message.id) or 0
         paragraphs = [
-            " ".join(sentence(rng) for _ in range(1 + int(rng.random() * 3)))
-            for _ in range(1 + int(rng.random() * 3))
+            " ".join(sentence(rng) for _ in range(1 + int(rng.random() * 3))) for _ in range(1 + int(rng.random() * 3))
         ]
         text = "\n\n".join(paragraphs)
         attachments = self.attachments(rng, number, allow_inline=is_email)
@@ -211,9 +210,7 @@ class MessageRenderer(RendererBase):
                 "related": {
                     "conversation": f"{b}/conversations/{comment.conversation_id}",
                     "mentions": f"{b}/comments/{comment.id}/mentions",
-                    "comment_replied_to": f"{b}/comments/{comment.replied_to}"
-                    if comment.replied_to
-                    else None,
+                    "comment_replied_to": f"{b}/comments/{comment.replied_to}" if comment.replied_to else None,
                 },
             },
             "id": comment.id,

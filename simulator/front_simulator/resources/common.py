@@ -121,9 +121,14 @@ def simple(
     def page(state: Any, query: Query) -> Window:
         return sorted_page(state, name, stored(state).values(), "id", query)
 
-    defaults: dict[str, Any] = {"records": records, "path": path, "noun": noun, "sizes": sizes, "generate": generate,
-                                "page": page}
+    defaults: dict[str, Any] = {
+        "records": records,
+        "path": path,
+        "noun": noun,
+        "sizes": sizes,
+        "generate": generate,
+        "page": page,
+    }
     if get:
         defaults |= {"get_path": f"{path}/{{id}}", "find": find}
-    return Resource(name=name, render=lambda renderer, record: record.render(renderer.base, path),
-                    **(defaults | row))
+    return Resource(name=name, render=lambda renderer, record: record.render(renderer.base, path), **(defaults | row))

@@ -25,9 +25,7 @@ def find_contact(state: Any, contact_id: str) -> Any:
     wanted = alias(contact_id)
     if wanted is not None:
         source, handle = wanted
-        return next(
-            (c for c in state.data.contacts.values() if not c.deleted and (handle, source) in c.handles), None
-        )
+        return next((c for c in state.data.contacts.values() if not c.deleted and (handle, source) in c.handles), None)
     contact = state.data.contacts.get(contact_id)
     return contact if contact is not None and not contact.deleted else None
 

@@ -102,9 +102,7 @@ CONVERSATIONS = Resource(
 def messages_page(state: Any, query: Query) -> Window:
     messages = [state.data.messages[m] for m in query.parent.message_ids]
     index = Index.build(messages, lambda m: (m.created_at, m.id))
-    return take_window(
-        index, descending=query.descending, after=query.after, limit=query.limit, rewind=query.rewind
-    )
+    return take_window(index, descending=query.descending, after=query.after, limit=query.limit, rewind=query.rewind)
 
 
 MESSAGES = Resource(

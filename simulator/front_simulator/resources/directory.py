@@ -36,7 +36,11 @@ TEAMS = collection(  # the list shows previews; GET /teams/{id} adds the team's 
     "teams", "Team", Renderer.team_preview, render_one=Renderer.team, sizes=sizes(teams=3), generate=directory.teams
 )
 INBOXES = collection(  # one random stream generates inboxes and channels; OAuth tokens see shared inboxes only
-    "inboxes", "Inbox", Renderer.inbox, sizes=sizes(inboxes=4), generate=directory.inboxes_and_channels,
+    "inboxes",
+    "Inbox",
+    Renderer.inbox,
+    sizes=sizes(inboxes=4),
+    generate=directory.inboxes_and_channels,
     hidden_from_oauth=lambda inbox: inbox.is_private,
 )
 CHANNELS = collection("channels", "Channel", Renderer.channel, sizes=sizes(channels=12))
@@ -96,5 +100,16 @@ TAG_CHILDREN = Resource(
     listed=tag_children,
 )
 
-ROWS = (ME, STATUSES, TEAMMATES, TEAMS, INBOXES, CHANNELS, CONTACT_LISTS, *CUSTOM_FIELD_SCOPES, CUSTOM_FIELDS, TAGS,
-        TAG_CHILDREN)
+ROWS = (
+    ME,
+    STATUSES,
+    TEAMMATES,
+    TEAMS,
+    INBOXES,
+    CHANNELS,
+    CONTACT_LISTS,
+    *CUSTOM_FIELD_SCOPES,
+    CUSTOM_FIELDS,
+    TAGS,
+    TAG_CHILDREN,
+)

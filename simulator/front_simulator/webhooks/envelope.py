@@ -44,8 +44,7 @@ def preview(event: dict[str, Any], conversation_keys: list[str] | None = None) -
 
 def envelope(company_id: str, event: dict[str, Any], conversation_keys: list[str] | None = None) -> dict[str, Any]:
     """The JSON object Front POSTs for one event (``type`` is the event's own type: README "Webhooks")."""
-    return {"type": event["type"], "authorization": {"id": company_id},
-            "payload": preview(event, conversation_keys)}
+    return {"type": event["type"], "authorization": {"id": company_id}, "payload": preview(event, conversation_keys)}
 
 
 def handshake_body(company_id: str) -> bytes:

@@ -73,8 +73,10 @@ class WebhookFaults:
         if unknown:
             known = ", ".join(_KEYS)
             raise WebhookSpecError(f"unknown webhook fault keys: {', '.join(sorted(unknown))}; known: {known}")
-        faults = cls(drop=_probability("drop", spec.get("drop", 0)),
-                     duplicate=_probability("duplicate", spec.get("duplicate", 0)))
+        faults = cls(
+            drop=_probability("drop", spec.get("drop", 0)),
+            duplicate=_probability("duplicate", spec.get("duplicate", 0)),
+        )
         if "reorder" in spec:
             reorder = _object("reorder", spec["reorder"], ("window", "max_hold_seconds"))
             window = reorder.get("window", 5)
@@ -96,8 +98,9 @@ class WebhookFaults:
             if faults.forge_mode not in (*FORGE_MODES, "random"):
                 raise WebhookSpecError(f"forge mode must be one of {', '.join(FORGE_MODES)} or random")
         if "replay" in spec:
-            replay = _object("replay", spec["replay"], ("probability", "min_age_seconds", "backdate_seconds"),
-                             bare="probability")
+            replay = _object(
+                "replay", spec["replay"], ("probability", "min_age_seconds", "backdate_seconds"), bare="probability"
+            )
             faults.replay = _probability("replay probability", replay.get("probability", 0))
             faults.replay_min_age_seconds = _seconds("replay min_age_seconds", replay.get("min_age_seconds", 0))
             faults.replay_backdate_seconds = _seconds("replay backdate_seconds", replay.get("backdate_seconds", 0))

@@ -212,8 +212,9 @@ class WebhookHub:
             if backdate_seconds:  # as if captured that much earlier: an old timestamp, validly signed
                 timestamp = str(int(sent.timestamp) - int(backdate_seconds * 1000))
                 signature = env.signature(sent.registration.secret, timestamp, sent.body)
-            job = self._job(sent.registration, sent.event_id, sent.body, kind="replay",
-                            timestamp=timestamp, signature=signature)
+            job = self._job(
+                sent.registration, sent.event_id, sent.body, kind="replay", timestamp=timestamp, signature=signature
+            )
             self._admit(job, time.monotonic())
             out.append({"event_id": sent.event_id, "url": sent.registration.url, "request_timestamp": timestamp})
         return out
@@ -275,51 +276,88 @@ class WebhookHub:
             if job.generation != self.generation:
                 return  # sent for data a reset has replaced
             if job.kind not in RETRIED:
-                self._record(job.registration, job.registration.url, job.event_id, job.kind, job.attempt, attempt,
-                             "accepted" if attempt.ok else "refused", job)
+                self._record(
+                    job.registration,
+                    job.registration.url,
+                    job.event_id,
+                    job.kind,
+                    job.attempt,
+                    attempt,
+                    "accepted" if attempt.ok else "refused",
+                    job,
+                )
                 return
-            self._history.append(Sent(attempt.sent_at / 1000, job.registration, job.event_id, job.body,
-                                      attempt.timestamp, attempt.signature))
+            self._history.append(
+                Sent(
+                    attempt.sent_at / 1000,
+                    job.registration,
+                    job.event_id,
+                    job.body,
+                    attempt.timestamp,
+                    attempt.signature,
+                )
+            )
             delays = self.settings.retry_delays
             retry = not attempt.ok and job.attempt <= len(delays) and job.registration.id in self.registrations
             outcome = "delivered" if attempt.ok else "retry" if retry else "gave_up"
-            self._record(job.registration, job.registration.url, job.event_id, job.kind, job.attempt, attempt,
-                         outcome, job)
+            self._record(
+                job.registration, job.registration.url, job.event_id, job.kind, job.attempt, attempt, outcome, job
+            )
             if retry:
                 self._seq += 1
-                heapq.heappush(self._heap, replace(job, due=time.monotonic() + delays[job.attempt - 1],
-                                                   seq=self._seq, attempt=job.attempt + 1))
+                heapq.heappush(
+                    self._heap,
+                    replace(
+                        job, due=time.monotonic() + delays[job.attempt - 1], seq=self._seq, attempt=job.attempt + 1
+                    ),
+                )
                 self._cond.notify_all()
 
     # -- the delivery log ----------------------------------------------------------------------------------
 
-    def _record(self, registration: Registration | None, url: str, event_id: str | None, kind: str, number: int,
-                attempt: Attempt | None, outcome: str, job: Job | None = None) -> None:
+    def _record(
+        self,
+        registration: Registration | None,
+        url: str,
+        event_id: str | None,
+        kind: str,
+        number: int,
+        attempt: Attempt | None,
+        outcome: str,
+        job: Job | None = None,
+    ) -> None:
         self._log_seq += 1
-        self._log.append({
-            "seq": self._log_seq,
-            "webhook_id": registration.id if registration else None,
-            "url": url,
-            "event_id": event_id,
-            "kind": kind,
-            "attempt": number,
-            "sent_at": attempt.sent_at if attempt else None,
-            "request_timestamp": attempt.timestamp if attempt else None,
-            "status": attempt.status if attempt else None,
-            "error": attempt.error if attempt else None,
-            "latency_ms": attempt.latency_ms if attempt else None,
-            "outcome": outcome,
-            "forge_mode": job.forge_mode if job else None,
-            "copy_of": job.copy_of if job else None,
-        })
+        self._log.append(
+            {
+                "seq": self._log_seq,
+                "webhook_id": registration.id if registration else None,
+                "url": url,
+                "event_id": event_id,
+                "kind": kind,
+                "attempt": number,
+                "sent_at": attempt.sent_at if attempt else None,
+                "request_timestamp": attempt.timestamp if attempt else None,
+                "status": attempt.status if attempt else None,
+                "error": attempt.error if attempt else None,
+                "latency_ms": attempt.latency_ms if attempt else None,
+                "outcome": outcome,
+                "forge_mode": job.forge_mode if job else None,
+                "copy_of": job.copy_of if job else None,
+            }
+        )
 
-    def deliveries(self, after: int = 0, event_id: str | None = None, kind: str | None = None,
-                   limit: int | None = None) -> list[dict[str, Any]]:
+    def deliveries(
+        self, after: int = 0, event_id: str | None = None, kind: str | None = None, limit: int | None = None
+    ) -> list[dict[str, Any]]:
         """Log entries with ``seq > after`` (oldest first), optionally of one event or kind."""
         with self._cond:
-            out = [entry for entry in self._log if entry["seq"] > after
-                   and (event_id is None or entry["event_id"] == event_id)
-                   and (kind is None or entry["kind"] == kind)]
+            out = [
+                entry
+                for entry in self._log
+                if entry["seq"] > after
+                and (event_id is None or entry["event_id"] == event_id)
+                and (kind is None or entry["kind"] == kind)
+            ]
         return out[:limit] if limit else out
 
     def clear_deliveries(self) -> None:

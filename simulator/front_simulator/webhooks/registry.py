@@ -32,8 +32,14 @@ def challenge_request(url: str, secret: str, company_id: str) -> tuple[str, Atte
     signed = env.signature(secret, timestamp, body)
     headers = {**env.headers(timestamp, signed), "x-front-challenge": challenge}
     with requests.Session() as session:
-        attempt = post(session, url, body, headers, HANDSHAKE_TIMEOUT,
-                       Attempt(sent_at=int(timestamp), timestamp=timestamp, signature=signed))
+        attempt = post(
+            session,
+            url,
+            body,
+            headers,
+            HANDSHAKE_TIMEOUT,
+            Attempt(sent_at=int(timestamp), timestamp=timestamp, signature=signed),
+        )
     return challenge, attempt
 
 
@@ -55,9 +61,13 @@ def refusal(url: str, challenge: str, attempt: Attempt) -> str | None:
     if attempt.error:
         return f"webhook handshake with {url}: could not reach it (connection failed)"
     if not attempt.ok:
-        return (f"webhook handshake with {url}: answered {attempt.status}; expected 200 echoing the challenge "
-                "(check the signing secret)")
+        return (
+            f"webhook handshake with {url}: answered {attempt.status}; expected 200 echoing the challenge "
+            "(check the signing secret)"
+        )
     if not echoed(attempt.text, challenge):
-        return (f"webhook handshake with {url}: answered {attempt.status} without echoing the challenge "
-                '(send back {"challenge": <x-front-challenge>} or the plain value)')
+        return (
+            f"webhook handshake with {url}: answered {attempt.status} without echoing the challenge "
+            '(send back {"challenge": <x-front-challenge>} or the plain value)'
+        )
     return None

@@ -63,8 +63,9 @@ class Attempt:
         return self.status is not None and 200 <= self.status < 300
 
 
-def post(session: requests.Session, url: str, body: bytes, headers: dict[str, str], timeout: float,
-         attempt: Attempt) -> Attempt:
+def post(
+    session: requests.Session, url: str, body: bytes, headers: dict[str, str], timeout: float, attempt: Attempt
+) -> Attempt:
     """POST and fill in ``attempt``; never raises for network trouble (it is what the log is for)."""
     started = time.monotonic()
     try:
@@ -88,6 +89,7 @@ def send(session: requests.Session, job: Job, timeout: float) -> Attempt:
         signed = job.signature
     else:
         signed = env.signature(job.secret or job.registration.secret, timestamp, job.sign_body or job.body)
-    attempt = Attempt(sent_at=int(now * 1000) if job.timestamp else int(timestamp), timestamp=timestamp,
-                      signature=signed)
+    attempt = Attempt(
+        sent_at=int(now * 1000) if job.timestamp else int(timestamp), timestamp=timestamp, signature=signed
+    )
     return post(session, job.registration.url, job.body, env.headers(timestamp, signed), timeout, attempt)

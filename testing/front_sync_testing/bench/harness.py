@@ -23,8 +23,9 @@ from .machine import machine
 
 RESULTS = ROOT / "bench" / "results"
 # A benchmark's child processes (e.g. a run to be killed) share its Airflow home.
-os.environ["AIRFLOW_HOME"] = os.environ.setdefault("FRONT_SYNC_BENCH_AIRFLOW_HOME",
-                                                   tempfile.mkdtemp(prefix="front-sync-bench-airflow-"))
+os.environ["AIRFLOW_HOME"] = os.environ.setdefault(
+    "FRONT_SYNC_BENCH_AIRFLOW_HOME", tempfile.mkdtemp(prefix="front-sync-bench-airflow-")
+)
 os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(ROOT / "dags")
 os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 os.environ["AIRFLOW__LOGGING__LOGGING_LEVEL"] = "WARNING"
@@ -55,22 +56,38 @@ def stack(sizes: dict[str, int], *, seed: int = 1, front_extra: dict[str, Any] |
 
     db.resetdb()
     datadir = tempfile.mkdtemp(prefix="front-sync-pg.")
-    url = subprocess.run([str(ROOT / "scripts" / "pg_start.sh"), datadir], capture_output=True, text=True,
-                         check=True).stdout.strip().splitlines()[-1]
+    url = (
+        subprocess.run([str(ROOT / "scripts" / "pg_start.sh"), datadir], capture_output=True, text=True, check=True)
+        .stdout.strip()
+        .splitlines()[-1]
+    )
     port = free_port()
     options = [f"--{name.replace('_', '-')}={value}" for name, value in sizes.items()]
-    sim = subprocess.Popen([sys.executable, "-m", "front_simulator", "--port", str(port), "--seed", str(seed),
-                            *options], stdout=subprocess.PIPE, text=True,
-                           env={**os.environ, "PYTHONPATH": str(ROOT / "include")})
+    sim = subprocess.Popen(
+        [sys.executable, "-m", "front_simulator", "--port", str(port), "--seed", str(seed), *options],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT / "include")},
+    )
     base_url = f"http://127.0.0.1:{port}"
     try:
         if "listening" not in (sim.stdout.readline() or ""):
             raise RuntimeError("the simulator did not start")
         os.environ["AIRFLOW_CONN_FRONT_WAREHOUSE"] = url
-        os.environ["AIRFLOW_CONN_FRONT_DEFAULT"] = json.dumps({
-            "conn_type": "front", "host": base_url, "password": "test-token",
-            "extra": {"allowed_hosts": ["localhost"], "rpm": 100000, "share": 1.0, "burst_per_second": 0,
-                      **(front_extra or {})}})
+        os.environ["AIRFLOW_CONN_FRONT_DEFAULT"] = json.dumps(
+            {
+                "conn_type": "front",
+                "host": base_url,
+                "password": "test-token",
+                "extra": {
+                    "allowed_hosts": ["localhost"],
+                    "rpm": 100000,
+                    "share": 1.0,
+                    "burst_per_second": 0,
+                    **(front_extra or {}),
+                },
+            }
+        )
         yield Stack(url, base_url, SimulatorControl(base_url, timeout=600), parse_dags().dags)
     finally:
         sim.terminate()
@@ -86,9 +103,12 @@ def run_rows(url: str, dag_id: str) -> list[dict]:
     with psycopg.connect(url) as conn, conn.cursor(row_factory=dict_row) as cur:
         cur.execute("SELECT run_id FROM front.sync_logs WHERE dag_id = %s ORDER BY id DESC LIMIT 1", (dag_id,))
         run_id = cur.fetchone()["run_id"]
-        cur.execute("SELECT resource, status, fetched, api_calls, metadata, "
-                    "extract(epoch FROM completed_at - started_at)::float AS seconds "
-                    "FROM front.sync_logs WHERE run_id = %s AND dag_id = %s", (run_id, dag_id))
+        cur.execute(
+            "SELECT resource, status, fetched, api_calls, metadata, "
+            "extract(epoch FROM completed_at - started_at)::float AS seconds "
+            "FROM front.sync_logs WHERE run_id = %s AND dag_id = %s",
+            (run_id, dag_id),
+        )
         return cur.fetchall()
 
 

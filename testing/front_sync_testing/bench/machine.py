@@ -21,5 +21,9 @@ def cpu_model() -> str:
 
 def machine() -> dict[str, Any]:
     """CPU, core count, Python and platform."""
-    return {"cpu": cpu_model(), "cpus": os.cpu_count(), "python": platform.python_version(),
-            "platform": platform.platform()}
+    return {
+        "cpu": cpu_model(),
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }

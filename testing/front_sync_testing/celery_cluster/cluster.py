@@ -23,6 +23,30 @@ from .plan import (
 )
 
 
+def cluster_env(folder: Path, **settings: str) -> dict[str, str]:
+    """The environment of a test cluster in `folder`: the soak's base environment, compressed retry delays (a
+    cluster policy: the DAGs set retry_delay in default_args), a dead worker noticed after 20 s without a heartbeat
+    (default 300 s), schedules that never come due (every run is triggered), plus `settings`."""
+    from front_sync_testing.soak import infra
+    from front_sync_testing.soak.airflow_site import POLICY_SOURCE
+
+    config = folder / "airflow" / "config"
+    config.mkdir(parents=True)
+    (config / "airflow_local_settings.py").write_text(POLICY_SOURCE)
+    return {
+        **infra.base_env(),
+        "FRONT_SYNC_CELERY_DIR": str(folder),
+        "AIRFLOW_PORT": str(infra.free_port()),
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
+        "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "20",
+        "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT_DETECTION_INTERVAL": "5",
+        "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "60",
+        "FRONT_SYNC_INCREMENTAL_SCHEDULE": "0 0 1 1 *",
+        "FRONT_SYNC_FULL_SCHEDULE": "0 0 1 1 *",
+        **settings,
+    }
+
+
 def log(message: str) -> None:
     print(f"[celery {time.strftime('%H:%M:%S')}] {message}", flush=True)
 
@@ -43,8 +67,15 @@ class Cluster:
 
     def start(self, timeout: float) -> None:
         log_file = open(self.folder / "script.log", "ab")  # noqa: SIM115 - the script's lifetime
-        self.proc = subprocess.Popen([str(SCRIPT)], env=self.env, cwd=str(ROOT), stdout=log_file,
-                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+        self.proc = subprocess.Popen(
+            [str(SCRIPT)],
+            env=self.env,
+            cwd=str(ROOT),
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         log_file.close()
         ends = time.monotonic() + timeout
         while not (self.folder / "ready").exists():
@@ -102,8 +133,15 @@ class Cluster:
         log_path = self.folder / "logs" / f"{name}-replacement.log"
         handle = open(log_path, "ab")  # noqa: SIM115 - the worker's lifetime
         env = {**self.env, "FRONT_SYNC_CELERY_DIR": str(self.folder)}
-        proc = subprocess.Popen([str(SCRIPT), "worker", name], env=env, cwd=str(ROOT), stdout=handle,
-                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+        proc = subprocess.Popen(
+            [str(SCRIPT), "worker", name],
+            env=env,
+            cwd=str(ROOT),
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         handle.close()
         self.extra_workers[name] = proc
         if wait:
@@ -147,9 +185,13 @@ class Cluster:
                 os.kill(pid, signal.SIGKILL)
         ports = {k: self.settings.get(k, "") for k in ("REDIS_URL", "METADATA_URL")}
         open_ports = [k for k, url in ports.items() if url and _port_open(url)]
-        return {"shutdown_seconds": seconds, "exit_code": self.proc.returncode, "processes_left": left,
-                "servers_still_listening": open_ports,
-                "pg_data_removed": not (self.folder / "front-sync-pg").exists()}
+        return {
+            "shutdown_seconds": seconds,
+            "exit_code": self.proc.returncode,
+            "processes_left": left,
+            "servers_still_listening": open_ports,
+            "pg_data_removed": not (self.folder / "front-sync-pg").exists(),
+        }
 
 
 class _suppress_gone:

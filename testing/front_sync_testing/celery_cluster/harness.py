@@ -63,26 +63,36 @@ def run(variant: Variant, keep: Path | None = None) -> dict[str, Any]:
 
 
 def human(summary: dict[str, Any]) -> str:
-    lines = [f"== celery {summary['variant']}: {summary['wall_seconds']} s"
-             + (f"; ERROR {summary['error']}" if "error" in summary else "")]
+    lines = [
+        f"== celery {summary['variant']}: {summary['wall_seconds']} s"
+        + (f"; ERROR {summary['error']}" if "error" in summary else "")
+    ]
     for name, t in summary.get("tenants", {}).items():
-        lines.append(f"   tenant {name} ({t['sizes']}, rpm {t['rpm']}): tries per worker {t['tries_per_worker']}, "
-                     f"retries {t['retries']} {t['tasks_retried']}; simulator {t['api_calls']} calls, "
-                     f"{t['http_429']} HTTP 429 ({t['http_429_percent']} %), {t['http_401']} HTTP 401")
+        lines.append(
+            f"   tenant {name} ({t['sizes']}, rpm {t['rpm']}): tries per worker {t['tries_per_worker']}, "
+            f"retries {t['retries']} {t['tasks_retried']}; simulator {t['api_calls']} calls, "
+            f"{t['http_429']} HTTP 429 ({t['http_429_percent']} %), {t['http_401']} HTTP 401"
+        )
     if "tenants" in summary:
         lines.append(f"   nothing crossed: {summary.get('crossing')}")
     else:
-        lines.append(f"   tries per worker: {summary.get('tries_per_worker')}, retries {summary.get('retries')} "
-                     f"{summary.get('tasks_retried')}")
-        lines.append(f"   simulator: {summary.get('api_calls')} calls, {summary.get('http_429')} HTTP 429 "
-                     f"({summary.get('http_429_percent')} %)")
+        lines.append(
+            f"   tries per worker: {summary.get('tries_per_worker')}, retries {summary.get('retries')} "
+            f"{summary.get('tasks_retried')}"
+        )
+        lines.append(
+            f"   simulator: {summary.get('api_calls')} calls, {summary.get('http_429')} HTTP 429 "
+            f"({summary.get('http_429_percent')} %)"
+        )
     if "oauth" in summary:
         lines.append(f"   oauth: {summary['oauth']}")
     for r in summary.get("runs", []):
         lines.append(f"   {r['dag_id']} {r['run_id']}: {r['state']} in {r['seconds']} s")
     for k in summary.get("kills", []):
-        lines.append(f"   SIGKILL {k['worker']} ({k['processes_killed']} processes) in {k['task_id']}: tries "
-                     + ", ".join(f"{t['try']}@{t['worker']}={t['state']}" for t in k["tries"]))
+        lines.append(
+            f"   SIGKILL {k['worker']} ({k['processes_killed']} processes) in {k['task_id']}: tries "
+            + ", ".join(f"{t['try']}@{t['worker']}={t['state']}" for t in k["tries"])
+        )
     lines.append(f"   phases: {summary.get('phases')}")
     lines.append(f"   shutdown: {summary.get('shutdown')}")
     return "\n".join(lines)
@@ -96,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     def interrupted(signum, _frame):
-        raise KeyboardInterrupt(f"signal {signum}")   # run()'s finally stops the cluster and the simulator
+        raise KeyboardInterrupt(f"signal {signum}")  # run()'s finally stops the cluster and the simulator
 
     signal.signal(signal.SIGTERM, interrupted)
     summary = run(VARIANTS[args.variant], args.keep_logs)
@@ -132,18 +142,25 @@ def problems(summary: dict[str, Any]) -> list[str]:
     for name, tenant in summary.get("tenants", {}).items():
         if {"worker1", "worker2"} - set(tenant["tries_per_worker"]):
             out.append(f"tasks of tenant {name} did not run on both workers: {tenant['tries_per_worker']}")
-        if tenant["http_401"]:   # each simulator accepts its own company's token only
+        if tenant["http_401"]:  # each simulator accepts its own company's token only
             out.append(f"{tenant['http_401']} HTTP 401 at {name}'s simulator: another tenant's token reached it")
         if tenant["http_429_percent"] > MAX_429_PERCENT:
-            out.append(f"{tenant['http_429']} HTTP 429 of {tenant['api_calls']} calls at {name}'s simulator: over "
-                       f"{MAX_429_PERCENT} % (its rate budget did not hold)")
+            out.append(
+                f"{tenant['http_429']} HTTP 429 of {tenant['api_calls']} calls at {name}'s simulator: over "
+                f"{MAX_429_PERCENT} % (its rate budget did not hold)"
+            )
     if (summary.get("http_429_percent") or 0) > MAX_429_PERCENT:  # one budget per company across both workers
-        out.append(f"{summary.get('http_429')} HTTP 429 of {summary.get('api_calls')} calls: over "
-                   f"{MAX_429_PERCENT} % (the shared rate budget did not hold across workers)")
+        out.append(
+            f"{summary.get('http_429')} HTTP 429 of {summary.get('api_calls')} calls: over "
+            f"{MAX_429_PERCENT} % (the shared rate budget did not hold across workers)"
+        )
     out += oauth_problems(summary.get("oauth"))
     shutdown = summary.get("shutdown") or {}
-    if shutdown.get("processes_left") or shutdown.get("servers_still_listening") or \
-            shutdown.get("pg_data_removed") is False:
+    if (
+        shutdown.get("processes_left")
+        or shutdown.get("servers_still_listening")
+        or shutdown.get("pg_data_removed") is False
+    ):
         out.append(f"unclean shutdown: {shutdown}")
     return out
 
@@ -158,15 +175,19 @@ def oauth_problems(oauth: dict[str, Any] | None) -> list[str]:
     if not oauth["refreshes"]:
         out.append("no refresh happened: the access tokens did not expire during the runs")
     if not oauth["refreshes"] == oauth["refresh_requests"] == oauth["refreshes_stored"] == oauth["refreshes_by_tasks"]:
-        out.append(f"refreshes disagree (Front answered {oauth['refreshes']} of {oauth['refresh_requests']} "
-                   f"requests, the warehouse retired {oauth['refreshes_stored']}, the tasks did "
-                   f"{oauth['refreshes_by_tasks']})")
+        out.append(
+            f"refreshes disagree (Front answered {oauth['refreshes']} of {oauth['refresh_requests']} "
+            f"requests, the warehouse retired {oauth['refreshes_stored']}, the tasks did "
+            f"{oauth['refreshes_by_tasks']})"
+        )
     lowest = oauth["seconds_between_refreshes_min"]
     if lowest is not None and lowest < oauth["access_token_lifetime"] - oauth["margin"] - 1:
         out.append(f"two refreshes {lowest} s apart: more than one refresh for one expiry")
     if oauth["refresh_tokens_presented_twice"] or oauth["invalid_grant"]:
-        out.append(f"a refresh token was sent again ({oauth['refresh_tokens_presented_twice']} twice, "
-                   f"{oauth['invalid_grant']} invalid_grant)")
+        out.append(
+            f"a refresh token was sent again ({oauth['refresh_tokens_presented_twice']} twice, "
+            f"{oauth['invalid_grant']} invalid_grant)"
+        )
     if oauth["tokens_found_in_files"]:
         out.append(f"OAuth tokens in files: {oauth['tokens_found_in_files'][:5]}")
     return out

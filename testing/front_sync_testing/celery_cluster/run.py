@@ -16,7 +16,7 @@ from typing import Any
 from front_sync_testing import truth
 from front_sync_testing.soak import infra
 
-from .cluster import Cluster, log
+from .cluster import Cluster, cluster_env, log
 from .plan import (
     BURST,
     CHANGES,
@@ -56,34 +56,23 @@ class Run:
         from front_simulator.server import SimulatorServer
 
         since = time.monotonic()
-        self.sim = SimulatorServer(seed=13, sizes=self.variant.sizes, token=TOKEN, host="127.0.0.1", port=0,
-                                   rpm=RPM, burst_per_second=BURST)
+        self.sim = SimulatorServer(
+            seed=13, sizes=self.variant.sizes, token=TOKEN, host="127.0.0.1", port=0, rpm=RPM, burst_per_second=BURST
+        )
         self.sim.start()
         self.control = SimulatorControl(self.sim.base_url, timeout=60)
-        # Compressed retry delays through a cluster policy (the DAGs set retry_delay in default_args).
-        config = self.folder / "airflow" / "config"
-        config.mkdir(parents=True)
-        (config / "airflow_local_settings.py").write_text(infra.POLICY_SOURCE)
-        env = infra.base_env()
-        env.update({
-            "FRONT_SYNC_CELERY_DIR": str(self.folder),
-            "AIRFLOW_PORT": str(infra.free_port()),
-            "AIRFLOW_CONN_FRONT_DEFAULT": self.front_connection(),
-            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
-            # A dead worker's task is noticed after 20 s without a heartbeat (default 300 s).
-            "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "20",
-            "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT_DETECTION_INTERVAL": "5",
-            "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "60",
-            # Schedules that never come due in the test: every run is triggered.
-            "FRONT_SYNC_INCREMENTAL_SCHEDULE": "0 0 1 1 *",
-            "FRONT_SYNC_FULL_SCHEDULE": "0 0 1 1 *",
-        })
+        env = cluster_env(self.folder, AIRFLOW_CONN_FRONT_DEFAULT=self.front_connection())
         self.cluster = Cluster(self.folder, env)
         self.cluster.start(timeout=min(240, self.left()))
         self.phase("cluster_start_seconds", since)
-        infra.wait_for("the dag-processor to register the DAGs",
-                       lambda: len(self.cluster.query("SELECT dag_id FROM dag WHERE dag_id = ANY(%s)",
-                                                      (list(DAGS),))) == len(DAGS), 120, interval=1)
+        infra.wait_for(
+            "the dag-processor to register the DAGs",
+            lambda: (
+                len(self.cluster.query("SELECT dag_id FROM dag WHERE dag_id = ANY(%s)", (list(DAGS),))) == len(DAGS)
+            ),
+            120,
+            interval=1,
+        )
         self.cluster.api("POST", "/variables", {"key": "front_sync.config", "value": json.dumps(SYNC_CONFIG)})
         for dag_id in DAGS:
             self.cluster.api("PATCH", f"/dags/{dag_id}", {"is_paused": False})
@@ -93,7 +82,8 @@ class Run:
 
     def trigger(self, dag_id: str, conf: dict[str, Any] | None = None) -> str:
         return self.cluster.api("POST", f"/dags/{dag_id}/dagRuns", {"logical_date": None, "conf": conf or {}})[
-            "dag_run_id"]
+            "dag_run_id"
+        ]
 
     def wait_run(self, dag_id: str, run_id: str, timeout: float) -> str:
         def state() -> str | None:
@@ -106,16 +96,20 @@ class Run:
         since = time.monotonic()
         run_id = self.trigger(dag_id, conf)
         state = self.wait_run(dag_id, run_id, timeout)
-        self.runs.append({"dag_id": dag_id, "run_id": run_id, "state": state,
-                          "seconds": round(time.monotonic() - since, 1)})
+        self.runs.append(
+            {"dag_id": dag_id, "run_id": run_id, "state": state, "seconds": round(time.monotonic() - since, 1)}
+        )
         log(f"{dag_id} {run_id}: {state} in {self.runs[-1]['seconds']} s")
         if state != "success":
             raise AssertionError(f"{dag_id} {run_id} ended {state}: {self.task_states(dag_id, run_id)}")
         return run_id
 
     def task_states(self, dag_id: str, run_id: str) -> list[tuple]:
-        return self.cluster.query("SELECT task_id, state, try_number, hostname FROM task_instance "
-                                  "WHERE dag_id = %s AND run_id = %s ORDER BY task_id", (dag_id, run_id))
+        return self.cluster.query(
+            "SELECT task_id, state, try_number, hostname FROM task_instance "
+            "WHERE dag_id = %s AND run_id = %s ORDER BY task_id",
+            (dag_id, run_id),
+        )
 
     def compare(self, label: str, tables: dict[str, Any] | None = None) -> None:
         since = time.monotonic()
@@ -133,15 +127,23 @@ class Run:
             tis = self.cluster.query(
                 "SELECT task_id, try_number, hostname FROM task_instance WHERE dag_id = 'front_sync_backfill' "
                 "AND run_id = %s AND state = 'running' AND hostname LIKE 'worker%%' AND task_id = ANY(%s)",
-                (run_id, list(KILL_TARGETS)))
-            open_rows = {(t, n) for t, n in self.cluster.query(
-                "SELECT task_id, try_number FROM front.sync_logs WHERE run_id = %s AND status = 'running' "
-                "AND started_at < now() - interval '1 second'", (run_id,), url=wh)}
+                (run_id, list(KILL_TARGETS)),
+            )
+            open_rows = {
+                (t, n)
+                for t, n in self.cluster.query(
+                    "SELECT task_id, try_number FROM front.sync_logs WHERE run_id = %s AND status = 'running' "
+                    "AND started_at < now() - interval '1 second'",
+                    (run_id,),
+                    url=wh,
+                )
+            }
             hits = [ti for ti in tis if (ti[0], ti[1]) in open_rows and worker in (None, ti[2])]
             return {"task_id": hits[0][0], "try_number": hits[0][1], "worker": hits[0][2]} if hits else None
 
-        target = infra.wait_for(f"{worker or 'a worker'} to be inside a queue task of {run_id}", victim, 180,
-                                interval=0.3)
+        target = infra.wait_for(
+            f"{worker or 'a worker'} to be inside a queue task of {run_id}", victim, 180, interval=0.3
+        )
         target["processes_killed"] = self.cluster.kill_worker(target["worker"])
         target["run_id"] = run_id
         target["at_seconds"] = round(time.monotonic() - since, 1)
@@ -153,7 +155,8 @@ class Run:
             rows = self.cluster.query(
                 "SELECT 1 FROM task_instance WHERE dag_id = 'front_sync_backfill' AND run_id = %s AND task_id = %s "
                 "AND try_number > %s AND state IN ('running', 'success', 'failed')",
-                (run_id, target["task_id"], target["try_number"]))
+                (run_id, target["task_id"], target["try_number"]),
+            )
             return bool(rows)
 
         infra.wait_for(f"the retry of {target['task_id']} to start", retried, 180, interval=1)
@@ -163,8 +166,9 @@ class Run:
         tries = self.tries("front_sync_backfill", run_id, target["task_id"])
         target.update(run_state=state, tries=tries, seconds_to_success=round(time.monotonic() - since, 1))
         self.kills.append(target)
-        self.runs.append({"dag_id": "front_sync_backfill", "run_id": run_id, "state": state,
-                          "seconds": target["seconds_to_success"]})
+        self.runs.append(
+            {"dag_id": "front_sync_backfill", "run_id": run_id, "state": state, "seconds": target["seconds_to_success"]}
+        )
         log(f"after the kill: run {state} in {target['seconds_to_success']} s; tries of {target['task_id']}: {tries}")
         if state != "success":
             raise AssertionError(f"backfill {run_id} ended {state}: {self.task_states('front_sync_backfill', run_id)}")
@@ -191,28 +195,37 @@ class Run:
         self.compare("after_full", {"contacts": "contacts"})
         for worker in self.variant.kills[1:]:
             self.backfill_with_a_kill(worker, {"restart": True})
-            self.compare("after_reload")   # a re-load fetches every conversation again: all tables equal
+            self.compare("after_reload")  # a re-load fetches every conversation again: all tables equal
         self.phase("scenario_seconds", since)
 
     def tries(self, dag_id: str, run_id: str, task_id: str) -> list[dict[str, Any]]:
         rows = self.cluster.query(
             "SELECT try_number, hostname, state FROM task_instance_history WHERE dag_id = %s AND run_id = %s "
             "AND task_id = %s UNION ALL SELECT try_number, hostname, state FROM task_instance WHERE dag_id = %s "
-            "AND run_id = %s AND task_id = %s ORDER BY 1", (dag_id, run_id, task_id, dag_id, run_id, task_id))
+            "AND run_id = %s AND task_id = %s ORDER BY 1",
+            (dag_id, run_id, task_id, dag_id, run_id, task_id),
+        )
         return [{"try": n, "worker": h, "state": s} for n, h, s in rows]
 
     def report(self) -> dict[str, Any]:
         rows = self.cluster.query(
             "SELECT hostname, try_number, state, task_id FROM task_instance WHERE dag_id = ANY(%s) "
             "UNION ALL SELECT hostname, try_number, state, task_id FROM task_instance_history "
-            "WHERE dag_id = ANY(%s)", (list(DAGS), list(DAGS)))
+            "WHERE dag_id = ANY(%s)",
+            (list(DAGS), list(DAGS)),
+        )
         per_worker = Counter(h or "(never started)" for h, _n, _s, _t in rows)
         retried = sorted({t for _h, n, _s, t in rows if n and n > 1})
         totals = self.control.stats()["totals"]
-        return {"tries_per_worker": dict(sorted(per_worker.items())), "tries": len(rows),
-                "retries": sum(1 for _h, n, _s, _t in rows if n and n > 1), "tasks_retried": retried,
-                "api_calls": totals.get("calls"), "http_429": totals.get("429s"),
-                "http_429_percent": round(100 * (totals.get("429s") or 0) / max(totals.get("calls") or 1, 1), 2)}
+        return {
+            "tries_per_worker": dict(sorted(per_worker.items())),
+            "tries": len(rows),
+            "retries": sum(1 for _h, n, _s, _t in rows if n and n > 1),
+            "tasks_retried": retried,
+            "api_calls": totals.get("calls"),
+            "http_429": totals.get("429s"),
+            "http_429_percent": round(100 * (totals.get("429s") or 0) / max(totals.get("calls") or 1, 1), 2),
+        }
 
     def stop_simulators(self) -> None:
         if self.sim is not None:

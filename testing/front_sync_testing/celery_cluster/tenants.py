@@ -16,7 +16,7 @@ from typing import Any
 from front_sync_testing import ROOT, truth
 from front_sync_testing.soak import infra
 
-from .cluster import Cluster, ClusterError, log
+from .cluster import Cluster, ClusterError, cluster_env, log
 from .plan import (
     BURST,
     DAGS,
@@ -46,10 +46,31 @@ class Simulator:
         sizes = [arg for key, value in company.sizes.items() for arg in (f"--{key.replace('_', '-')}", str(value))]
         handle = open(self.log_path, "ab")  # noqa: SIM115 - the simulator's lifetime
         self.proc = subprocess.Popen(
-            [infra.python(), "-m", "front_simulator", "--host", "127.0.0.1", "--port", "0", "--seed",
-             str(company.seed), "--token", company.token, "--rpm", str(company.rpm), "--burst", str(BURST), *sizes],
-            env=infra.base_env(), cwd=str(ROOT), stdout=handle, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            start_new_session=True)
+            [
+                infra.python(),
+                "-m",
+                "front_simulator",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                "0",
+                "--seed",
+                str(company.seed),
+                "--token",
+                company.token,
+                "--rpm",
+                str(company.rpm),
+                "--burst",
+                str(BURST),
+                *sizes,
+            ],
+            env=infra.base_env(),
+            cwd=str(ROOT),
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         handle.close()
 
         ends = time.monotonic() + timeout
@@ -64,8 +85,14 @@ class Simulator:
 
     def connection(self) -> str:
         """The tenant's Front connection (AIRFLOW_CONN_FRONT_<NAME>): this company's token and plan."""
-        return json.dumps({"conn_type": "front", "host": self.base_url, "password": self.company.token,
-                           "extra": {**FRONT_EXTRA, "rpm": self.company.rpm}})
+        return json.dumps(
+            {
+                "conn_type": "front",
+                "host": self.base_url,
+                "password": self.company.token,
+                "extra": {**FRONT_EXTRA, "rpm": self.company.rpm},
+            }
+        )
 
     def statuses(self) -> dict[str, int]:
         """Every HTTP status this simulator answered, summed over its endpoints."""
@@ -93,10 +120,9 @@ class TenantsRun(Run):
 
     def __init__(self, variant: Variant, keep: Path | None):
         super().__init__(variant, keep)
-        self.sims = {c.name: Simulator(c, self.folder / "logs" / f"simulator-{c.name}.log")
-                     for c in variant.companies}
+        self.sims = {c.name: Simulator(c, self.folder / "logs" / f"simulator-{c.name}.log") for c in variant.companies}
         self.crossing: dict[str, Any] = {}
-        self.deleted: dict[str, set[str]] = {name: set() for name in self.sims}   # contacts each company deleted
+        self.deleted: dict[str, set[str]] = {name: set() for name in self.sims}  # contacts each company deleted
 
     def dag_ids(self, name: str | None = None) -> list[str]:
         return [f"{base}__{tenant}" for base in DAGS for tenant in self.sims if name in (None, tenant)]
@@ -109,32 +135,28 @@ class TenantsRun(Run):
         (self.folder / "logs").mkdir(exist_ok=True)
         for sim in self.sims.values():
             sim.start()
-        config = self.folder / "airflow" / "config"
-        config.mkdir(parents=True)
-        (config / "airflow_local_settings.py").write_text(infra.POLICY_SOURCE)
         tenants_file = self.folder / "tenants.json"
-        tenants_file.write_text(json.dumps({"tenants": [
-            {"name": name, "front_conn_id": f"front_{name}", "warehouse_conn_id": f"warehouse_{name}"}
-            for name in self.sims]}))
+        tenants_file.write_text(
+            json.dumps(
+                {
+                    "tenants": [
+                        {"name": name, "front_conn_id": f"front_{name}", "warehouse_conn_id": f"warehouse_{name}"}
+                        for name in self.sims
+                    ]
+                }
+            )
+        )
         pg_port = infra.free_port()
-        env = infra.base_env()
-        env.update({
-            "FRONT_SYNC_CELERY_DIR": str(self.folder),
-            "AIRFLOW_PORT": str(infra.free_port()),
-            "FRONT_SYNC_TENANTS": str(tenants_file),
+        env = cluster_env(
+            self.folder,
+            FRONT_SYNC_TENANTS=str(tenants_file),
             # The cluster's PostgreSQL on a port chosen here, so the warehouse connections can name its databases.
-            "PGPORT": str(pg_port),
-            "FRONT_SYNC_PG_DATABASES": " ".join(f"front_{name}" for name in self.sims),
+            PGPORT=str(pg_port),
+            FRONT_SYNC_PG_DATABASES=" ".join(f"front_{name}" for name in self.sims),
             # Two task slots per worker: both tenants' pools (two slots each) can fill at once, so the tenants run
             # side by side instead of taking turns on two slots.
-            "FRONT_SYNC_WORKER_CONCURRENCY": "2",
-            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
-            "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "20",
-            "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT_DETECTION_INTERVAL": "5",
-            "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "60",
-            "FRONT_SYNC_INCREMENTAL_SCHEDULE": "0 0 1 1 *",
-            "FRONT_SYNC_FULL_SCHEDULE": "0 0 1 1 *",
-        })
+            FRONT_SYNC_WORKER_CONCURRENCY="2",
+        )
         for name, sim in self.sims.items():
             env[f"AIRFLOW_CONN_FRONT_{name.upper()}"] = sim.connection()
             env[f"AIRFLOW_CONN_WAREHOUSE_{name.upper()}"] = f"postgresql://postgres@127.0.0.1:{pg_port}/front_{name}"
@@ -142,9 +164,14 @@ class TenantsRun(Run):
         self.cluster.start(timeout=min(240, self.left()))
         self.phase("cluster_start_seconds", since)
         dag_ids = self.dag_ids()
-        infra.wait_for("the dag-processor to register both tenants' DAGs",
-                       lambda: len(self.cluster.query("SELECT dag_id FROM dag WHERE dag_id = ANY(%s)",
-                                                      (dag_ids,))) == len(dag_ids), 120, interval=1)
+        infra.wait_for(
+            "the dag-processor to register both tenants' DAGs",
+            lambda: (
+                len(self.cluster.query("SELECT dag_id FROM dag WHERE dag_id = ANY(%s)", (dag_ids,))) == len(dag_ids)
+            ),
+            120,
+            interval=1,
+        )
         pools = {p["name"]: p["slots"] for p in self.cluster.api("GET", "/pools")["pools"]}
         missing = [f"front_api__{name}" for name in self.sims if f"front_api__{name}" not in pools]
         if missing:
@@ -161,8 +188,9 @@ class TenantsRun(Run):
         for name, run_id in started.items():
             dag_id = f"{base}__{name}"
             state = self.wait_run(dag_id, run_id, timeout)
-            self.runs.append({"dag_id": dag_id, "run_id": run_id, "state": state,
-                              "seconds": round(time.monotonic() - since, 1)})
+            self.runs.append(
+                {"dag_id": dag_id, "run_id": run_id, "state": state, "seconds": round(time.monotonic() - since, 1)}
+            )
             log(f"{dag_id} {run_id}: {state} in {self.runs[-1]['seconds']} s")
             if state != "success":
                 failed.append(f"{dag_id} {run_id} ended {state}: {self.task_states(dag_id, run_id)}")
@@ -206,8 +234,11 @@ class TenantsRun(Run):
         problems = []
         for table in ("contacts", "conversations", "messages", "comments"):
             # A company's ids: its current records and those it deleted (the warehouse keeps them, soft-deleted).
-            known = {name: {r["id"] for r in sim.control.truth(table)["_results"]}
-                     | (self.deleted[name] if table == "contacts" else set()) for name, sim in self.sims.items()}
+            known = {
+                name: {r["id"] for r in sim.control.truth(table)["_results"]}
+                | (self.deleted[name] if table == "contacts" else set())
+                for name, sim in self.sims.items()
+            }
             stored = {name: _table_ids(self.warehouse(name), table) for name in self.sims}
             for own, other in ((a, b), (b, a)):
                 only = known[own] - known[other]
@@ -216,11 +247,15 @@ class TenantsRun(Run):
                 if crossed:
                     problems.append(f"{len(crossed)} {table} of {own} only are in {other}'s warehouse")
                 if stored[own] - known[own]:
-                    problems.append(f"{own}'s warehouse holds {len(stored[own] - known[own])} {table} its company "
-                                    "never had")
-        names = {name: dict((r["id"], r["name"]) for r in truth.query(self.warehouse(name),
-                                                                       "SELECT id, name FROM front.contacts"))
-                 for name in self.sims}
+                    problems.append(
+                        f"{own}'s warehouse holds {len(stored[own] - known[own])} {table} its company never had"
+                    )
+        names = {
+            name: dict(
+                (r["id"], r["name"]) for r in truth.query(self.warehouse(name), "SELECT id, name FROM front.contacts")
+            )
+            for name in self.sims
+        }
         shared = names[a].keys() & names[b].keys()
         differing = sum(names[a][i] != names[b][i] for i in shared)
         self.crossing.update(contacts_shared_ids=len(shared), contacts_shared_ids_differing=differing)
@@ -235,16 +270,20 @@ class TenantsRun(Run):
             self.crossing[f"budget_keys_{name}"] = len(keys)
             if len(keys) != 1:
                 problems.append(f"{name}'s warehouse holds {len(keys)} budget keys")
-        budgets = [truth.query(self.warehouse(n), "SELECT DISTINCT budget_key FROM front.rate_budget")
-                   for n in self.sims]
+        budgets = [
+            truth.query(self.warehouse(n), "SELECT DISTINCT budget_key FROM front.rate_budget") for n in self.sims
+        ]
         if budgets[0] == budgets[1]:
             problems.append("both tenants drew from one rate budget")
-        watermarks = {k for (k,) in self.cluster.query("SELECT key FROM variable WHERE key LIKE %s",
-                                                       ("front_sync.%watermark.%",))}
-        self.crossing["watermarks"] = {name: sum(k.startswith(f"front_sync.{name}.watermark.") for k in watermarks)
-                                       for name in self.sims}
-        if [k for k in watermarks if k.startswith("front_sync.watermark.")] or \
-                not all(self.crossing["watermarks"].values()):
+        watermarks = {
+            k for (k,) in self.cluster.query("SELECT key FROM variable WHERE key LIKE %s", ("front_sync.%watermark.%",))
+        }
+        self.crossing["watermarks"] = {
+            name: sum(k.startswith(f"front_sync.{name}.watermark.") for k in watermarks) for name in self.sims
+        }
+        if [k for k in watermarks if k.startswith("front_sync.watermark.")] or not all(
+            self.crossing["watermarks"].values()
+        ):
             problems.append(f"watermarks not per tenant: {sorted(watermarks)}")
         log(f"nothing crossed? {self.crossing}")
         if problems:
@@ -258,18 +297,24 @@ class TenantsRun(Run):
             rows = self.cluster.query(
                 "SELECT hostname, try_number, task_id FROM task_instance WHERE dag_id = ANY(%s) "
                 "UNION ALL SELECT hostname, try_number, task_id FROM task_instance_history WHERE dag_id = ANY(%s)",
-                (dag_ids, dag_ids))
+                (dag_ids, dag_ids),
+            )
             per_worker = Counter(h or "(never started)" for h, _n, _t in rows)
             every.update(per_worker)
             totals = sim.control.stats()["totals"]
             calls, limited = totals.get("calls") or 0, totals.get("429s") or 0
             tenants[name] = {
-                "sizes": {k: sim.company.sizes[k] for k in ("contacts", "conversations")}, "rpm": sim.company.rpm,
-                "tries_per_worker": dict(sorted(per_worker.items())), "tries": len(rows),
+                "sizes": {k: sim.company.sizes[k] for k in ("contacts", "conversations")},
+                "rpm": sim.company.rpm,
+                "tries_per_worker": dict(sorted(per_worker.items())),
+                "tries": len(rows),
                 "retries": sum(1 for _h, n, _t in rows if n and n > 1),
                 "tasks_retried": sorted({t for _h, n, t in rows if n and n > 1}),
-                "api_calls": calls, "http_429": limited, "http_429_percent": round(100 * limited / max(calls, 1), 2),
-                "http_401": sim.statuses().get("401", 0)}
+                "api_calls": calls,
+                "http_429": limited,
+                "http_429_percent": round(100 * limited / max(calls, 1), 2),
+                "http_401": sim.statuses().get("401", 0),
+            }
         return {"tries_per_worker": dict(sorted(every.items())), "tenants": tenants, "crossing": self.crossing}
 
     def stop_simulators(self) -> None:

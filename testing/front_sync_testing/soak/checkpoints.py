@@ -39,15 +39,36 @@ from .expected import TRUTH_OF_TABLE, Truth, _related, canonical_derived, differ
 
 # Mutations that change what the API renders without an event (README "Drift without an event"): a drifted row's
 # change is dated by the first of these after the row was last seen equal to Front (an upper bound of its age).
-DRIFT_CAUSES = frozenset({"update_contacts", "merge_contacts", "delete_contacts", "rename_tags", "delete_tags",
-                          "update_links", "delete_links", "delete_comments", "rename_teams",
-                          "update_ticket_statuses"})
+DRIFT_CAUSES = frozenset(
+    {
+        "update_contacts",
+        "merge_contacts",
+        "delete_contacts",
+        "rename_tags",
+        "delete_tags",
+        "update_links",
+        "delete_links",
+        "delete_comments",
+        "rename_teams",
+        "update_ticket_statuses",
+    }
+)
 # record field that dates a record's own last change (the current version is the one at the cutoff when <= it)
 # (not tags: a deleted parent makes its children top-level without moving their updated_at)
-UPDATED = {"conversations": "updated_at", "contacts": "updated_at", "accounts": "updated_at",
-           "conversation_statuses": "updated_at"}
-CREATED = {"conversations": "created_at", "messages": "created_at", "comments": "posted_at",
-           "contacts": "created_at", "tags": "created_at", "accounts": "created_at"}
+UPDATED = {
+    "conversations": "updated_at",
+    "contacts": "updated_at",
+    "accounts": "updated_at",
+    "conversation_statuses": "updated_at",
+}
+CREATED = {
+    "conversations": "created_at",
+    "messages": "created_at",
+    "comments": "posted_at",
+    "contacts": "created_at",
+    "tags": "created_at",
+    "accounts": "created_at",
+}
 CHILDREN = ("messages", "comments")
 # deletions Front emits no event for and that only a complete listing reconciles (the nightly run's)
 DELETIONS_WITHOUT_EVENT = frozenset({"contacts"})
@@ -57,8 +78,15 @@ FAULT_FIELDS = ("x_new_field", "_experimental")
 EXAMPLES = 5
 # per checkpoint and table: rows compared, not knowable at the cutoff, children still queued, older than Front,
 # and the kinds of rows behind Front that are tracked until they converge
-COUNTS = ("compared", "unchanged_unknown", "queued_skipped", "mismatches", "drift", "dead_lettered",
-          "served_with_injected_fields")
+COUNTS = (
+    "compared",
+    "unchanged_unknown",
+    "queued_skipped",
+    "mismatches",
+    "drift",
+    "dead_lettered",
+    "served_with_injected_fields",
+)
 POLL_SECONDS = 2.0
 
 
@@ -66,8 +94,11 @@ def dead_letter_ids(conn) -> set[str]:
     """Ids an unreplayed dead letter holds back: its record id, the id in its self link (a record served with a
     garbled id), and for an event its conversation and target (the change it carried is not applied)."""
     ids: set[str] = set()
-    for row in _fetch(conn, "SELECT record_id, payload #>> '{_links,self}', payload #>> '{conversation,id}', "
-                            "payload #>> '{target,data,id}' FROM front.dead_letters WHERE replayed_at IS NULL"):
+    for row in _fetch(
+        conn,
+        "SELECT record_id, payload #>> '{_links,self}', payload #>> '{conversation,id}', "
+        "payload #>> '{target,data,id}' FROM front.dead_letters WHERE replayed_at IS NULL",
+    ):
         record_id, link, conversation, target = row
         ids.update(v for v in (record_id, conversation, target) if v)
         if link:
@@ -119,7 +150,9 @@ class Checkpoints(threading.Thread):
         rows = self.soak.site.query(
             "SELECT run_id, start_date, end_date, run_type FROM dag_run WHERE dag_id = 'front_sync_incremental' "
             "AND state = 'success' AND run_type IN ('scheduled', 'manual') AND end_date IS NOT NULL "
-            "AND (%s::timestamptz IS NULL OR end_date > %s) ORDER BY end_date", (self.last_end, self.last_end))
+            "AND (%s::timestamptz IS NULL OR end_date > %s) ORDER BY end_date",
+            (self.last_end, self.last_end),
+        )
         if not rows:
             return
         self.last_end = rows[-1][2]
@@ -132,7 +165,8 @@ class Checkpoints(threading.Thread):
         (what the sync last said it had), so an unfinished quiet period does not count as rows older than Front."""
         rows = self.soak.site.query(
             "SELECT run_id, start_date FROM dag_run WHERE dag_id = 'front_sync_incremental' AND state = 'success' "
-            "AND run_type IN ('scheduled', 'manual') ORDER BY end_date DESC LIMIT 1")
+            "AND run_type IN ('scheduled', 'manual') ORDER BY end_date DESC LIMIT 1"
+        )
         if not rows:
             return self.check("final (no incremental run succeeded)", None, self.soak.soak_started_wall)
         return self.check(f"final:{rows[0][0]}", rows[0][0], rows[0][1].timestamp())
@@ -151,20 +185,36 @@ class Checkpoints(threading.Thread):
             cutoffs = self.cutoffs(conn, run_id, started)
             pending = {(r, c) for r, c in _fetch(conn, "SELECT resource, conversation_id FROM front.sync_pending")}
             self.dead = dead_letter_ids(conn)
-            stored = {t: {r[0]: (r[1], r[2]) for r in _fetch(conn, sql.SQL(
-                "SELECT id, raw, deleted_at IS NOT NULL FROM {}").format(sql.Identifier("front", t)))}
-                for t in tables}
+            stored = {
+                t: {
+                    r[0]: (r[1], r[2])
+                    for r in _fetch(
+                        conn,
+                        sql.SQL("SELECT id, raw, deleted_at IS NOT NULL FROM {}").format(sql.Identifier("front", t)),
+                    )
+                }
+                for t in tables
+            }
         finally:
             conn.close()
         truth = Truth.fetch(self.control, {TRUTH_OF_TABLE.get(t, t) for t in tables} | {"links"})
         taken = time.time()
         stored = {t: rows for t, rows in stored.items() if TRUTH_OF_TABLE.get(t, t) in truth.records}
-        result = {"checkpoint": label, "run_started": round(started, 3), "taken": round(taken, 3),
-                  "t": round(taken - self.soak.soak_started_wall, 1), "cutoffs": {k: float(v) for k, v in
-                                                                                   sorted(cutoffs.items())},
-                  **dict.fromkeys(COUNTS, 0), "by_table": {}, "examples": [], "resurrections": []}
-        context = {"deleted_comments": dict(self.soak.mutator.deleted_comments) if self.soak.mutator else {},
-                   "backfill_started": self.soak.refetch_backfill_starts()}
+        result = {
+            "checkpoint": label,
+            "run_started": round(started, 3),
+            "taken": round(taken, 3),
+            "t": round(taken - self.soak.soak_started_wall, 1),
+            "cutoffs": {k: float(v) for k, v in sorted(cutoffs.items())},
+            **dict.fromkeys(COUNTS, 0),
+            "by_table": {},
+            "examples": [],
+            "resurrections": [],
+        }
+        context = {
+            "deleted_comments": dict(self.soak.mutator.deleted_comments) if self.soak.mutator else {},
+            "backfill_started": self.soak.refetch_backfill_starts(),
+        }
         moments = _refetch_moments(truth, context)
         snapshot: dict[str, dict[str, str]] = {}
         for table, rows in stored.items():
@@ -172,15 +222,18 @@ class Checkpoints(threading.Thread):
             expected = truth.records[resource]
             snapshot[table] = {i: _digest(r) for i, r in expected.items()}
             cutoff = cutoffs.get(table if table not in CHILDREN else "conversations", Decimal(str(started)))
-            counts = self.compare_table(table, expected, rows, truth, float(cutoff), pending, context, moments,
-                                        result, taken)
+            counts = self.compare_table(
+                table, expected, rows, truth, float(cutoff), pending, context, moments, result, taken
+            )
             result["by_table"][table] = counts
         with self.lock:
             self.snapshots.append((taken, snapshot))
             self.results.append(result)
-        self.soak.note(f"checkpoint {label}: compared {result['compared']}, older than Front "
-                       f"{result['mismatches']}, drift {result['drift']}, resurrections "
-                       f"{len(result['resurrections'])}")
+        self.soak.note(
+            f"checkpoint {label}: compared {result['compared']}, older than Front "
+            f"{result['mismatches']}, drift {result['drift']}, resurrections "
+            f"{len(result['resurrections'])}"
+        )
         return result
 
     def cutoffs(self, conn, run_id: str | None, started: float) -> dict[str, Decimal]:
@@ -191,9 +244,12 @@ class Checkpoints(threading.Thread):
         if run_id is None:
             return out
         for resource, capped, after, window_end in _fetch(
-                conn, "SELECT DISTINCT ON (resource) resource, metadata ->> 'capped' = 'true', watermark_after, "
-                      "window_end FROM front.sync_logs WHERE dag_id = 'front_sync_incremental' AND run_id = %s "
-                      "AND status = 'success' ORDER BY resource, id DESC", (run_id,)):
+            conn,
+            "SELECT DISTINCT ON (resource) resource, metadata ->> 'capped' = 'true', watermark_after, "
+            "window_end FROM front.sync_logs WHERE dag_id = 'front_sync_incremental' AND run_id = %s "
+            "AND status = 'success' ORDER BY resource, id DESC",
+            (run_id,),
+        ):
             bounds = [Decimal(str(started))]
             if window_end is not None:
                 bounds.append(Decimal(window_end))
@@ -208,9 +264,19 @@ class Checkpoints(threading.Thread):
             earlier = [snap for at, snap in self.snapshots if at <= cutoff]
         return earlier[-1] if earlier else None
 
-    def compare_table(self, table: str, expected: dict[str, dict[str, Any]], rows: dict[str, tuple],
-                      truth: Truth, cutoff: float, pending: set, context: dict[str, Any],
-                      moments: dict[str, list[Decimal]], result: dict[str, Any], taken: float) -> dict[str, int]:
+    def compare_table(
+        self,
+        table: str,
+        expected: dict[str, dict[str, Any]],
+        rows: dict[str, tuple],
+        truth: Truth,
+        cutoff: float,
+        pending: set,
+        context: dict[str, Any],
+        moments: dict[str, list[Decimal]],
+        result: dict[str, Any],
+        taken: float,
+    ) -> dict[str, int]:
         counts = defaultdict(int)
         before = (self.snapshot_before(cutoff) or {}).get(table)
         label = result["checkpoint"]
@@ -234,8 +300,7 @@ class Checkpoints(threading.Thread):
                 if self.deletion_without_event(table, record_id, cutoff, context, moments, truth):
                     self.drifted(key, result, counts, record_id, raw, context)
                     continue
-                self.mismatch(result, counts, table, "deleted in Front, live in the warehouse", record_id,
-                              stored=raw)
+                self.mismatch(result, counts, table, "deleted in Front, live in the warehouse", record_id, stored=raw)
                 continue
             if table in CHILDREN and self.queued(table, want, raw, pending):
                 counts["queued_skipped"] += 1
@@ -255,8 +320,9 @@ class Checkpoints(threading.Thread):
                 self.settle(key, taken)
             elif canonical_derived(table, raw, truth) == canonical_derived(table, want, truth):
                 self.drifted(key, result, counts, record_id, raw, context)
-            elif any(k in raw for k in FAULT_FIELDS) and {
-                    k: v for k, v in raw.items() if k not in FAULT_FIELDS} == want:
+            elif (
+                any(k in raw for k in FAULT_FIELDS) and {k: v for k, v in raw.items() if k not in FAULT_FIELDS} == want
+            ):
                 self.drifted(key, result, counts, record_id, raw, context, "served_with_injected_fields")
             else:
                 paths = differing_paths(raw, want)
@@ -267,8 +333,15 @@ class Checkpoints(threading.Thread):
 
     # -- what is known at the cutoff --
 
-    def known_at(self, table: str, record_id: str, want: dict[str, Any], truth: Truth, cutoff: float,
-                 before: dict[str, str] | None) -> bool:
+    def known_at(
+        self,
+        table: str,
+        record_id: str,
+        want: dict[str, Any],
+        truth: Truth,
+        cutoff: float,
+        before: dict[str, str] | None,
+    ) -> bool:
         """Whether Front's version at the cutoff is the current one (the record did not change since)."""
         if before is not None and before.get(record_id) == _digest(want):
             return True
@@ -278,12 +351,17 @@ class Checkpoints(threading.Thread):
         if table in CHILDREN:
             created = want.get(CREATED[table])
             parent = truth.records["conversations"].get(_related(want, "conversation") or "")
-            return (parent is not None and created is not None and float(created) <= cutoff
-                    and float(parent.get("updated_at") or 0) <= cutoff)
+            return (
+                parent is not None
+                and created is not None
+                and float(created) <= cutoff
+                and float(parent.get("updated_at") or 0) <= cutoff
+            )
         return False
 
-    def gone_by(self, table: str, record_id: str, cutoff: float, before: dict[str, str] | None,
-                context: dict[str, Any]) -> bool:
+    def gone_by(
+        self, table: str, record_id: str, cutoff: float, before: dict[str, str] | None, context: dict[str, Any]
+    ) -> bool:
         """Whether the record was deleted in Front at or before the cutoff."""
         if table == "comments":
             info = (context.get("deleted_comments") or {}).get(record_id)
@@ -291,8 +369,15 @@ class Checkpoints(threading.Thread):
                 return info["at"] <= cutoff
         return before is not None and record_id not in before
 
-    def deletion_without_event(self, table: str, record_id: str, cutoff: float, context: dict[str, Any],
-                               moments: dict[str, list[Decimal]], truth: Truth) -> bool:
+    def deletion_without_event(
+        self,
+        table: str,
+        record_id: str,
+        cutoff: float,
+        context: dict[str, Any],
+        moments: dict[str, list[Decimal]],
+        truth: Truth,
+    ) -> bool:
         """Deleted in Front with no event and nothing due to show it by the cutoff (drift, not a mismatch)."""
         if table in DELETIONS_WITHOUT_EVENT:
             return True
@@ -302,8 +387,11 @@ class Checkpoints(threading.Thread):
         conversation = info["conversation"]
         while conversation in truth.merged_conversations:
             conversation = truth.merged_conversations[conversation]
-        due = [m for m in moments.get(conversation, []) + moments.get("*", [])
-               if Decimal(str(info["at"])) < m <= Decimal(str(cutoff))]
+        due = [
+            m
+            for m in moments.get(conversation, []) + moments.get("*", [])
+            if Decimal(str(info["at"])) < m <= Decimal(str(cutoff))
+        ]
         return not due
 
     @staticmethod
@@ -313,8 +401,9 @@ class Checkpoints(threading.Thread):
 
     # -- outcomes --
 
-    def mismatch(self, result: dict[str, Any], counts: dict[str, int], table: str, why: str, record_id: str,
-                 **detail: Any) -> None:
+    def mismatch(
+        self, result: dict[str, Any], counts: dict[str, int], table: str, why: str, record_id: str, **detail: Any
+    ) -> None:
         counts["mismatches"] += 1
         counts[why] += 1
         if sum(1 for e in result["examples"] if e["table"] == table and e["why"] == why) < EXAMPLES:
@@ -324,19 +413,36 @@ class Checkpoints(threading.Thread):
             result["examples"].append(example)
 
     def resurrect(self, key: tuple[str, str], label: str, result: dict[str, Any]) -> None:
-        entry = {"table": key[0], "id": key[1], "soft_deleted_at_checkpoint": self.tombstones.pop(key),
-                 "live_again_at_checkpoint": label}
+        entry = {
+            "table": key[0],
+            "id": key[1],
+            "soft_deleted_at_checkpoint": self.tombstones.pop(key),
+            "live_again_at_checkpoint": label,
+        }
         result["resurrections"].append(entry)
         with self.lock:
             self.resurrections.append(entry)
 
-    def drifted(self, key: tuple[str, str], result: dict[str, Any], counts: dict[str, int], record_id: str,
-                raw: Any, context: dict[str, Any], kind: str = "drift_without_event") -> None:
+    def drifted(
+        self,
+        key: tuple[str, str],
+        result: dict[str, Any],
+        counts: dict[str, int],
+        record_id: str,
+        raw: Any,
+        context: dict[str, Any],
+        kind: str = "drift_without_event",
+    ) -> None:
         """A row behind Front for a reason the sync cannot see at once: tracked until it converges."""
         counts["drift" if kind == "drift_without_event" else kind] += 1
         if key not in self.open_drift:
-            self.open_drift[key] = {"table": key[0], "id": record_id, "kind": kind, "first_seen": result["checkpoint"],
-                                    "changed_at": self.change_time(key, raw, context)}
+            self.open_drift[key] = {
+                "table": key[0],
+                "id": record_id,
+                "kind": kind,
+                "first_seen": result["checkpoint"],
+                "changed_at": self.change_time(key, raw, context),
+            }
 
     def change_time(self, key: tuple[str, str], raw: Any, context: dict[str, Any]) -> float:
         """When Front changed the row without an event: a deleted comment's deletion, else the first mutation that
@@ -345,9 +451,15 @@ class Checkpoints(threading.Thread):
         info = (context.get("deleted_comments") or {}).get(key[1]) if key[0] == "comments" else None
         if info is not None:
             return float(info["at"])
-        since = max(self.clean_at.get(key, 0.0), self.soak.soak_started_wall, *(
-            float(raw[f]) for f in ("updated_at", CREATED.get(key[0], "created_at"))
-            if isinstance(raw, dict) and isinstance(raw.get(f), int | float)))
+        since = max(
+            self.clean_at.get(key, 0.0),
+            self.soak.soak_started_wall,
+            *(
+                float(raw[f])
+                for f in ("updated_at", CREATED.get(key[0], "created_at"))
+                if isinstance(raw, dict) and isinstance(raw.get(f), int | float)
+            ),
+        )
         times = self.soak.mutator.started_since(since, DRIFT_CAUSES) if self.soak.mutator else []
         return times[0] if times else since
 
@@ -368,42 +480,19 @@ class Checkpoints(threading.Thread):
             seconds = [e["seconds"] for e in self.converged]
             open_rows = [{**e, "converged_at": None} for e in self.open_drift.values()]
             return {
-                "count": len(self.results), "runs_not_checked": self.skipped_runs,
+                "count": len(self.results),
+                "runs_not_checked": self.skipped_runs,
                 "mismatches": sum(r["mismatches"] for r in self.results),
                 "with_mismatches": sum(1 for r in self.results if r["mismatches"]),
-                "compared": sum(r["compared"] for r in self.results), "errors": self.errors[-10:],
+                "compared": sum(r["compared"] for r in self.results),
+                "errors": self.errors[-10:],
                 "per_checkpoint": self.results,
                 "resurrections": list(self.resurrections),
-                "convergence": {"converged": len(seconds), "not_converged": len(open_rows),
-                                "max_seconds": max(seconds) if seconds else None,
-                                "p50_seconds": statistics.median(seconds) if seconds else None,
-                                "rows": sorted(self.converged, key=lambda e: -e["seconds"]) + open_rows},
+                "convergence": {
+                    "converged": len(seconds),
+                    "not_converged": len(open_rows),
+                    "max_seconds": max(seconds) if seconds else None,
+                    "p50_seconds": statistics.median(seconds) if seconds else None,
+                    "rows": sorted(self.converged, key=lambda e: -e["seconds"]) + open_rows,
+                },
             }
-
-
-def human_lines(report: dict[str, Any], limit: int = 300) -> list[str]:
-    """The checkpoint part of the human summary: one line per checkpoint, then each drifted row's convergence."""
-    lines = [f"   checkpoints {report['count']} (runs not checked: {report['runs_not_checked']}), rows compared "
-             f"{report['compared']}, older than Front {report['mismatches']} (in {report['with_mismatches']} "
-             f"checkpoints), resurrections {len(report['resurrections'])}"]
-    for item in report["per_checkpoint"]:
-        bad = {t: {k: v for k, v in c.items() if k not in COUNTS}
-               for t, c in item["by_table"].items() if c.get("mismatches")}
-        lines.append(f"     t+{item['t']:.0f}s {item['checkpoint']}: compared {item['compared']}, older "
-                     f"{item['mismatches']} {json.dumps(bad) if bad else ''}, drift {item['drift']}, dead-lettered "
-                     f"{item['dead_lettered']}, served with injected fields {item['served_with_injected_fields']}, "
-                     f"queued {item['queued_skipped']}, changed since the cutoff {item['unchanged_unknown']}")
-        for example in item["examples"][:3]:
-            lines.append(f"        {json.dumps(example, default=str)[:300]}")
-    for entry in report["resurrections"][:20]:
-        lines.append(f"     RESURRECTED {entry['table']} {entry['id']}: soft-deleted at "
-                     f"{entry['soft_deleted_at_checkpoint']}, live again at {entry['live_again_at_checkpoint']}")
-    conv = report["convergence"]
-    lines.append(f"   drift without an event: {conv['converged']} rows converged (max {conv['max_seconds']} s, p50 "
-                 f"{conv['p50_seconds']} s), {conv['not_converged']} did not")
-    for entry in conv["rows"][:limit]:
-        took = f"{entry['seconds']} s" if entry.get("converged_at") else "NOT converged"
-        lines.append(f"     {entry['table']} {entry['id']}: {took} (first seen {entry['first_seen']})")
-    if len(conv["rows"]) > limit:
-        lines.append(f"     ... {len(conv['rows']) - limit} more rows in the JSON summary")
-    return lines

@@ -70,13 +70,24 @@ class TableReport:
         return len(self.missing) + len(self.extra) + len(self.differing) + len(self.typed)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"truth_rows": self.truth_rows, "warehouse_rows": self.warehouse_rows, "compared": self.compared,
-                "mismatches": self.mismatches, "missing": len(self.missing), "extra": len(self.extra),
-                "differing": len(self.differing), "typed_column_mismatches": len(self.typed),
-                "drift_without_event": len(self.drift),
-                "missing_ids": self.missing[:SAMPLES], "extra_ids": self.extra[:SAMPLES],
-                "differing_ids": self.differing[:SAMPLES], "drift_ids": self.drift[:SAMPLES],
-                "typed_ids": self.typed[:SAMPLES], "examples": self.examples[:SAMPLES], **self.notes}
+        return {
+            "truth_rows": self.truth_rows,
+            "warehouse_rows": self.warehouse_rows,
+            "compared": self.compared,
+            "mismatches": self.mismatches,
+            "missing": len(self.missing),
+            "extra": len(self.extra),
+            "differing": len(self.differing),
+            "typed_column_mismatches": len(self.typed),
+            "drift_without_event": len(self.drift),
+            "missing_ids": self.missing[:SAMPLES],
+            "extra_ids": self.extra[:SAMPLES],
+            "differing_ids": self.differing[:SAMPLES],
+            "drift_ids": self.drift[:SAMPLES],
+            "typed_ids": self.typed[:SAMPLES],
+            "examples": self.examples[:SAMPLES],
+            **self.notes,
+        }
 
 
 # Events after which the sync fetches a conversation's comments again: a merge. Comment and mention events carry
@@ -84,8 +95,15 @@ class TableReport:
 COMMENT_REFETCH_EVENTS = frozenset({"conversations_merged"})
 
 
-def compare_entities(conn, table: str, truth: Truth, context: dict[str, Any] | None = None, *,
-                     resource: str | None = None, scope: str | None = None) -> TableReport:
+def compare_entities(
+    conn,
+    table: str,
+    truth: Truth,
+    context: dict[str, Any] | None = None,
+    *,
+    resource: str | None = None,
+    scope: str | None = None,
+) -> TableReport:
     """One entity table (or one scope of custom_fields) against the truth resource `resource`."""
     report = TableReport(f"{table}[{scope}]" if scope else table)
     context = context or {}
@@ -94,8 +112,8 @@ def compare_entities(conn, table: str, truth: Truth, context: dict[str, Any] | N
     columns = [sql.Identifier(c) for c in typed]
     where = sql.SQL(" WHERE scope = {}").format(sql.Literal(scope)) if scope else sql.SQL("")
     statement = sql.SQL("SELECT id, raw, deleted_at IS NOT NULL{extra} FROM {table}{where}").format(
-        extra=sql.SQL("").join(sql.SQL(", ") + c for c in columns), table=sql.Identifier("front", table),
-        where=where)
+        extra=sql.SQL("").join(sql.SQL(", ") + c for c in columns), table=sql.Identifier("front", table), where=where
+    )
     live: dict[str, tuple[dict[str, Any], tuple]] = {}
     soft_deleted = 0
     for row in _fetch(conn, statement):
@@ -123,9 +141,15 @@ def compare_entities(conn, table: str, truth: Truth, context: dict[str, Any] | N
                 kind = "differs"
             if len([e for e in report.examples if e["kind"] == kind]) < 3:
                 paths = differing_paths(stored, want)
-                report.examples.append({"kind": kind, "id": record_id, "paths": paths[:8],
-                                        "stored": {p: _at(stored, p) for p in paths[:3]},
-                                        "truth": {p: _at(want, p) for p in paths[:3]}})
+                report.examples.append(
+                    {
+                        "kind": kind,
+                        "id": record_id,
+                        "paths": paths[:8],
+                        "stored": {p: _at(stored, p) for p in paths[:3]},
+                        "truth": {p: _at(want, p) for p in paths[:3]},
+                    }
+                )
         for (column, how), value in zip(typed.items(), typed_values, strict=True):
             if _norm(value) != _norm(_read(want, how)) and stored == want:
                 report.typed.append(f"{record_id}.{column}")
@@ -165,11 +189,21 @@ def _classify_deleted_comments(conn, report: TableReport, truth: Truth, context:
         later = [m for m in moments.get(conversation, []) + moments.get("*", []) if m > Decimal(str(info["at"]))]
         if later:
             still_extra.append(comment_id)
-            queued = _fetch(conn, "SELECT to_jsonb(p) FROM front.sync_pending AS p WHERE resource = 'comments' "
-                                  "AND conversation_id = %s", (conversation,))
-            report.examples.append({"kind": "deleted_comment_kept", "id": comment_id, "conversation": conversation,
-                                    "deleted_at": info["at"], "refetch_due_at": str(min(later)),
-                                    "queued": queued[0][0] if queued else None})
+            queued = _fetch(
+                conn,
+                "SELECT to_jsonb(p) FROM front.sync_pending AS p WHERE resource = 'comments' AND conversation_id = %s",
+                (conversation,),
+            )
+            report.examples.append(
+                {
+                    "kind": "deleted_comment_kept",
+                    "id": comment_id,
+                    "conversation": conversation,
+                    "deleted_at": info["at"],
+                    "refetch_due_at": str(min(later)),
+                    "queued": queued[0][0] if queued else None,
+                }
+            )
         else:
             report.drift.append(comment_id)
             report.notes.setdefault("deleted_without_event", []).append(comment_id)
@@ -181,12 +215,19 @@ def _explain_missing_children(conn, report: TableReport, expected: dict[str, dic
     by_conversation: dict[str, list[str]] = defaultdict(list)
     for record_id in report.missing:
         by_conversation[_related(expected[record_id], "conversation") or "?"].append(record_id)
-    queued = {r[0]: r[1] for r in _fetch(
-        conn, "SELECT conversation_id, to_jsonb(p) FROM front.sync_pending AS p WHERE resource = %s "
-              "AND conversation_id = ANY(%s)", (report.table, list(by_conversation)))}
+    queued = {
+        r[0]: r[1]
+        for r in _fetch(
+            conn,
+            "SELECT conversation_id, to_jsonb(p) FROM front.sync_pending AS p WHERE resource = %s "
+            "AND conversation_id = ANY(%s)",
+            (report.table, list(by_conversation)),
+        )
+    }
     for conversation, ids in sorted(by_conversation.items())[:SAMPLES]:
-        report.examples.append({"kind": "missing", "conversation": conversation, "ids": ids[:SAMPLES],
-                                "queued": queued.get(conversation)})
+        report.examples.append(
+            {"kind": "missing", "conversation": conversation, "ids": ids[:SAMPLES], "queued": queued.get(conversation)}
+        )
     report.notes["missing_by_conversation"] = {c: len(i) for c, i in by_conversation.items()}
 
 
@@ -219,10 +260,13 @@ def compare_children(conn, table: str, truth: Truth) -> TableReport:
             expected[(parent_id, *(_norm(v) for v in row))] += 1
     statement = sql.SQL(
         "SELECT c.{parent}, {cols}, p.id IS NULL, p.deleted_at IS NOT NULL FROM {child} AS c "
-        "LEFT JOIN {ptable} AS p ON p.id = c.{parent}").format(
-        parent=sql.Identifier(parent_column), cols=sql.SQL(", ").join(sql.SQL("c.") + sql.Identifier(c)
-                                                                       for c in columns),
-        child=sql.Identifier("front", table), ptable=sql.Identifier("front", parent_table))
+        "LEFT JOIN {ptable} AS p ON p.id = c.{parent}"
+    ).format(
+        parent=sql.Identifier(parent_column),
+        cols=sql.SQL(", ").join(sql.SQL("c.") + sql.Identifier(c) for c in columns),
+        child=sql.Identifier("front", table),
+        ptable=sql.Identifier("front", parent_table),
+    )
     stored: Counter = Counter()
     orphans = of_deleted = 0
     for row in _fetch(conn, statement):
@@ -286,14 +330,18 @@ def _drift_parents(table: str, missing: Counter, extra: Counter, truth: Truth) -
 
 def entity_tables(conn) -> list[str]:
     """Tables of schema front that hold synced records (id, raw, deleted_at), in report order."""
-    rows = _fetch(conn, "SELECT table_name FROM information_schema.columns WHERE table_schema = 'front' "
-                        "AND column_name IN ('id', 'raw', 'deleted_at') GROUP BY table_name HAVING count(*) = 3")
+    rows = _fetch(
+        conn,
+        "SELECT table_name FROM information_schema.columns WHERE table_schema = 'front' "
+        "AND column_name IN ('id', 'raw', 'deleted_at') GROUP BY table_name HAVING count(*) = 3",
+    )
     names = {r[0] for r in rows}
     return [t for t in TABLE_ORDER if t in names] + sorted(names - set(TABLE_ORDER))
 
 
-def compare_all(warehouse_url: str, control, context: dict[str, Any] | None = None
-                ) -> tuple[dict[str, TableReport], Truth, dict[str, str]]:
+def compare_all(
+    warehouse_url: str, control, context: dict[str, Any] | None = None
+) -> tuple[dict[str, TableReport], Truth, dict[str, str]]:
     """Every entity table the warehouse has against the truth the simulator has, then the child tables.
 
     context: deleted_comments ({comment id: {"conversation", "at"}}) and backfill_started (epochs of the backfill
@@ -311,13 +359,17 @@ def compare_all(warehouse_url: str, control, context: dict[str, Any] | None = No
             if table == "custom_fields":
                 scoped = [s for s in CUSTOM_FIELD_SCOPES if f"{s}_custom_fields" in truth.records]
                 for scope in scoped:
-                    report = compare_entities(conn, table, truth, context, resource=f"{scope}_custom_fields",
-                                              scope=scope)
+                    report = compare_entities(
+                        conn, table, truth, context, resource=f"{scope}_custom_fields", scope=scope
+                    )
                     reports[report.table] = report
                 if not scoped:  # an older simulator: contact and conversation fields in one resource
                     reports[table] = compare_entities(conn, table, truth, context, resource="custom_fields")
-                others = _fetch(conn, "SELECT DISTINCT scope FROM front.custom_fields WHERE NOT (scope = ANY(%s))",
-                                (scoped or ["contact", "conversation"],))
+                others = _fetch(
+                    conn,
+                    "SELECT DISTINCT scope FROM front.custom_fields WHERE NOT (scope = ANY(%s))",
+                    (scoped or ["contact", "conversation"],),
+                )
                 for (scope,) in others:
                     skipped[f"custom_fields[{scope}]"] = "the simulator has no truth for this scope"
                 continue
@@ -343,57 +395,102 @@ def bookkeeping(warehouse_url: str) -> dict[str, Any]:
     """sync_logs left running, the accounting identity, the pending queue, dead letters and conflicts."""
     conn = psycopg.connect(warehouse_url)
     try:
-        running = _fetch(conn, "SELECT id, dag_id, run_id, task_id, try_number, resource, sync_type, started_at::text "
-                               "FROM front.sync_logs WHERE status = 'running' ORDER BY id")
+        running = _fetch(
+            conn,
+            "SELECT id, dag_id, run_id, task_id, try_number, resource, sync_type, started_at::text "
+            "FROM front.sync_logs WHERE status = 'running' ORDER BY id",
+        )
         broken = []
         for (row,) in _fetch(conn, "SELECT to_jsonb(l) - 'metadata' FROM front.sync_logs AS l ORDER BY l.id"):
-            outcomes = sum(int(row.get(k) or 0) for k in ("created", "updated", "unchanged", "stale", "conflicts",
-                                                          "dead_lettered"))
+            outcomes = sum(
+                int(row.get(k) or 0) for k in ("created", "updated", "unchanged", "stale", "conflicts", "dead_lettered")
+            )
             why = []
             if int(row.get("fetched") or 0) != outcomes:
-                why.append(f"fetched {row.get('fetched')} != created+updated+unchanged+stale+conflicts+"
-                           f"dead_lettered {outcomes}")
+                why.append(
+                    f"fetched {row.get('fetched')} != created+updated+unchanged+stale+conflicts+"
+                    f"dead_lettered {outcomes}"
+                )
             if row.get("status") == "success" and int(row.get("fetched_not_loaded") or 0):
                 why.append(f"success with fetched_not_loaded {row.get('fetched_not_loaded')}")
             if row.get("status") != "running" and row.get("completed_at") is None:
                 why.append("finished without completed_at")
             if why:
-                broken.append([row.get("id"), row.get("dag_id"), row.get("task_id"), row.get("try_number"),
-                               row.get("status"), "; ".join(why)])
-        pending = [r[0] for r in _fetch(conn, "SELECT to_jsonb(p) FROM front.sync_pending AS p "
-                                              "ORDER BY p.resource, p.conversation_id")]
+                broken.append(
+                    [
+                        row.get("id"),
+                        row.get("dag_id"),
+                        row.get("task_id"),
+                        row.get("try_number"),
+                        row.get("status"),
+                        "; ".join(why),
+                    ]
+                )
+        pending = [
+            r[0]
+            for r in _fetch(
+                conn, "SELECT to_jsonb(p) FROM front.sync_pending AS p ORDER BY p.resource, p.conversation_id"
+            )
+        ]
         by_status = dict(_fetch(conn, "SELECT status, count(*) FROM front.sync_logs GROUP BY status"))
         by_type = dict(_fetch(conn, "SELECT sync_type, count(*) FROM front.sync_logs GROUP BY sync_type"))
-        failed = _fetch(conn, "SELECT id, dag_id, task_id, try_number, resource, left(error_message, 200) "
-                              "FROM front.sync_logs WHERE status = 'failed' ORDER BY id")
+        failed = _fetch(
+            conn,
+            "SELECT id, dag_id, task_id, try_number, resource, left(error_message, 200) "
+            "FROM front.sync_logs WHERE status = 'failed' ORDER BY id",
+        )
         dead = dict(_fetch(conn, "SELECT resource, count(*) FROM front.dead_letters GROUP BY resource"))
-        capped = dict(_fetch(conn, "SELECT resource, count(*) FROM front.sync_logs "
-                                   "WHERE metadata ->> 'capped' = 'true' GROUP BY resource"))
+        capped = dict(
+            _fetch(
+                conn,
+                "SELECT resource, count(*) FROM front.sync_logs WHERE metadata ->> 'capped' = 'true' GROUP BY resource",
+            )
+        )
         # A run stopped by its max_results cap that did not move its watermark forward leaves the next run exactly
         # where it started (it re-reads the same records, stops at the same cap; records it happens to update in
         # that re-read are not progress): the backlog never clears while the cap stays. A capped complete listing
         # (sync_type full) starts from the top each time by design (it reconciles only when complete).
-        stuck = _fetch(conn, "SELECT id, dag_id, run_id, task_id, resource, fetched, created, updated, "
-                             "watermark_before::text, watermark_after::text FROM front.sync_logs "
-                             "WHERE metadata ->> 'capped' = 'true' AND status = 'success' AND sync_type <> 'full' "
-                             "AND watermark_before IS NOT NULL "
-                             "AND watermark_after IS NOT DISTINCT FROM watermark_before ORDER BY id")
+        stuck = _fetch(
+            conn,
+            "SELECT id, dag_id, run_id, task_id, resource, fetched, created, updated, "
+            "watermark_before::text, watermark_after::text FROM front.sync_logs "
+            "WHERE metadata ->> 'capped' = 'true' AND status = 'success' AND sync_type <> 'full' "
+            "AND watermark_before IS NOT NULL "
+            "AND watermark_after IS NOT DISTINCT FROM watermark_before ORDER BY id",
+        )
         conflicts = dict(_fetch(conn, "SELECT resource, count(*) FROM front.sync_conflicts GROUP BY resource"))
-        totals = _fetch(conn, "SELECT coalesce(sum(fetched),0), coalesce(sum(created),0), coalesce(sum(updated),0), "
-                              "coalesce(sum(unchanged),0), coalesce(sum(stale),0), coalesce(sum(dead_lettered),0), "
-                              "coalesce(sum(deleted),0), coalesce(sum(api_calls),0), coalesce(sum(retries),0), "
-                              "coalesce(sum(rate_limit_waits),0) FROM front.sync_logs")[0]
+        totals = _fetch(
+            conn,
+            "SELECT coalesce(sum(fetched),0), coalesce(sum(created),0), coalesce(sum(updated),0), "
+            "coalesce(sum(unchanged),0), coalesce(sum(stale),0), coalesce(sum(dead_lettered),0), "
+            "coalesce(sum(deleted),0), coalesce(sum(api_calls),0), coalesce(sum(retries),0), "
+            "coalesce(sum(rate_limit_waits),0) FROM front.sync_logs",
+        )[0]
     finally:
         conn.close()
-    names = ("fetched", "created", "updated", "unchanged", "stale", "dead_lettered", "deleted", "api_calls",
-             "request_retries", "rate_limit_waits")
+    names = (
+        "fetched",
+        "created",
+        "updated",
+        "unchanged",
+        "stale",
+        "dead_lettered",
+        "deleted",
+        "api_calls",
+        "request_retries",
+        "rate_limit_waits",
+    )
     return {
-        "sync_logs_rows": sum(by_status.values()), "sync_logs_by_status": by_status, "sync_logs_by_type": by_type,
+        "sync_logs_rows": sum(by_status.values()),
+        "sync_logs_by_status": by_status,
+        "sync_logs_by_type": by_type,
         "sync_logs_totals": {n: int(v) for n, v in zip(names, totals, strict=True)},
         "running_rows": [list(map(str, r)) for r in running],
         "identity_violations": [list(map(str, r)) for r in broken],
         "pending": pending,
         "failed_rows": [list(map(str, r)) for r in failed],
-        "dead_letters": dead, "open_conflicts": conflicts, "capped_runs_by_resource": capped,
+        "dead_letters": dead,
+        "open_conflicts": conflicts,
+        "capped_runs_by_resource": capped,
         "capped_runs_without_progress": [list(map(str, r)) for r in stuck],
     }

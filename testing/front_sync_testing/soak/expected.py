@@ -16,31 +16,73 @@ TRUTH_OF_TABLE = {"conversation_statuses": "statuses"}
 # custom_fields holds every scope; each scope is compared with its own truth resource when the simulator has it.
 CUSTOM_FIELD_SCOPES = ("contact", "conversation", "account", "link", "inbox", "teammate")
 # the order tables are reported in (others follow alphabetically)
-TABLE_ORDER = ("teammates", "teams", "inboxes", "channels", "contact_lists", "tags", "custom_fields", "accounts",
-               "links", "conversation_statuses", "contacts", "conversations", "messages", "comments")
+TABLE_ORDER = (
+    "teammates",
+    "teams",
+    "inboxes",
+    "channels",
+    "contact_lists",
+    "tags",
+    "custom_fields",
+    "accounts",
+    "links",
+    "conversation_statuses",
+    "contacts",
+    "conversations",
+    "messages",
+    "comments",
+)
 # child table -> (parent table, parent column, compared columns)
 CHILD_TABLES = {
     "contact_handles": ("contacts", "contact_id", ("source", "handle")),
     "contact_list_members": ("contacts", "contact_id", ("contact_list_id",)),
     "conversation_tags": ("conversations", "conversation_id", ("tag_id", "name")),
-    "conversation_links": ("conversations", "conversation_id", ("link_id", "name", "type", "external_url",
-                                                                "custom_fields")),
-    "conversation_reminders": ("conversations", "conversation_id", ("ordinal", "owner_id", "created_at",
-                                                                    "scheduled_at", "updated_at")),
+    "conversation_links": (
+        "conversations",
+        "conversation_id",
+        ("link_id", "name", "type", "external_url", "custom_fields"),
+    ),
+    "conversation_reminders": (
+        "conversations",
+        "conversation_id",
+        ("ordinal", "owner_id", "created_at", "scheduled_at", "updated_at"),
+    ),
     "message_recipients": ("messages", "message_id", ("role", "handle", "name", "contact_id")),
-    "message_attachments": ("messages", "message_id", ("attachment_id", "filename", "url", "content_type", "size",
-                                                       "is_inline", "cid")),
+    "message_attachments": (
+        "messages",
+        "message_id",
+        ("attachment_id", "filename", "url", "content_type", "size", "is_inline", "cid"),
+    ),
 }
 # typed columns checked against the truth record (column -> how to read it from the record)
 TYPED_COLUMNS: dict[str, dict[str, Any]] = {
-    "contacts": {"name": "name", "description": "description", "is_private": "is_private",
-                 "updated_at": ("ts", "updated_at")},
-    "conversations": {"status": "status", "subject": "subject", "assignee_id": ("nested", "assignee"),
-                      "created_at": ("ts", "created_at"), "updated_at": ("ts", "updated_at")},
-    "messages": {"conversation_id": ("link", "conversation"), "type": "type", "is_inbound": "is_inbound",
-                 "is_draft": "is_draft", "author_id": ("nested", "author"), "created_at": ("ts", "created_at")},
-    "comments": {"conversation_id": ("link", "conversation"), "author_id": ("nested", "author"), "body": "body",
-                 "posted_at": ("ts", "posted_at")},
+    "contacts": {
+        "name": "name",
+        "description": "description",
+        "is_private": "is_private",
+        "updated_at": ("ts", "updated_at"),
+    },
+    "conversations": {
+        "status": "status",
+        "subject": "subject",
+        "assignee_id": ("nested", "assignee"),
+        "created_at": ("ts", "created_at"),
+        "updated_at": ("ts", "updated_at"),
+    },
+    "messages": {
+        "conversation_id": ("link", "conversation"),
+        "type": "type",
+        "is_inbound": "is_inbound",
+        "is_draft": "is_draft",
+        "author_id": ("nested", "author"),
+        "created_at": ("ts", "created_at"),
+    },
+    "comments": {
+        "conversation_id": ("link", "conversation"),
+        "author_id": ("nested", "author"),
+        "body": "body",
+        "posted_at": ("ts", "posted_at"),
+    },
     "tags": {"name": "name", "parent_tag_id": ("link", "parent_tag"), "updated_at": ("ts", "updated_at")},
     "teammates": {"email": "email", "username": "username"},
     "inboxes": {"name": "name"},
@@ -145,20 +187,35 @@ def expected_children(table: str, record: dict[str, Any]) -> list[tuple]:
     if table == "conversation_tags":
         return [(t.get("id"), t.get("name")) for t in record.get("tags") or []]
     if table == "conversation_links":
-        return [(lk.get("id"), lk.get("name"), lk.get("type"), lk.get("external_url"),
-                 _norm(lk.get("custom_fields"))) for lk in record.get("links") or []]
+        return [
+            (lk.get("id"), lk.get("name"), lk.get("type"), lk.get("external_url"), _norm(lk.get("custom_fields")))
+            for lk in record.get("links") or []
+        ]
     if table == "conversation_reminders":
-        return [(i, _related(r, "owner"), _ts(r.get("created_at")), _ts(r.get("scheduled_at")),
-                 _ts(r.get("updated_at"))) for i, r in enumerate(record.get("scheduled_reminders") or [])]
+        return [
+            (i, _related(r, "owner"), _ts(r.get("created_at")), _ts(r.get("scheduled_at")), _ts(r.get("updated_at")))
+            for i, r in enumerate(record.get("scheduled_reminders") or [])
+        ]
     if table == "message_recipients":
-        return [(r.get("role"), r.get("handle"), r.get("name"), _related(r, "contact"))
-                for r in record.get("recipients") or []]
+        return [
+            (r.get("role"), r.get("handle"), r.get("name"), _related(r, "contact"))
+            for r in record.get("recipients") or []
+        ]
     if table == "message_attachments":
         rows = []
         for a in record.get("attachments") or []:
             meta = a.get("metadata") or {}
-            rows.append((a.get("id"), a.get("filename"), a.get("url"), a.get("content_type"),
-                         None if a.get("size") is None else Decimal(a["size"]), meta.get("is_inline"), meta.get("cid")))
+            rows.append(
+                (
+                    a.get("id"),
+                    a.get("filename"),
+                    a.get("url"),
+                    a.get("content_type"),
+                    None if a.get("size") is None else Decimal(a["size"]),
+                    meta.get("is_inline"),
+                    meta.get("cid"),
+                )
+            )
         return rows
     raise ValueError(table)
 
@@ -177,11 +234,15 @@ def canonical_derived(table: str, record: dict[str, Any], truth: Truth) -> Any:
             out["links"] = sorted(lk.get("id") for lk in out.get("links") or [] if lk.get("id") in live_links)
         recipient = out.get("recipient")
         if isinstance(recipient, dict):
-            out["recipient"] = {"role": recipient.get("role"),
-                                "contact": truth.resolve_contact(_related(recipient, "contact"))}
+            out["recipient"] = {
+                "role": recipient.get("role"),
+                "contact": truth.resolve_contact(_related(recipient, "contact")),
+            }
     elif table == "messages":
-        out["recipients"] = [{"role": r.get("role"), "contact": truth.resolve_contact(_related(r, "contact"))}
-                             for r in out.get("recipients") or []]
+        out["recipients"] = [
+            {"role": r.get("role"), "contact": truth.resolve_contact(_related(r, "contact"))}
+            for r in out.get("recipients") or []
+        ]
     return out
 
 

@@ -35,9 +35,9 @@ from typing import Any
 from front_sync_testing import ROOT
 from front_sync_testing.db import create_database, fetch
 
+from .airflow_site import AirflowSite
 from .checkpoints import Checkpoints
 from .infra import (
-    AirflowSite,
     Deadline,
     SoakError,
     Workspace,
@@ -57,8 +57,9 @@ from .traffic import FaultBoard, Mutator
 class Soak(RecoveryActions, DisruptionSteps, SoakReport):
     """One soak run: set-up, the initial load, the timetable, the quiet period (the verdict is SoakReport's)."""
 
-    def __init__(self, variant: Variant, seed: int, keep: Path | None, shared_postgres: bool = False,
-                 verify_days: int = 1):
+    def __init__(
+        self, variant: Variant, seed: int, keep: Path | None, shared_postgres: bool = False, verify_days: int = 1
+    ):
         self.variant = variant
         self.verify_days = verify_days  # nightly runs in the quiet period: the bound drift must converge within
         self.seed = seed
@@ -111,8 +112,13 @@ class Soak(RecoveryActions, DisruptionSteps, SoakReport):
         return rows[0][0] if rows else None
 
     def wait_run(self, dag_id: str, run_id: str, timeout: float) -> str:
-        return wait_for(f"{dag_id} run {run_id} to finish",
-                        lambda: (s := self.run_state(dag_id, run_id)) in FINISHED and s, timeout, self.deadline, 2)
+        return wait_for(
+            f"{dag_id} run {run_id} to finish",
+            lambda: (s := self.run_state(dag_id, run_id)) in FINISHED and s,
+            timeout,
+            self.deadline,
+            2,
+        )
 
     def trigger(self, dag_id: str, conf: dict[str, Any] | None = None) -> str:
         run_id = self.site.trigger(dag_id, conf)
@@ -146,8 +152,10 @@ class Soak(RecoveryActions, DisruptionSteps, SoakReport):
     def setup(self) -> None:
         started = time.monotonic()
         self.ws = Workspace.create()
-        log(f"workspace {self.ws.root}; variant {self.variant.name}, seed {self.seed}, "
-            f"deadline {self.variant.deadline_seconds:.0f} s")
+        log(
+            f"workspace {self.ws.root}; variant {self.variant.name}, seed {self.seed}, "
+            f"deadline {self.variant.deadline_seconds:.0f} s"
+        )
         # Two servers by default: the warehouse restart must not take Airflow's own database down with it (that
         # tests Airflow, not front-sync). --shared-postgres puts both databases on one server, restarted together.
         meta_admin = None if self.shared_postgres else start_postgres(self.ws, "meta")
@@ -157,24 +165,40 @@ class Soak(RecoveryActions, DisruptionSteps, SoakReport):
         # A rate-limited "company": 1,200 requests per minute (a compressed clock needs a larger plan), 10 per
         # second per resource. Each task may use 45 % of it; the front_api pool runs two API tasks at a time.
         rpm = 1200
-        self.sim_url = start_simulator(self.ws, self.seed, self.variant.sizes, rpm=rpm, burst=10,
-                                       deadline=self.deadline)
+        self.sim_url = start_simulator(
+            self.ws, self.seed, self.variant.sizes, rpm=rpm, burst=10, deadline=self.deadline
+        )
         from front_simulator.control import SimulatorControl
 
         self.control = SimulatorControl(self.sim_url, timeout=60)
         self.faults = FaultBoard(self.control)
-        front_conn = {"conn_type": "front", "host": self.sim_url, "password": TOKEN,
-                      "extra": {"allowed_hosts": ["localhost"], "rpm": rpm, "share": 0.45, "burst_per_second": 5,
-                                "read_timeout": 10, "max_rate_limit_wait_seconds": 120}}
-        self.site = AirflowSite.configure(self.ws, metadata_url, self.warehouse_url, front_conn,
-                                          self.variant.schedules, {})
+        front_conn = {
+            "conn_type": "front",
+            "host": self.sim_url,
+            "password": TOKEN,
+            "extra": {
+                "allowed_hosts": ["localhost"],
+                "rpm": rpm,
+                "share": 0.45,
+                "burst_per_second": 5,
+                "read_timeout": 10,
+                "max_rate_limit_wait_seconds": 120,
+            },
+        }
+        self.site = AirflowSite.configure(
+            self.ws, metadata_url, self.warehouse_url, front_conn, self.variant.schedules, {}
+        )
         self.site.cli("db", "migrate", timeout=300)
         self.site.cli("pools", "import", str(ROOT / "pools.json"))
         self.site.start(self.ws, self.deadline)
         self.set_config(None)
-        wait_for("the dag-processor to register the DAGs", lambda: len(
-                     self.site.query("SELECT dag_id FROM dag WHERE dag_id = ANY(%s)", (list(DAGS),))) == len(DAGS),
-                 180, self.deadline, 2)
+        wait_for(
+            "the dag-processor to register the DAGs",
+            lambda: len(self.site.query("SELECT dag_id FROM dag WHERE dag_id = ANY(%s)", (list(DAGS),))) == len(DAGS),
+            180,
+            self.deadline,
+            2,
+        )
         self.phases["setup_seconds"] = round(time.monotonic() - started, 1)
         log(f"set-up done in {self.phases['setup_seconds']} s: simulator {self.sim_url}, API {self.site.api_url}")
 
@@ -228,7 +252,6 @@ class Soak(RecoveryActions, DisruptionSteps, SoakReport):
         mutations = self.mutator.report()["calls"] if self.mutator else 0
         log(f"t+{self.clock():.0f}s runs {runs}; mutation calls {mutations}")
 
-
     # -- the quiet period --
 
     def newest_change(self) -> Decimal:
@@ -254,21 +277,30 @@ class Soak(RecoveryActions, DisruptionSteps, SoakReport):
         newest = self.newest_change()
         self.note("quiet period: mutations and faults stopped, caps removed", newest_change=str(newest))
         try:
-            wait_for("the wall clock to pass the newest change", lambda: Decimal(time.time()) > newest + 1, 30,
-                     self.deadline, 0.2)
+            wait_for(
+                "the wall clock to pass the newest change",
+                lambda: Decimal(time.time()) > newest + 1,
+                30,
+                self.deadline,
+                0.2,
+            )
             self.settle_run("front_sync_incremental", attempts=3)
             for _night in range(self.verify_days):  # the nightly runs a rolling verification needs (verify_days)
                 self.settle_run("front_sync_full", attempts=2)
             if self.pending_rows():
                 # Rows queued by an incremental run still in flight are drained by that run: let it finish first.
-                in_flight = self.site.query("SELECT run_id FROM dag_run WHERE dag_id = 'front_sync_incremental' "
-                                            "AND state = 'running'")
+                in_flight = self.site.query(
+                    "SELECT run_id FROM dag_run WHERE dag_id = 'front_sync_incremental' AND state = 'running'"
+                )
                 for (run_id,) in in_flight:
                     self.wait_run("front_sync_incremental", run_id, max(10.0, self.deadline.left() - 60))
                 pending = self.pending_rows()
                 if pending:
-                    self.note("queue not empty after the quiet runs; one more incremental run", pending=len(pending),
-                              rows=pending[:5])
+                    self.note(
+                        "queue not empty after the quiet runs; one more incremental run",
+                        pending=len(pending),
+                        rows=pending[:5],
+                    )
                     self.settle_run("front_sync_incremental", attempts=1)
             self.quiet_complete = True
         except SoakError as exc:
@@ -296,7 +328,8 @@ class Soak(RecoveryActions, DisruptionSteps, SoakReport):
                     "SELECT DISTINCT r.dag_id, r.run_id FROM dag_run r JOIN task_instance t "
                     "ON t.dag_id = r.dag_id AND t.run_id = r.run_id WHERE r.state = 'running' "
                     "AND t.task_id <> 'migrate_warehouse' AND t.state IS NOT NULL "
-                    "AND t.state NOT IN ('scheduled', 'queued')")
+                    "AND t.state NOT IN ('scheduled', 'queued')"
+                )
                 if not half_done or time.monotonic() >= ends:
                     break
                 for dag_id, run_id in half_done:
@@ -304,9 +337,15 @@ class Soak(RecoveryActions, DisruptionSteps, SoakReport):
                     self.site.unpause(dag_id)
                     with contextlib.suppress(SoakError):
                         self.wait_run(dag_id, run_id, left())
-            wait_for("running task instances to finish",
-                     lambda: not self.site.query("SELECT 1 FROM task_instance WHERE state IN ('running', "
-                                                 "'restarting') LIMIT 1"), left(), self.deadline, 1)
+            wait_for(
+                "running task instances to finish",
+                lambda: (
+                    not self.site.query("SELECT 1 FROM task_instance WHERE state IN ('running', 'restarting') LIMIT 1")
+                ),
+                left(),
+                self.deadline,
+                1,
+            )
         except SoakError as exc:
             self.note("could not freeze cleanly", error=str(exc))
         self.unfinished = [{"dag_id": d, "run_id": r} for d, r in half_done]
@@ -324,12 +363,18 @@ class Soak(RecoveryActions, DisruptionSteps, SoakReport):
         raise SoakError(f"{dag_id} did not succeed in the quiet period after {attempts} runs")
 
 
-def run(variant: Variant, seed: int, keep: Path | None, shared_postgres: bool = False,
-        verify_days: int = 1) -> dict[str, Any]:
+def run(
+    variant: Variant, seed: int, keep: Path | None, shared_postgres: bool = False, verify_days: int = 1
+) -> dict[str, Any]:
     soak = Soak(variant, seed, keep, shared_postgres, verify_days)
-    summary: dict[str, Any] = {"variant": variant.name, "seed": seed, "ok": False,
-                               "postgres": "one server, restarted with the warehouse" if shared_postgres
-                               else "metadata and warehouse on separate servers; only the warehouse restarted"}
+    summary: dict[str, Any] = {
+        "variant": variant.name,
+        "seed": seed,
+        "ok": False,
+        "postgres": "one server, restarted with the warehouse"
+        if shared_postgres
+        else "metadata and warehouse on separate servers; only the warehouse restarted",
+    }
     code_before = product_files()
     started = time.monotonic()
     previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
@@ -386,7 +431,8 @@ def run(variant: Variant, seed: int, keep: Path | None, shared_postgres: bool = 
             code_after = product_files()
             summary["code_fingerprint"] = code_fingerprint(code_before)
             summary["code_changed_during_run"] = sorted(
-                f for f in code_before.keys() | code_after.keys() if code_before.get(f) != code_after.get(f))
+                f for f in code_before.keys() | code_after.keys() if code_before.get(f) != code_after.get(f)
+            )
         finally:
             if soak.ws is not None:
                 soak.ws.close(keep)
@@ -402,11 +448,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=int(os.environ.get("SOAK_SEED", "20261130")))
     parser.add_argument("--summary-json", type=Path, help="write the JSON summary here")
     parser.add_argument("--keep-logs", type=Path, help="copy every process and task log here before cleaning up")
-    parser.add_argument("--verify-days", type=int, default=int(os.environ.get("SOAK_VERIFY_DAYS", "1")),
-                        help="front_sync.config verify_days (when the product has it) and the number of nightly "
-                             "runs in the quiet period: the window drift without an event must converge within")
-    parser.add_argument("--shared-postgres", action="store_true",
-                        help="Airflow's metadata DB on the warehouse's server, so the mid-load restart hits both")
+    parser.add_argument(
+        "--verify-days",
+        type=int,
+        default=int(os.environ.get("SOAK_VERIFY_DAYS", "1")),
+        help="front_sync.config verify_days (when the product has it) and the number of nightly "
+        "runs in the quiet period: the window drift without an event must converge within",
+    )
+    parser.add_argument(
+        "--shared-postgres",
+        action="store_true",
+        help="Airflow's metadata DB on the warehouse's server, so the mid-load restart hits both",
+    )
     args = parser.parse_args(argv)
     summary = run(VARIANTS[args.variant], args.seed, args.keep_logs, args.shared_postgres, args.verify_days)
     text = json.dumps(summary, indent=2, default=str)
@@ -419,4 +472,3 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
-

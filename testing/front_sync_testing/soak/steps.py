@@ -36,8 +36,9 @@ class DisruptionSteps:
         self.set_config({"max_results": self.variant.caps})
         for action, count in self.variant.burst.items():
             self.mutator.apply(action, count, control=self.control)
-        self.note("backlog: incremental paused, caps set, burst applied", caps=self.variant.caps,
-                  burst=self.variant.burst)
+        self.note(
+            "backlog: incremental paused, caps set, burst applied", caps=self.variant.caps, burst=self.variant.burst
+        )
 
     def step_backlog_end(self) -> None:
         self.site.unpause("front_sync_incremental")
@@ -48,14 +49,19 @@ class DisruptionSteps:
 
     def running_syncs(self) -> list[dict[str, Any]]:
         """Task instances running now whose sync_logs row is open: they are inside a sync."""
-        tis = self.site.query("SELECT dag_id, run_id, task_id, try_number, pid FROM task_instance "
-                              "WHERE state = 'running' AND pid IS NOT NULL")
+        tis = self.site.query(
+            "SELECT dag_id, run_id, task_id, try_number, pid FROM task_instance "
+            "WHERE state = 'running' AND pid IS NOT NULL"
+        )
         if not tis:
             return []
         rows = self.wh("SELECT dag_id, run_id, task_id, try_number FROM front.sync_logs WHERE status = 'running'")
         open_rows = {tuple(r) for r in rows}
-        return [{"dag_id": d, "run_id": r, "task_id": t, "try_number": n, "pid": p}
-                for d, r, t, n, p in tis if (d, r, t, n) in open_rows]
+        return [
+            {"dag_id": d, "run_id": r, "task_id": t, "try_number": n, "pid": p}
+            for d, r, t, n, p in tis
+            if (d, r, t, n) in open_rows
+        ]
 
     def is_our_task_process(self, pid: int) -> bool:
         """The pid is a task process forked by one of our scheduler's LocalExecutor workers."""
@@ -93,13 +99,17 @@ class DisruptionSteps:
             preferred = [s for s in syncs if s["task_id"] in prefer]
             pick = preferred or (syncs if time.monotonic() > ends - timeout / 3 else [])
             if pick:
-                activity = self.wh("SELECT state, xact_start IS NOT NULL, left(query, 80) FROM pg_stat_activity "
-                                   "WHERE datname = current_database() AND pid <> pg_backend_pid() "
-                                   "AND backend_type = 'client backend'")
-                chosen = {"tasks": [f"{s['dag_id']}.{s['task_id']}#{s['try_number']}" for s in pick],
-                          "task_keys": [[s["dag_id"], s["run_id"], s["task_id"], s["try_number"]] for s in pick],
-                          "backends": [list(a) for a in activity],
-                          "in_transaction": any(a[1] for a in activity)}
+                activity = self.wh(
+                    "SELECT state, xact_start IS NOT NULL, left(query, 80) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                    "AND backend_type = 'client backend'"
+                )
+                chosen = {
+                    "tasks": [f"{s['dag_id']}.{s['task_id']}#{s['try_number']}" for s in pick],
+                    "task_keys": [[s["dag_id"], s["run_id"], s["task_id"], s["try_number"]] for s in pick],
+                    "backends": [list(a) for a in activity],
+                    "in_transaction": any(a[1] for a in activity),
+                }
                 if chosen["in_transaction"] or time.monotonic() > ends - 5:
                     break
             time.sleep(0.05)
@@ -108,8 +118,9 @@ class DisruptionSteps:
         # Every sync running now is hit, not only the one waited for.
         every = self.running_syncs()
         chosen["tasks"] = [f"{s['dag_id']}.{s['task_id']}#{s['try_number']}" for s in every] or chosen["tasks"]
-        chosen["task_keys"] = [[s["dag_id"], s["run_id"], s["task_id"], s["try_number"]] for s in every] or \
-            chosen["task_keys"]
+        chosen["task_keys"] = [[s["dag_id"], s["run_id"], s["task_id"], s["try_number"]] for s in every] or chosen[
+            "task_keys"
+        ]
         seconds = restart_postgres(self.warehouse_dir)
         chosen.update(t=round(self.clock(), 1), restart_seconds=round(seconds, 2))
         self.restarts.append(chosen)
@@ -123,9 +134,17 @@ class DisruptionSteps:
         With new_backfill, a second front_sync_backfill run (a re-load of every conversation) is triggered first,
         once the earlier one is done (the DAG runs one at a time)."""
         if new_backfill:
-            wait_for("the earlier backfill run to finish",
-                     lambda: not self.site.query("SELECT 1 FROM dag_run WHERE dag_id = 'front_sync_backfill' "
-                                                 "AND state IN ('running', 'queued')"), timeout, self.deadline, 1)
+            wait_for(
+                "the earlier backfill run to finish",
+                lambda: (
+                    not self.site.query(
+                        "SELECT 1 FROM dag_run WHERE dag_id = 'front_sync_backfill' AND state IN ('running', 'queued')"
+                    )
+                ),
+                timeout,
+                self.deadline,
+                1,
+            )
             run_id = self.trigger("front_sync_backfill")
             self.note("second backfill triggered (a re-load of every conversation)", run_id=run_id)
 
@@ -133,7 +152,8 @@ class DisruptionSteps:
             rows = self.site.query(
                 "SELECT r.run_id FROM dag_run r JOIN task_instance t ON t.dag_id = r.dag_id AND t.run_id = r.run_id "
                 "WHERE r.dag_id = 'front_sync_backfill' AND r.state = 'running' AND t.task_id IN "
-                "('backfill_conversations', 'sync_messages', 'sync_comments') AND t.state = 'running' LIMIT 1")
+                "('backfill_conversations', 'sync_messages', 'sync_comments') AND t.state = 'running' LIMIT 1"
+            )
             return rows[0][0] if rows else None
 
         backfill_run = wait_for("a backfill run to be loading", loading, timeout, self.deadline, 0.3)
@@ -147,6 +167,10 @@ class DisruptionSteps:
         on_demand = next(iter(sorted(after - before)), None)
         if on_demand:
             self.triggered.setdefault("front_sync_messages", []).append(on_demand)
-        self.note("on-demand messages run triggered while a backfill loads", run_id=on_demand,
-                  conversation_ids=ids, backfill_run=backfill_run,
-                  backfill_running=self.run_state("front_sync_backfill", backfill_run) == "running")
+        self.note(
+            "on-demand messages run triggered while a backfill loads",
+            run_id=on_demand,
+            conversation_ids=ids,
+            backfill_run=backfill_run,
+            backfill_running=self.run_state("front_sync_backfill", backfill_run) == "running",
+        )

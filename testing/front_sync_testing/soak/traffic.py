@@ -56,8 +56,9 @@ class Mutator(threading.Thread):
             with self.lock:
                 self.calls[action] += 1
                 self.changed[action] += len(result.get("ids") or [])
-                for conversation_id, comment_id in zip(result.get("ids") or [], result.get("comments") or [],
-                                                       strict=False):
+                for conversation_id, comment_id in zip(
+                    result.get("ids") or [], result.get("comments") or [], strict=False
+                ):
                     if action == "delete_comments":
                         self.deleted_comments[comment_id] = {"conversation": conversation_id, "at": time.time()}
         except Exception as exc:  # noqa: BLE001 - counted and reported, the stream goes on
@@ -75,10 +76,15 @@ class Mutator(threading.Thread):
 
     def report(self) -> dict[str, Any]:
         with self.lock:
-            return {"calls": sum(self.calls.values()), "records_changed": sum(self.changed.values()),
-                    "by_action": dict(sorted(self.changed.items())), "errors": dict(self.errors),
-                    "last_error": self.last_error, "kinds": len(self.calls),
-                    "kinds_never_applied": sorted(set(self.actions) - set(self.calls))}
+            return {
+                "calls": sum(self.calls.values()),
+                "records_changed": sum(self.changed.values()),
+                "by_action": dict(sorted(self.changed.items())),
+                "errors": dict(self.errors),
+                "last_error": self.last_error,
+                "kinds": len(self.calls),
+                "kinds_never_applied": sorted(set(self.actions) - set(self.calls)),
+            }
 
 
 class FaultBoard:
@@ -91,8 +97,9 @@ class FaultBoard:
 
     def set(self, layer: str, rules: list[dict[str, Any]], clock: float) -> None:
         self.layers[layer] = rules
-        self.windows.append({"layer": layer, "from": round(clock, 1), "to": None,
-                             "kinds": sorted({r["kind"] for r in rules})})
+        self.windows.append(
+            {"layer": layer, "from": round(clock, 1), "to": None, "kinds": sorted({r["kind"] for r in rules})}
+        )
         self._push()
 
     def clear(self, layer: str, clock: float) -> None:

@@ -26,8 +26,10 @@ def shared_warehouse_url(new_database):
 def migrated_url(shared_warehouse_url, monkeypatch):
     """URL of the shared migrated database, emptied for this test; also the front_warehouse connection."""
     with psycopg.connect(shared_warehouse_url) as conn, conn.cursor() as cur:
-        cur.execute("SELECT string_agg(format('%I.%I', schemaname, tablename), ', ') FROM pg_tables "
-                    "WHERE schemaname = 'front' AND tablename <> 'schema_migrations'")
+        cur.execute(
+            "SELECT string_agg(format('%I.%I', schemaname, tablename), ', ') FROM pg_tables "
+            "WHERE schemaname = 'front' AND tablename <> 'schema_migrations'"
+        )
         cur.execute(f"TRUNCATE {cur.fetchone()[0]} RESTART IDENTITY")
     monkeypatch.setenv("AIRFLOW_CONN_FRONT_WAREHOUSE", shared_warehouse_url)
     return shared_warehouse_url

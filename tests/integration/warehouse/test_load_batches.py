@@ -21,10 +21,14 @@ def batch(start: int, size: int = 3, version: str = "100") -> list[dict]:
 
 
 def test_pipelined_batches_give_the_same_results_as_one_by_one(migrated):
-    results = list(load_batches(migrated, CONTACTS, [(batch(0), None), (batch(3), None), (batch(0, 6, "200"), None)],
-                                "run"))
+    results = list(
+        load_batches(migrated, CONTACTS, [(batch(0), None), (batch(3), None), (batch(0, 6, "200"), None)], "run")
+    )
     assert [{k: v for k, v in x.counts.items() if v} for x in results] == [
-        {"created": 3}, {"created": 3}, {"updated": 6}]
+        {"created": 3},
+        {"created": 3},
+        {"updated": 6},
+    ]
     assert [str(x.max_cursor) for x in results] == ["100.000", "100.000", "200.000"]
     again = load_batch(migrated, CONTACTS, batch(0, 6, "200"), "run2")
     assert again.counts["unchanged"] == 6
@@ -34,8 +38,13 @@ def test_pipelined_batches_give_the_same_results_as_one_by_one(migrated):
 def test_each_batch_saves_its_checkpoint_with_its_commit(migrated):
     key = checkpoints.CheckpointKey("front_sync_backfill", "contacts", "all")
     seen = []
-    for result in load_batches(migrated, CONTACTS, [(batch(0), {"page": 1}), (batch(3), None), (batch(6), {"page": 3})],
-                               "run", checkpoint_key=key):
+    for result in load_batches(
+        migrated,
+        CONTACTS,
+        [(batch(0), {"page": 1}), (batch(3), None), (batch(6), {"page": 3})],
+        "run",
+        checkpoint_key=key,
+    ):
         seen.append(checkpoints.load(migrated, key))
         assert result.counts["created"] == 3
     assert seen == [{"page": 1}, {"page": 1}, {"page": 3}]
@@ -105,8 +114,9 @@ def test_item3_no_batch_steers_another_callers_batch_nothing_is_remembered_proce
 
 def test_item3_the_pipelined_loader_leaves_the_interpreters_switch_interval_alone(migrated):
     """Issue 20 item 3: library code changes no process-wide state (it used to lower sys.setswitchinterval)."""
-    seen = [sys.getswitchinterval() for _ in load_batches(migrated, CONTACTS, [(batch(0), None), (batch(3), None)],
-                                                          "run")]
+    seen = [
+        sys.getswitchinterval() for _ in load_batches(migrated, CONTACTS, [(batch(0), None), (batch(3), None)], "run")
+    ]
     assert seen == [pytest.approx(0.005)] * 2
 
 
@@ -116,8 +126,14 @@ def test_nested_rows_left_by_a_row_deleted_by_hand_are_replaced(migrated, classi
     with migrated.cursor() as cur:  # no foreign key: the handles of a hand-deleted contact stay behind
         cur.execute("DELETE FROM front.contacts WHERE id = 'crd_1'")
     migrated.commit()
-    result = load_batch(migrated, CONTACTS, [r.contact("crd_1", handles=(("email", "c1@x.io"), ("phone", "+1")))],
-                        "run", history=history)
+    result = load_batch(
+        migrated,
+        CONTACTS,
+        [r.contact("crd_1", handles=(("email", "c1@x.io"), ("phone", "+1")))],
+        "run",
+        history=history,
+    )
     assert result.counts["created"] == 1 and len(classify_calls) == 2
-    assert fetch(migrated, "SELECT source, handle FROM front.contact_handles WHERE contact_id = 'crd_1' "
-                           "ORDER BY 1") == [("email", "c1@x.io"), ("phone", "+1")]
+    assert fetch(
+        migrated, "SELECT source, handle FROM front.contact_handles WHERE contact_id = 'crd_1' ORDER BY 1"
+    ) == [("email", "c1@x.io"), ("phone", "+1")]

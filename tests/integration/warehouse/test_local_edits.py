@@ -37,16 +37,25 @@ def edit(conn, statement: str, params: tuple | None = None) -> None:
 
 
 def test_every_table_with_local_updated_at_has_both_triggers(migrated):
-    missing = fetch(migrated, """
+    missing = fetch(
+        migrated,
+        """
         SELECT c.table_name, t.name FROM information_schema.columns AS c
         CROSS JOIN (VALUES ('stamp_local_update'), ('stamp_local_insert')) AS t (name)
         WHERE c.table_schema = 'front' AND c.column_name = 'local_updated_at'
           AND NOT EXISTS (SELECT 1 FROM pg_trigger AS g JOIN pg_class AS k ON k.oid = g.tgrelid
                           JOIN pg_namespace AS n ON n.oid = k.relnamespace
-                          WHERE n.nspname = 'front' AND k.relname = c.table_name AND g.tgname = t.name)""")
+                          WHERE n.nspname = 'front' AND k.relname = c.table_name AND g.tgname = t.name)""",
+    )
     assert missing == []
-    stamped = {t for (t,) in fetch(migrated, "SELECT table_name FROM information_schema.columns "
-                                             "WHERE table_schema = 'front' AND column_name = 'local_updated_at'")}
+    stamped = {
+        t
+        for (t,) in fetch(
+            migrated,
+            "SELECT table_name FROM information_schema.columns "
+            "WHERE table_schema = 'front' AND column_name = 'local_updated_at'",
+        )
+    }
     assert {resource.table[1] for resource in ALL_RESOURCES} <= stamped
 
 
@@ -63,9 +72,12 @@ def test_the_syncs_own_writes_never_stamp_local_updated_at(migrated_url):
         load_batch(conn, CONTACTS, [r.contact("crd_2", "100")], "r3", view=View.requested_now())  # restored
         load_batch(conn, INBOXES, [r.inbox("inb_1")], "r1")
         load_batch(conn, INBOXES, [{**r.inbox("inb_1"), "name": "Support 2"}], "r2")
-        rows = fetch(conn, "SELECT id, name, deleted_at IS NULL, local_updated_at FROM front.contacts "
-                           "UNION ALL SELECT id, name, deleted_at IS NULL, local_updated_at FROM front.inboxes "
-                           "ORDER BY 1")
+        rows = fetch(
+            conn,
+            "SELECT id, name, deleted_at IS NULL, local_updated_at FROM front.contacts "
+            "UNION ALL SELECT id, name, deleted_at IS NULL, local_updated_at FROM front.inboxes "
+            "ORDER BY 1",
+        )
     finally:
         conn.close()
     assert rows == [("crd_1", "Bea", True, None), ("crd_2", "Ann", True, None), ("inb_1", "Support 2", True, None)]
@@ -94,8 +106,11 @@ def test_a_contact_edited_with_plain_sql_is_kept_against_an_older_front_version(
     older = load_batch(migrated, CONTACTS, [r.contact("crd_1", "1700000100", name="Ann Front")], "r2")
     assert {k: v for k, v in older.counts.items() if v} == {"conflicts": 1}
     assert fetch(migrated, "SELECT name FROM front.contacts") == [("Ann (VIP)",)]
-    assert fetch(migrated, "SELECT record_id, stored_row->>'name', incoming_row->>'name' FROM front.sync_conflicts "
-                           "WHERE resource = 'contacts'") == [("crd_1", "Ann (VIP)", "Ann Front")]
+    assert fetch(
+        migrated,
+        "SELECT record_id, stored_row->>'name', incoming_row->>'name' FROM front.sync_conflicts "
+        "WHERE resource = 'contacts'",
+    ) == [("crd_1", "Ann (VIP)", "Ann Front")]
 
     # A Front version made after the local edit is the newer truth: it is applied, no conflict (DESIGN section 4).
     later = str(Decimal(edited_at).quantize(Decimal("0.001")) + 60)
@@ -113,8 +128,9 @@ def test_an_inbox_edited_with_plain_sql_is_kept_until_a_reviewer_lets_front_win(
     changed = load_batch(migrated, INBOXES, [{**r.inbox("inb_1"), "name": "Support 2"}], "r3")
     assert same.counts["conflicts"] == changed.counts["conflicts"] == 1
     assert fetch(migrated, "SELECT name FROM front.inboxes") == [("Local name",)]
-    assert fetch(migrated, "SELECT stored_row->>'name', incoming_row->>'name' FROM front.sync_conflicts "
-                           "ORDER BY id") == [("Local name", "Support"), ("Local name", "Support 2")]
+    assert fetch(
+        migrated, "SELECT stored_row->>'name', incoming_row->>'name' FROM front.sync_conflicts ORDER BY id"
+    ) == [("Local name", "Support"), ("Local name", "Support 2")]
 
     # A statement that sets local_updated_at itself keeps its value: clearing it resolves the conflict for Front.
     edit(plain, "UPDATE front.inboxes SET local_updated_at = NULL WHERE id = 'inb_1'")
@@ -125,13 +141,23 @@ def test_an_inbox_edited_with_plain_sql_is_kept_until_a_reviewer_lets_front_win(
 
 
 def test_a_row_inserted_with_plain_sql_is_a_local_edit(migrated, plain):
-    edit(plain, "INSERT INTO front.inboxes (id, name, raw, row_hash, sync_run_id) "
-                "VALUES ('inb_1', 'Made here', '{}', 'local', 'manual')")
-    edit(plain, "INSERT INTO front.inboxes (id, name, raw, row_hash, sync_run_id, local_updated_at) "
-                "VALUES ('inb_2', 'Dated', '{}', 'local', 'manual', to_timestamp(5))")
-    assert fetch(migrated, "SELECT id, extract(epoch FROM local_updated_at) > 5 FROM front.inboxes "
-                           "ORDER BY id") == [("inb_1", True), ("inb_2", False)]
+    edit(
+        plain,
+        "INSERT INTO front.inboxes (id, name, raw, row_hash, sync_run_id) "
+        "VALUES ('inb_1', 'Made here', '{}', 'local', 'manual')",
+    )
+    edit(
+        plain,
+        "INSERT INTO front.inboxes (id, name, raw, row_hash, sync_run_id, local_updated_at) "
+        "VALUES ('inb_2', 'Dated', '{}', 'local', 'manual', to_timestamp(5))",
+    )
+    assert fetch(migrated, "SELECT id, extract(epoch FROM local_updated_at) > 5 FROM front.inboxes ORDER BY id") == [
+        ("inb_1", True),
+        ("inb_2", False),
+    ]
     result = load_batch(migrated, INBOXES, [r.inbox("inb_1"), r.inbox("inb_3")], "r1")
     assert {k: v for k, v in result.counts.items() if v} == {"conflicts": 1, "created": 1}
     assert fetch(migrated, "SELECT id, name FROM front.inboxes WHERE id <> 'inb_2' ORDER BY id") == [
-        ("inb_1", "Made here"), ("inb_3", "Support")]
+        ("inb_1", "Made here"),
+        ("inb_3", "Support"),
+    ]

@@ -14,13 +14,14 @@ pytestmark = pytest.mark.integration  # needs the session's PostgreSQL server
 
 
 def test_unmatched_contact_is_kept_as_a_provisional_row(migrated):
-    result = load_batch(migrated, CONTACTS, [r.contact(None, name="Ann", handles=(("email", "Ann@Example.com"),))],
-                        "r1")
+    result = load_batch(
+        migrated, CONTACTS, [r.contact(None, name="Ann", handles=(("email", "Ann@Example.com"),))], "r1"
+    )
     assert result.counts["created"] == 1
     assert fetch(migrated, "SELECT id, is_provisional, name FROM front.contacts") == [
-        ("provisional:ann@example.com", True, "Ann")]
-    again = load_batch(migrated, CONTACTS, [r.contact(None, name="Ann", handles=(("email", "ANN@example.com"),))],
-                       "r2")
+        ("provisional:ann@example.com", True, "Ann")
+    ]
+    again = load_batch(migrated, CONTACTS, [r.contact(None, name="Ann", handles=(("email", "ANN@example.com"),))], "r2")
     assert again.counts["updated"] == 1  # the same placeholder, now with the handle as sent this time
     assert fetch(migrated, "SELECT count(*) FROM front.contacts") == [(1,)]
 
@@ -44,14 +45,19 @@ def test_a_contact_with_its_id_beats_an_id_less_copy_in_the_same_batch(migrated)
 
 
 def test_provisional_contact_merges_into_the_real_one_with_handles_and_references(migrated):
-    load_batch(migrated, CONTACTS, [r.contact(None, handles=(("email", "ann@example.com"), ("phone", "+1555")),
-                                              lists=("grp_9",))], "r1")
+    load_batch(
+        migrated,
+        CONTACTS,
+        [r.contact(None, handles=(("email", "ann@example.com"), ("phone", "+1555")), lists=("grp_9",))],
+        "r1",
+    )
     provisional = "provisional:ann@example.com"
     load_batch(migrated, MESSAGES, [r.message("msg_1")], "r1")
     load_batch(migrated, CONVERSATIONS, [r.conversation("cnv_1")], "r1")
     with migrated.cursor() as cur:  # references that point at the placeholder
-        cur.execute("UPDATE front.message_recipients SET contact_id = %s WHERE handle = 'ann@example.com'",
-                    (provisional,))
+        cur.execute(
+            "UPDATE front.message_recipients SET contact_id = %s WHERE handle = 'ann@example.com'", (provisional,)
+        )
         cur.execute("UPDATE front.conversations SET recipient_contact_id = %s", (provisional,))
     migrated.commit()
 
@@ -61,11 +67,16 @@ def test_provisional_contact_merges_into_the_real_one_with_handles_and_reference
     assert result.counts["created"] == 1 and result.counts["provisional_merged"] == 1
     assert fetch(migrated, "SELECT id FROM front.contacts") == [("crd_7",)]
     assert fetch(migrated, "SELECT source, handle FROM front.contact_handles ORDER BY 1, 2") == [
-        ("email", "Ann@Example.com"), ("phone", "+1555")]
+        ("email", "Ann@Example.com"),
+        ("phone", "+1555"),
+    ]
     assert fetch(migrated, "SELECT contact_list_id FROM front.contact_list_members ORDER BY 1") == [
-        ("grp_1",), ("grp_9",)]
+        ("grp_1",),
+        ("grp_9",),
+    ]
     assert fetch(migrated, "SELECT contact_id FROM front.message_recipients WHERE handle = 'ann@example.com'") == [
-        ("crd_7",)]
+        ("crd_7",)
+    ]
     assert fetch(migrated, "SELECT recipient_contact_id FROM front.conversations") == [("crd_7",)]
 
 

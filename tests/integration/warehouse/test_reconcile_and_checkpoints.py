@@ -27,12 +27,15 @@ def test_unseen_rows_are_soft_deleted_and_restored_when_seen_again(migrated):
     result = reconcile.reconcile_deletions(migrated, CONTACTS, iter(["crd_0", "crd_1", "crd_2"]), "full1")
     assert result == reconcile.ReconcileResult(deleted=2, restored=0)
     assert fetch(migrated, "SELECT id FROM front.contacts WHERE deleted_at IS NOT NULL ORDER BY id") == [
-        ("crd_3",), ("crd_4",)]
+        ("crd_3",),
+        ("crd_4",),
+    ]
     assert fetch(migrated, "SELECT count(*) FROM front.contact_handles") == [(5,)]  # soft: nothing removed
     again = reconcile.reconcile_deletions(migrated, CONTACTS, ["crd_0", "crd_1", "crd_2", "crd_3", "crd_3"], "full2")
     assert again == reconcile.ReconcileResult(deleted=0, restored=1)
     assert fetch(migrated, "SELECT id, sync_run_id FROM front.contacts WHERE deleted_at IS NOT NULL") == [
-        ("crd_4", "full1")]
+        ("crd_4", "full1")
+    ]
 
 
 def test_a_soft_deleted_row_that_front_returns_again_is_restored_by_the_load(migrated):
@@ -60,8 +63,10 @@ def test_reconciliation_stays_inside_the_listed_scope(migrated):
     load_batch(migrated, CONVERSATIONS, [r.conversation("cnv_1"), r.conversation("cnv_2")], "r1")
     assert reconcile.reconcile_deletions(migrated, CONTACT_CUSTOM_FIELDS, ["fld_1"], "f").deleted == 1
     assert reconcile.reconcile_deletions(migrated, CONTACTS, [], "f").deleted == 0
-    assert reconcile.reconcile_deletions(migrated, CONVERSATIONS, ["cnv_1"], "f",
-                                         where={"type": "discussion"}).deleted == 0
+    assert (
+        reconcile.reconcile_deletions(migrated, CONVERSATIONS, ["cnv_1"], "f", where={"type": "discussion"}).deleted
+        == 0
+    )
     assert fetch(migrated, "SELECT id FROM front.custom_fields WHERE deleted_at IS NOT NULL") == [("fld_2",)]
 
 
@@ -104,27 +109,45 @@ def test_checkpoint_commits_with_its_batch_and_not_without_it(migrated):
     assert fetch(migrated, "SELECT count(*) FROM front.contacts") == [(2,)]
 
 
-@pytest.mark.parametrize(("resource", "old", "new"), [
-    (CONTACTS, lambda: r.contact("crd_moved", updated_at="1700000000.000", handles=(("email", "m@x.io"),)),
-     lambda: r.contact("crd_moved", updated_at="1750000000.000", name="Bob", handles=(("email", "m@x.io"),))),
-    (CONVERSATIONS, lambda: r.conversation("cnv_moved", updated_at="1701292639.000"),
-     lambda: r.conversation("cnv_moved", updated_at="1751292639.000", status="archived")),
-])
-def test_item_2_a_listing_never_soft_deletes_or_restores_a_row_written_after_it_started(migrated, resource, old,
-                                                                                        new):
+@pytest.mark.parametrize(
+    ("resource", "old", "new"),
+    [
+        (
+            CONTACTS,
+            lambda: r.contact("crd_moved", updated_at="1700000000.000", handles=(("email", "m@x.io"),)),
+            lambda: r.contact("crd_moved", updated_at="1750000000.000", name="Bob", handles=(("email", "m@x.io"),)),
+        ),
+        (
+            CONVERSATIONS,
+            lambda: r.conversation("cnv_moved", updated_at="1701292639.000"),
+            lambda: r.conversation("cnv_moved", updated_at="1751292639.000", status="archived"),
+        ),
+    ],
+)
+def test_item_2_a_listing_never_soft_deletes_or_restores_a_row_written_after_it_started(migrated, resource, old, new):
     """Issue 19 item 2: a row not yet reached by a paged listing moves above its cursor (a reply bumps the
     conversation) and the hourly run writes it meanwhile: the completed listing, which never saw it, leaves it."""
-    others = ([r.contact(f"crd_{i}", handles=(("email", f"c{i}@x.io"),)) for i in range(3)]
-              if resource is CONTACTS else [r.conversation(f"cnv_{i}") for i in range(3)])
+    others = (
+        [r.contact(f"crd_{i}", handles=(("email", f"c{i}@x.io"),)) for i in range(3)]
+        if resource is CONTACTS
+        else [r.conversation(f"cnv_{i}") for i in range(3)]
+    )
     load_batch(migrated, resource, [old(), *others], "r1")
     started = reconcile.database_clock(migrated)
     load_batch(migrated, resource, [new()], "hourly")  # the hourly run applies the change during the listing
     seen = [o["id"] for o in others]
     result = reconcile.reconcile_deletions(migrated, resource, seen, "full1", listing_started=started)
     assert result.deleted == 0
-    assert fetch(migrated, f"SELECT deleted_at FROM front.{resource.name} WHERE id = %s",  # noqa: S608
-                 (new()["id"],)) == [(None,)]
+    assert fetch(
+        migrated,
+        f"SELECT deleted_at FROM front.{resource.name} WHERE id = %s",  # noqa: S608
+        (new()["id"],),
+    ) == [(None,)]
     # A row nothing touched since the start is still reconciled, and a later complete listing deletes the moved
     # row if Front really stopped listing it.
-    assert reconcile.reconcile_deletions(migrated, resource, seen[1:], "full2",
-                                         listing_started=reconcile.database_clock(migrated)).deleted == 2
+    assert (
+        reconcile.reconcile_deletions(
+            migrated, resource, seen[1:], "full2", listing_started=reconcile.database_clock(migrated)
+        ).deleted
+        == 2
+    )

@@ -48,7 +48,8 @@ def test_each_resource_loads_and_a_second_load_changes_nothing(migrated, resourc
     first = load_batch(migrated, resource, batch, "run1")
     assert first.counts["created"] == len(batch) and first.counts["dead_lettered"] == 0
     snapshot = sql.SQL("SELECT id, row_hash, last_synced_at, sync_run_id FROM {} ORDER BY id").format(
-        sql.Identifier(*resource.table))
+        sql.Identifier(*resource.table)
+    )
     before = fetch(migrated, snapshot)
     again = load_batch(migrated, resource, SAMPLES[resource.name](), "run2")
     assert again.counts["unchanged"] == len(batch)
@@ -62,31 +63,61 @@ def test_typed_columns_follow_front_semantics(migrated):
     load_batch(migrated, resources.CONVERSATIONS, SAMPLES["conversations"](), "r")
     load_batch(migrated, resources.MESSAGES, SAMPLES["messages"](), "r")
     load_batch(migrated, resources.CONTACT_CUSTOM_FIELDS, SAMPLES["contact_custom_fields"](), "r")
-    assert fetch(migrated, "SELECT id, parent_tag_id, updated_at, updated_at_ts = to_timestamp(1682538996.583) "
-                           "FROM front.tags ORDER BY id") == [
-        ("tag_1", None, Decimal("1682538996.583"), True), ("tag_2", "tag_1", Decimal("1682538996.583"), True)]
+    assert fetch(
+        migrated,
+        "SELECT id, parent_tag_id, updated_at, updated_at_ts = to_timestamp(1682538996.583) "
+        "FROM front.tags ORDER BY id",
+    ) == [("tag_1", None, Decimal("1682538996.583"), True), ("tag_2", "tag_1", Decimal("1682538996.583"), True)]
     assert fetch(migrated, "SELECT id, inbox_id, type, undo_send_time FROM front.channels ORDER BY id") == [
-        ("cha_1", "inb_1", "gmail", 15), ("cha_2", None, "gmail", 15)]
-    assert fetch(migrated, "SELECT id, status, is_trashed, assignee_id, recipient_contact_id, last_message_id "
-                           "FROM front.conversations ORDER BY id") == [
+        ("cha_1", "inb_1", "gmail", 15),
+        ("cha_2", None, "gmail", 15),
+    ]
+    assert fetch(
+        migrated,
+        "SELECT id, status, is_trashed, assignee_id, recipient_contact_id, last_message_id "
+        "FROM front.conversations ORDER BY id",
+    ) == [
         ("cnv_1", "assigned", False, "tea_1", "crd_1", "msg_last"),
-        ("cnv_2", "deleted", True, None, "crd_1", "msg_last")]
-    assert fetch(migrated, "SELECT id, conversation_id, is_inbound, is_draft, author_id, created_at "
-                           "FROM front.messages ORDER BY id") == [
+        ("cnv_2", "deleted", True, None, "crd_1", "msg_last"),
+    ]
+    assert fetch(
+        migrated,
+        "SELECT id, conversation_id, is_inbound, is_draft, author_id, created_at FROM front.messages ORDER BY id",
+    ) == [
         ("msg_1", "cnv_1", True, False, None, Decimal("1701292639.000")),
-        ("msg_2", "cnv_1", False, False, "tea_1", Decimal("1701292639.000"))]
+        ("msg_2", "cnv_1", False, False, "tea_1", Decimal("1701292639.000")),
+    ]
     assert fetch(migrated, "SELECT id, scope, name FROM front.custom_fields") == [("fld_1", "contact", "Plan")]
 
 
 def test_message_children_are_replaced_with_their_message(migrated):
-    load_batch(migrated, resources.MESSAGES, [r.message("msg_1", recipients=(
-        ("ann@example.com", "from"), ("support@acme.com", "to"), ("boss@acme.com", "cc")),
-        attachments=("fil_1", "fil_2"))], "r1")
-    result = load_batch(migrated, resources.MESSAGES, [r.message("msg_1", recipients=(
-        ("ann@example.com", "from"), ("support@acme.com", "to")), attachments=("fil_2",))], "r2")
+    load_batch(
+        migrated,
+        resources.MESSAGES,
+        [
+            r.message(
+                "msg_1",
+                recipients=(("ann@example.com", "from"), ("support@acme.com", "to"), ("boss@acme.com", "cc")),
+                attachments=("fil_1", "fil_2"),
+            )
+        ],
+        "r1",
+    )
+    result = load_batch(
+        migrated,
+        resources.MESSAGES,
+        [
+            r.message(
+                "msg_1", recipients=(("ann@example.com", "from"), ("support@acme.com", "to")), attachments=("fil_2",)
+            )
+        ],
+        "r2",
+    )
     assert result.counts["updated"] == 1
     assert fetch(migrated, "SELECT role, handle, contact_id FROM front.message_recipients ORDER BY role") == [
-        ("from", "ann@example.com", "crd_1"), ("to", "support@acme.com", None)]
+        ("from", "ann@example.com", "crd_1"),
+        ("to", "support@acme.com", None),
+    ]
     assert fetch(migrated, "SELECT attachment_id, size FROM front.message_attachments") == [("fil_2", 1024)]
 
 
@@ -95,8 +126,7 @@ def test_conversation_children_follow_the_newest_version_only(migrated):
     stale = load_batch(migrated, resources.CONVERSATIONS, [r.conversation("cnv_1", "100", tags=())], "r2")
     assert stale.counts["stale"] == 1
     assert fetch(migrated, "SELECT tag_id FROM front.conversation_tags ORDER BY 1") == [("tag_1",), ("tag_2",)]
-    load_batch(migrated, resources.CONVERSATIONS, [r.conversation("cnv_1", "300", tags=("tag_2",), reminders=0)],
-               "r3")
+    load_batch(migrated, resources.CONVERSATIONS, [r.conversation("cnv_1", "300", tags=("tag_2",), reminders=0)], "r3")
     assert fetch(migrated, "SELECT tag_id FROM front.conversation_tags") == [("tag_2",)]
     assert fetch(migrated, "SELECT count(*) FROM front.conversation_reminders") == [(0,)]
 
@@ -113,13 +143,13 @@ def test_conflict_rules_hold_for_other_timestamped_resources(migrated, resource,
     load_batch(migrated, resource, [newer], "r1")
     assert load_batch(migrated, resource, [older], "r2").counts["stale"] == 1
     with migrated.cursor() as cur:
-        cur.execute(sql.SQL("UPDATE {} SET local_updated_at = to_timestamp(9e9)").format(
-            sql.Identifier(*resource.table)))
+        cur.execute(
+            sql.SQL("UPDATE {} SET local_updated_at = to_timestamp(9e9)").format(sql.Identifier(*resource.table))
+        )
     migrated.commit()
     edited = {**newer, "updated_at": Decimal("300")}
     assert load_batch(migrated, resource, [edited], "r3").counts["conflicts"] == 1
-    assert fetch(migrated, "SELECT resource, record_id FROM front.sync_conflicts") == [
-        (resource.name, newer["id"])]
+    assert fetch(migrated, "SELECT resource, record_id FROM front.sync_conflicts") == [(resource.name, newer["id"])]
 
 
 def test_a_local_edit_on_a_resource_without_timestamps_is_never_overwritten(migrated):

@@ -35,7 +35,9 @@ def test_item4_a_sync_writer_transaction_is_not_taken_for_a_local_edit(migrated,
         with transaction(plain) as cur:
             cur.execute("UPDATE front.contacts SET name = 'analyst' WHERE id = 'crd_2'")
     assert fetch(migrated, "SELECT id, local_updated_at IS NOT NULL FROM front.contacts ORDER BY id") == [
-        ("crd_1", False), ("crd_2", True)]
+        ("crd_1", False),
+        ("crd_2", True),
+    ]
 
 
 def test_item4_the_audit_row_is_closed_success_with_what_the_work_filled_in(migrated):
@@ -43,7 +45,8 @@ def test_item4_the_audit_row_is_closed_success_with_what_the_work_filled_in(migr
         row.counts.update(fetched=2, created=2)
         row.metadata["pages"] = 1
     assert fetch(migrated, "SELECT status, fetched, created, api_calls, metadata->>'pages' FROM front.sync_logs") == [
-        ("success", 2, 2, 4, "1")]
+        ("success", 2, 2, 4, "1")
+    ]
 
 
 def test_item4_the_audit_row_is_closed_failed_when_the_work_raises_and_the_error_goes_on(migrated):
@@ -51,4 +54,5 @@ def test_item4_the_audit_row_is_closed_failed_when_the_work_raises_and_the_error
         row.counts.update(fetched=5, created=1)
         raise RuntimeError("Front went away")
     assert fetch(migrated, "SELECT status, fetched, fetched_not_loaded, error_message FROM front.sync_logs") == [
-        ("failed", 1, 4, "RuntimeError: Front went away")]
+        ("failed", 1, 4, "RuntimeError: Front went away")
+    ]

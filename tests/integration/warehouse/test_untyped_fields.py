@@ -23,11 +23,25 @@ WHO = audit.RunIdentity("manual__2026-01-01", "front_sync_incremental", "sync_me
 def odd_batches() -> list[tuple]:
     """Spec-valid records with one odd optional field each, beside records that cannot be keyed."""
     return [
-        (CONTACTS, [r.contact("crd_neg", "1700000000"), {**r.contact("crd_odd"), "updated_at": -1},
-                    {**r.contact("crd_ms"), "updated_at": 1700000000000}, r.contact(None, handles=()), "junk"]),
+        (
+            CONTACTS,
+            [
+                r.contact("crd_neg", "1700000000"),
+                {**r.contact("crd_odd"), "updated_at": -1},
+                {**r.contact("crd_ms"), "updated_at": 1700000000000},
+                r.contact(None, handles=()),
+                "junk",
+            ],
+        ),
         (TEAMMATES, [{**r.teammate("tea_odd"), "license_type": 5}, r.teammate("tea_ok", "ok@x.io")]),
-        (MESSAGES, [{**r.message("msg_odd"), "attachments": [r.attachment("fil_1", size=-1)]}, r.message("msg_ok"),
-                    {**r.message("msg_ok2"), "id": 42}]),
+        (
+            MESSAGES,
+            [
+                {**r.message("msg_odd"), "attachments": [r.attachment("fil_1", size=-1)]},
+                r.message("msg_ok"),
+                {**r.message("msg_ok2"), "id": 42},
+            ],
+        ),
         (CONVERSATIONS, [{**r.conversation("cnv_odd"), "tags": [{"name": "no id"}, r.tag("tag_1")]}]),
     ]
 
@@ -43,22 +57,34 @@ def test_odd_records_land_and_are_counted_up_to_sync_logs(migrated):
     audit.close_row(migrated, row_id, "success", counts, {}, None, None, {})
     assert fetch(migrated, "SELECT fetched, created, dead_lettered, untyped FROM front.sync_logs") == [(11, 8, 3, 5)]
 
-    rows = fetch(migrated, """
+    rows = fetch(
+        migrated,
+        """
         SELECT id, untyped_fields FROM front.contacts UNION ALL SELECT id, untyped_fields FROM front.teammates
         UNION ALL SELECT id, untyped_fields FROM front.messages UNION ALL SELECT id, untyped_fields
-        FROM front.conversations""")
+        FROM front.conversations""",
+    )
     odd = {"field": "updated_at", "reason": "out of range for epoch seconds"}
     assert dict(rows) == {
-        "cnv_odd": [{"field": "tags[0].id", "reason": "missing"}], "crd_ms": [odd], "crd_neg": None,
-        "crd_odd": [odd], "msg_odd": [{"field": "attachments[0].size", "reason": "negative"}], "msg_ok": None,
-        "tea_ok": None, "tea_odd": [{"field": "license_type", "reason": "not a string: int"}],
+        "cnv_odd": [{"field": "tags[0].id", "reason": "missing"}],
+        "crd_ms": [odd],
+        "crd_neg": None,
+        "crd_odd": [odd],
+        "msg_odd": [{"field": "attachments[0].size", "reason": "negative"}],
+        "msg_ok": None,
+        "tea_ok": None,
+        "tea_odd": [{"field": "license_type", "reason": "not a string: int"}],
     }
-    assert fetch(migrated, "SELECT updated_at, raw->>'updated_at' FROM front.contacts WHERE id IN ('crd_odd', "
-                           "'crd_ms') ORDER BY id") == [(None, "1700000000000"), (None, "-1")]
-    assert fetch(migrated, "SELECT license_type, raw->>'license_type' FROM front.teammates "
-                           "WHERE id = 'tea_odd'") == [(None, "5")]
-    assert fetch(migrated, "SELECT attachment_id, size FROM front.message_attachments "
-                           "WHERE message_id = 'msg_odd'") == [("fil_1", None)]
+    assert fetch(
+        migrated,
+        "SELECT updated_at, raw->>'updated_at' FROM front.contacts WHERE id IN ('crd_odd', 'crd_ms') ORDER BY id",
+    ) == [(None, "1700000000000"), (None, "-1")]
+    assert fetch(migrated, "SELECT license_type, raw->>'license_type' FROM front.teammates WHERE id = 'tea_odd'") == [
+        (None, "5")
+    ]
+    assert fetch(
+        migrated, "SELECT attachment_id, size FROM front.message_attachments WHERE message_id = 'msg_odd'"
+    ) == [("fil_1", None)]
     assert fetch(migrated, "SELECT tag_id FROM front.conversation_tags") == [("tag_1",)]
     assert fetch(migrated, "SELECT count(*) FROM front.dead_letters") == [(3,)]
 

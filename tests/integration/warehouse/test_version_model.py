@@ -71,8 +71,7 @@ class Model:
 
 def _load(conn, pairs: list[tuple[str, int]], run_id: str) -> None:
     """One batch, each record with its own view time (as the events path sends them)."""
-    load_batch(conn, COMMENTS, [view_of(i, t) for i, t in pairs], run_id,
-               view=View(each=[BASE + t for _, t in pairs]))
+    load_batch(conn, COMMENTS, [view_of(i, t) for i, t in pairs], run_id, view=View(each=[BASE + t for _, t in pairs]))
 
 
 def _race(url: str, first: tuple[str, int], second: tuple[str, int]) -> None:

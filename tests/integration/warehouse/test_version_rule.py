@@ -29,12 +29,18 @@ T0 = Decimal("1701292700.125")  # the comment's posted_at (records.comment)
 WHO = audit.RunIdentity("manual__2026-12-05", "front_sync_ops", "replay", 1)
 
 
-def event(event_id: str, kind: str, at: Decimal, target_type: str | None = None, data=None,
-          conversation: dict | None = None) -> dict:
+def event(
+    event_id: str, kind: str, at: Decimal, target_type: str | None = None, data=None, conversation: dict | None = None
+) -> dict:
     """A Front event (core-api.json EventResponse) carrying a conversation snapshot and, maybe, a full target."""
-    out = {"_links": {"self": f"{r.HOST}/events/{event_id}"}, "id": event_id, "type": kind, "emitted_at": at,
-           "source": {"_meta": {"type": "teammate"}, "data": r.teammate()},
-           "conversation": conversation or r.conversation("cnv_1", updated_at=str(at))}
+    out = {
+        "_links": {"self": f"{r.HOST}/events/{event_id}"},
+        "id": event_id,
+        "type": kind,
+        "emitted_at": at,
+        "source": {"_meta": {"type": "teammate"}, "data": r.teammate()},
+        "conversation": conversation or r.conversation("cnv_1", updated_at=str(at)),
+    }
     if target_type:
         out["target"] = {"_meta": {"type": target_type}, "data": data}
     return out
@@ -57,10 +63,14 @@ def stored(conn, table: str, columns: str, row_id: str) -> tuple:
     return fetch(conn, f"SELECT {columns} FROM front.{table} WHERE id = %s", (row_id,))[0]  # noqa: S608
 
 
-@pytest.mark.parametrize(("field", "old", "new"), [
-    ("is_pinned", False, True),
-    ("body", "Can someone look at this?", "Edited: never mind, done"),
-], ids=["pinned", "edited-body"])
+@pytest.mark.parametrize(
+    ("field", "old", "new"),
+    [
+        ("is_pinned", False, True),
+        ("body", "Can someone look at this?", "Edited: never mind, done"),
+    ],
+    ids=["pinned", "edited-body"],
+)
 def test_item1_a_reapplied_old_comment_event_does_not_revert_a_newer_one(migrated, field, old, new):
     apply_events(migrated, [event("evt_2", "comment", T0 + 60, "comment", comment(**{field: new}))], "hourly")
     again = apply_events(migrated, [event("evt_1", "comment", T0, "comment", comment(**{field: old}))], "backfill")
@@ -119,6 +129,7 @@ def test_item1_a_replayed_dead_letter_is_as_old_as_the_batch_it_came_from(migrat
 
 def _view(at: Decimal):
     from front_sync.warehouse.prepare import View
+
     return View(at=at)
 
 
@@ -135,13 +146,19 @@ def test_suspected_a_field_left_out_of_an_event_payload_keeps_the_stored_value(m
     partial = {k: v for k, v in task(at + 10, subject="Renamed").items() if k not in ("description", "due_at", "tags")}
     apply_events(migrated, [event("evt_2", "assign", at + 10, conversation=partial)], "hourly")
     assert stored(migrated, "conversations", "subject, description, due_at", "cnv_1") == (
-        "Renamed", "Call the customer back", Decimal("1701400000"))
+        "Renamed",
+        "Call the customer back",
+        Decimal("1701400000"),
+    )
     assert fetch(migrated, "SELECT tag_id FROM front.conversation_tags") == [("tag_1",)]
     assert fetch(migrated, "SELECT raw->>'description' FROM front.conversations") == [("Call the customer back",)]
     nulled = task(at + 20, description=None, due_at=None, tags=[])
     apply_events(migrated, [event("evt_3", "assign", at + 20, conversation=nulled)], "hourly")
     assert stored(migrated, "conversations", "subject, description, due_at", "cnv_1") == (
-        "Order #1234 has not arrived", None, None)
+        "Order #1234 has not arrived",
+        None,
+        None,
+    )
     assert fetch(migrated, "SELECT tag_id FROM front.conversation_tags") == []
 
 
@@ -183,8 +200,14 @@ def test_of_two_views_with_the_same_updated_at_the_later_observation_wins(migrat
 def test_merged_away_conversations_keep_the_merge_as_their_view(migrated):
     at = Decimal("1701292639")
     apply_events(migrated, [event("evt_1", "assign", at, conversation=r.conversation("cnv_x", str(at)))], "h1")
-    merge = event("evt_2", "conversations_merged", at + 50, "deleted_conversation_ids", ["cnv_x"],
-                  conversation=r.conversation("cnv_s", str(at + 50)))
+    merge = event(
+        "evt_2",
+        "conversations_merged",
+        at + 50,
+        "deleted_conversation_ids",
+        ["cnv_x"],
+        conversation=r.conversation("cnv_s", str(at + 50)),
+    )
     apply_events(migrated, [merge], "h2")
     apply_events(migrated, [event("evt_1", "assign", at, conversation=r.conversation("cnv_x", str(at)))], "backfill")
     deleted_at, view_at = stored(migrated, "conversations", "deleted_at, view_at", "cnv_x")
@@ -201,7 +224,8 @@ def test_a_field_front_omits_when_it_no_longer_applies_is_cleared_by_an_event_pa
     apply_events(migrated, [event("evt_2", "out_reply", at + 10, conversation=replied)], "hourly")
     assert stored(migrated, "conversations", "waiting_since, description", "cnv_1") == (None, "d")
     assert fetch(migrated, "SELECT raw ? 'waiting_since', raw->>'description' FROM front.conversations") == [
-        (False, "d")]
+        (False, "d")
+    ]
 
 
 def test_migration_035_backfills_the_view_time_of_rows_written_before_it(migrated):
@@ -222,8 +246,11 @@ def test_migration_035_backfills_the_view_time_of_rows_written_before_it(migrate
     migrated.commit()
     assert migrations.migrate(migrated) == ["035_view_time.sql"]
     assert stored(migrated, "contacts", "view_at", "crd_1") == (Decimal("1700000000"),)
-    assert fetch(migrated, "SELECT id FROM front.comments WHERE view_at = round(extract(epoch FROM "
-                           "GREATEST(last_synced_at, deleted_at)), 3) ORDER BY id") == [("com_1",), ("com_2",)]
+    assert fetch(
+        migrated,
+        "SELECT id FROM front.comments WHERE view_at = round(extract(epoch FROM "
+        "GREATEST(last_synced_at, deleted_at)), 3) ORDER BY id",
+    ) == [("com_1",), ("com_2",)]
     old = apply_events(migrated, [event("evt_1", "comment", T0, "comment", comment(body="old"))], "backfill")
     assert old.carried_loaded.counts["stale"] == 1
 
@@ -241,6 +268,9 @@ def test_migration_042_backfills_the_observation_time_of_rows_written_before_it(
         cur.execute("DELETE FROM front.schema_migrations WHERE name = '042_observed_at.sql'")
     migrated.commit()
     assert migrations.migrate(migrated) == ["042_observed_at.sql"]
-    assert fetch(migrated, "SELECT count(*) FROM front.conversations WHERE observed_at = round(extract(epoch FROM "
-                           "GREATEST(last_synced_at, deleted_at)), 3)") == [(1,)]
+    assert fetch(
+        migrated,
+        "SELECT count(*) FROM front.conversations WHERE observed_at = round(extract(epoch FROM "
+        "GREATEST(last_synced_at, deleted_at)), 3)",
+    ) == [(1,)]
     assert apply_events(migrated, [event("evt_1", "assign", at)], "backfill").loaded.counts["stale"] == 1

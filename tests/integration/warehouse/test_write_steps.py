@@ -51,24 +51,43 @@ def _concurrently(url: str, records: list[dict]) -> None:
 
 
 def test_item3_classify_sorts_each_item_by_the_four_conflict_rules(migrated, migrated_url, step):
-    load_batch(migrated, CONTACTS, [r.contact(i, "100") for i in ("crd_old", "crd_same", "crd_edit")]
-               + [r.contact("crd_newer", "300")], "r0")
+    load_batch(
+        migrated,
+        CONTACTS,
+        [r.contact(i, "100") for i in ("crd_old", "crd_same", "crd_edit")] + [r.contact("crd_newer", "300")],
+        "r0",
+    )
     with psycopg.connect(migrated_url, autocommit=True) as local:  # an analyst's edit: local_updated_at is set
         local.execute("UPDATE front.contacts SET name = 'edited' WHERE id = 'crd_edit'")
     cur, st = step
-    classified = write.classify(cur, st, _items([
-        r.contact("crd_old", "200", name="new"), r.contact("crd_same", "100"), r.contact("crd_edit", "200"),
-        r.contact("crd_newer", "200"), r.contact("crd_new", "100")]))
+    classified = write.classify(
+        cur,
+        st,
+        _items(
+            [
+                r.contact("crd_old", "200", name="new"),
+                r.contact("crd_same", "100"),
+                r.contact("crd_edit", "200"),
+                r.contact("crd_newer", "200"),
+                r.contact("crd_new", "100"),
+            ]
+        ),
+    )
     assert {k: _ids(v) for k, v in classified.by_outcome.items()} == {
-        "updated": ["crd_old"], "unchanged": ["crd_same"], "conflict": ["crd_edit"], "stale": ["crd_newer"]}
+        "updated": ["crd_old"],
+        "unchanged": ["crd_same"],
+        "conflict": ["crd_edit"],
+        "stale": ["crd_newer"],
+    }
     assert _ids(classified.created) == ["crd_new"]
 
 
 def test_item3_update_changed_leaves_a_row_a_concurrent_load_wrote_newer_and_says_so(migrated, migrated_url, step):
     load_batch(migrated, CONTACTS, [r.contact("crd_1", "100"), r.contact("crd_2", "100")], "r0")
     cur, st = step
-    classified = write.classify(cur, st, _items([r.contact("crd_1", "200", name="mine"),
-                                                 r.contact("crd_2", "200", name="mine")]))
+    classified = write.classify(
+        cur, st, _items([r.contact("crd_1", "200", name="mine"), r.contact("crd_2", "200", name="mine")])
+    )
     _concurrently(migrated_url, [r.contact("crd_1", "300", name="theirs")])
     write.stage_changed(cur, st, classified)
     updated = write.update_changed(cur, st, classified)
@@ -78,7 +97,8 @@ def test_item3_update_changed_leaves_a_row_a_concurrent_load_wrote_newer_and_say
 
 
 def test_item3_insert_created_falls_back_to_the_guarded_upsert_and_correct_concurrent_records_it(
-        migrated, migrated_url, step):
+    migrated, migrated_url, step
+):
     cur, st = step
     mine = [r.contact(i, "200", name="mine") for i in ("crd_a", "crd_b", "crd_c")]
     classified = write.classify(cur, st, _items(mine))
@@ -97,16 +117,31 @@ def test_item3_insert_created_falls_back_to_the_guarded_upsert_and_correct_concu
 def test_item3_insert_created_copies_new_rows_straight_in(step):
     cur, st = step
     inserted = write.insert_created(cur, st, _items([r.contact("crd_1"), r.contact("crd_2")]))
-    assert (_ids(inserted.inserted), inserted.upserted, inserted.lost, inserted.stage) == (["crd_1", "crd_2"], [], [],
-                                                                                          None)
+    assert (_ids(inserted.inserted), inserted.upserted, inserted.lost, inserted.stage) == (
+        ["crd_1", "crd_2"],
+        [],
+        [],
+        None,
+    )
 
 
 def test_item3_replace_nested_rows_replaces_the_handles_of_updated_rows_only(migrated, step):
-    load_batch(migrated, CONTACTS, [r.contact("crd_1", "100", handles=(("email", "old@x.io"),)),
-                                    r.contact("crd_2", "100", handles=(("email", "two@x.io"),))], "r0")
+    load_batch(
+        migrated,
+        CONTACTS,
+        [
+            r.contact("crd_1", "100", handles=(("email", "old@x.io"),)),
+            r.contact("crd_2", "100", handles=(("email", "two@x.io"),)),
+        ],
+        "r0",
+    )
     cur, st = step
-    items = _items([r.contact("crd_1", "200", handles=(("email", "new@x.io"),)),
-                    r.contact("crd_3", "200", handles=(("email", "three@x.io"),))])
+    items = _items(
+        [
+            r.contact("crd_1", "200", handles=(("email", "new@x.io"),)),
+            r.contact("crd_3", "200", handles=(("email", "three@x.io"),)),
+        ]
+    )
     classified = write.classify(cur, st, items)
     write.stage_changed(cur, st, classified)
     updated = write.update_changed(cur, st, classified)
