@@ -22,7 +22,7 @@ from airflow.sdk import DAG, Asset, Param
 
 from front_sync.config import Tenant, tenants
 from front_sync.estimate.operator import DryRunGate
-from front_sync.sync.conversation_operators import BackfillConversationsOperator, SubResourcesOperator
+from front_sync.sync.conversation_operators import BackfillConversationsOperator, sub_resource_task
 from front_sync.sync.operators import MigrateWarehouseOperator
 from front_sync.sync.plan import SUB_RESOURCES, TAGS_COMMON, default_args, priority
 from front_sync.sync.run_plan import RunKind
@@ -87,14 +87,7 @@ def build(tenant: Tenant) -> DAG:
         gate = DryRunGate(task_id="dry_run_estimate", pool=tenant.pool, priority_weight=50)
         gate >> MigrateWarehouseOperator(task_id="migrate_warehouse", priority_weight=40) >> conversations
         for sub in SUB_RESOURCES:
-            conversations >> SubResourcesOperator(
-                task_id=f"sync_{sub.name}",
-                resource=sub.name,
-                kind=RunKind.BACKFILL,
-                pool=tenant.pool,
-                priority_weight=priority(sub.name),
-                outlets=[Asset(f"front_sync.{sub.name}")],
-            )
+            conversations >> sub_resource_task(sub.name, RunKind.BACKFILL, tenant.pool)
         return dag
 
 

@@ -23,8 +23,8 @@ from front_sync.config import Tenant, schedule, tenants
 from front_sync.ops.operators import ReportSchemaDriftOperator
 from front_sync.sync.conversation_operators import (
     ConversationListingOperator,
-    SubResourcesOperator,
     VerifySubResourcesOperator,
+    sub_resource_task,
 )
 from front_sync.sync.operators import FrontSyncOperator, MigrateWarehouseOperator
 from front_sync.sync.plan import LIST_RESOURCES, SUB_RESOURCES, TAGS_COMMON, default_args, priority
@@ -68,14 +68,7 @@ def build(tenant: Tenant) -> DAG:
         )
         migrate >> conversations >> report
         for sub in SUB_RESOURCES:
-            fetch = SubResourcesOperator(
-                task_id=f"sync_{sub.name}",
-                resource=sub.name,
-                kind=RunKind.FULL,
-                pool=tenant.pool,
-                priority_weight=priority(sub.name),
-                outlets=[Asset(f"front_sync.{sub.name}")],
-            )
+            fetch = sub_resource_task(sub.name, RunKind.FULL, tenant.pool)
             verify = VerifySubResourcesOperator(
                 task_id=f"verify_{sub.name}",
                 resource=sub.name,

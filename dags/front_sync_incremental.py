@@ -28,7 +28,7 @@ import pendulum
 from airflow.sdk import DAG, Asset, CronDataIntervalTimetable
 
 from front_sync.config import Tenant, schedule, tenants
-from front_sync.sync.conversation_operators import ConversationChangesOperator, SubResourcesOperator
+from front_sync.sync.conversation_operators import ConversationChangesOperator, sub_resource_task
 from front_sync.sync.operators import FrontSyncOperator, MigrateWarehouseOperator
 from front_sync.sync.plan import (
     LIST_RESOURCES,
@@ -76,14 +76,7 @@ def build(tenant: Tenant) -> DAG:
         )
         migrate >> conversations
         for sub in SUB_RESOURCES:
-            conversations >> SubResourcesOperator(
-                task_id=f"sync_{sub.name}",
-                resource=sub.name,
-                kind=RunKind.INCREMENTAL,
-                pool=tenant.pool,
-                priority_weight=priority(sub.name),
-                outlets=[Asset(f"front_sync.{sub.name}")],
-            )
+            conversations >> sub_resource_task(sub.name, RunKind.INCREMENTAL, tenant.pool)
         return dag
 
 

@@ -28,26 +28,6 @@ def reset_watermarks() -> list[str]:
     return deleted
 
 
-CONVERSATION_CHANGES = (
-    "new_inbound",
-    "new_outbound",
-    "new_out_reply",
-    "add_comments",
-    "tag",
-    "untag",
-    "assign",
-    "unassign",
-    "archive",
-    "reopen",
-    "trash",
-    "restore",
-    "merge_conversations",
-    "update_conversation_custom_fields",
-    "move",
-    "new_conversations",
-)
-
-
 def mutate(url: str, contacts: int, conversations: int, deleted_contacts: int) -> None:
     """Change the simulator's account, then wait until the wall clock has passed the newest change.
 
@@ -58,6 +38,7 @@ def mutate(url: str, contacts: int, conversations: int, deleted_contacts: int) -
     from decimal import Decimal
 
     from front_simulator.control import SimulatorControl
+    from front_simulator.mutations import CONVERSATION_CHANGES
 
     control = SimulatorControl(url)
     if contacts:

@@ -11,6 +11,7 @@ from decimal import Decimal
 import psycopg
 import pytest
 
+from front_simulator.mutations import CONVERSATION_CHANGES
 from front_sync_testing.truth import SIZES, assert_matches_truth, live_rows, query, run, wait_past
 
 pytestmark = pytest.mark.integration  # needs the session's PostgreSQL server
@@ -29,22 +30,7 @@ def test_backfill_then_every_kind_of_change_then_incremental_and_full(dags, simu
     assert all(marks.values())
 
     for action in (
-        "new_inbound",
-        "new_outbound",
-        "new_out_reply",
-        "add_comments",
-        "tag",
-        "untag",
-        "assign",
-        "unassign",
-        "archive",
-        "reopen",
-        "trash",
-        "restore",
-        "merge_conversations",
-        "update_conversation_custom_fields",
-        "move",
-        "new_conversations",
+        *CONVERSATION_CHANGES,
         "update_contacts",
         "create_contacts",
         "create_accounts",

@@ -246,3 +246,25 @@ def browser(chromium, tmp_path_factory):
 def screenshots(tmp_path_factory):
     """Where the screenshots go (pytest's temporary directory; printed by the tests)."""
     return tmp_path_factory.mktemp("dashboard-screenshots")
+
+
+def type_into(page, selector: str, text: str, root: str = "document") -> None:
+    """Focus a field (in `root`, a JavaScript expression for a document) and type into it through the browser's
+    input pipeline, as a user would."""
+    page.wait_for(f"{root}?.querySelector({json.dumps(selector)})", what=selector)
+    page.evaluate(f"{root}.querySelector({json.dumps(selector)}).focus()")
+    page.send("Input.insertText", text=text)
+
+
+def log_in(tab, password: str) -> None:
+    """Log in to Airflow through its login form (user admin) in a tab already on the UI."""
+    tab.wait_for("document.querySelector('input[name=username]')", timeout=60, what="the login form")
+    type_into(tab, "input[name=username]", "admin")
+    type_into(tab, "input[name=password]", password)
+    tab.wait_for("!document.querySelector('button[type=submit]').disabled", what="the enabled login button")
+    tab.evaluate("document.querySelector('button[type=submit]').click()")
+    tab.wait_for(
+        "!location.pathname.startsWith('/auth') && document.cookie.includes('_token')",
+        timeout=30,
+        what="the UI after login",
+    )

@@ -15,16 +15,9 @@ import pytest
 
 from front_simulator.oauth import OAuthServer
 
-from .conftest import STARTUP_SECONDS, standalone_airflow
+from .conftest import STARTUP_SECONDS, log_in, standalone_airflow
 
 pytestmark = pytest.mark.integration
-
-
-def type_into(page, selector: str, text: str) -> None:
-    """Focus a field and type into it through the browser's input pipeline (as a user would)."""
-    page.wait_for(f"document.querySelector({json.dumps(selector)})", what=selector)
-    page.evaluate(f"document.querySelector({json.dumps(selector)}).focus()")
-    page.send("Input.insertText", text=text)
 
 
 def oauth_connection(base_url: str) -> str:
@@ -74,16 +67,7 @@ def test_connect_front_in_chromium_lands_back_connected_and_the_sync_works(
 ):
     tab = browser.page()
     tab.navigate(oauth_airflow.base_url + "/")
-    tab.wait_for("document.querySelector('input[name=username]')", timeout=60, what="the login form")
-    type_into(tab, "input[name=username]", "admin")
-    type_into(tab, "input[name=password]", oauth_airflow.password)
-    tab.wait_for("!document.querySelector('button[type=submit]').disabled", what="the enabled login button")
-    tab.evaluate("document.querySelector('button[type=submit]').click()")
-    tab.wait_for(
-        "!location.pathname.startsWith('/auth') && document.cookie.includes('_token')",
-        timeout=30,
-        what="the UI after login",
-    )
+    log_in(tab, oauth_airflow.password)
 
     tab.navigate(oauth_airflow.base_url + "/front-sync/")
     tab.wait_for(

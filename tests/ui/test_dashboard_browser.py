@@ -20,6 +20,8 @@ import pytest
 
 from front_sync.resources import ALL_RESOURCES
 
+from .conftest import log_in, type_into
+
 pytestmark = pytest.mark.integration
 
 # The dashboard's document: inside the UI's iframe, or the page itself when opened at /front-sync/.
@@ -33,29 +35,12 @@ def in_frame(expression: str) -> str:
     return f"(() => {{ const doc = {FRAME}; if (!doc || !doc.body) return null; return ({expression}); }})()"
 
 
-def type_into(page, selector: str, text: str, frame: bool = False) -> None:
-    """Focus a field and type into it through the browser's input pipeline (as a user would)."""
-    root = FRAME if frame else "document"
-    page.wait_for(f"{root}?.querySelector({json.dumps(selector)})", what=selector)
-    page.evaluate(f"{root}.querySelector({json.dumps(selector)}).focus()")
-    page.send("Input.insertText", text=text)
-
-
 @pytest.fixture(scope="module")
 def page(browser, synced, airflow_ui, screenshots):
     """A tab logged in to Airflow through its login form."""
     tab = browser.page()
     tab.navigate(airflow_ui.base_url + "/")
-    tab.wait_for("document.querySelector('input[name=username]')", timeout=60, what="the login form")
-    type_into(tab, "input[name=username]", "admin")
-    type_into(tab, "input[name=password]", airflow_ui.password)
-    tab.wait_for("!document.querySelector('button[type=submit]').disabled", what="the enabled login button")
-    tab.evaluate("document.querySelector('button[type=submit]').click()")
-    tab.wait_for(
-        "!location.pathname.startsWith('/auth') && document.cookie.includes('_token')",
-        timeout=30,
-        what="the UI after login",
-    )
+    log_in(tab, airflow_ui.password)
     yield tab
     tab.close()
 
@@ -254,7 +239,7 @@ def test_triggers_from_the_page_start_dag_runs(page, airflow_ui, ui_warehouse, s
     with psycopg.connect(ui_warehouse) as conn, conn.cursor() as cur:
         cur.execute("SELECT id FROM front.conversations ORDER BY id LIMIT 2")
         ids = [r[0] for r in cur.fetchall()]
-    type_into(page, "#conversation-ids", "\n".join(ids), frame=True)
+    type_into(page, "#conversation-ids", "\n".join(ids), root=FRAME)
     page.evaluate(f"{FRAME}.querySelector('#form-messages button[type=submit]').click()")
     dag_id, run_id = page.wait_for(
         in_frame(

@@ -10,7 +10,7 @@ from contextlib import closing
 from decimal import Decimal
 from typing import Any
 
-from airflow.sdk import Variable
+from airflow.sdk import Asset, Variable
 from airflow.sdk.exceptions import AirflowFailException
 
 from front_sync.config import read_config
@@ -357,3 +357,16 @@ class BackfillConversationsOperator(SyncTask):
             queued=dict(result.queued),
         )
         checkpoints.clear(conn, key)
+
+
+def sub_resource_task(name: str, kind: RunKind, pool: str) -> SubResourcesOperator:
+    """The task that fetches one per-conversation resource (`sync_<name>`) in a DAG of `kind`, as every DAG wires it:
+    the tenant's pool, the resource's priority and its Asset."""
+    return SubResourcesOperator(
+        task_id=f"sync_{name}",
+        resource=name,
+        kind=kind,
+        pool=pool,
+        priority_weight=get_resource(name).priority,
+        outlets=[Asset(f"front_sync.{name}")],
+    )

@@ -12,7 +12,28 @@ from typing import Any
 from front_simulator.mutations import contacts, conversations, directory, messages
 from front_simulator.mutations.common import Mutation, MutationError
 
-__all__ = ["MUTATIONS", "MutationError", "apply"]
+__all__ = ["CONVERSATION_CHANGES", "MUTATIONS", "MutationError", "apply"]
+
+# Every kind of conversation change (each emits the events Front would): what a demo or an end-to-end test runs
+# once each to show that every path reaches the warehouse.
+CONVERSATION_CHANGES = (
+    "new_inbound",
+    "new_outbound",
+    "new_out_reply",
+    "add_comments",
+    "tag",
+    "untag",
+    "assign",
+    "unassign",
+    "archive",
+    "reopen",
+    "trash",
+    "restore",
+    "merge_conversations",
+    "update_conversation_custom_fields",
+    "move",
+    "new_conversations",
+)
 
 # The mix of random_activity: conversation and contact changes, weighted like a working support team.
 ACTIVITY_MIX = (
