@@ -74,20 +74,21 @@ def _load(conn, pairs: list[tuple[str, int]], run_id: str) -> None:
     load_batch(conn, COMMENTS, [view_of(i, t) for i, t in pairs], run_id, view=View(each=[BASE + t for _, t in pairs]))
 
 
-def _race(url: str, first: tuple[str, int], second: tuple[str, int]) -> None:
-    """Two loads at the same moment on two connections (the second consumer of a queue, the events path)."""
-    start = threading.Barrier(2)
+def run_concurrently(url: str, loads: list[tuple]) -> None:
+    """Each (load, pairs) at the same moment, each on its own connection as load(conn, pairs, run_id): the second
+    consumer of a queue, the events path."""
+    start = threading.Barrier(len(loads))
     errors: list[BaseException] = []
 
-    def run(pair: tuple[str, int], name: str) -> None:
+    def run(load, pairs: list[tuple[str, int]], name: str) -> None:
         try:
             with psycopg.connect(url) as conn:
                 start.wait(timeout=10)
-                _load(conn, [pair], name)
+                load(conn, pairs, name)
         except BaseException as exc:  # handed to the test's thread
             errors.append(exc)
 
-    threads = [threading.Thread(target=run, args=(p, f"race{n}")) for n, p in enumerate((first, second))]
+    threads = [threading.Thread(target=run, args=(*each, f"race{n}")) for n, each in enumerate(loads)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -113,7 +114,7 @@ def _apply(conn, url: str, step: tuple, model: Model, n: int) -> None:
         conn.commit()
         model.gone(step[1], step[2])
     else:
-        _race(url, step[1], step[2])
+        run_concurrently(url, [(_load, [step[1]]), (_load, [step[2]])])
         for comment_id, t in sorted((step[1], step[2]), key=lambda p: p[1]):
             model.load(comment_id, t)
 
