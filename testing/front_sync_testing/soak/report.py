@@ -207,6 +207,10 @@ class SoakReport:
             "faults_by_kind": dict(sorted(kinds.items())),
         }
 
+    def steps_not_done(self) -> list[dict[str, Any]]:
+        """The timetable's steps that could not be done (their notes: the step and why)."""
+        return [e for e in self.events if str(e.get("what", "")).endswith("could not be done")]
+
     def verdict(self) -> dict[str, Any]:
         context = {
             "deleted_comments": dict(self.mutator.deleted_comments) if self.mutator else {},
@@ -230,6 +234,8 @@ class SoakReport:
             "no_resurrections": not during["resurrections"],
             "drift_converged": not during["convergence"]["not_converged"]
             and not sum(len(r.drift) for r in reports.values()),
+            # A scenario of the timetable that could not be staged proves nothing: the soak must not pass without it.
+            "timetable_done": not self.steps_not_done(),
         }
         return {
             "tables": tables,
@@ -244,6 +250,7 @@ class SoakReport:
             "checkpoints": during,
             "checkpoint_comparisons": {"count": during["count"], "mismatches": during["mismatches"]},
             "resurrections": len(during["resurrections"]),
+            "steps_not_done": self.steps_not_done(),
             "convergence_seconds": {
                 k: during["convergence"][k] for k in ("max_seconds", "p50_seconds", "converged", "not_converged")
             },
