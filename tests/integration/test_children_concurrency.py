@@ -12,9 +12,11 @@ import pytest
 
 from front_sync.hooks.front import FrontAPIError, FrontHook
 from front_sync.resources import COMMENTS, MESSAGES
-from front_sync.sync.sub_resources import DrainSettings, drain
-from front_sync.warehouse import migrations, pending
+from front_sync.sync.sub_resources import drain
+from front_sync.warehouse import migrations
 from front_sync_testing.truth import assert_matches_truth, query
+
+from .queueing import drain_settings, queue
 
 pytestmark = pytest.mark.integration  # needs the session's PostgreSQL server
 
@@ -45,22 +47,8 @@ def migrated(warehouse, warehouse_url):
     return warehouse_url
 
 
-def queue(url, resource, ids):
-    with psycopg.connect(url) as conn, conn.cursor() as cur:
-        pending.enqueue(cur, resource, ids, "r0", pending.Priority.BACKFILL)
-
-
-def settings(**overrides) -> DrainSettings:
-    return DrainSettings(
-        **{
-            "worker": "test",
-            "priority": pending.Priority.BACKFILL,
-            "workers": 2,
-            "max_attempts": 3,
-            "retry_after_seconds": 0.2,
-            **overrides,
-        }
-    )
+def settings(**overrides):
+    return drain_settings(**{"worker": "test", "workers": 2, "retry_after_seconds": 0.2, **overrides})
 
 
 def loaded_at(url) -> dict[str, object]:

@@ -15,10 +15,13 @@ import pytest
 
 from front_sync.hooks.front import FrontHook
 from front_sync.resources import COMMENTS, MESSAGES
-from front_sync.sync.sub_resources import DrainSettings, drain
+from front_sync.sync.sub_resources import drain
 from front_sync.warehouse import pending
 from front_sync.warehouse.load import load_batch
 from front_sync_testing.truth import assert_matches_truth, query
+
+from .queueing import drain_settings as settings
+from .queueing import queue
 
 pytestmark = pytest.mark.integration  # needs the session's PostgreSQL server
 
@@ -45,24 +48,6 @@ class AfterFetchHook(FrontHook):
     def iter_pages(self, path, params=None):
         yield from super().iter_pages(path, params)
         self.after(path)
-
-
-def queue(url, resource, ids):
-    with psycopg.connect(url) as conn, conn.cursor() as cur:
-        pending.enqueue(cur, resource, ids, "r0", pending.Priority.BACKFILL)
-
-
-def settings(**overrides) -> DrainSettings:
-    return DrainSettings(
-        **{
-            "worker": "A",
-            "priority": pending.Priority.BACKFILL,
-            "workers": 1,
-            "max_attempts": 3,
-            "retry_after_seconds": 0.0,
-            **overrides,
-        }
-    )
 
 
 def conversations(simulator) -> list[str]:
