@@ -58,6 +58,8 @@ class RealtimeStack:
     company_id: str
     secret: str = field(repr=False)
     receiver_port: int = 0
+    # The Celery topology's first receiver is the script's component: how to stop it (None: ours, in ws).
+    stop_external_receiver: Any = None
 
     @property
     def receiver_url(self) -> str:
@@ -94,7 +96,11 @@ class RealtimeStack:
         wait_for("the webhook receiver to answer /healthz", healthy, timeout, interval=0.5)
 
     def stop_receiver(self) -> None:
-        self.ws.stop("receiver")
+        if "receiver" in self.ws.processes:
+            self.ws.stop("receiver")
+        elif self.stop_external_receiver is not None:
+            self.stop_external_receiver()
+            self.stop_external_receiver = None
 
     def register(self) -> dict[str, Any]:
         """Register the receiver's URL with the simulator (the challenge handshake goes through the receiver)."""
@@ -128,7 +134,7 @@ def front_connection(sim_url: str, options: StackOptions) -> dict[str, Any]:
     return {"conn_type": "front", "host": sim_url, "password": "test-token", "extra": extra}
 
 
-def prepare(stack: RealtimeStack) -> None:
+def prepare(stack: RealtimeStack, start_receiver: bool = True) -> None:
     """The warehouse migrated (the receiver stores into it before any DAG ran), the receiver started and
     registered, every DAG known to the scheduler, and the sync settings of the benchmark."""
     import psycopg
@@ -137,8 +143,11 @@ def prepare(stack: RealtimeStack) -> None:
 
     with psycopg.connect(stack.warehouse_url) as conn:
         migrations.migrate(conn)
-    stack.receiver_port = free_port()
-    stack.start_receiver()
+    if start_receiver:
+        stack.receiver_port = free_port()
+        stack.start_receiver()
+    else:  # already started (the Celery script's component): wait for it to answer
+        wait_for("the webhook receiver", lambda: requests.get(f"{stack.receiver_url}/healthz", timeout=5).ok, 120)
     stack.register()
     dags = ("front_sync_backfill", "front_sync_incremental", REALTIME_DAG)
     wait_for(
