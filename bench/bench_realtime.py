@@ -27,6 +27,7 @@ import os
 import signal
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from front_sync_testing.bench.harness import write_report
@@ -109,17 +110,21 @@ def table(figures: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def interrupted(signum: int, _frame: Any) -> None:
+    """SIGTERM as Ctrl-C: main's finally stops every process the run started."""
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
-    # SIGTERM as Ctrl-C: the finally below stops every process the run started.
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    signal.signal(signal.SIGTERM, interrupted)
     ws = Workspace.create()
     log(f"workspace {ws.root}; load average {os.getloadavg()}")
     load_before = os.getloadavg()
     try:
         figures = measure(args, ws)
     finally:
-        ws.close(keep=None if args.keep_logs is None else __import__("pathlib").Path(args.keep_logs))
+        ws.close(keep=None if args.keep_logs is None else Path(args.keep_logs))
     figures["load_average"] = {"before": load_before, "after": os.getloadavg()}
     checks = {p: figures[p]["targets"] for p in ("steady", "burst", "faults") if p in figures}
     figures["failed_targets"] = fig.failed(checks)
