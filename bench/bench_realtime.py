@@ -13,7 +13,8 @@ After the initial load (backfill, hourly run) and one warm-up webhook:
 3. faults (`--no-faults` skips it): 20 % dropped, duplicates, reordering, forged and replayed requests, then the
    receiver stopped for `--down-seconds` while mutations go on, restarted; the hourly run; the warehouse against
    the simulator's truth, and what was stored (nothing forged or replayed).
-Writes bench/results/bench_realtime.json and prints a table; `--strict` exits 1 when a target fails.
+Writes bench/results/bench_realtime.json (bench_realtime_celery.json) and prints a table; `--strict` exits 1 when a
+target fails.
 
     .venv/bin/python bench/bench_realtime.py                  # the full measurement: about 25 min
     .venv/bin/python bench/bench_realtime.py --steady-seconds 20 --burst 50 --down-seconds 20   # a short check
@@ -128,7 +129,8 @@ def main(argv: list[str] | None = None) -> int:
     figures["load_average"] = {"before": load_before, "after": os.getloadavg()}
     checks = {p: figures[p]["targets"] for p in ("steady", "burst", "faults") if p in figures}
     figures["failed_targets"] = fig.failed(checks)
-    path = write_report("bench_realtime", vars(args), figures)
+    # One report per topology: the Celery run does not overwrite the local one.
+    path = write_report("bench_realtime" + ("_celery" if args.topology == "celery" else ""), vars(args), figures)
     print(table(figures))
     print(json.dumps({"failed_targets": figures["failed_targets"], "report": str(path)}))
     return 1 if args.strict and figures["failed_targets"] else 0
