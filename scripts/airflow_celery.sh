@@ -4,7 +4,9 @@
 #   api-server (UI and the execution API the workers' tasks talk to), scheduler (CeleryExecutor), dag-processor,
 #   triggerer and FRONT_SYNC_CELERY_WORKERS Celery workers (default 2: worker1, worker2), the webhook receiver
 #   (python -m front_sync.realtime, FRONT_SYNC_WEBHOOK_PORT, default 8090), plus the Front simulator unless a Front
-#   connection or a tenant list is given. Each component runs in its own process group; Ctrl-C or SIGTERM stops them
+#   connection or a tenant list is given; with the simulator, real time is wired (a fresh signing secret and the
+#   simulator's company id make AIRFLOW_CONN_FRONT_WEBHOOK unless it is given, and the receiver's URL is registered
+#   with the simulator: scripts/realtime_wiring.py). Each component runs in its own process group; Ctrl-C or SIGTERM stops them
 #   all (workers first, warm shutdown), then Redis and PostgreSQL.
 #
 # Usage:
@@ -176,7 +178,7 @@ wait_until redis 20 redis-cli -p "$REDIS_PORT" ping
 REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
 log "Redis: $REDIS_URL"
 
-SIM_URL=""
+SIM_URL="" WIRED=""
 if [ -z "${AIRFLOW_CONN_FRONT_DEFAULT:-}" ] && [ -n "${FRONT_API_TOKEN:-}" ]; then
   AIRFLOW_CONN_FRONT_DEFAULT=$(python -c 'import json, os; print(json.dumps({"conn_type": "front",
     "host": "https://api2.frontapp.com", "password": os.environ["FRONT_API_TOKEN"]}))')
@@ -190,6 +192,11 @@ if [ -z "${AIRFLOW_CONN_FRONT_DEFAULT:-}" ] && [ -z "${FRONT_SYNC_TENANTS:-}" ];
   AIRFLOW_CONN_FRONT_DEFAULT="{\"conn_type\": \"front\", \"host\": \"$SIM_URL\", \"password\": \"test-token\",
     \"extra\": {\"allowed_hosts\": [\"localhost\"], \"rpm\": 100000, \"share\": 1.0, \"burst_per_second\": 0}}"
   log "Front simulator: $SIM_URL"
+  if [ -z "${AIRFLOW_CONN_FRONT_WEBHOOK:-}" ]; then
+    AIRFLOW_CONN_FRONT_WEBHOOK=$(python scripts/realtime_wiring.py connection "$SIM_URL")
+    export AIRFLOW_CONN_FRONT_WEBHOOK
+    WIRED=1
+  fi
 fi
 [ -z "${AIRFLOW_CONN_FRONT_DEFAULT:-}" ] || export AIRFLOW_CONN_FRONT_DEFAULT
 WAREHOUSE_URL="${AIRFLOW_CONN_FRONT_WAREHOUSE:-$PG_URL}"
@@ -262,6 +269,12 @@ wait_until api-server 240 healthy
 for i in $(seq 1 "${FRONT_SYNC_CELERY_WORKERS:-2}"); do
   wait_until "worker$i" 120 grep -q " ready\." "$LOGS/worker$i.log"
 done
+if [ -n "$WIRED" ]; then
+  # The warehouse migrated, then registration (the challenge goes through the receiver); a failure is reported,
+  # the cluster runs on (the hourly run needs no webhooks).
+  python scripts/realtime_wiring.py register "$SIM_URL" "http://127.0.0.1:$(webhook_port)" "$WAREHOUSE_URL" ||
+    log "real time not wired: the simulator's webhook could not be registered (log: $LOGS/webhooks.log)"
+fi
 log "ready: Airflow UI and API on $API_URL; workers: $(cd "$STATE/pids" && ls -d worker* | tr '\n' ' ')"
 log "webhook receiver: http://127.0.0.1:$(webhook_port)/webhooks/front (accepts webhooks once" \
   "AIRFLOW_CONN_FRONT_WEBHOOK is set; log: $LOGS/webhooks.log)"

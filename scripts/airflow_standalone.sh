@@ -2,7 +2,10 @@
 # make airflow: Airflow standalone (UI on http://127.0.0.1:8080, or AIRFLOW_PORT) on the embedded default: SQLite
 # metadata in .airflow/, a throwaway PostgreSQL warehouse and the Front simulator (unless real connections are
 # configured), the front_api pool imported and the connections stored in the metadata DB; and the webhook receiver
-# (python -m front_sync.realtime on FRONT_SYNC_WEBHOOK_PORT, default 8090; README "Real-time updates").
+# (python -m front_sync.realtime on FRONT_SYNC_WEBHOOK_PORT, default 8090; README "Real-time updates"). With the
+# embedded simulator, real time is wired too: a fresh signing secret and the simulator's company id make the
+# front_webhook connection, and the receiver's URL is registered with the simulator (the challenge handshake), so
+# every simulated change is a signed webhook that wakes front_sync_realtime (scripts/realtime_wiring.py).
 # Ctrl-C (or SIGTERM) stops everything within a few seconds: Airflow runs in its own session, which gets SIGTERM
 # and, after STOP_GRACE_SECONDS (default 5), SIGKILL (LocalExecutor workers ignore SIGINT/SIGTERM, and task
 # processes sit in process groups of their own); then the simulator and the throwaway PostgreSQL are stopped, and the
@@ -15,7 +18,7 @@ airflow_port_env "${AIRFLOW_PORT:-8080}"
 GRACE="${STOP_GRACE_SECONDS:-5}"
 LOGS="$AIRFLOW_HOME/standalone-logs"
 mkdir -p "$LOGS"
-PGDIR="" SIM_PID="" AF_SID="" HOOK_PID=""
+PGDIR="" SIM_PID="" AF_SID="" HOOK_PID="" SIM_URL="" WIRED=""
 
 session_pids() {  # the live processes of Airflow's session (task processes change their group, not the session)
   ps -eo pid=,sid=,stat= | awk -v sid="$1" '$2 == sid && $3 !~ /^Z/ { print $1 }'
@@ -106,16 +109,25 @@ if [ -z "$front" ]; then
   front="{\"conn_type\": \"front\", \"host\": \"http://127.0.0.1:$port\", \"password\": \"test-token\",
     \"extra\": {\"allowed_hosts\": [\"localhost\"], \"rpm\": 100000, \"share\": 1.0, \"burst_per_second\": 0}}"
   echo "Front simulator on http://127.0.0.1:$port (control API under /_simulator)"
+  SIM_URL="http://127.0.0.1:$port"
+  if [ -z "${AIRFLOW_CONN_FRONT_WEBHOOK:-}" ]; then
+    # front_webhook: a fresh signing secret and the simulator's company id (once it answers).
+    AIRFLOW_CONN_FRONT_WEBHOOK=$(python scripts/realtime_wiring.py connection "$SIM_URL")
+    export AIRFLOW_CONN_FRONT_WEBHOOK
+    WIRED=1
+  fi
 fi
 # Store the connections in the metadata DB so they show in the UI (environment connections do not); one Python
 # process instead of four CLI calls (each CLI call spends about 3 s importing Airflow).
 unset AIRFLOW_CONN_FRONT_DEFAULT AIRFLOW_CONN_FRONT_WAREHOUSE
-python - "$front" "$warehouse" <<'PY'
+python - "$front" "$warehouse" "${WIRED:+$AIRFLOW_CONN_FRONT_WEBHOOK}" <<'PY'
 import sys
 from airflow.models import Connection
 from airflow.utils.session import create_session
 with create_session() as session:
-    for conn_id, value in zip(("front_default", "front_warehouse"), sys.argv[1:], strict=True):
+    for conn_id, value in zip(("front_default", "front_warehouse", "front_webhook"), sys.argv[1:]):
+        if not value:
+            continue
         session.query(Connection).filter(Connection.conn_id == conn_id).delete()
         session.add(Connection.from_json(value, conn_id=conn_id) if value.startswith("{")
                     else Connection(conn_id=conn_id, uri=value))
@@ -126,6 +138,13 @@ env -i "${hook_env[@]}" python -m front_sync.realtime >"$LOGS/webhooks.log" 2>&1
 HOOK_PID=$!
 echo "Front webhook receiver: http://127.0.0.1:$(webhook_port)/webhooks/front (log $LOGS/webhooks.log; it accepts" \
   "webhooks once AIRFLOW_CONN_FRONT_WEBHOOK is set, docs/runbook.md \"Real-time webhooks\")"
+if [ -n "$WIRED" ]; then
+  # The warehouse migrated (the receiver stores into it before any DAG ran), then the simulator's webhook sent to
+  # the receiver once it answers (registration sends the challenge first); a failure is reported and Airflow
+  # starts anyway: the hourly run syncs without webhooks.
+  python scripts/realtime_wiring.py register "$SIM_URL" "http://127.0.0.1:$(webhook_port)" "$warehouse" \
+    || echo "Real time not wired: the simulator's webhook could not be registered (log $LOGS/webhooks.log)" >&2
+fi
 echo "Airflow UI: $AIRFLOW__API__BASE_URL (user admin; password in $AIRFLOW_HOME/simple_auth_manager_passwords.json.generated)"
 # Its own session (setsid): Ctrl-C reaches only this script, which stops the whole session in order (see above).
 setsid airflow standalone &

@@ -156,8 +156,11 @@ def ui_simulator(simulator_server):
 
 
 @contextlib.contextmanager
-def standalone_airflow(warehouse_url: str, front_connection: str, log_dir: Path, prefix: str):
-    """scripts/airflow_standalone.sh (make airflow) on a free port with these connections; stopped on exit."""
+def standalone_airflow(
+    warehouse_url: str, front_connection: str | None, log_dir: Path, prefix: str, extra_env: dict | None = None
+):
+    """scripts/airflow_standalone.sh (make airflow) on a free port with these connections (front_connection None:
+    the script's own simulator, with real time wired); `extra_env` added; stopped on exit."""
     home = Path(tempfile.mkdtemp(prefix=prefix))
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
@@ -171,7 +174,8 @@ def standalone_airflow(warehouse_url: str, front_connection: str, log_dir: Path,
             "AIRFLOW__API__BASE_URL": base_url,
             "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{base_url}/execution/",
             "AIRFLOW_CONN_FRONT_WAREHOUSE": warehouse_url,
-            "AIRFLOW_CONN_FRONT_DEFAULT": front_connection,
+            **({"AIRFLOW_CONN_FRONT_DEFAULT": front_connection} if front_connection else {}),
+            **(extra_env or {}),
         }
     )
     log = log_dir / "standalone.log"

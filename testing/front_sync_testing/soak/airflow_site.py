@@ -98,25 +98,24 @@ class AirflowSite:
             )
         return result
 
-    def start(self, ws: Workspace, deadline: Deadline) -> None:
-        """api-server, scheduler and dag-processor as separate processes (no triggerer: nothing defers, and the soak
-        stores no webhooks, so front_sync_realtime's watcher has nothing to wake)."""
+    def start(self, ws: Workspace, deadline: Deadline, triggerer: bool = False) -> None:
+        """api-server, scheduler and dag-processor as separate processes, and the triggerer when asked: the soak
+        stores no webhooks, so it needs none; front_sync_realtime's AssetWatcher runs in the triggerer."""
         airflow = str(VENV_BIN / "airflow")
-        ws.start("api-server", [airflow, "api-server", "--workers", "1"], self.env)
-        ws.start("scheduler", [airflow, "scheduler"], self.env)
-        ws.start("dag-processor", [airflow, "dag-processor"], self.env)
+        components = ["api-server", "scheduler", "dag-processor", *(["triggerer"] if triggerer else [])]
+        for name in components:
+            ws.start(name, [airflow, name, *(["--workers", "1"] if name == "api-server" else [])], self.env)
+        checked = ("metadatabase", "scheduler", "dag_processor", *(["triggerer"] if triggerer else []))
 
         def healthy() -> bool:
-            for name in ("api-server", "scheduler", "dag-processor"):
+            for name in components:
                 if not ws.alive(name):
                     text = ws.processes[name].log_path.read_text()[-3000:]
                     raise SoakError(f"airflow {name} exited during start-up:\n{text}")
             body = requests.get(f"{self.api_url}/api/v2/monitor/health", timeout=5).json()
-            return all(
-                body.get(k, {}).get("status") == "healthy" for k in ("metadatabase", "scheduler", "dag_processor")
-            )
+            return all(body.get(k, {}).get("status") == "healthy" for k in checked)
 
-        wait_for("Airflow's api-server, scheduler and dag-processor to be healthy", healthy, 180, deadline, 2)
+        wait_for(f"Airflow's {', '.join(components)} to be healthy", healthy, 180, deadline, 2)
 
     # -- REST API (simple auth manager with all admins: no token needed) --
 

@@ -101,6 +101,8 @@ class Workspace:
     root: Path
     processes: dict[str, Managed] = field(default_factory=dict)
     pg_dirs: list[Path] = field(default_factory=list)
+    # What close() runs first, newest first: stopping what manages its own processes (a Celery cluster's script).
+    on_close: list[Callable[[], None]] = field(default_factory=list)
 
     @classmethod
     def create(cls) -> Workspace:
@@ -164,7 +166,13 @@ class Workspace:
         return managed is not None and managed.popen.poll() is None
 
     def close(self, keep: Path | None = None) -> None:
-        """Stop every process (newest first), stop PostgreSQL, copy logs to `keep` if asked, delete the folder."""
+        """Run the on_close hooks, stop every process (newest first), stop PostgreSQL, copy logs to `keep` if asked,
+        delete the folder."""
+        for hook in reversed(self.on_close):
+            try:
+                hook()
+            except Exception as exc:  # noqa: BLE001 - keep cleaning up
+                log(f"could not run a close hook: {exc}")
         for name in reversed(list(self.processes)):
             try:
                 self.stop(name)
