@@ -242,6 +242,27 @@ def test_a_404_queues_the_conversation_for_the_hourly_fetch_and_deletes_nothing(
     assert_matches_truth(simulator, warehouse_url, CONVERSATION_TABLES)
 
 
+def test_webhooks_that_need_no_fetch_are_committed_before_the_fetches_of_their_round(
+    dags, simulator, warehouse_url, loaded
+):
+    """A burst's conversation-only webhooks must not wait for the company budget: the round commits them (and every
+    preview) first, then fetches the messages its other webhooks name (3 s each here) and commits those."""
+    simulator.mutate("tag", count=2)
+    simulator.mutate("new_inbound", count=1)
+    store(warehouse_url, events_after(simulator, loaded))
+    simulator.set_faults([{"endpoint": "/messages/{id}", "kind": "latency", "seconds": 3}])
+    assert run(dags["front_sync_realtime"]).state == "success"
+    rows = query(
+        warehouse_url,
+        "SELECT event_type, applied_at FROM front.webhook_events WHERE outcome = 'applied' ORDER BY applied_at",
+    )
+    first = [r["applied_at"] for r in rows if r["event_type"] != "inbound"]
+    message = [r["applied_at"] for r in rows if r["event_type"] == "inbound"]
+    assert len(first) == 2 and len(message) == 1
+    assert (message[0] - max(first)).total_seconds() >= 2.5  # committed apart, the fetch in between
+    assert last_realtime_log(warehouse_url)["api_calls"] == 1
+
+
 def test_a_fetch_that_keeps_failing_is_retried_then_dead_lettered_as_its_event(
     dags, simulator, warehouse_url, loaded, clean_variables
 ):
@@ -261,7 +282,9 @@ def test_a_fetch_that_keeps_failing_is_retried_then_dead_lettered_as_its_event(
 def test_a_load_that_fails_counts_a_try_of_its_webhooks_and_commits_nothing(
     dags, simulator, warehouse_url, loaded, clean_variables
 ):
-    """Issue 19 item 6 for webhooks: a load that raises is a failed try (never a crash loop), then a dead letter."""
+    """Issue 19 item 6 for webhooks: a load that raises is a failed try (never a crash loop), then a dead letter;
+    nothing of the failed load is committed. The conversation's preview needs no fetch: it is committed first (a
+    valid partial view under the version rule), so only the message waits for the hourly run."""
     clean_variables.set("front_sync.config", json.dumps({"queue_max_attempts": 2, "queue_retry_seconds": 0}))
     simulator.mutate("new_inbound", count=1)
     store(warehouse_url, events_after(simulator, loaded))
@@ -274,9 +297,15 @@ def test_a_load_that_fails_counts_a_try_of_its_webhooks_and_commits_nothing(
             "CREATE TRIGGER refuse BEFORE INSERT OR UPDATE ON front.messages "
             "FOR EACH ROW EXECUTE FUNCTION front.refuse()"
         )
-    before = query(warehouse_url, "SELECT max(view_at) AS v FROM front.conversations")[0]["v"]
+    before = query(
+        warehouse_url, "SELECT max(view_at) AS v, (SELECT count(*) FROM front.messages) AS n FROM front.conversations"
+    )[0]
     assert run(dags["front_sync_realtime"]).state == "success"
     assert [(r["outcome"], r["attempts"]) for r in webhook_rows(warehouse_url)] == [("dead_lettered", 2)]
-    assert query(warehouse_url, "SELECT max(view_at) AS v FROM front.conversations")[0]["v"] == before
+    after = query(
+        warehouse_url, "SELECT max(view_at) AS v, (SELECT count(*) FROM front.messages) AS n FROM front.conversations"
+    )[0]
+    assert after["n"] == before["n"] and after["v"] > before["v"]  # the message not loaded; the preview was
     log = last_realtime_log(warehouse_url)
-    assert log["metadata"]["webhooks"] == {"failed": 1, "dead_lettered": 1} and log["fetched"] == 0
+    assert log["metadata"]["webhooks"] == {"failed": 1, "dead_lettered": 1}
+    assert log["fetched"] == 2  # the preview, once per try: the failed message loads are not counted

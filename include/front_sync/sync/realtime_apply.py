@@ -3,10 +3,12 @@
 One round: fold the claimed previews into a change set (the events path's, sync/events.py), load each conversation's
 newest preview as a partial view at its event's emitted_at, fetch each message or comment a preview names once (by
 id, through the company budget) unless a preview carried it in full or the warehouse already holds a view at least
-as new as the event, and commit every row with the webhooks they apply in one transaction. What a preview cannot
-settle (an unknown event type, a merge, a record Front answers 404 for) is queued for the hourly run's complete fetch,
-which also soft-deletes: a webhook alone never deletes. The hourly watermark, the applied-events table and the
-children markers are left alone, so the hourly run still applies (and repairs) everything webhooks touched.
+as new as the event. Two commits per round, each with the webhooks it applies: the previews and every webhook that
+needs no fetch first (a burst's rows do not wait for the company budget), then the fetched records. What a preview
+cannot settle (an unknown event type, a merge, a record Front answers 404 for) is queued for the hourly run's
+complete fetch, which also soft-deletes: a webhook alone never deletes. The hourly watermark, the applied-events
+table and the children markers are left alone, so the hourly run still applies (and repairs) everything webhooks
+touched.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import logging
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 import psycopg
@@ -28,6 +31,7 @@ from front_sync.sync.events import ChangeSet, carried_record
 from front_sync.warehouse import dead_letters, pending, webhook_claims
 from front_sync.warehouse.load import BatchResult, load_batch
 from front_sync.warehouse.prepare import View
+from front_sync.warehouse.transaction import transaction
 from front_sync.warehouse.webhook_claims import WebhookClaim
 
 log = logging.getLogger(__name__)
@@ -159,17 +163,25 @@ def apply_round(
     retry_after_seconds: float,
     workers: int = 4,
 ) -> RoundResult:
-    """Apply one batch of claimed webhooks; every claim ends applied, ignored, dead-lettered or failed (retried)."""
+    """Apply one batch of claimed webhooks; every claim ends applied, ignored, dead-lettered or failed (retried).
+
+    Two commits: first the previews and carried records, with every webhook that needs no fetch (most of them:
+    their rows reach the warehouse without waiting for the company budget); then the fetched records, with the
+    webhooks that named them."""
     result = RoundResult()
     changes = WebhookChanges()
     kinds: dict[str, list[WebhookClaim]] = {"ok": [], "ignored": [], "bad": []}
     for claim in claims:
         kinds[changes.add_claim(claim)].append(claim)
-    fetches = list(
-        front.map_concurrent(
-            lambda item: _fetch_one(front, *item), _to_fetch(conn, changes, result), max_workers=workers
-        )
-    )
+    retry = partial(_retry, conn, run_id, worker, result, max_attempts, retry_after_seconds)
+    wanted = _to_fetch(conn, changes, result)
+    waiting = {i for child, record_id, _ in wanted for i in changes.origin.get((child, record_id), ())}
+    ready = [c for c in kinds["ok"] if c.id not in waiting]
+    if not _committed(
+        claims, result, retry, lambda: _commit_previews(conn, changes, run_id, worker, result, ready, kinds)
+    ):
+        return result
+    fetches = list(front.map_concurrent(lambda item: _fetch_one(front, *item), wanted, max_workers=workers))
     result.calls = len(fetches)
     failed_ids = {i for f in fetches if f.error for i in changes.origin.get((f.child, f.record_id), ())}
     for f in fetches:
@@ -177,35 +189,49 @@ def apply_round(
             log.warning(
                 "webhooks: GET %s %s failed (%s); its webhooks are tried again later", f.child, f.record_id, f.error
             )
-        elif f.record is None:
-            result.missing += 1
-            changes.need[f.child].add(f.conversation_id)  # gone or moved: the hourly run's complete fetch settles it
-    applied = [c for c in kinds["ok"] if c.id not in failed_ids]
-    retried = [c for c in kinds["ok"] if c.id in failed_ids]
-    error = "; ".join(sorted({f.error for f in fetches if f.error}))
-    try:
-        _commit(conn, changes, fetches, run_id, worker, result, applied, kinds)
-    except Exception as exc:  # noqa: BLE001 - a load that fails is a failed try of its webhooks (issue 19 item 6)
-        log.error(
-            "webhooks: loading a round of %d webhook(s) failed (%s); they are tried again later",
-            len(claims),
-            type(exc).__name__,
-        )
-        retried, error = claims, _describe(exc)
-        result.loaded, result.fetched, result.webhooks, result.queued = BatchResult(), 0, Counter(), Counter()
-    if retried:
-        retried = [replace(c, payload=event_of(c.payload)) for c in retried]  # a dead letter holds the event
-        gave_up = webhook_claims.failed(
-            conn,
-            retried,
-            worker,
-            error,
-            max_attempts=max_attempts,
-            run_id=run_id,
-            retry_after_seconds=retry_after_seconds,
-        )
-        result.webhooks.update(failed=len(retried) - gave_up, dead_lettered=gave_up)
+    named = [c for c in kinds["ok"] if c.id in waiting]
+    applied = [c for c in named if c.id not in failed_ids]
+    if _committed(named, result, retry, lambda: _commit_fetched(conn, fetches, run_id, worker, result, applied)):
+        retry([c for c in named if c.id in failed_ids], "; ".join(sorted({f.error for f in fetches if f.error})))
     return result
+
+
+def _committed(claims: list[WebhookClaim], result: RoundResult, retry, commit) -> bool:
+    """Run one of the round's commits; when its load fails, nothing of it stays, each of its webhooks counts a
+    failed try (`retry`: issue 19 item 6, retried, then dead-lettered) and False is returned."""
+    before = (result.fetched, result.loaded, Counter(result.webhooks), Counter(result.queued))
+    result.loaded = BatchResult()
+    result.loaded.add(before[1])
+    try:
+        commit()
+        return True
+    except Exception as exc:  # noqa: BLE001 - a load that fails is a failed try of its webhooks
+        log.error(
+            "webhooks: loading %d webhook(s) failed (%s); they are tried again later", len(claims), type(exc).__name__
+        )
+        result.fetched, result.loaded, result.webhooks, result.queued = before
+        retry(claims, _describe(exc))
+        return False
+
+
+def _retry(
+    conn,
+    run_id: str,
+    worker: str,
+    result: RoundResult,
+    max_attempts: int,
+    retry_after_seconds: float,
+    claims: list[WebhookClaim],
+    error: str,
+) -> None:
+    """Count a failed try of each claim (dead-lettered after max_attempts: a dead letter holds the event)."""
+    if not claims:
+        return
+    retried = [replace(c, payload=event_of(c.payload)) for c in claims]
+    gave_up = webhook_claims.failed(
+        conn, retried, worker, error, max_attempts=max_attempts, run_id=run_id, retry_after_seconds=retry_after_seconds
+    )
+    result.webhooks.update(failed=len(retried) - gave_up, dead_lettered=gave_up)
 
 
 def _describe(exc: Exception) -> str:
@@ -214,38 +240,50 @@ def _describe(exc: Exception) -> str:
     return f"{type(exc).__name__}: {primary or exc}"
 
 
-def _commit(
+def _commit_previews(
     conn,
     changes: WebhookChanges,
-    fetches: list[_Fetch],
     run_id: str,
     worker: str,
     result: RoundResult,
-    applied: list[WebhookClaim],
+    ready: list[WebhookClaim],
     kinds: dict[str, list[WebhookClaim]],
 ) -> None:
-    """Load the previews, carried and fetched records, queue what only a complete fetch settles, and mark the
-    webhooks done: one transaction."""
-    try:
+    """Load the previews and carried records, queue what only a complete fetch settles, and mark done the webhooks
+    that need no fetch: one transaction."""
+    with transaction(conn):
         snapshots, view = changes.snapshots()
         _load(conn, CONVERSATIONS, snapshots, run_id, view, result)
         for child in synced(PER_CONVERSATION):
             _load(conn, child, changes.carried_records(child.name), run_id, changes.carried_view(child.name), result)
-            got = [f for f in fetches if f.child == child.name and f.record is not None]
-            _load(conn, child, [f.record for f in got], run_id, View(each=[f.view_at for f in got]), result)
         with conn.cursor() as cur:
             result.queued.update(queue_sub_resources(cur, changes.need, run_id, pending.Priority.HOURLY))
             bad = [(event, f"webhook payload is not a usable event: {error}") for event, error in changes.bad_events]
             dead_letters.write(cur, "events", bad, run_id)
-            result.webhooks["applied"] += webhook_claims.finish(cur, applied, "applied", worker)
+            result.webhooks["applied"] += webhook_claims.finish(cur, ready, "applied", worker)
             result.webhooks["ignored"] += webhook_claims.finish(cur, kinds["ignored"], "ignored", worker)
             result.webhooks["dead_lettered"] += webhook_claims.finish(
                 cur, kinds["bad"], "dead_lettered", worker, "not a usable event"
             )
-        conn.commit()
-    except BaseException:
-        conn.rollback()
-        raise
+
+
+def _commit_fetched(
+    conn, fetches: list[_Fetch], run_id: str, worker: str, result: RoundResult, applied: list[WebhookClaim]
+) -> None:
+    """Load the fetched records, queue the conversations of those Front answered 404 for (gone or moved: the hourly
+    run's complete fetch settles it), and mark done the webhooks that named them: one transaction."""
+    need: dict[str, set[str]] = {child.name: set() for child in synced(PER_CONVERSATION)}
+    for f in fetches:
+        if not f.error and f.record is None:
+            result.missing += 1
+            need[f.child].add(f.conversation_id)
+    with transaction(conn):
+        for child in synced(PER_CONVERSATION):
+            got = [f for f in fetches if f.child == child.name and f.record is not None]
+            _load(conn, child, [f.record for f in got], run_id, View(each=[f.view_at for f in got]), result)
+        with conn.cursor() as cur:
+            result.queued.update(queue_sub_resources(cur, need, run_id, pending.Priority.HOURLY))
+            result.webhooks["applied"] += webhook_claims.finish(cur, applied, "applied", worker)
 
 
 def _load(conn, resource: Resource, records: list[Any], run_id: str, view: View, result: RoundResult) -> None:
