@@ -83,6 +83,18 @@ def measure(stack: RealtimeStack, name: str, driven: Driven, after_seq: int, end
     lag = lag_stats(
         stack.wh("SELECT sent_at, applied_at FROM front.webhook_events WHERE event_id = ANY(%s)", (events,))
     )
+    # Split by what the webhook's event names: a message or comment (fetched by id unless stored, through the
+    # company budget) or only the conversation (its preview is the whole change).
+    named = "COALESCE(COALESCE(payload->'payload', payload)->'target'->'_meta'->>'type', '') IN ('message', 'comment')"
+    by_kind = {
+        kind: lag_stats(
+            stack.wh(
+                f"SELECT sent_at, applied_at FROM front.webhook_events WHERE event_id = ANY(%s) AND {cond}",  # noqa: S608
+                (events,),
+            )
+        )
+        for kind, cond in (("names_a_message_or_comment", named), ("conversation_only", f"NOT ({named})"))
+    }
     sent = sent_events(stack.control, after_seq, events)
     runs = stack.site.query(
         "SELECT count(*) FROM dag_run WHERE dag_id = %s AND coalesce(start_date, queued_at) BETWEEN %s AND %s",
@@ -105,6 +117,7 @@ def measure(stack: RealtimeStack, name: str, driven: Driven, after_seq: int, end
             0
         ],
         "lag": lag,
+        "lag_by_kind": by_kind,
         "dag_runs": runs,
         "realtime_task_runs": logged[0],
         "realtime_task_runs_not_success": logged[2],
