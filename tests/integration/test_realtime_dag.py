@@ -263,6 +263,31 @@ def test_webhooks_that_need_no_fetch_are_committed_before_the_fetches_of_their_r
     assert last_realtime_log(warehouse_url)["api_calls"] == 1
 
 
+def test_a_round_fetches_at_most_its_budget_and_hands_the_other_webhooks_back(
+    dags, simulator, warehouse_url, loaded, connect_front
+):
+    """A round is kept short (about round_seconds of the API budget): it fetches at most `max_fetches` records, the
+    oldest events first, and hands the webhooks of the others back untried (attempt uncounted) for the next round;
+    the run's later rounds apply them all."""
+    from front_sync.hooks.front import FrontHook
+    from front_sync.sync.realtime_apply import apply_round
+    from front_sync.warehouse import webhook_claims
+
+    simulator.mutate("new_inbound", count=3)
+    store(warehouse_url, events_after(simulator, loaded))
+    with closing(psycopg.connect(warehouse_url)) as conn:
+        claims = webhook_claims.claim(conn, 10, worker="w", lease_seconds=60)
+        result = apply_round(FrontHook(), conn, claims, "r1", "w", max_attempts=3, retry_after_seconds=0, max_fetches=1)
+    assert result.calls == 1 and result.webhooks["applied"] == 1 and result.webhooks["deferred"] == 2
+    rows = webhook_rows(warehouse_url)
+    assert sorted((r["outcome"] or "", r["attempts"]) for r in rows) == [("", 0), ("", 0), ("applied", 1)]
+    assert (
+        query(warehouse_url, "SELECT count(*) AS n FROM front.webhook_events WHERE claimed_by IS NOT NULL")[0]["n"] == 0
+    )
+    assert run(dags["front_sync_realtime"]).state == "success"
+    assert {r["outcome"] for r in webhook_rows(warehouse_url)} == {"applied"}
+
+
 def test_a_fetch_that_keeps_failing_is_retried_then_dead_lettered_as_its_event(
     dags, simulator, warehouse_url, loaded, clean_variables
 ):

@@ -162,25 +162,33 @@ def apply_round(
     max_attempts: int,
     retry_after_seconds: float,
     workers: int = 4,
+    max_fetches: int | None = None,
 ) -> RoundResult:
-    """Apply one batch of claimed webhooks; every claim ends applied, ignored, dead-lettered or failed (retried).
+    """Apply one batch of claimed webhooks; every claim ends applied, ignored, dead-lettered, failed (retried) or
+    handed back untried.
 
     Two commits: first the previews and carried records, with every webhook that needs no fetch (most of them:
     their rows reach the warehouse without waiting for the company budget); then the fetched records, with the
-    webhooks that named them."""
+    webhooks that named them. At most `max_fetches` records are fetched (the oldest events first): the webhooks
+    whose records wait are handed back for the next round, so a round stays short and webhooks arriving meanwhile
+    are not held behind a long queue of fetches."""
     result = RoundResult()
     changes = WebhookChanges()
     kinds: dict[str, list[WebhookClaim]] = {"ok": [], "ignored": [], "bad": []}
     for claim in claims:
         kinds[changes.add_claim(claim)].append(claim)
     retry = partial(_retry, conn, run_id, worker, result, max_attempts, retry_after_seconds)
-    wanted = _to_fetch(conn, changes, result)
+    wanted, later = _split(_to_fetch(conn, changes, result), changes, max_fetches)
     waiting = {i for child, record_id, _ in wanted for i in changes.origin.get((child, record_id), ())}
-    ready = [c for c in kinds["ok"] if c.id not in waiting]
+    deferred = {i for child, record_id, _ in later for i in changes.origin.get((child, record_id), ())} - waiting
+    ready = [c for c in kinds["ok"] if c.id not in waiting and c.id not in deferred]
     if not _committed(
         claims, result, retry, lambda: _commit_previews(conn, changes, run_id, worker, result, ready, kinds)
     ):
         return result
+    if deferred:
+        webhook_claims.release(conn, [c for c in kinds["ok"] if c.id in deferred], worker)
+        result.webhooks["deferred"] += len(deferred)
     fetches = list(front.map_concurrent(lambda item: _fetch_one(front, *item), wanted, max_workers=workers))
     result.calls = len(fetches)
     failed_ids = {i for f in fetches if f.error for i in changes.origin.get((f.child, f.record_id), ())}
@@ -194,6 +202,16 @@ def apply_round(
     if _committed(named, result, retry, lambda: _commit_fetched(conn, fetches, run_id, worker, result, applied)):
         retry([c for c in named if c.id in failed_ids], "; ".join(sorted({f.error for f in fetches if f.error})))
     return result
+
+
+def _split(
+    wanted: list[tuple[str, str, str]], changes: WebhookChanges, limit: int | None
+) -> tuple[list[tuple[str, str, str]], list[tuple[str, str, str]]]:
+    """The fetches of this round (at most `limit`, the oldest events first) and those left for the next."""
+    if limit is None or len(wanted) <= limit:
+        return wanted, []
+    ordered = sorted(wanted, key=lambda item: changes.named[item[0]][item[1]][0])
+    return ordered[: max(1, limit)], ordered[max(1, limit) :]
 
 
 def _committed(claims: list[WebhookClaim], result: RoundResult, retry, commit) -> bool:

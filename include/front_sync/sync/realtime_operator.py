@@ -30,7 +30,10 @@ class RealtimeApplyOperator(BaseOperator):
     """Applies Front's stored webhooks through the loader and version rule; never moves a watermark.
 
     Args:
-        round_size: webhooks claimed per round (one transaction each); a burst drains in a few rounds of one run.
+        round_size: webhooks claimed per round; a burst drains in a few rounds of one run.
+        round_seconds: about how long a round's fetches may take at the task's API budget (requests_per_minute):
+            the records a round fetches are capped to that, the other webhooks naming one wait for the next round,
+            so the previews of webhooks arriving meanwhile are committed within about that long.
         front_conn_id, warehouse_conn_id, tenant: the tenant's connections and name (from default_args).
     """
 
@@ -40,6 +43,7 @@ class RealtimeApplyOperator(BaseOperator):
         self,
         *,
         round_size: int = 500,
+        round_seconds: float = 5.0,
         front_conn_id: str = FRONT_CONN_ID,
         warehouse_conn_id: str = WAREHOUSE_CONN_ID,
         tenant: str | None = None,
@@ -49,6 +53,9 @@ class RealtimeApplyOperator(BaseOperator):
         if round_size < 1:
             raise ValueError(f"round_size must be at least 1, got {round_size}")
         self.round_size = round_size
+        if round_seconds <= 0:
+            raise ValueError(f"round_seconds must be positive, got {round_seconds}")
+        self.round_seconds = round_seconds
         self.front_conn_id = front_conn_id
         self.warehouse_conn_id = warehouse_conn_id
         self.tenant = tenant
@@ -83,6 +90,12 @@ class RealtimeApplyOperator(BaseOperator):
         log.info("Applied webhooks: %s", summary)
         return summary
 
+    def max_fetches(self, requests_per_minute: float) -> int | None:
+        """The records one round may fetch: about round_seconds of the task's API budget (None: no budget set)."""
+        if requests_per_minute <= 0:
+            return None
+        return max(1, int(requests_per_minute / 60 * self.round_seconds))
+
     def _round(self, front, conn, config, run_id: str, worker: str, total: RoundResult) -> bool:
         """Claim one round of stored webhooks and apply it (folded into `total`); False when none was waiting."""
         claims = webhook_claims.claim(conn, self.round_size, worker=worker, lease_seconds=config.queue_lease_seconds)
@@ -98,6 +111,7 @@ class RealtimeApplyOperator(BaseOperator):
                 max_attempts=config.queue_max_attempts,
                 retry_after_seconds=config.queue_retry_seconds,
                 workers=front.settings.max_workers,
+                max_fetches=self.max_fetches(front.settings.requests_per_minute),
             )
         except BaseException:
             webhook_claims.release(conn, claims, worker)  # untried: free for the next run at once
