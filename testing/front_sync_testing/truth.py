@@ -22,6 +22,28 @@ SIZES = {
     "comments_per_conversation": 1,
     "ticketing": 1,
 }
+# A small account for focused end-to-end tests: every resource present, a few of each.
+SMALL_ACCOUNT = {
+    "contacts": 10,
+    "conversations": 4,
+    "teammates": 3,
+    "inboxes": 2,
+    "channels": 2,
+    "tags": 4,
+    "contact_lists": 1,
+    "messages_per_conversation": 2,
+    "comments_per_conversation": 1,
+}
+
+
+def small_account(**sizes: int) -> dict[str, int]:
+    """SMALL_ACCOUNT with the sizes a test cares about changed (the simulator's --sizes)."""
+    unknown = set(sizes) - set(SMALL_ACCOUNT)
+    if unknown:
+        raise ValueError(f"not a simulator size: {sorted(unknown)}")
+    return {**SMALL_ACCOUNT, **sizes}
+
+
 # warehouse table -> the simulator truth resource(s) it holds
 TABLES = {
     "contacts": "contacts",

@@ -14,23 +14,13 @@ from front_sync.hooks.front import FrontAPIError, FrontHook
 from front_sync.resources import COMMENTS, MESSAGES
 from front_sync.sync.sub_resources import drain
 from front_sync.warehouse import migrations
-from front_sync_testing.truth import assert_matches_truth, query
+from front_sync_testing.truth import assert_matches_truth, query, small_account
 
 from .queueing import drain_settings, queue
 
 pytestmark = pytest.mark.integration  # needs the session's PostgreSQL server
 
-SMALL = {
-    "contacts": 10,
-    "conversations": 20,
-    "teammates": 3,
-    "inboxes": 2,
-    "channels": 2,
-    "tags": 4,
-    "contact_lists": 1,
-    "messages_per_conversation": 2,
-    "comments_per_conversation": 1,
-}
+SMALL = small_account(conversations=20)
 # The fault mix, denser so that a short run meets every kind: 5xx, burst 429s, resets, truncated bodies.
 FAULT_MIX = [
     {"kind": "status", "status": 503, "probability": 0.08},

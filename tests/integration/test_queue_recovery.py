@@ -18,24 +18,14 @@ from front_sync.resources import COMMENTS, MESSAGES
 from front_sync.sync.sub_resources import drain
 from front_sync.warehouse import pending
 from front_sync.warehouse.load import load_batch
-from front_sync_testing.truth import assert_matches_truth, query
+from front_sync_testing.truth import assert_matches_truth, query, small_account
 
 from .queueing import drain_settings as settings
 from .queueing import queue
 
 pytestmark = pytest.mark.integration  # needs the session's PostgreSQL server
 
-SMALL = {
-    "contacts": 6,
-    "conversations": 4,
-    "teammates": 2,
-    "inboxes": 1,
-    "channels": 1,
-    "tags": 2,
-    "contact_lists": 1,
-    "messages_per_conversation": 2,
-    "comments_per_conversation": 1,
-}
+SMALL = small_account(contacts=6, teammates=2, inboxes=1, channels=1, tags=2)
 
 
 class AfterFetchHook(FrontHook):

@@ -9,21 +9,11 @@ import psycopg
 import pytest
 
 from front_sync.ops import dashboard
-from front_sync_testing.truth import assert_matches_truth, query, wait_past
+from front_sync_testing.truth import assert_matches_truth, query, small_account, wait_past
 
 pytestmark = pytest.mark.integration  # needs the session's PostgreSQL server
 
-SIZES = {
-    "contacts": 20,
-    "conversations": 40,
-    "teammates": 3,
-    "inboxes": 2,
-    "channels": 2,
-    "tags": 4,
-    "contact_lists": 1,
-    "messages_per_conversation": 2,
-    "comments_per_conversation": 1,
-}
+SIZES = small_account(contacts=20, conversations=40)
 
 
 def verified_since(url, resource, moment):

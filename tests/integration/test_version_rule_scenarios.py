@@ -18,21 +18,11 @@ from front_sync.sync import sub_resources
 from front_sync.sync.conversation_changes import ChangeSet, ChangesResult, _flush_events, from_events
 from front_sync.sync.sub_resources import DrainResult, DrainSettings, drain
 from front_sync.warehouse import pending
-from front_sync_testing.truth import query, wait_past
+from front_sync_testing.truth import query, small_account, wait_past
 
 pytestmark = pytest.mark.integration  # needs the session's PostgreSQL server
 
-SIZES = {
-    "contacts": 10,
-    "conversations": 4,
-    "teammates": 3,
-    "inboxes": 1,
-    "channels": 1,
-    "tags": 2,
-    "contact_lists": 1,
-    "messages_per_conversation": 1,
-    "comments_per_conversation": 0,
-}
+SIZES = small_account(inboxes=1, channels=1, tags=2, messages_per_conversation=1, comments_per_conversation=0)
 
 
 @pytest.fixture

@@ -24,21 +24,11 @@ from front_sync.sync.sub_resources import DrainSettings, drain
 from front_sync.sync.window import epoch
 from front_sync.warehouse import pending
 from front_sync.warehouse.load import load_batch
-from front_sync_testing.truth import query, wait_past
+from front_sync_testing.truth import query, small_account, wait_past
 
 pytestmark = pytest.mark.integration  # needs the session's PostgreSQL server
 
-SMALL = {
-    "contacts": 40,
-    "conversations": 30,
-    "teammates": 3,
-    "inboxes": 2,
-    "channels": 2,
-    "tags": 4,
-    "contact_lists": 1,
-    "messages_per_conversation": 2,
-    "comments_per_conversation": 1,
-}
+SMALL = small_account(contacts=40, conversations=30)
 
 
 def execute(task, *, run_type="scheduled", start=None, end=None, try_number=1, run_id=None):
