@@ -4,26 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# Every simulator mutation that emits an event, hence a webhook (simulator README "Mutations"); contact, tag,
-# link, account and team edits emit none (as in Front) and are left to the hourly and nightly runs.
-EVENT_KINDS = (
-    "new_inbound",
-    "new_out_reply",
-    "add_comments",
-    "tag",
-    "untag",
-    "assign",
-    "unassign",
-    "archive",
-    "reopen",
-    "trash",
-    "restore",
-    "update_conversation_custom_fields",
-    "move",
-    "new_conversations",
-    "new_outbound",
-    "merge_conversations",
-)
+from front_simulator.mutations import CONVERSATION_CHANGES
+
+# Every simulator mutation that emits an event, hence a webhook (simulator README "Mutations"): the conversation
+# changes; contact, tag, link, account and team edits emit none (as in Front) and are left to the hourly and nightly
+# runs.
+EVENT_KINDS = CONVERSATION_CHANGES
 
 
 @dataclass(frozen=True)
