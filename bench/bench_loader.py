@@ -39,7 +39,7 @@ from typing import Any
 
 from front_sync.resources import CONTACTS, MESSAGES, transform
 from front_sync.warehouse import load, migrations
-from front_sync.warehouse.prepare import prepare_batch
+from front_sync.warehouse.prepare import View, prepare_batch
 from front_sync_testing.bench.machine import machine as shared_machine
 from front_sync_testing.bench.records import contact, message_batches
 
@@ -86,13 +86,14 @@ def timed_load(
     counts: Counter = Counter()
     cpu_before, pg_before = own_cpu_seconds(), backend_cpu_seconds(conn)
     started = time.perf_counter()
+    view = View.requested_now()  # as a listing run passes it: the request's start is every record's observation
     if pipelined:
-        for result in load.load_batches(conn, CONTACTS, ((c, None) for c in chunks), f"bench-{name}"):
+        for result in load.load_batches(conn, CONTACTS, ((c, None) for c in chunks), f"bench-{name}", view=view):
             counts.update(result.counts)
     else:
         history = load.LoadHistory()  # one stream of batches, as a backfill run passes it
         for chunk in chunks:
-            counts.update(load.load_batch(conn, CONTACTS, chunk, f"bench-{name}", history=history).counts)
+            counts.update(load.load_batch(conn, CONTACTS, chunk, f"bench-{name}", history=history, view=view).counts)
     seconds = time.perf_counter() - started
     python_cpu, postgres_cpu = own_cpu_seconds() - cpu_before, backend_cpu_seconds(conn) - pg_before
     return {
@@ -177,10 +178,11 @@ def bare_rows(records: list[dict[str, Any]], run_id: str) -> tuple[list[tuple], 
     parents: list[tuple] = []
     nested: list[list[tuple]] = [[] for _ in CONTACTS.nested]
     version = CONTACTS.columns.index(CONTACTS.version_column)  # the view time (view_at) is updated_at
+    observed_at = View.requested_now().at  # when the view was observed (the version rule's tie-break)
     for record in records:
         values = CONTACTS.row(record)
         raw, digest = transform.raw_and_hash(record)
-        parents.append((*values, None, digest, run_id, values[version], raw))
+        parents.append((*values, None, digest, run_id, values[version], observed_at, raw))
         for rows, table in zip(nested, CONTACTS.nested, strict=True):
             rows.extend((values[0], *row) for row in table.rows(record))
     return parents, nested
