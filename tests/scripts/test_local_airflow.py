@@ -189,8 +189,12 @@ def test_ctrl_c_stops_airflow_the_simulator_and_postgresql_promptly(tmp_path):
     )
     try:
         _wait_healthy(port, proc, 240)
-        hooks = port + 3  # the webhook receiver (scripts/airflow_env.sh webhook_port); 503 until it has a tenant
-        assert json.load(_http_error_body(f"http://127.0.0.1:{hooks}/healthz"))["status"] == "no_tenants"
+        # The webhook receiver (scripts/airflow_env.sh webhook_port): on the embedded simulator the script wires it
+        # (scripts/realtime_wiring.py), so it serves the simulator's company once the wiring is done.
+        hooks, deadline = port + 3, time.monotonic() + 120
+        while (status := json.load(_http_error_body(f"http://127.0.0.1:{hooks}/healthz"))["status"]) != "ok":
+            assert status == "no_tenants" and time.monotonic() < deadline, status
+            time.sleep(1)
         pg_port = _warehouse_port(tmp_path / "airflow")
         airflow_sid = _airflow_session(proc.pid)
         assert airflow_sid and _session_pids(airflow_sid)
