@@ -13,8 +13,11 @@ After the initial load (backfill, hourly run) and one warm-up webhook:
 3. faults (`--no-faults` skips it): 20 % dropped, duplicates, reordering, forged and replayed requests, then the
    receiver stopped for `--down-seconds` while mutations go on, restarted; the hourly run; the warehouse against
    the simulator's truth, and what was stored (nothing forged or replayed).
-Writes bench/results/bench_realtime.json (bench_realtime_celery.json) and prints a table; `--strict` exits 1 when a
-target fails.
+`--events-previews-only` measures the case where Front's `/events` carries previews only (its reference says
+"partial", its spec full records; the simulator serves full ones): the simulator's `event_preview` fault on every
+`/events` page from the first phase on, so the real-time task fetches each message and comment by id.
+Writes bench/results/bench_realtime.json (bench_realtime_celery.json; `_previews` for that case) and prints a table;
+`--strict` exits 1 when a target fails.
 
     .venv/bin/python bench/bench_realtime.py                  # the full measurement: about 25 min
     .venv/bin/python bench/bench_realtime.py --steady-seconds 20 --burst 50 --down-seconds 20   # a short check
@@ -65,6 +68,11 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--conversations", type=int, default=120)
     parser.add_argument("--rpm", type=int, default=100, help="the company's plan limit (0 = no rate limit)")
     parser.add_argument("--seed", type=int, default=21)
+    parser.add_argument(
+        "--events-previews-only",
+        action="store_true",
+        help="/events pages carry previews only (the simulator's event_preview fault): records fetched by id",
+    )
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target fails")
     parser.add_argument("--keep-logs", default=None, help="copy the processes' logs to this folder at the end")
     return parser.parse_args(argv)
@@ -89,6 +97,9 @@ def measure(args: argparse.Namespace, ws: Workspace) -> dict[str, Any]:
     started = time.monotonic()
     initial_load(stack, timeout=1200)
     figures["initial_load_seconds"] = round(time.monotonic() - started, 1)
+    if args.events_previews_only:
+        previews = {"endpoint": "/events", "kind": "bad_records", "variant": "event_preview", "count": 15}
+        stack.control.set_faults([previews])
     steady = plan.steady(args.steady_seconds, args.rate)
     figures["steady"] = run_phase(stack, "steady", steady, args.settle_seconds)
     burst = plan.burst(args.burst, args.burst_seconds, start=len(steady))
@@ -130,7 +141,8 @@ def main(argv: list[str] | None = None) -> int:
     checks = {p: figures[p]["targets"] for p in ("steady", "burst", "faults") if p in figures}
     figures["failed_targets"] = fig.failed(checks)
     # One report per topology: the Celery run does not overwrite the local one.
-    path = write_report("bench_realtime" + ("_celery" if args.topology == "celery" else ""), vars(args), figures)
+    name = "bench_realtime" + ("_celery" if args.topology == "celery" else "")
+    path = write_report(name + ("_previews" if args.events_previews_only else ""), vars(args), figures)
     print(table(figures))
     print(json.dumps({"failed_targets": figures["failed_targets"], "report": str(path)}))
     return 1 if args.strict and figures["failed_targets"] else 0

@@ -77,6 +77,8 @@ def loaded(dags, simulator, warehouse_url, clean_variables):
 def test_webhooks_bring_rows_to_truth_with_one_call_per_changed_record_and_none_for_conversation_only_events(
     dags, simulator, warehouse_url, loaded
 ):
+    """The changed messages and comments are read from /events pages (the simulator's events carry them in full, as
+    Front's spec types them): one page for all twelve here, no fetch by id."""
     for action in ("new_inbound", "new_out_reply", "add_comments", "new_conversations"):
         simulator.mutate(action, count=3)
     changed = events_after(simulator, loaded)
@@ -87,14 +89,12 @@ def test_webhooks_bring_rows_to_truth_with_one_call_per_changed_record_and_none_
     assert_matches_truth(simulator, warehouse_url, CONVERSATION_TABLES)
     messages, comments = named(changed, "message"), named(changed, "comment")
     assert len(messages) >= 9 and len(comments) >= 3
-    assert calls(simulator, "/messages/{id}") == len(messages)  # one per changed record, a mention adds none
-    assert calls(simulator, "/comments/{id}") == len(comments)
-    assert calls(simulator, *CHILD_LISTS) == 0 and calls(simulator, "/events") == 0
+    assert calls(simulator, "/events") == 1 and calls(simulator, *GET_ONE) == 0 and calls(simulator, *CHILD_LISTS) == 0
     rows = webhook_rows(warehouse_url)
     assert len(rows) == len(changed) and {(r["outcome"], r["claimed_by"]) for r in rows} == {("applied", None)}
     log = last_realtime_log(warehouse_url)
     assert (log["status"], log["sync_type"]) == ("success", "realtime")
-    assert log["metadata"]["api_fetches"] == len(messages) + len(comments)
+    assert log["metadata"]["api_fetches"] == 1 and log["metadata"]["read_from_events"] == len(messages) + len(comments)
     assert log["metadata"]["webhooks"] == {"applied": len(changed)}
 
     # Conversation-only events (tags, assignment, archive, custom fields): the preview is all they need.
@@ -106,6 +106,56 @@ def test_webhooks_bring_rows_to_truth_with_one_call_per_changed_record_and_none_
     assert run(dags["front_sync_realtime"]).state == "success"
     assert simulator.stats()["totals"]["calls"] == 0, simulator.stats()["endpoints"]
     assert_matches_truth(simulator, warehouse_url, CONVERSATION_TABLES)
+
+
+def test_where_events_carry_previews_only_each_record_is_fetched_once_at_the_cost_of_one_page(
+    dags, simulator, warehouse_url, loaded
+):
+    """Front's reference calls event targets "partial": if /events carries previews only, the one page read finds
+    nothing and each changed message or comment is fetched by id, once (one call more than fetching them alone)."""
+    for action in ("new_inbound", "add_comments"):
+        simulator.mutate(action, count=3)
+    changed = events_after(simulator, loaded)
+    store(warehouse_url, changed)
+    simulator.reset_stats()
+    simulator.set_faults([{"endpoint": "/events", "kind": "bad_records", "variant": "event_preview", "count": 15}])
+    assert run(dags["front_sync_realtime"]).state == "success"
+
+    assert_matches_truth(simulator, warehouse_url, CONVERSATION_TABLES)
+    messages, comments = named(changed, "message"), named(changed, "comment")
+    assert calls(simulator, "/messages/{id}") == len(messages) and calls(simulator, "/comments/{id}") == len(comments)
+    assert calls(simulator, "/events") == 1
+    log = last_realtime_log(warehouse_url)
+    assert log["metadata"]["api_fetches"] == len(messages) + len(comments) + 1
+    assert log["metadata"]["read_from_events"] == 0
+
+
+def test_a_later_rounds_page_starts_at_its_own_webhooks_not_at_the_previous_rounds(
+    dags, simulator, warehouse_url, loaded
+):
+    """A burst arrives over several rounds, its events a few milliseconds apart: the second round's /events window
+    must start at its own oldest webhook, or its first page holds only events the first round applied and the
+    records are fetched one by one (the first version padded the window by a second: 0 found, 5 fetches)."""
+    simulator.mutate("new_inbound", count=20)
+    changed = [e for e in events_after(simulator, loaded) if e["type"] == "inbound"]
+    assert len(changed) == 20 and Decimal(str(changed[-1]["emitted_at"])) - Decimal(str(changed[0]["emitted_at"])) < 1
+    store(warehouse_url, changed[:15])
+    assert run(dags["front_sync_realtime"]).state == "success"
+    store(warehouse_url, changed[15:])
+    simulator.reset_stats()
+    assert run(dags["front_sync_realtime"]).state == "success"
+    assert calls(simulator, "/events") == 1 and calls(simulator, *GET_ONE) == 0
+    assert last_realtime_log(warehouse_url)["metadata"]["read_from_events"] == 5
+    assert_matches_truth(simulator, warehouse_url, CONVERSATION_TABLES)
+
+
+def test_a_round_with_fewer_than_three_records_to_fetch_fetches_them_by_id(dags, simulator, warehouse_url, loaded):
+    simulator.mutate("new_inbound", count=2)
+    store(warehouse_url, events_after(simulator, loaded))
+    simulator.reset_stats()
+    assert run(dags["front_sync_realtime"]).state == "success"
+    assert_matches_truth(simulator, warehouse_url, CONVERSATION_TABLES)
+    assert calls(simulator, "/messages/{id}") == 2 and calls(simulator, "/events") == 0
 
 
 def test_a_late_webhook_changes_nothing_and_a_redelivery_applies_once(dags, simulator, warehouse_url, loaded):
@@ -286,6 +336,26 @@ def test_a_round_fetches_at_most_its_budget_and_hands_the_other_webhooks_back(
     )
     assert run(dags["front_sync_realtime"]).state == "success"
     assert {r["outcome"] for r in webhook_rows(warehouse_url)} == {"applied"}
+
+
+def test_a_page_that_finds_nothing_counts_toward_the_rounds_budget(dags, simulator, warehouse_url, loaded):
+    """Two calls of budget, /events carrying previews only: the page finds nothing, one record is fetched, the other
+    webhooks are handed back; the run's later rounds apply them all."""
+    from front_sync.hooks.front import FrontHook
+    from front_sync.sync.realtime_apply import apply_round
+    from front_sync.warehouse import webhook_claims
+
+    simulator.mutate("new_inbound", count=3)
+    store(warehouse_url, events_after(simulator, loaded))
+    simulator.set_faults([{"endpoint": "/events", "kind": "bad_records", "variant": "event_preview", "count": 15}])
+    with closing(psycopg.connect(warehouse_url)) as conn:
+        claims = webhook_claims.claim(conn, 10, worker="w", lease_seconds=60)
+        result = apply_round(FrontHook(), conn, claims, "r1", "w", max_attempts=3, retry_after_seconds=0, max_fetches=2)
+    assert (result.calls, result.listed) == (2, 0)
+    assert result.webhooks["applied"] == 1 and result.webhooks["deferred"] == 2
+    assert run(dags["front_sync_realtime"]).state == "success"
+    assert {r["outcome"] for r in webhook_rows(warehouse_url)} == {"applied"}
+    assert_matches_truth(simulator, warehouse_url, CONVERSATION_TABLES)
 
 
 def test_a_fetch_that_keeps_failing_is_retried_then_dead_lettered_as_its_event(

@@ -44,7 +44,7 @@ def carried_record(sub: Resource, event: dict[str, Any], conversation_id: str) -
     return record
 
 
-def _conversation_id(event: Any) -> str | None:
+def conversation_id_of(event: Any) -> str | None:
     """The id of the conversation an event is about, when it has a readable one."""
     conversation = event.get("conversation") if isinstance(event, dict) else None
     conversation_id = conversation.get("id") if isinstance(conversation, dict) else None
@@ -75,7 +75,8 @@ class ChangeSet:
                 self._add(event, already_applied)
             except BadRecord as exc:
                 self.bad_events.append((event, str(exc)))
-                self._fetch_all(_conversation_id(event))  # not applied: its conversation's sub-resources are not known
+                # not applied: its conversation's sub-resources are not known
+                self._fetch_all(conversation_id_of(event))
 
     def _fetch_all(self, conversation_id: str | None) -> None:
         """Ask for every sub-resource row of a conversation (an event that was not applied, or of a kind not known)."""
@@ -110,7 +111,7 @@ class ChangeSet:
         self.applied.append((event["id"], emitted_at))
         self.events += 1
         self._reached(emitted_at)
-        conversation_id = _conversation_id(event)
+        conversation_id = conversation_id_of(event)
         if conversation_id is None:
             return
         conversation = event["conversation"]

@@ -1,14 +1,16 @@
 """Apply claimed webhooks (Front's event previews) through the same loader and version rule as the events path.
 
 One round: fold the claimed previews into a change set (the events path's, sync/events.py), load each conversation's
-newest preview as a partial view at its event's emitted_at, fetch each message or comment a preview names once (by
-id, through the company budget) unless a preview carried it in full or the warehouse already holds a view at least
-as new as the event. Two commits per round, each with the webhooks it applies: the previews and every webhook that
+newest preview as a partial view at its event's emitted_at, fetch each message or comment a preview names once (by id,
+through the company budget) unless a preview carried it in full or the warehouse already holds a view at least as new as
+the event. A round with several records to fetch first reads them from `/events` (15 a page, filtered to those records'
+event types and the window of the events naming them): the simulator's events carry messages and comments in full, as
+Front's spec types them; where Front's carry previews only, nothing is found and the records are fetched one by one, at
+the cost of one page. Two commits per round, each with the webhooks it applies: the previews and every webhook that
 needs no fetch first (a burst's rows do not wait for the company budget), then the fetched records. What a preview
-cannot settle (an unknown event type, a merge, a record Front answers 404 for) is queued for the hourly run's
-complete fetch, which also soft-deletes: a webhook alone never deletes. The hourly watermark, the applied-events
-table and the children markers are left alone, so the hourly run still applies (and repairs) everything webhooks
-touched.
+cannot settle (an unknown event type, a merge, a record Front answers 404 for) is queued for the hourly run's complete
+fetch, which also soft-deletes: a webhook alone never deletes. The hourly watermark, the applied-events table and the
+children markers are left alone, so the hourly run still applies (and repairs) everything webhooks touched.
 """
 
 from __future__ import annotations
@@ -26,8 +28,10 @@ from front_sync.hooks.errors import FrontBadRequestError, FrontLooksDownError, F
 from front_sync.hooks.front import FrontAPIError, FrontNotFound
 from front_sync.resources import CONVERSATIONS, MERGE_EVENT, Resource, get_resource, synced
 from front_sync.resources.model import PER_CONVERSATION
+from front_sync.resources.transform import BadRecord, front_timestamp
 from front_sync.sync.batching import queue_sub_resources
-from front_sync.sync.events import ChangeSet, carried_record
+from front_sync.sync.conversation_changes import EVENTS_PAGE_LIMIT
+from front_sync.sync.events import ChangeSet, carried_record, conversation_id_of
 from front_sync.warehouse import dead_letters, pending, webhook_claims
 from front_sync.warehouse.load import BatchResult, load_batch
 from front_sync.warehouse.prepare import View
@@ -38,6 +42,10 @@ log = logging.getLogger(__name__)
 
 _RECORD_ERRORS = (FrontAPIError, FrontBadRequestError, FrontUnsafeURLError)  # one record's fetch failed
 GET_ONE = {"messages": "/messages/{id}", "comments": "/comments/{id}"}  # Front's "get one" of each child resource
+LISTING_MIN = 3  # a round with fewer records to fetch fetches them one by one (a page costs as much as a record)
+# Around the named events' window, in seconds: Front does not say whether q[after]/q[before] include their bound;
+# a millisecond (their precision) keeps the named events inside either way, not the events of the previous round.
+LISTING_MARGIN = Decimal("0.001")
 
 
 def _named_id(child: Resource, event: dict[str, Any]) -> str | None:
@@ -102,6 +110,7 @@ class RoundResult:
     loaded: BatchResult = field(default_factory=BatchResult)
     fetched: int = 0  # records handed to the loader (previews, carried records and fetched ones)
     calls: int = 0
+    listed: int = 0  # records read from /events pages instead of fetched one by one
     missing: int = 0  # 404: queued for the hourly run's complete fetch
     skipped_fetches: int = 0  # named records already stored at least as new, or carried in full
     queued: Counter = field(default_factory=Counter)
@@ -118,6 +127,7 @@ class _Fetch:
     record: dict[str, Any] | None = None
     view_at: Decimal | None = None
     error: str | None = None
+    carried: bool = False  # read from an /events page (a partial payload, as of its event), not fetched
 
 
 def _fetch_one(front, child: str, record_id: str, conversation_id: str) -> _Fetch:
@@ -168,40 +178,126 @@ def apply_round(
     handed back untried.
 
     Two commits: first the previews and carried records, with every webhook that needs no fetch (most of them:
-    their rows reach the warehouse without waiting for the company budget); then the fetched records, with the
-    webhooks that named them. At most `max_fetches` records are fetched (the oldest events first): the webhooks
-    whose records wait are handed back for the next round, so a round stays short and webhooks arriving meanwhile
-    are not held behind a long queue of fetches."""
+    their rows reach the warehouse without waiting for the company budget); then the records read from /events or
+    fetched, with the webhooks that named them. At most `max_fetches` API calls are made (pages and fetches, the
+    oldest events first): the webhooks whose records wait are handed back for the next round, so a round stays
+    short and webhooks arriving meanwhile are not held behind a long queue of fetches."""
     result = RoundResult()
     changes = WebhookChanges()
     kinds: dict[str, list[WebhookClaim]] = {"ok": [], "ignored": [], "bad": []}
     for claim in claims:
         kinds[changes.add_claim(claim)].append(claim)
     retry = partial(_retry, conn, run_id, worker, result, max_attempts, retry_after_seconds)
-    wanted, later = _split(_to_fetch(conn, changes, result), changes, max_fetches)
-    waiting = {i for child, record_id, _ in wanted for i in changes.origin.get((child, record_id), ())}
-    deferred = {i for child, record_id, _ in later for i in changes.origin.get((child, record_id), ())} - waiting
-    ready = [c for c in kinds["ok"] if c.id not in waiting and c.id not in deferred]
+    wanted = _to_fetch(conn, changes, result)
+    needing = _origins(changes, wanted)
+    ready = [c for c in kinds["ok"] if c.id not in needing]
     if not _committed(
         claims, result, retry, lambda: _commit_previews(conn, changes, run_id, worker, result, ready, kinds)
     ):
         return result
+    got, later, pages = _gather(front, changes, wanted, max_fetches, workers)
+    waiting = _origins(changes, [(f.child, f.record_id) for f in got])
+    deferred = _origins(changes, later) - waiting
     if deferred:
         webhook_claims.release(conn, [c for c in kinds["ok"] if c.id in deferred], worker)
         result.webhooks["deferred"] += len(deferred)
-    fetches = list(front.map_concurrent(lambda item: _fetch_one(front, *item), wanted, max_workers=workers))
-    result.calls = len(fetches)
-    failed_ids = {i for f in fetches if f.error for i in changes.origin.get((f.child, f.record_id), ())}
+    fetched = [f for f in got if not f.carried]
+    result.calls, result.listed = pages + len(fetched), len(got) - len(fetched)
+    log.info(
+        "webhooks: round of %d: %d record(s) to fetch, %d read from %d /events page(s), %d fetched by id, %d deferred",
+        *(len(claims), len(wanted), result.listed, pages, len(fetched), len(deferred)),
+    )
+    failed_ids = _origins(changes, [(f.child, f.record_id) for f in fetched if f.error])
+    named = [c for c in kinds["ok"] if c.id in waiting]
+    applied = [c for c in named if c.id not in failed_ids]
+    if _committed(named, result, retry, lambda: _commit_fetched(conn, got, run_id, worker, result, applied)):
+        retry([c for c in named if c.id in failed_ids], "; ".join(sorted({f.error for f in fetched if f.error})))
+    return result
+
+
+def _gather(
+    front, changes: WebhookChanges, wanted: list[tuple[str, str, str]], limit: int | None, workers: int
+) -> tuple[list[_Fetch], list[tuple[str, str, str]], int]:
+    """The wanted records read from /events pages or fetched by id within `limit` calls (the oldest events first),
+    those left for the next round, and the pages read."""
+    listing = len(wanted) >= LISTING_MIN and (limit is None or limit > 1)  # room for a page and a fetch
+    listed, pages = _listed(front, changes, wanted, limit) if listing else ([], 0)
+    found = {(f.child, f.record_id) for f in listed}
+    now, later = _split([w for w in wanted if w[:2] not in found], changes, _left(limit, pages, bool(found)))
+    fetches = list(front.map_concurrent(lambda item: _fetch_one(front, *item), now, max_workers=workers))
     for f in fetches:
         if f.error:
             log.warning(
                 "webhooks: GET %s %s failed (%s); its webhooks are tried again later", f.child, f.record_id, f.error
             )
-    named = [c for c in kinds["ok"] if c.id in waiting]
-    applied = [c for c in named if c.id not in failed_ids]
-    if _committed(named, result, retry, lambda: _commit_fetched(conn, fetches, run_id, worker, result, applied)):
-        retry([c for c in named if c.id in failed_ids], "; ".join(sorted({f.error for f in fetches if f.error})))
-    return result
+    return [*listed, *fetches], later, pages
+
+
+def _origins(changes: WebhookChanges, records) -> set[int]:
+    """The ids of the webhooks that named any of `records` ((child, id, ...) tuples)."""
+    return {i for child, record_id, *_ in records for i in changes.origin.get((child, record_id), ())}
+
+
+def _left(limit: int | None, pages: int, found: bool) -> int | None:
+    """The fetches a round may still make after reading `pages` of /events; one at least when the pages found
+    nothing, so a round always makes progress."""
+    if limit is None:
+        return None
+    return max(0 if found else 1, limit - pages)
+
+
+def _listed(
+    front, changes: WebhookChanges, wanted: list[tuple[str, str, str]], limit: int | None
+) -> tuple[list[_Fetch], int]:
+    """The wanted records that /events carries in full, from an event at least as new as the newest webhook naming
+    them (its emitted_at is their view), and the pages read. Oldest first over the named events' window, filtered to
+    the event types that name those records. Paging stops when all are found, at the window's end, after `limit`
+    pages, or when a page would make the round cost more than one call beyond fetching each record: every page
+    after the first must have been paid for by a record found."""
+    kinds = {child for child, _, _ in wanted}
+    times = [changes.named[child][record_id][0] for child, record_id, _ in wanted]
+    params: dict[str, Any] = {
+        "q[types]": sorted({t for child in kinds for t in get_resource(child).touched_by} - {MERGE_EVENT}),
+        "q[after]": f"{min(times) - LISTING_MARGIN:.3f}",
+        "q[before]": f"{max(times) + LISTING_MARGIN:.3f}",
+        "sort_by": "created_at",
+        "sort_order": "asc",
+        "limit": EVENTS_PAGE_LIMIT,
+    }
+    missing = {(child, record_id) for child, record_id, _ in wanted}
+    found: dict[tuple[str, str], _Fetch] = {}
+    pages = 0
+    for page in front.iter_pages("/events", params):
+        pages += 1
+        for event in page:
+            hit = _carried_hit(changes, kinds, event, missing)
+            if hit is not None:
+                missing.discard((hit.child, hit.record_id))
+                found[(hit.child, hit.record_id)] = hit
+        if not missing or (limit is not None and pages >= limit) or pages > len(found):
+            break
+    return list(found.values()), pages
+
+
+def _carried_hit(changes: WebhookChanges, kinds: set[str], event: Any, missing: set[tuple[str, str]]) -> _Fetch | None:
+    """The wanted record an event of the listing carries in full, at least as new as the webhook that named it."""
+    if not isinstance(event, dict):
+        return None
+    conversation_id = conversation_id_of(event)
+    try:
+        emitted_at = front_timestamp(event.get("emitted_at"), "emitted_at")
+    except BadRecord:
+        return None
+    if conversation_id is None or emitted_at is None:
+        return None
+    for child in kinds:
+        record_id = _named_id(get_resource(child), event)
+        if record_id is None or (child, record_id) not in missing or emitted_at < changes.named[child][record_id][0]:
+            continue
+        record = carried_record(get_resource(child), event, conversation_id)
+        if record is not None:
+            return _Fetch(child, record_id, conversation_id, record, emitted_at, carried=True)
+    return None
 
 
 def _split(
@@ -211,7 +307,7 @@ def _split(
     if limit is None or len(wanted) <= limit:
         return wanted, []
     ordered = sorted(wanted, key=lambda item: changes.named[item[0]][item[1]][0])
-    return ordered[: max(1, limit)], ordered[max(1, limit) :]
+    return ordered[:limit], ordered[limit:]
 
 
 def _committed(claims: list[WebhookClaim], result: RoundResult, retry, commit) -> bool:
@@ -288,8 +384,9 @@ def _commit_previews(
 def _commit_fetched(
     conn, fetches: list[_Fetch], run_id: str, worker: str, result: RoundResult, applied: list[WebhookClaim]
 ) -> None:
-    """Load the fetched records, queue the conversations of those Front answered 404 for (gone or moved: the hourly
-    run's complete fetch settles it), and mark done the webhooks that named them: one transaction."""
+    """Load the fetched records (and those read from /events), queue the conversations of those Front answered 404
+    for (gone or moved: the hourly run's complete fetch settles it), and mark done the webhooks that named them: one
+    transaction."""
     need: dict[str, set[str]] = {child.name: set() for child in synced(PER_CONVERSATION)}
     for f in fetches:
         if not f.error and f.record is None:
@@ -297,8 +394,10 @@ def _commit_fetched(
             need[f.child].add(f.conversation_id)
     with transaction(conn):
         for child in synced(PER_CONVERSATION):
-            got = [f for f in fetches if f.child == child.name and f.record is not None]
-            _load(conn, child, [f.record for f in got], run_id, View(each=[f.view_at for f in got]), result)
+            for carried in (False, True):
+                got = [f for f in fetches if f.child == child.name and f.record is not None and f.carried == carried]
+                view = View(each=[f.view_at for f in got], partial=carried)
+                _load(conn, child, [f.record for f in got], run_id, view, result)
         with conn.cursor() as cur:
             result.queued.update(queue_sub_resources(cur, need, run_id, pending.Priority.HOURLY))
             result.webhooks["applied"] += webhook_claims.finish(cur, applied, "applied", worker)

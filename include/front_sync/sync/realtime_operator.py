@@ -125,6 +125,7 @@ def _add(total: RoundResult, part: RoundResult) -> None:
     total.loaded.add(part.loaded)
     total.fetched += part.fetched
     total.calls += part.calls
+    total.listed += part.listed
     total.missing += part.missing
     total.skipped_fetches += part.skipped_fetches
     total.queued.update(part.queued)
@@ -143,6 +144,7 @@ def _metadata(total: RoundResult) -> dict[str, Any]:
     return {
         "webhooks": {k: v for k, v in total.webhooks.items() if v},
         "api_fetches": total.calls,
+        "read_from_events": total.listed,
         "missing": total.missing,
         "fetches_skipped": total.skipped_fetches,
         "queued_for_hourly": dict(total.queued),
