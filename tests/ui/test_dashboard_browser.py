@@ -19,8 +19,9 @@ import psycopg
 import pytest
 
 from front_sync.resources import ALL_RESOURCES
+from tests.integration.webhooks import store
 
-from .conftest import log_in, type_into
+from .conftest import front_connection_json, log_in, type_into
 
 pytestmark = pytest.mark.integration
 
@@ -193,6 +194,38 @@ def test_page_renders_with_data_inside_the_airflow_ui(page, airflow_ui, ui_simul
     assert not [e for e in page.console_errors if "front-sync" in e or "dashboard" in e or "sandbox" in e]
     open_dashboard(page, airflow_ui)
     assert shoot(page, screenshots / "dashboard-healthy.png", 1440) <= 0
+
+
+@pytest.mark.timeout(600)
+def test_realtime_panel_shows_the_webhooks_received_and_applied(
+    page, airflow_ui, ui_warehouse, ui_simulator, simulator_server, screenshots
+):
+    """Issue 21 Operations in the browser: webhooks stored as the receiver stores them and applied by a real
+    front_sync_realtime run turn the panel from "not set up" to receiving, with the last webhook, the lag and
+    nothing pending; the page stays healthy. Its screenshot is docs/dashboard-healthy.png."""
+    from front_sync_testing.dags import parse_dags
+
+    changed = [*ui_simulator.mutate("new_inbound", count=2)["events"], *ui_simulator.mutate("tag", count=2)["events"]]
+    events = [e for e in ui_simulator.truth("events")["_results"] if e["id"] in set(changed)]
+    assert len(events) == len(changed) == 4
+    store(ui_warehouse, events)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("AIRFLOW_CONN_FRONT_WAREHOUSE", ui_warehouse)
+        mp.setenv("AIRFLOW_CONN_FRONT_DEFAULT", front_connection_json(simulator_server.base_url))
+        assert parse_dags().dags["front_sync_realtime"].test().state == "success"
+    open_dashboard(page, airflow_ui)
+    state, summary, figures = page.evaluate(
+        in_frame(
+            "[doc.getElementById('realtime').dataset.state, doc.getElementById('realtime-summary').textContent,"
+            "Object.fromEntries([...doc.querySelectorAll('#realtime-figures dd')].map(d => [d.dataset.figure,"
+            " d.textContent]))]"
+        )
+    )
+    assert state == "receiving" and summary.startswith("Last webhook received "), summary
+    assert figures["lag"].startswith("p50 ") and "(4 applied)" in figures["lag"], figures
+    assert (figures["pending"], figures["rejected"]) == ("none", "none"), figures
+    assert page.evaluate(in_frame("doc.getElementById('status').dataset.state")) == "healthy"
+    assert shoot(page, screenshots / "dashboard-healthy-realtime.png", 1440) <= 0
 
 
 def test_connection_list_test_button_right_and_wrong_token(page, airflow_ui, screenshots):

@@ -28,7 +28,7 @@ from front_sync.hooks.errors import FrontBadRequestError, FrontLooksDownError, F
 from front_sync.hooks.front import FrontAPIError, FrontNotFound
 from front_sync.resources import CONVERSATIONS, MERGE_EVENT, Resource, get_resource, synced
 from front_sync.resources.model import PER_CONVERSATION
-from front_sync.resources.transform import BadRecord, front_timestamp
+from front_sync.resources.transform import BadRecord, front_timestamp, has_paths
 from front_sync.sync.batching import queue_sub_resources
 from front_sync.sync.conversation_changes import EVENTS_PAGE_LIMIT
 from front_sync.sync.events import ChangeSet, carried_record, conversation_id_of
@@ -111,6 +111,7 @@ class RoundResult:
     fetched: int = 0  # records handed to the loader (previews, carried records and fetched ones)
     calls: int = 0
     listed: int = 0  # records read from /events pages instead of fetched one by one
+    read_events: bool = True  # False once /events carried previews only: the run's later rounds fetch by id
     missing: int = 0  # 404: queued for the hourly run's complete fetch
     skipped_fetches: int = 0  # named records already stored at least as new, or carried in full
     queued: Counter = field(default_factory=Counter)
@@ -173,6 +174,7 @@ def apply_round(
     retry_after_seconds: float,
     workers: int = 4,
     max_fetches: int | None = None,
+    read_events: bool = True,
 ) -> RoundResult:
     """Apply one batch of claimed webhooks; every claim ends applied, ignored, dead-lettered, failed (retried) or
     handed back untried.
@@ -181,8 +183,9 @@ def apply_round(
     their rows reach the warehouse without waiting for the company budget); then the records read from /events or
     fetched, with the webhooks that named them. At most `max_fetches` API calls are made (pages and fetches, the
     oldest events first): the webhooks whose records wait are handed back for the next round, so a round stays
-    short and webhooks arriving meanwhile are not held behind a long queue of fetches."""
-    result = RoundResult()
+    short and webhooks arriving meanwhile are not held behind a long queue of fetches. `read_events` False: no
+    /events pages (an earlier round found them carrying previews only)."""
+    result = RoundResult(read_events=read_events)
     changes = WebhookChanges()
     kinds: dict[str, list[WebhookClaim]] = {"ok": [], "ignored": [], "bad": []}
     for claim in claims:
@@ -195,7 +198,7 @@ def apply_round(
         claims, result, retry, lambda: _commit_previews(conn, changes, run_id, worker, result, ready, kinds)
     ):
         return result
-    got, later, pages = _gather(front, changes, wanted, max_fetches, workers)
+    got, later, pages = _gather(front, changes, wanted, max_fetches, workers, result)
     waiting = _origins(changes, [(f.child, f.record_id) for f in got])
     deferred = _origins(changes, later) - waiting
     if deferred:
@@ -216,12 +219,20 @@ def apply_round(
 
 
 def _gather(
-    front, changes: WebhookChanges, wanted: list[tuple[str, str, str]], limit: int | None, workers: int
+    front,
+    changes: WebhookChanges,
+    wanted: list[tuple[str, str, str]],
+    limit: int | None,
+    workers: int,
+    result: RoundResult,
 ) -> tuple[list[_Fetch], list[tuple[str, str, str]], int]:
     """The wanted records read from /events pages or fetched by id within `limit` calls (the oldest events first),
     those left for the next round, and the pages read."""
-    listing = len(wanted) >= LISTING_MIN and (limit is None or limit > 1)  # room for a page and a fetch
-    listed, pages = _listed(front, changes, wanted, limit) if listing else ([], 0)
+    listing = result.read_events and len(wanted) >= LISTING_MIN and (limit is None or limit > 1)  # a page and a fetch
+    listed, pages, previews_only = _listed(front, changes, wanted, limit) if listing else ([], 0, False)
+    if previews_only:
+        result.read_events = False
+        log.info("webhooks: /events names these records in previews only: this run fetches each by id")
     found = {(f.child, f.record_id) for f in listed}
     now, later = _split([w for w in wanted if w[:2] not in found], changes, _left(limit, pages, bool(found)))
     fetches = list(front.map_concurrent(lambda item: _fetch_one(front, *item), now, max_workers=workers))
@@ -248,12 +259,12 @@ def _left(limit: int | None, pages: int, found: bool) -> int | None:
 
 def _listed(
     front, changes: WebhookChanges, wanted: list[tuple[str, str, str]], limit: int | None
-) -> tuple[list[_Fetch], int]:
+) -> tuple[list[_Fetch], int, bool]:
     """The wanted records that /events carries in full, from an event at least as new as the newest webhook naming
-    them (its emitted_at is their view), and the pages read. Oldest first over the named events' window, filtered to
-    the event types that name those records. Paging stops when all are found, at the window's end, after `limit`
-    pages, or when a page would make the round cost more than one call beyond fetching each record: every page
-    after the first must have been paid for by a record found."""
+    them (its emitted_at is their view), the pages read, and whether the events named them in previews only. Oldest
+    first over the named events' window, filtered to the event types that name those records. Paging stops when all
+    are found, at the window's end, after `limit` pages, or when a page would make the round cost more than one call
+    beyond fetching each record: every page after the first must have been paid for by a record found."""
     kinds = {child for child, _, _ in wanted}
     times = [changes.named[child][record_id][0] for child, record_id, _ in wanted]
     params: dict[str, Any] = {
@@ -266,21 +277,28 @@ def _listed(
     }
     missing = {(child, record_id) for child, record_id, _ in wanted}
     found: dict[tuple[str, str], _Fetch] = {}
-    pages = 0
-    for page in front.iter_pages("/events", params):
+    pages = previews = 0
+    try:
+        for page in front.iter_pages("/events", params):
+            pages += 1
+            for event in page:
+                hit = _carried_hit(changes, kinds, event, missing)
+                if hit is not None and hit.record is None:
+                    previews += 1
+                elif hit is not None:
+                    missing.discard((hit.child, hit.record_id))
+                    found[(hit.child, hit.record_id)] = hit
+            if not missing or (limit is not None and pages >= limit) or pages > len(found):
+                break
+    except _RECORD_ERRORS as exc:  # the listing refused (a type Front does not know, a page loop): fetch by id
         pages += 1
-        for event in page:
-            hit = _carried_hit(changes, kinds, event, missing)
-            if hit is not None:
-                missing.discard((hit.child, hit.record_id))
-                found[(hit.child, hit.record_id)] = hit
-        if not missing or (limit is not None and pages >= limit) or pages > len(found):
-            break
-    return list(found.values()), pages
+        log.warning("webhooks: reading /events failed (%s); the records are fetched by id", type(exc).__name__)
+    return list(found.values()), pages, previews > 0 and not found
 
 
 def _carried_hit(changes: WebhookChanges, kinds: set[str], event: Any, missing: set[tuple[str, str]]) -> _Fetch | None:
-    """The wanted record an event of the listing carries in full, at least as new as the webhook that named it."""
+    """The wanted record an event of the listing names, at least as new as the webhook that named it: with the record
+    when the event carries it in full, without (record None) when it carries a preview."""
     if not isinstance(event, dict):
         return None
     conversation_id = conversation_id_of(event)
@@ -294,9 +312,11 @@ def _carried_hit(changes: WebhookChanges, kinds: set[str], event: Any, missing: 
         record_id = _named_id(get_resource(child), event)
         if record_id is None or (child, record_id) not in missing or emitted_at < changes.named[child][record_id][0]:
             continue
-        record = carried_record(get_resource(child), event, conversation_id)
-        if record is not None:
-            return _Fetch(child, record_id, conversation_id, record, emitted_at, carried=True)
+        resource = get_resource(child)
+        record = carried_record(resource, event, conversation_id)
+        if record is None and has_paths(event["target"].get("data"), resource.event_payload_needs):
+            continue  # in full, but not to be loaded from the event (a draft, moved since): its fetch settles it
+        return _Fetch(child, record_id, conversation_id, record, emitted_at, carried=True)
     return None
 
 

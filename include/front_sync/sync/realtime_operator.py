@@ -112,6 +112,7 @@ class RealtimeApplyOperator(BaseOperator):
                 retry_after_seconds=config.queue_retry_seconds,
                 workers=front.settings.max_workers,
                 max_fetches=self.max_fetches(front.settings.requests_per_minute),
+                read_events=total.read_events,
             )
         except BaseException:
             webhook_claims.release(conn, claims, worker)  # untried: free for the next run at once
@@ -126,6 +127,7 @@ def _add(total: RoundResult, part: RoundResult) -> None:
     total.fetched += part.fetched
     total.calls += part.calls
     total.listed += part.listed
+    total.read_events = total.read_events and part.read_events
     total.missing += part.missing
     total.skipped_fetches += part.skipped_fetches
     total.queued.update(part.queued)
